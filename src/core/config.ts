@@ -1,0 +1,116 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+/**
+ * The one source of truth for PyAgent's configuration. Keys are read from `[tool.pyagent]` in the
+ * target repository's `pyproject.toml` (kebab-case, the Python convention) and may be overridden by
+ * CLI flags. Every key has a default and a description; the README's table is generated from this.
+ */
+export const configFields = {
+  exclude: {
+    schema: z.array(z.string()).default([]),
+    toml: "exclude",
+    description: "Extra gitignore-style patterns of paths to skip (virtualenvs and .gitignore'd paths are always skipped).",
+  },
+  includeIgnored: {
+    schema: z.boolean().default(false),
+    toml: "include-ignored",
+    description: "Also analyze files that .gitignore ignores.",
+  },
+  maxModuleLines: {
+    schema: z.number().int().positive().default(500),
+    toml: "max-module-lines",
+    description: "A module longer than this many lines is reported as `oversized-module`.",
+  },
+  maxComplexity: {
+    schema: z.number().int().positive().default(25),
+    toml: "max-complexity",
+    description: "A function whose cyclomatic complexity exceeds this is reported as `complexity-hotspot`.",
+  },
+  minConfidence: {
+    schema: z.number().int().min(0).max(100).default(60),
+    toml: "min-confidence",
+    description: "Findings below this confidence (0-100) are not reported.",
+  },
+  maxFileBytes: {
+    schema: z.number().int().positive().default(5_000_000),
+    toml: "max-file-bytes",
+    description: "Files larger than this are reported in `errors` and not parsed (huge generated files).",
+  },
+  jobs: {
+    schema: z.number().int().min(0).default(0),
+    toml: "jobs",
+    description: "Parser worker threads; 0 picks one per core.",
+  },
+  store: {
+    schema: z.string().optional(),
+    toml: "store",
+    description: "Directory of the SQLite store (default `PATH/.pyagent`).",
+  },
+} as const;
+
+type Fields = typeof configFields;
+export type PyAgentConfig = { [K in keyof Fields]: z.output<Fields[K]["schema"]> };
+export type ConfigOverrides = Partial<PyAgentConfig>;
+
+const tomlToKey = new Map<string, keyof Fields>(
+  (Object.keys(configFields) as (keyof Fields)[]).map((key) => [configFields[key].toml, key]),
+);
+
+/** Reads `[tool.pyagent]` from `root/pyproject.toml` (if any), applies overrides, validates once. */
+export function loadConfig(root: string, overrides: ConfigOverrides = {}): PyAgentConfig {
+  const fromFile = readPyprojectSection(root);
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined) merged[key] = value;
+  }
+  return validateConfig(merged, fromFile);
+}
+
+function readPyprojectSection(root: string): Record<string, unknown> {
+  const file = join(root, "pyproject.toml");
+  if (!existsSync(file)) return {};
+  let document: Record<string, unknown>;
+  try {
+    document = parseToml(readFileSync(file, "utf8")) as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`pyproject.toml is not valid TOML: ${(error as Error).message.split("\n")[0]}`, { file });
+  }
+  const tool = document.tool as Record<string, unknown> | undefined;
+  const section = tool?.pyagent;
+  if (section === undefined) return {};
+  if (typeof section !== "object" || section === null || Array.isArray(section)) {
+    throw new ConfigError("[tool.pyagent] in pyproject.toml must be a table", { file });
+  }
+  const result: Record<string, unknown> = {};
+  for (const [tomlKey, value] of Object.entries(section)) {
+    const key = tomlToKey.get(tomlKey);
+    if (key === undefined) {
+      if (typeof value === "object" && value !== null && !Array.isArray(value)) continue; // sub-tables belong to other parts (models, ...)
+      throw new ConfigError(
+        `unknown key tool.pyagent.${tomlKey} in pyproject.toml (known keys: ${[...tomlToKey.keys()].join(", ")})`,
+        { file, key: tomlKey },
+      );
+    }
+    result[key] = value;
+  }
+  return result;
+}
+
+function validateConfig(values: Record<string, unknown>, fromFile: Record<string, unknown>): PyAgentConfig {
+  const result: Record<string, unknown> = {};
+  for (const key of Object.keys(configFields) as (keyof Fields)[]) {
+    const field = configFields[key];
+    const parsed = field.schema.safeParse(values[key]);
+    if (!parsed.success) {
+      const where = key in fromFile && fromFile[key] === values[key] ? `tool.pyagent.${field.toml} in pyproject.toml` : `--${field.toml}`;
+      const issue = parsed.error.issues[0];
+      throw new ConfigError(`invalid ${where}: ${issue?.message ?? "invalid value"}`, { key: field.toml });
+    }
+    result[key] = parsed.data;
+  }
+  return result as PyAgentConfig;
+}
