@@ -1,0 +1,270 @@
+import { type ResolvedSamplingOptions, type SamplingOptions, resolveSamplingOptions } from "./options.js";
+import { Prng, randomSeed } from "./prng.js";
+import { selectLargest, sortDescending } from "./select.js";
+
+/** Logit buckets of the top-p search; only the one bucket where the mass crosses p gets sorted. */
+const TOP_P_BUCKETS = 1024;
+
+/**
+ * Chooses tokens for one generated sequence. It owns the sequence's penalty state (which tokens
+ * were seen and generated) and its random stream, and reuses its scratch buffers: `sample` does no
+ * allocation, whatever the options.
+ *
+ * Invariant: `processed` holds the processed logits (bias and penalties applied) of the last
+ * `sample` call; `logprobOf` and `topLogprobs` read it.
+ */
+export class Sampler {
+  readonly vocabSize: number;
+  readonly options: ResolvedSamplingOptions;
+  /** The seed actually used (the given one, or a random one). */
+  readonly seed: number;
+  private readonly prng: Prng;
+  /** (vocabSize) processed logits of the last `sample` call. */
+  private readonly processed: Float32Array;
+  /** (vocabSize) candidate token ids; the first `candidateCount` are live during `sample`. */
+  private readonly candidates: Int32Array;
+  /** (vocabSize) exp((logit - max) / T) of the live candidates, indexed by token id. */
+  private readonly weights: Float64Array;
+  private readonly bucketMass = new Float64Array(TOP_P_BUCKETS);
+  private readonly bucketSize = new Int32Array(TOP_P_BUCKETS);
+  /** (vocabSize) times each token was generated. */
+  private readonly generatedCounts: Uint32Array;
+  /** Distinct generated token ids, in first-seen order; the first `generatedDistinct` are live. */
+  private readonly generatedList: Int32Array;
+  private generatedDistinct = 0;
+  /** (vocabSize) 1 where the token appeared in the prompt or the output (repetition penalty). */
+  private readonly seen: Uint8Array;
+  private readonly seenList: Int32Array;
+  private seenDistinct = 0;
+  /** log Σ exp(processed), computed on first use after each `sample`; NaN when stale. */
+  private logNormalizer = Number.NaN;
+
+  constructor(vocabSize: number, options: SamplingOptions = {}) {
+    this.vocabSize = vocabSize;
+    this.options = resolveSamplingOptions(options, vocabSize);
+    this.seed = this.options.seed ?? randomSeed();
+    this.prng = new Prng(this.seed);
+    this.processed = new Float32Array(vocabSize);
+    this.candidates = new Int32Array(vocabSize);
+    this.weights = new Float64Array(vocabSize);
+    this.generatedCounts = new Uint32Array(vocabSize);
+    this.generatedList = new Int32Array(vocabSize);
+    this.seen = new Uint8Array(vocabSize);
+    this.seenList = new Int32Array(vocabSize);
+  }
+
+  /** Records the prompt's tokens, which the repetition penalty also counts. */
+  acceptPrompt(tokens: ArrayLike<number>): void {
+    for (let i = 0; i < tokens.length; i++) this.markSeen(tokens[i]);
+  }
+
+  /** Records a generated token (call it for every token `sample` returned that the sequence keeps). */
+  accept(token: number): void {
+    if (this.generatedCounts[token] === 0) this.generatedList[this.generatedDistinct++] = token;
+    this.generatedCounts[token]++;
+    this.markSeen(token);
+  }
+
+  /** Picks the next token from `logits` (at least vocabSize long; not modified). */
+  sample(logits: Float32Array): number {
+    this.process(logits);
+    const options = this.options;
+    const keys = this.processed;
+    if (options.temperature === 0 || options.topK === 1) return argmax(keys);
+
+    // Min-p in logit space: p_i >= minP * p_max  <=>  (l_i - l_max) / T >= ln(minP).
+    const maxLogit = keys[argmax(keys)];
+    const inverseTemperature = 1 / options.temperature;
+    const minLogit = options.minP > 0 ? maxLogit + Math.log(options.minP) * options.temperature : Number.NEGATIVE_INFINITY;
+    const ids = this.candidates;
+    let count = 0;
+    for (let token = 0; token < this.vocabSize; token++) {
+      if (keys[token] >= minLogit) ids[count++] = token;
+    }
+
+    let sorted = false;
+    if (options.topK > 0 && options.topK < count) {
+      selectLargest(ids, 0, count, options.topK, keys);
+      count = options.topK;
+      sortDescending(ids, 0, count, keys);
+      sorted = true;
+    }
+    const weights = this.weights;
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const token = ids[i];
+      const weight = Math.exp((keys[token] - maxLogit) * inverseTemperature);
+      weights[token] = weight;
+      total += weight;
+    }
+    if (options.topP < 1) {
+      count = this.cutTopP(count, sorted, maxLogit, total);
+      total = 0;
+      for (let i = 0; i < count; i++) total += weights[ids[i]];
+    }
+
+    const threshold = this.prng.nextFloat() * total;
+    let cumulative = 0;
+    for (let i = 0; i < count; i++) {
+      cumulative += weights[ids[i]];
+      if (cumulative > threshold) return ids[i];
+    }
+    return ids[count - 1];
+  }
+
+  /** Log-probability of `token` under the processed distribution of the last `sample` call. */
+  logprobOf(token: number): number {
+    return this.processed[token] - this.normalizer();
+  }
+
+  /**
+   * Writes the `n` most likely tokens of the last processed distribution (most likely first) into
+   * `ids`/`logprobs`; returns how many were written (min(n, vocabSize)).
+   */
+  topLogprobs(n: number, ids: Int32Array, logprobs: Float32Array): number {
+    const keys = this.processed;
+    const limit = Math.min(n, this.vocabSize, ids.length, logprobs.length);
+    let filled = 0;
+    for (let token = 0; token < this.vocabSize; token++) {
+      const key = keys[token];
+      if (filled === limit && (limit === 0 || key <= keys[ids[limit - 1]])) continue;
+      let position = filled < limit ? filled++ : limit - 1;
+      while (position > 0 && keys[ids[position - 1]] < key) {
+        ids[position] = ids[position - 1];
+        position--;
+      }
+      ids[position] = token;
+    }
+    const normalizer = this.normalizer();
+    for (let i = 0; i < filled; i++) logprobs[i] = keys[ids[i]] - normalizer;
+    return filled;
+  }
+
+  /** The processed logits of the last `sample` call (a view; valid until the next call). */
+  processedLogits(): Float32Array {
+    return this.processed;
+  }
+
+  private process(logits: Float32Array): void {
+    const keys = this.processed;
+    const options = this.options;
+    keys.set(logits.length === this.vocabSize ? logits : logits.subarray(0, this.vocabSize));
+    for (let i = 0; i < options.biasTokens.length; i++) keys[options.biasTokens[i]] += options.biasValues[i];
+    const penalty = options.repetitionPenalty;
+    if (penalty !== 1) {
+      for (let i = 0; i < this.seenDistinct; i++) {
+        const token = this.seenList[i];
+        const value = keys[token];
+        keys[token] = value > 0 ? value / penalty : value * penalty;
+      }
+    }
+    if (options.presencePenalty !== 0 || options.frequencyPenalty !== 0) {
+      for (let i = 0; i < this.generatedDistinct; i++) {
+        const token = this.generatedList[i];
+        keys[token] -= options.presencePenalty + options.frequencyPenalty * this.generatedCounts[token];
+      }
+    }
+    this.logNormalizer = Number.NaN;
+  }
+
+  /**
+   * Top-p over ids[0, count) with weights already in `weights`: shrinks `count` to the smallest
+   * set of most likely tokens whose mass reaches topP of the candidates' total, without sorting
+   * the whole vocabulary. Tokens are bucketed by logit (bucket 0 holds the largest); whole buckets
+   * are kept from the top until the next one would reach the target, and only that boundary
+   * bucket is sorted. On return ids[0, count) is the kept set (in no particular order).
+   */
+  private cutTopP(count: number, sorted: boolean, maxLogit: number, total: number): number {
+    const ids = this.candidates;
+    const keys = this.processed;
+    const weights = this.weights;
+    const target = this.options.topP * total;
+    if (sorted) {
+      let cumulative = 0;
+      for (let i = 0; i < count; i++) {
+        cumulative += weights[ids[i]];
+        if (cumulative >= target) return i + 1;
+      }
+      return count;
+    }
+    let minLogit = maxLogit;
+    for (let i = 0; i < count; i++) {
+      const key = keys[ids[i]];
+      if (key < minLogit && key !== Number.NEGATIVE_INFINITY) minLogit = key; // -inf tokens weigh 0 and fall outside every bucket
+    }
+    const bucketMass = this.bucketMass;
+    const bucketSize = this.bucketSize;
+    bucketMass.fill(0);
+    bucketSize.fill(0);
+    const scale = (TOP_P_BUCKETS - 1) / Math.max(maxLogit - minLogit, 1e-6);
+    for (let i = 0; i < count; i++) {
+      const token = ids[i];
+      const bucket = Math.floor((maxLogit - keys[token]) * scale);
+      bucketMass[bucket] += weights[token];
+      bucketSize[bucket]++;
+    }
+    let boundary = 0;
+    let cumulative = 0;
+    let kept = 0;
+    while (boundary < TOP_P_BUCKETS - 1 && cumulative + bucketMass[boundary] < target) {
+      cumulative += bucketMass[boundary];
+      kept += bucketSize[boundary];
+      boundary++;
+    }
+    // Move the ids of buckets above the boundary to the front, then the boundary bucket's ids.
+    let front = 0;
+    let boundaryEnd = kept;
+    for (let i = 0; i < count; i++) {
+      const token = ids[i];
+      const bucket = Math.floor((maxLogit - keys[token]) * scale);
+      if (bucket < boundary) {
+        ids[i] = ids[front];
+        ids[front++] = token;
+      }
+    }
+    for (let i = front; i < count; i++) {
+      const token = ids[i];
+      if (Math.floor((maxLogit - keys[token]) * scale) === boundary) {
+        ids[i] = ids[boundaryEnd];
+        ids[boundaryEnd++] = token;
+      }
+    }
+    sortDescending(ids, kept, boundaryEnd, keys);
+    for (let i = kept; i < boundaryEnd; i++) {
+      cumulative += weights[ids[i]];
+      if (cumulative >= target) return i + 1;
+    }
+    return boundaryEnd;
+  }
+
+  private normalizer(): number {
+    if (Number.isNaN(this.logNormalizer)) {
+      const keys = this.processed;
+      const max = keys[argmax(keys)];
+      let sum = 0;
+      for (let i = 0; i < this.vocabSize; i++) sum += Math.exp(keys[i] - max);
+      this.logNormalizer = max + Math.log(sum);
+    }
+    return this.logNormalizer;
+  }
+
+  private markSeen(token: number): void {
+    if (this.seen[token] === 0) {
+      this.seen[token] = 1;
+      this.seenList[this.seenDistinct++] = token;
+    }
+  }
+}
+
+/** Index of the largest value; the lowest index wins ties (as llama.cpp's greedy sampler). */
+export function argmax(values: Float32Array): number {
+  let best = 0;
+  let bestValue = values[0];
+  for (let i = 1; i < values.length; i++) {
+    if (values[i] > bestValue) {
+      bestValue = values[i];
+      best = i;
+    }
+  }
+  return best;
+}
