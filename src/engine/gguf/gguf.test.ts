@@ -188,7 +188,8 @@ describe("GGUF files", () => {
     expectError(bytes.subarray(0, 40), /truncated/);
     expectError(bytes.subarray(0, bytes.length - 10), /truncated/);
     const tensorType = Buffer.from(bytes);
-    tensorType.writeUInt32LE(12, bytes.indexOf(Buffer.from("t")) + 1 + 4 + 16); // type field after name, n_dims, dims
+    const nameAt = bytes.indexOf(Buffer.from([1, 0, 0, 0, 0, 0, 0, 0, 0x74])); // u64 length 1, then "t"
+    tensorType.writeUInt32LE(12, nameAt + 9 + 4 + 16); // type field after name, n_dims, 2 dims
     expectError(tensorType, /ggml type 12/);
     const hugeCount = Buffer.from(bytes);
     hugeCount.writeBigUInt64LE(2n ** 40n, 8);
