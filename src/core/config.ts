@@ -53,7 +53,7 @@ export const configFields = {
 } as const;
 
 type Fields = typeof configFields;
-export type PyAgentConfig = { [K in keyof Fields]: z.output<Fields[K]["schema"]> };
+export type PyAgentConfig = { -readonly [K in keyof Fields]: z.output<Fields[K]["schema"]> };
 export type ConfigOverrides = Partial<PyAgentConfig>;
 
 const tomlToKey = new Map<string, keyof Fields>(

@@ -1,0 +1,156 @@
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { SingleBar } from "cli-progress";
+import { type Command, Option } from "commander";
+import { loadConfig, UsageError, type ConfigOverrides } from "../../../core/index.js";
+import { SqliteStore } from "../../../knowledge/index.js";
+import { analyzeProject, buildProjectGraph, type FileAnalysis, type FileCache } from "../../../python/index.js";
+import { toAnalysisReport } from "../../report/analysis-json.js";
+import { toHtml } from "../../report/html.js";
+import { toMarkdown } from "../../report/markdown.js";
+import { toSarif } from "../../report/sarif.js";
+import { toTerminalSummary } from "../../report/terminal.js";
+import { failures, parseFailOn } from "../fail-on.js";
+import { PYAGENT_VERSION } from "../version.js";
+
+/** Bump when per-file analysis results change shape or meaning, so stored results are recomputed. */
+const ANALYSIS_FORMAT = "1";
+
+interface AnalyzeFlags {
+  format: "text" | "json" | "sarif" | "md" | "html";
+  output?: string;
+  store?: string;
+  failOn: string[];
+  jobs?: number;
+  minConfidence?: number;
+  maxComplexity?: number;
+  maxModuleLines?: number;
+  exclude: string[];
+  includeIgnored?: boolean;
+  cache: boolean;
+  progress: boolean;
+}
+
+function integer(name: string) {
+  return (value: string) => {
+    if (!/^\d+$/.test(value)) throw new UsageError(`invalid --${name} '${value}': expected a non-negative integer`);
+    return Number(value);
+  };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function registerAnalyzeCommand(program: Command, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): void {
+  program
+    .command("analyze")
+    .description("metrics, findings and the code graph of a Python codebase")
+    .argument("[path]", "folder to analyze", ".")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "sarif", "md", "html"]).default("text"))
+    .option("-o, --output <file>", "write the report to FILE instead of standard output")
+    .option("--store <dir>", "folder of the SQLite store (default PATH/.pyagent)")
+    .option("--fail-on <condition>", "exit 1 when findings match: RULE, any, or complexity>N (repeatable, comma-separated)", collect, [])
+    .option("-j, --jobs <n>", "parser threads (0 = one per core)", integer("jobs"))
+    .option("--min-confidence <n>", "hide findings below this confidence (0-100)", integer("min-confidence"))
+    .option("--max-complexity <n>", "complexity above which a function is a hotspot", integer("max-complexity"))
+    .option("--max-module-lines <n>", "lines above which a module is oversized", integer("max-module-lines"))
+    .option("--exclude <pattern>", "gitignore-style pattern of paths to skip (repeatable)", collect, [])
+    .option("--include-ignored", "also analyze files that .gitignore ignores")
+    .option("--no-cache", "re-parse every file even if unchanged since the last run")
+    .option("--no-progress", "no progress bar")
+    .action(async (path: string, flags: AnalyzeFlags) => {
+      const code = await runAnalyze(path, flags, io);
+      program.setOptionValue("exitCode", code);
+    });
+}
+
+async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  const root = resolve(pathArgument);
+  if (!existsSync(root)) throw new UsageError(`${pathArgument}: no such file or directory`);
+  if (!statSync(root).isDirectory()) throw new UsageError(`${pathArgument}: not a directory (analyze takes a folder)`);
+  const conditions = parseFailOn(flags.failOn);
+  if (flags.output && !existsSync(dirname(resolve(flags.output)))) throw new UsageError(`--output ${flags.output}: folder ${dirname(flags.output)} does not exist`);
+  const overrides: ConfigOverrides = {
+    jobs: flags.jobs,
+    minConfidence: flags.minConfidence,
+    maxComplexity: flags.maxComplexity,
+    maxModuleLines: flags.maxModuleLines,
+    includeIgnored: flags.includeIgnored,
+    store: flags.store,
+  };
+  const config = loadConfig(root, overrides);
+  if (flags.exclude.length > 0) config.exclude = [...config.exclude, ...flags.exclude];
+
+  const store = openStore(config.store ? resolve(root, config.store) : join(root, ".pyagent"), io.stderr);
+  try {
+    const cacheVersion = `${PYAGENT_VERSION}/${ANALYSIS_FORMAT}`;
+    if (store && store.getMeta("analysis_version") !== cacheVersion) {
+      store.clearFileRecords();
+      store.setMeta("analysis_version", cacheVersion);
+    }
+    const records = store && flags.cache ? store.readFileRecords() : new Map();
+    const cache: FileCache = {
+      get(path) {
+        const record = records.get(path);
+        if (!record) return undefined;
+        return { hash: record.hash, size: record.size, mtimeMs: record.mtimeMs, analysis: () => JSON.parse(record.payload) as FileAnalysis };
+      },
+    };
+    const bar = flags.progress && (io.stderr as NodeJS.WriteStream).isTTY ? new SingleBar({ stream: io.stderr, format: "parsing {bar} {value}/{total} files", hideCursor: true }) : undefined;
+    const analysis = await analyzeProject(root, {
+      config,
+      cache,
+      onProgress(event) {
+        if (!bar) return;
+        if (event.type === "parse-start" && event.total > 50) bar.start(event.total, 0);
+        else if (event.type === "parse-delta") bar.update(event.done);
+        else if (event.type === "parse-end") bar.stop();
+      },
+    });
+    const graph = buildProjectGraph(analysis.files);
+    if (store) {
+      const seen = new Set(analysis.seenPaths);
+      const removed = [...records.keys()].filter((path) => !seen.has(path));
+      store.updateFileRecords(
+        analysis.fresh.map(({ analysis: result, size, mtimeMs }) => ({ path: result.path, hash: result.hash, size, mtimeMs, payload: JSON.stringify(result) })),
+        removed,
+      );
+      if (analysis.fresh.length > 0 || removed.length > 0 || store.getMeta("graph_files") !== String(analysis.files.length)) {
+        store.replaceGraph(graph);
+        store.setMeta("graph_files", String(analysis.files.length));
+      }
+    }
+    const report = toAnalysisReport(analysis);
+    const rendered =
+      flags.format === "json" ? JSON.stringify(report, null, 2) + "\n"
+      : flags.format === "sarif" ? JSON.stringify(toSarif(report, PYAGENT_VERSION), null, 2) + "\n"
+      : flags.format === "md" ? toMarkdown(report)
+      : flags.format === "html" ? toHtml(report, graph)
+      : toTerminalSummary(report);
+    if (flags.output) writeFileSync(flags.output, rendered);
+    else io.stdout.write(rendered);
+
+    const functions = report.files.flatMap((file) => file.functions.map((block) => ({ ...block, path: file.path })));
+    const failed = failures(conditions, analysis.findings, functions);
+    if (failed.length > 0) {
+      for (const message of failed.slice(0, 20)) io.stderr.write(`${message}\n`);
+      io.stderr.write(`pyagent: --fail-on matched ${failed.length} finding${failed.length === 1 ? "" : "s"}\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    store?.close();
+  }
+}
+
+/** The store is an optimisation for analyze: when it cannot be opened, say so once and go on without it. */
+function openStore(directory: string, stderr: NodeJS.WritableStream): SqliteStore | undefined {
+  try {
+    return SqliteStore.open(directory);
+  } catch (error) {
+    if ((error as Error).name === "StateVersionError") throw error;
+    stderr.write(`pyagent: warning: ${(error as Error).message}; analyzing without the store\n`);
+    return undefined;
+  }
+}

@@ -1,0 +1,52 @@
+import type { Parser } from "web-tree-sitter";
+import { localFindings } from "../findings/local.js";
+import { extractFacts } from "../findings/facts.js";
+import { computeBlocks, totalComplexity } from "../metrics/complexity.js";
+import { computeHalstead } from "../metrics/halstead.js";
+import { maintainabilityIndex } from "../metrics/maintainability.js";
+import { computeRawMetrics } from "../metrics/raw.js";
+import { parsePython, type SyntaxNode } from "../parse/parser.js";
+import type { FileAnalysis } from "../types.js";
+import { decodePythonSource } from "./source.js";
+
+/** Analyzes one file's bytes: decode, parse once, then every per-file metric and finding. */
+export function analyzeFile(parser: Parser, path: string, bytes: Uint8Array, hash: string): FileAnalysis {
+  const decoded = decodePythonSource(bytes);
+  if (decoded.state === "error") return { state: "error", path, hash, message: decoded.message };
+  const source = decoded.text;
+  const tree = parsePython(parser, source);
+  try {
+    const root = tree.rootNode;
+    if (root.hasError) return { state: "error", path, hash, message: describeSyntaxError(root) };
+    const raw = computeRawMetrics(source);
+    const halstead = computeHalstead(root, source);
+    const blocks = computeBlocks(root, source);
+    const mi = maintainabilityIndex({ halsteadVolume: halstead.volume, totalComplexity: totalComplexity(root, source), raw });
+    const facts = extractFacts(root, source);
+    const isPackageInit = path === "__init__.py" || path.endsWith("/__init__.py");
+    const findings = localFindings(root, source, path, facts, { isPackageInit });
+    return { state: "ok", path, hash, lines: raw.loc, metrics: { raw, halstead, mi, blocks }, findings, facts };
+  } finally {
+    tree.delete();
+  }
+}
+
+/** The first ERROR or MISSING node, as `syntax error at line L, column C`. */
+function describeSyntaxError(root: SyntaxNode): string {
+  const cursor = root.walk();
+  try {
+    for (;;) {
+      const node = cursor.currentNode;
+      if (node.isError || node.isMissing) {
+        const where = `line ${node.startPosition.row + 1}, column ${node.startPosition.column + 1}`;
+        return node.isMissing ? `syntax error at ${where}: missing ${node.type}` : `syntax error at ${where}`;
+      }
+      if (node.hasError && cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) return "syntax error";
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}

@@ -1,0 +1,32 @@
+import { resolveImport } from "../findings/index.js";
+import type { AnalyzedFile } from "./project.js";
+
+/** The code graph of a project: modules, their definitions, import edges and best-effort calls. */
+export interface ProjectGraph {
+  modules: Array<{ name: string; path: string; isPackage: boolean }>;
+  definitions: Array<{ module: string; name: string; kind: string; line: number; endLine: number }>;
+  /** `target` is a project module when `internal`, else the imported module as written (absolute). */
+  imports: Array<{ module: string; target: string; line: number; internal: boolean; conditional: boolean }>;
+  calls: Array<{ module: string; caller: string; callee: string; line: number }>;
+}
+
+export function buildProjectGraph(files: AnalyzedFile[]): ProjectGraph {
+  const known = new Set(files.map((file) => file.module));
+  const graph: ProjectGraph = { modules: [], definitions: [], imports: [], calls: [] };
+  for (const file of files) {
+    graph.modules.push({ name: file.module, path: file.path, isPackage: file.isPackage });
+    for (const definition of file.facts.definitions) {
+      graph.definitions.push({ module: file.module, name: definition.name, kind: definition.kind, line: definition.line, endLine: definition.endLine });
+    }
+    for (const fact of file.facts.imports) {
+      const targets = resolveImport(file.module, file.isPackage, fact, known);
+      if (targets.length > 0) {
+        for (const target of targets) graph.imports.push({ module: file.module, target, line: fact.line, internal: true, conditional: fact.conditional });
+      } else if (fact.level === 0) {
+        graph.imports.push({ module: file.module, target: fact.module, line: fact.line, internal: false, conditional: fact.conditional });
+      }
+    }
+    for (const call of file.facts.calls) graph.calls.push({ module: file.module, ...call });
+  }
+  return graph;
+}

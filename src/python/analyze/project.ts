@@ -1,0 +1,186 @@
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { contentHash, type PyAgentConfig } from "../../core/index.js";
+import { importCycles, projectFindings, type ProjectModule } from "../findings/index.js";
+import type { FileAnalysis, Finding } from "../types.js";
+import { describeFsError, discoverPythonFiles } from "./discover.js";
+import { moduleNames } from "./modules.js";
+import { analyzeInParallel } from "./pool.js";
+import type { WorkItem } from "./worker.js";
+
+export type AnalyzedFile = Extract<FileAnalysis, { state: "ok" }> & { module: string; isPackage: boolean };
+
+/** A previous analysis of a file, as a cache returns it. */
+export interface CachedFile {
+  hash: string;
+  size: number;
+  mtimeMs: number;
+  analysis: () => FileAnalysis;
+}
+
+/** Where earlier per-file results come from (the project store), so unchanged files are not re-parsed. */
+export interface FileCache {
+  get(path: string): CachedFile | undefined;
+}
+
+export type AnalyzeProgress =
+  | { type: "discover-end"; files: number }
+  | { type: "parse-start"; total: number }
+  | { type: "parse-delta"; done: number; total: number }
+  | { type: "parse-end"; parsed: number; reused: number };
+
+export interface AnalyzeOptions {
+  config: PyAgentConfig;
+  cache?: FileCache;
+  onProgress?: (event: AnalyzeProgress) => void;
+}
+
+export interface ProjectAnalysis {
+  root: string;
+  files: AnalyzedFile[];
+  findings: Finding[];
+  cycles: string[][];
+  errors: Array<{ path: string; message: string }>;
+  /** Per-file results produced in this run (to be written back to the cache). */
+  fresh: Array<{ analysis: FileAnalysis; size: number; mtimeMs: number }>;
+  /** Paths that were analyzed this run, including errors (to prune the cache). */
+  seenPaths: string[];
+  stats: { discovered: number; parsed: number; reused: number; milliseconds: number };
+}
+
+/** Analyzes every Python file under `root`: per-file metrics and findings, then project-wide findings. */
+export async function analyzeProject(root: string, options: AnalyzeOptions): Promise<ProjectAnalysis> {
+  const started = performance.now();
+  const { config, cache, onProgress = () => {} } = options;
+  const discovered = discoverPythonFiles(root, { exclude: config.exclude, includeIgnored: config.includeIgnored });
+  onProgress({ type: "discover-end", files: discovered.length });
+
+  const errors: Array<{ path: string; message: string }> = [];
+  const results: FileAnalysis[] = [];
+  const fresh: ProjectAnalysis["fresh"] = [];
+  const work: WorkItem[] = [];
+  const statsByPath = new Map<string, { size: number; mtimeMs: number }>();
+  const seenPaths: string[] = [];
+  let reused = 0;
+
+  for (const entry of discovered) {
+    if (entry.state === "error") {
+      errors.push({ path: entry.path, message: entry.message });
+      continue;
+    }
+    seenPaths.push(entry.path);
+    statsByPath.set(entry.path, { size: entry.size, mtimeMs: entry.mtimeMs });
+    const cached = cache?.get(entry.path);
+    if (cached && cached.size === entry.size && cached.mtimeMs === entry.mtimeMs) {
+      results.push(cached.analysis());
+      reused++;
+      continue;
+    }
+    if (entry.size > config.maxFileBytes) {
+      errors.push({ path: entry.path, message: `file is ${(entry.size / 1e6).toFixed(1)} MB, over max-file-bytes (${config.maxFileBytes}); skipped as generated` });
+      continue;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(entry.absolutePath);
+    } catch (error) {
+      errors.push({ path: entry.path, message: describeFsError(error) });
+      continue;
+    }
+    const hash = contentHash(bytes);
+    if (cached && cached.hash === hash) {
+      // Touched but not changed: reuse, and refresh the stat fields in the cache.
+      const analysis = cached.analysis();
+      results.push(analysis);
+      fresh.push({ analysis, size: entry.size, mtimeMs: entry.mtimeMs });
+      reused++;
+      continue;
+    }
+    work.push({ path: entry.path, bytes, hash });
+  }
+
+  if (work.length > 0) {
+    onProgress({ type: "parse-start", total: work.length });
+    const threads = config.jobs > 0 ? config.jobs : availableParallelism();
+    const parsed = await analyzeInParallel(work, threads, (done) => onProgress({ type: "parse-delta", done, total: work.length }));
+    for (const analysis of parsed) {
+      results.push(analysis);
+      const stats = statsByPath.get(analysis.path)!;
+      fresh.push({ analysis, size: stats.size, mtimeMs: stats.mtimeMs });
+    }
+  }
+  onProgress({ type: "parse-end", parsed: work.length, reused });
+
+  const okResults = results.filter((result): result is Extract<FileAnalysis, { state: "ok" }> => result.state === "ok");
+  for (const result of results) if (result.state === "error") errors.push({ path: result.path, message: result.message });
+  const names = moduleNames(okResults.map((result) => result.path));
+  const files: AnalyzedFile[] = okResults
+    .map((result) => ({ ...result, ...names.get(result.path)! }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+  const modules: ProjectModule[] = files.map((file) => ({ path: file.path, module: file.module, isPackage: file.isPackage, facts: file.facts }));
+  const findings: Finding[] = [
+    ...files.flatMap((file) => file.findings),
+    ...projectFindings(modules, { minConfidence: config.minConfidence }),
+    ...sizeAndComplexityFindings(files, config),
+  ];
+  const cycles = importCycles(modules);
+  const modulePaths = new Map(files.map((file) => [file.module, file.path]));
+  for (const cycle of cycles) {
+    const path = modulePaths.get(cycle[0]!) ?? "";
+    findings.push({
+      rule: "import-cycle",
+      path,
+      line: 1,
+      message: `import cycle: ${[...cycle, cycle[0]].join(" -> ")}`,
+      confidence: 100,
+      symbol: cycle[0],
+    });
+  }
+  const reported = findings
+    .filter((finding) => finding.confidence >= config.minConfidence)
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0)));
+  errors.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+  return {
+    root,
+    files,
+    findings: reported,
+    cycles,
+    errors,
+    fresh,
+    seenPaths,
+    stats: { discovered: discovered.length, parsed: work.length, reused, milliseconds: performance.now() - started },
+  };
+}
+
+function sizeAndComplexityFindings(files: AnalyzedFile[], config: PyAgentConfig): Finding[] {
+  const findings: Finding[] = [];
+  for (const file of files) {
+    if (file.lines > config.maxModuleLines) {
+      findings.push({
+        rule: "oversized-module",
+        path: file.path,
+        line: 1,
+        message: `module has ${file.lines} lines (limit ${config.maxModuleLines}); split it into cohesive submodules`,
+        confidence: 100,
+        symbol: file.module,
+      });
+    }
+    for (const block of file.metrics.blocks) {
+      if (block.kind !== "class" && block.complexity > config.maxComplexity) {
+        findings.push({
+          rule: "complexity-hotspot",
+          path: file.path,
+          line: block.line,
+          endLine: block.endLine,
+          message: `${block.name} has cyclomatic complexity ${block.complexity} (limit ${config.maxComplexity})`,
+          confidence: 100,
+          symbol: block.name,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
