@@ -1,0 +1,75 @@
+import type { SamplingOptions } from "../sampling/index.js";
+
+/**
+ * What generation needs from a loaded model. The runtime's `LoadedModel`/`Sequence` satisfy these
+ * structurally; generation states its own narrow seam so it depends on no more than it uses.
+ */
+export interface GenerationSequence {
+  /** Tokens already in the sequence's KV cache. */
+  readonly length: number;
+  /** Appends tokens to the KV cache; returns the logits (vocabSize) of the last one. */
+  forward(tokens: ArrayLike<number>): Float32Array;
+  free(): void;
+}
+
+export interface GenerationModel {
+  readonly config: { readonly vocabSize: number; readonly contextLength: number };
+  newSequence(options?: { maxTokens?: number }): GenerationSequence;
+}
+
+export interface GenerationTokenizer {
+  readonly bos: number | null;
+  readonly stopTokens: ReadonlySet<number>;
+  encode(text: string, options?: { addBos?: boolean; parseSpecial?: boolean }): number[];
+  createDecoder(): { push(id: number): string; flush(): string };
+  tokenText(id: number): string;
+}
+
+export interface GenerationRequest {
+  /** Text (tokenized here) or token ids (used as they are). */
+  prompt: string | readonly number[];
+  /** Prepend BOS to a text prompt; default: when the tokenizer has one. */
+  addBos?: boolean;
+  /** Read special-token text (`<|im_start|>`) in a text prompt as the special token; default false. */
+  parseSpecial?: boolean;
+  /** Most tokens to generate per choice; default: until the context is full. */
+  maxTokens?: number;
+  sampling?: SamplingOptions;
+  /** Generation stops before any of these strings; the string itself is never emitted. */
+  stop?: readonly string[];
+  /** Report each token's logprob and this many top alternatives (0: the chosen token only). */
+  logprobs?: number;
+  /** Independent choices; choice i samples with seed + i. Default 1. */
+  n?: number;
+  /** Aborting ends the generation at once and frees its sequences. */
+  signal?: AbortSignal;
+}
+
+export interface TokenLogprob {
+  token: number;
+  /** The token's raw piece, as the tokenizer's vocabulary spells it. */
+  text: string;
+  logprob: number;
+}
+
+export interface TokenLogprobs extends TokenLogprob {
+  /** The most likely tokens at this position, most likely first. */
+  top: TokenLogprob[];
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export type FinishReason = "stop" | "length";
+
+/**
+ * Events of one request, for every choice (`index`); each choice ends with exactly one `end`.
+ * Every sampled token that is not a stop token gets one `text-delta` (its `text` may be empty
+ * while text is held back for a possible stop string); text released only at the end (held-back
+ * text, a trailing partial UTF-8 sequence) comes in a last delta with `token: -1`.
+ */
+export type GenerationEvent =
+  | { type: "text-delta"; index: number; text: string; token: number; logprobs?: TokenLogprobs }
+  | { type: "end"; index: number; finishReason: FinishReason; usage: Usage };
