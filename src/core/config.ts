@@ -13,7 +13,7 @@ export const configFields = {
   exclude: {
     schema: z.array(z.string()).default([]),
     toml: "exclude",
-    description: "Extra gitignore-style patterns of paths to skip (virtualenvs and .gitignore'd paths are always skipped).",
+    description: "Extra gitignore-style patterns of paths to skip (virtualenvs, tool caches and .gitignore'd paths are skipped already).",
   },
   includeIgnored: {
     schema: z.boolean().default(false),

@@ -25,6 +25,7 @@ interface AnalyzeFlags {
   minConfidence?: number;
   maxComplexity?: number;
   maxModuleLines?: number;
+  maxFileBytes?: number;
   exclude: string[];
   includeIgnored?: boolean;
   cache: boolean;
@@ -55,6 +56,7 @@ export function registerAnalyzeCommand(program: Command, io: { stdout: NodeJS.Wr
     .option("--min-confidence <n>", "hide findings below this confidence (0-100)", integer("min-confidence"))
     .option("--max-complexity <n>", "complexity above which a function is a hotspot", integer("max-complexity"))
     .option("--max-module-lines <n>", "lines above which a module is oversized", integer("max-module-lines"))
+    .option("--max-file-bytes <n>", "files larger than this are reported in errors, not parsed", integer("max-file-bytes"))
     .option("--exclude <pattern>", "gitignore-style pattern of paths to skip (repeatable)", collect, [])
     .option("--include-ignored", "also analyze files that .gitignore ignores")
     .option("--no-cache", "re-parse every file even if unchanged since the last run")
@@ -76,8 +78,10 @@ async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: { stdou
     minConfidence: flags.minConfidence,
     maxComplexity: flags.maxComplexity,
     maxModuleLines: flags.maxModuleLines,
+    maxFileBytes: flags.maxFileBytes,
     includeIgnored: flags.includeIgnored,
-    store: flags.store,
+    // A --store flag is relative to the working folder; `store` in pyproject.toml to the project.
+    store: flags.store === undefined ? undefined : resolve(flags.store),
   };
   const config = loadConfig(root, overrides);
   if (flags.exclude.length > 0) config.exclude = [...config.exclude, ...flags.exclude];

@@ -1,0 +1,12 @@
+import { configFields } from "./config.js";
+
+/** The README's configuration table, generated from the schema (the one source of truth). */
+export function configTableMarkdown(): string {
+  const rows = ["| key | default | meaning |", "|---|---|---|"];
+  for (const field of Object.values(configFields)) {
+    const parsed = field.schema.safeParse(undefined);
+    const fallback = parsed.success && parsed.data !== undefined ? JSON.stringify(parsed.data) : "(none)";
+    rows.push(`| \`${field.toml}\` | \`${fallback}\` | ${field.description} |`);
+  }
+  return rows.join("\n");
+}
