@@ -35,7 +35,7 @@ export class ChoiceTask {
   private finished = false;
   /** Scratch for top logprobs. */
   private readonly topIds: Int32Array;
-  private readonly topValues: Float32Array;
+  private readonly topValues: Float64Array;
 
   constructor(model: GenerationModel, tokenizer: GenerationTokenizer, options: ChoiceOptions) {
     this.index = options.index;
@@ -48,7 +48,7 @@ export class ChoiceTask {
     this.decoder = tokenizer.createDecoder();
     this.stops = new StopStringMatcher(options.stop);
     this.topIds = new Int32Array(options.logprobs ?? 0);
-    this.topValues = new Float32Array(options.logprobs ?? 0);
+    this.topValues = new Float64Array(options.logprobs ?? 0);
   }
 
   get done(): boolean {

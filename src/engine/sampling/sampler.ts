@@ -121,7 +121,7 @@ export class Sampler {
    * Writes the `n` most likely tokens of the last processed distribution (most likely first) into
    * `ids`/`logprobs`; returns how many were written (min(n, vocabSize)).
    */
-  topLogprobs(n: number, ids: Int32Array, logprobs: Float32Array): number {
+  topLogprobs(n: number, ids: Int32Array, logprobs: Float64Array | Float32Array): number {
     const keys = this.processed;
     const limit = Math.min(n, this.vocabSize, ids.length, logprobs.length);
     let filled = 0;

@@ -1,0 +1,46 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { z } from "zod";
+import { ApiError } from "./errors.js";
+
+/** Reads the body (at most `limit` bytes) and validates it with `schema`; every failure is a 4xx ApiError. */
+export async function readBody<Schema extends z.ZodType>(request: IncomingMessage, schema: Schema, limit: number): Promise<z.infer<Schema>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new ApiError(413, `the request body is larger than ${limit} bytes`, { code: "request_too_large" });
+    chunks.push(chunk as Buffer);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    throw new ApiError(400, "We could not parse the JSON body of your request: it is not valid JSON.", { code: "invalid_json" });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const param = issue.path.length > 0 ? issue.path.map(String).join(".") : null;
+    throw new ApiError(400, param ? `Invalid value for '${param}': ${issue.message}` : `Invalid request body: ${issue.message}`, {
+      param,
+      code: "invalid_value",
+    });
+  }
+  return parsed.data;
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  response.end(text);
+}
+
+export function startEventStream(response: ServerResponse): void {
+  response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+  response.flushHeaders();
+}
+
+/** One server-sent event carrying a JSON chunk (or the literal `[DONE]`). */
+export function writeEvent(response: ServerResponse, data: unknown): void {
+  response.write(`data: ${data === "[DONE]" ? data : JSON.stringify(data)}\n\n`);
+}

@@ -1,0 +1,56 @@
+import { z } from "zod";
+
+/**
+ * Request bodies of the OpenAI-compatible endpoints, validated once at the HTTP edge. Unknown
+ * fields are ignored (clients send many optional ones); known fields are range-checked so a bad
+ * value is a 400 naming the parameter. `top_k`, `min_p` and `repetition_penalty` are the usual
+ * extensions (vLLM, llama.cpp).
+ */
+const samplingFields = {
+  model: z.string().min(1),
+  max_tokens: z.number().int().min(1).nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  top_k: z.number().int().min(0).nullish(),
+  min_p: z.number().min(0).max(1).nullish(),
+  repetition_penalty: z.number().gt(0).max(10).nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  logit_bias: z.record(z.string().regex(/^\d+$/, "token ids"), z.number().min(-100).max(100)).nullish(),
+  seed: z.number().int().nullish(),
+  n: z.number().int().min(1).max(16).nullish(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
+  user: z.string().nullish(),
+};
+
+export const completionRequestSchema = z.object({
+  ...samplingFields,
+  prompt: z.union([
+    z.string(),
+    z.array(z.string()).length(1, "one prompt per request"),
+    z.array(z.number().int().min(0)).min(1),
+  ]),
+  logprobs: z.number().int().min(0).max(20).nullish(),
+  echo: z.literal(false).nullish(),
+  best_of: z.literal(1).nullish(),
+  suffix: z.null().optional(),
+});
+export type CompletionRequest = z.infer<typeof completionRequestSchema>;
+
+const contentPartSchema = z.object({ type: z.literal("text"), text: z.string() });
+const messageSchema = z.object({
+  role: z.enum(["system", "developer", "user", "assistant", "tool"]),
+  content: z.union([z.string(), z.array(contentPartSchema), z.null()]),
+});
+
+export const chatRequestSchema = z.object({
+  ...samplingFields,
+  messages: z.array(messageSchema).min(1),
+  max_completion_tokens: z.number().int().min(1).nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().min(0).max(20).nullish(),
+});
+export type ChatRequest = z.infer<typeof chatRequestSchema>;
+export type ChatRequestMessage = z.infer<typeof messageSchema>;
