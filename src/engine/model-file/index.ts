@@ -1,0 +1,12 @@
+export { createModelFile, ModelFileError, type CreateModelOptions } from "./create.js";
+export {
+  PRESETS,
+  PRESET_NAMES,
+  MODEL_DTYPES,
+  getPreset,
+  checkDtype,
+  type Preset,
+  type PresetName,
+  type ModelDtype,
+} from "./presets.js";
+export { CHATML_TEMPLATE, LLAMA2_TEMPLATE } from "./templates.js";

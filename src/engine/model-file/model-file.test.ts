@@ -1,0 +1,77 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { UsageError } from "../../core/index.js";
+import { GgmlType, dequantize, readGguf } from "../gguf/index.js";
+import { ModelFileError, PRESETS, createModelFile } from "./index.js";
+
+const dir = mkdtempSync(join(tmpdir(), "pyagent-model-file-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("createModelFile", () => {
+  it("writes a tiny llama model with the standard GGUF keys, tensors and a byte-fallback vocab", () => {
+    const out = join(dir, "tiny.gguf");
+    createModelFile({ out, preset: "tiny", dtype: "q8_0", seed: 7 });
+    const file = readGguf(out);
+    const meta = file.metadata;
+    expect(meta.get("general.architecture")).toBe("llama");
+    expect(meta.get("llama.embedding_length")).toBe(64);
+    expect(meta.get("llama.attention.head_count")).toBe(4);
+    expect(meta.get("llama.attention.head_count_kv")).toBe(2);
+    expect(meta.get("llama.rope.dimension_count")).toBe(16);
+    const tokens = meta.get("tokenizer.ggml.tokens") as string[];
+    expect(tokens).toHaveLength(PRESETS.tiny.vocabSize);
+    expect(new Set(tokens).size).toBe(tokens.length);
+    expect(tokens.slice(0, 3)).toEqual(["<unk>", "<s>", "</s>"]);
+    expect(tokens[3 + 0x0a]).toBe("<0x0A>");
+    expect(typeof meta.get("tokenizer.chat_template")).toBe("string");
+    expect(file.tensors.get("blk.1.attn_k.weight")?.dims).toEqual([64, 32]);
+    expect(file.tensors.get("blk.0.attn_k.weight")?.type).toBe(GgmlType.Q8_0);
+    expect(file.tensors.get("blk.0.attn_norm.weight")?.type).toBe(GgmlType.F32);
+    expect(file.tensors.has("output.weight")).toBe(true);
+    const norm = dequantize(GgmlType.F32, file.tensorData("output_norm.weight"), 64);
+    expect(Array.from(norm)).toEqual(Array(64).fill(1));
+    file.close();
+  });
+
+  it("is deterministic: same seed gives identical bytes, another seed other weights", () => {
+    const a = join(dir, "a.gguf");
+    const b = join(dir, "b.gguf");
+    const c = join(dir, "c.gguf");
+    createModelFile({ out: a, preset: "tiny", dtype: "f32", seed: 1 });
+    createModelFile({ out: b, preset: "tiny", dtype: "f32", seed: 1 });
+    createModelFile({ out: c, preset: "tiny", dtype: "f32", seed: 2 });
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+    expect(readFileSync(a).equals(readFileSync(c))).toBe(false);
+  });
+
+  it("writes qwen2 with q/k/v biases and a tied output", () => {
+    const out = join(dir, "qwen2.gguf");
+    createModelFile({ out, preset: "tiny-qwen2", dtype: "f16", seed: 3 });
+    const file = readGguf(out);
+    expect(file.metadata.get("general.architecture")).toBe("qwen2");
+    expect(file.metadata.get("tokenizer.ggml.model")).toBe("gpt2");
+    expect(file.tensors.get("blk.0.attn_q.bias")?.dims).toEqual([64]);
+    expect(file.tensors.has("output.weight")).toBe(false);
+    file.close();
+  });
+
+  it("refuses to overwrite without force, a missing directory, and unknown presets or dtypes", () => {
+    const out = join(dir, "exists.gguf");
+    writeFileSync(out, "keep me");
+    expect(() => createModelFile({ out, preset: "tiny", dtype: "f32", seed: 1 })).toThrow(/already exists/);
+    expect(readFileSync(out, "utf8")).toBe("keep me");
+    createModelFile({ out, preset: "tiny", dtype: "f32", seed: 1, force: true });
+    expect(readGguf(out).metadata.get("general.architecture")).toBe("llama");
+    expect(() => createModelFile({ out: join(dir, "nope", "m.gguf"), preset: "tiny", dtype: "f32", seed: 1 })).toThrow(
+      ModelFileError,
+    );
+    expect(() => createModelFile({ out: join(dir, "x.gguf"), preset: "huge" as never, dtype: "f32", seed: 1 })).toThrow(
+      UsageError,
+    );
+    expect(() => createModelFile({ out: join(dir, "x.gguf"), preset: "tiny", dtype: "q2_k" as never, seed: 1 })).toThrow(
+      /choose one of f32, f16, q8_0, q4_0/,
+    );
+  });
+});

@@ -1,0 +1,1 @@
+export { byteToUnicode, unicodeToByte, bytesToUnicodeString } from "./byte-unicode.js";
