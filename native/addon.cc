@@ -1,0 +1,180 @@
+// N-API surface of the kernels. Every function takes typed arrays and writes into the caller's
+// output array (zero copy); arguments are checked here so a bad call throws instead of touching
+// memory it does not own. The JavaScript wrapper is src/engine/kernels/native.ts.
+#include <napi.h>
+
+#include <memory>
+#include <string>
+
+#include "kernels.h"
+#include "thread_pool.h"
+
+namespace {
+
+using pyagent::ThreadPool;
+
+// One pool per process, shared by every model; setThreads replaces it.
+std::unique_ptr<ThreadPool> pool;
+
+ThreadPool& the_pool() {
+  if (!pool) pool = std::make_unique<ThreadPool>(1);
+  return *pool;
+}
+
+struct ArrayView {
+  void* data = nullptr;
+  size_t bytes = 0;
+};
+
+// The bytes behind a typed array, or nullptr (with a pending TypeError) when it is not one of `expected`.
+bool view_of(const Napi::CallbackInfo& info, size_t index, napi_typedarray_type expected, const char* what, ArrayView& view) {
+  napi_env env = info.Env();
+  napi_value value = info[index];
+  bool is_typed = false;
+  napi_is_typedarray(env, value, &is_typed);
+  napi_typedarray_type type;
+  size_t length = 0;
+  if (is_typed) napi_get_typedarray_info(env, value, &type, &length, &view.data, nullptr, nullptr);
+  if (!is_typed || type != expected) {
+    Napi::TypeError::New(env, std::string("argument ") + std::to_string(index) + " (" + what + ") has the wrong array type")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  size_t element = expected == napi_float32_array ? 4 : 1;
+  view.bytes = length * element;
+  return true;
+}
+
+int int_arg(const Napi::CallbackInfo& info, size_t index) { return info[index].As<Napi::Number>().Int32Value(); }
+
+bool require(const Napi::CallbackInfo& info, bool condition, const std::string& message) {
+  if (!condition) Napi::RangeError::New(info.Env(), message).ThrowAsJavaScriptException();
+  return condition;
+}
+
+// matmul(out: Float32Array, weights: Uint8Array, type, x: Float32Array, n, rows, cols)
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  ArrayView out, weights, x;
+  if (!view_of(info, 0, napi_float32_array, "out", out) || !view_of(info, 1, napi_uint8_array, "weights", weights) ||
+      !view_of(info, 3, napi_float32_array, "x", x))
+    return info.Env().Undefined();
+  int type = int_arg(info, 2), n = int_arg(info, 4), rows = int_arg(info, 5), cols = int_arg(info, 6);
+  size_t bytes_per_row = pyagent::row_bytes(type, cols);
+  bool quantized = type == pyagent::kQ8_0 || type == pyagent::kQ4_0;
+  if (!require(info, bytes_per_row > 0 && n >= 0 && rows >= 0 && (!quantized || cols % pyagent::kBlock == 0),
+               "unsupported tensor type or shape") ||
+      !require(info, weights.bytes >= bytes_per_row * rows, "weights are smaller than rows x cols") ||
+      !require(info, x.bytes >= static_cast<size_t>(n) * cols * 4, "x is smaller than n x cols") ||
+      !require(info, out.bytes >= static_cast<size_t>(n) * rows * 4, "out is smaller than n x rows"))
+    return info.Env().Undefined();
+  pyagent::matmul(the_pool(), static_cast<float*>(out.data), static_cast<const uint8_t*>(weights.data), type,
+                  static_cast<const float*>(x.data), n, rows, cols);
+  return info.Env().Undefined();
+}
+
+// rmsnorm(out, x, weight, eps)
+Napi::Value Rmsnorm(const Napi::CallbackInfo& info) {
+  ArrayView out, x, weight;
+  if (!view_of(info, 0, napi_float32_array, "out", out) || !view_of(info, 1, napi_float32_array, "x", x) ||
+      !view_of(info, 2, napi_float32_array, "weight", weight))
+    return info.Env().Undefined();
+  int width = static_cast<int>(weight.bytes / 4);
+  if (!require(info, width > 0 && x.bytes % weight.bytes == 0 && out.bytes >= x.bytes, "x must hold whole rows of weight.length"))
+    return info.Env().Undefined();
+  pyagent::rmsnorm(static_cast<float*>(out.data), static_cast<const float*>(x.data), static_cast<const float*>(weight.data),
+                   x.bytes / 4, width, info[3].As<Napi::Number>().FloatValue());
+  return info.Env().Undefined();
+}
+
+// rope(vec, n, heads, headDim, position, freqBase, style)
+Napi::Value Rope(const Napi::CallbackInfo& info) {
+  ArrayView vec;
+  if (!view_of(info, 0, napi_float32_array, "vec", vec)) return info.Env().Undefined();
+  int n = int_arg(info, 1), heads = int_arg(info, 2), head_dim = int_arg(info, 3);
+  if (!require(info, head_dim % 2 == 0 && vec.bytes >= static_cast<size_t>(n) * heads * head_dim * 4, "vec is smaller than n x heads x headDim"))
+    return info.Env().Undefined();
+  pyagent::rope(static_cast<float*>(vec.data), n, heads, head_dim, int_arg(info, 4), info[5].As<Napi::Number>().FloatValue(),
+                int_arg(info, 6));
+  return info.Env().Undefined();
+}
+
+// softmax(x, length)
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  ArrayView x;
+  if (!view_of(info, 0, napi_float32_array, "x", x)) return info.Env().Undefined();
+  int length = int_arg(info, 1);
+  if (!require(info, length >= 0 && x.bytes >= static_cast<size_t>(length) * 4, "length is past the end of x")) return info.Env().Undefined();
+  pyagent::softmax(static_cast<float*>(x.data), length);
+  return info.Env().Undefined();
+}
+
+// swiglu(out, gate, up)
+Napi::Value Swiglu(const Napi::CallbackInfo& info) {
+  ArrayView out, gate, up;
+  if (!view_of(info, 0, napi_float32_array, "out", out) || !view_of(info, 1, napi_float32_array, "gate", gate) ||
+      !view_of(info, 2, napi_float32_array, "up", up))
+    return info.Env().Undefined();
+  if (!require(info, gate.bytes >= out.bytes && up.bytes >= out.bytes, "gate and up must be at least as long as out"))
+    return info.Env().Undefined();
+  pyagent::swiglu(static_cast<float*>(out.data), static_cast<const float*>(gate.data), static_cast<const float*>(up.data), out.bytes / 4);
+  return info.Env().Undefined();
+}
+
+// attention(out, q, keys, values, position, n, nHeads, nKvHeads, headDim)
+Napi::Value Attention(const Napi::CallbackInfo& info) {
+  ArrayView out, q, keys, values;
+  if (!view_of(info, 0, napi_float32_array, "out", out) || !view_of(info, 1, napi_float32_array, "q", q) ||
+      !view_of(info, 2, napi_float32_array, "keys", keys) || !view_of(info, 3, napi_float32_array, "values", values))
+    return info.Env().Undefined();
+  int position = int_arg(info, 4), n = int_arg(info, 5), n_heads = int_arg(info, 6), n_kv_heads = int_arg(info, 7),
+      head_dim = int_arg(info, 8);
+  size_t q_bytes = static_cast<size_t>(n) * n_heads * head_dim * 4;
+  size_t kv_bytes = static_cast<size_t>(position + n) * n_kv_heads * head_dim * 4;
+  if (!require(info, n_kv_heads > 0 && n_heads % n_kv_heads == 0, "nHeads must be a multiple of nKvHeads") ||
+      !require(info, out.bytes >= q_bytes && q.bytes >= q_bytes, "q/out are smaller than n x nHeads x headDim") ||
+      !require(info, keys.bytes >= kv_bytes && values.bytes >= kv_bytes, "keys/values hold fewer than position + n rows"))
+    return info.Env().Undefined();
+  pyagent::attention(the_pool(), static_cast<float*>(out.data), static_cast<const float*>(q.data), static_cast<const float*>(keys.data),
+                     static_cast<const float*>(values.data), position, n, n_heads, n_kv_heads, head_dim);
+  return info.Env().Undefined();
+}
+
+// setThreads(n): replaces the pool (waits for none: calls are synchronous on the JS thread).
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  int threads = int_arg(info, 0);
+  if (!require(info, threads >= 1 && threads <= 1024, "threads must be between 1 and 1024")) return info.Env().Undefined();
+  if (!pool || pool->size() != threads) {
+    pool.reset();
+    pool = std::make_unique<ThreadPool>(threads);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pyagent::CpuFeatures features = pyagent::cpu_features();
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("threads", the_pool().size());
+  result.Set("simd", pyagent::using_avx2() ? "avx2" : "scalar");
+  result.Set("avx2", features.avx2);
+  result.Set("fma", features.fma);
+  result.Set("f16c", features.f16c);
+  result.Set("avx512f", features.avx512f);
+  return result;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("matmul", Napi::Function::New(env, Matmul));
+  exports.Set("rmsnorm", Napi::Function::New(env, Rmsnorm));
+  exports.Set("rope", Napi::Function::New(env, Rope));
+  exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("swiglu", Napi::Function::New(env, Swiglu));
+  exports.Set("attention", Napi::Function::New(env, Attention));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("info", Napi::Function::New(env, Info));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(pyagent_kernels, Init)

@@ -1,0 +1,46 @@
+// Compute kernels behind the N-API addon. Layouts match src/engine/kernels/kernel-set.ts:
+// matrices are row-major rows of `cols` values in their GGML type; activations of n tokens are
+// (n, width) float rows.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace pyagent {
+
+class ThreadPool;
+
+enum GgmlType : int { kF32 = 0, kF16 = 1, kQ4_0 = 2, kQ8_0 = 8 };
+
+constexpr int kBlock = 32;          // values per q8_0 / q4_0 block
+constexpr int kQ8Bytes = 34;        // [f16 d][32 x int8]
+constexpr int kQ4Bytes = 18;        // [f16 d][16 bytes: low nibbles = values 0..15, high = 16..31]
+
+// Bytes of one row of `cols` values of `type`; 0 for an unsupported type.
+size_t row_bytes(int type, int cols);
+
+// Which instruction sets the kernels found at load time and use.
+struct CpuFeatures {
+  bool avx2 = false;
+  bool fma = false;
+  bool f16c = false;
+  bool avx512f = false;
+};
+CpuFeatures cpu_features();
+// True when the AVX2/FMA/F16C paths are in use.
+bool using_avx2();
+
+float f16_to_f32(uint16_t bits);
+uint16_t f32_to_f16(float value);
+
+// out (n, rows) = x (n, cols) * W^T, rows split across the pool's threads.
+void matmul(ThreadPool& pool, float* out, const uint8_t* weights, int type, const float* x, int n, int rows, int cols);
+
+void rmsnorm(float* out, const float* x, const float* weight, size_t length, int width, float eps);
+void rope(float* vec, int n, int heads, int head_dim, int position, float freq_base, int style);
+void softmax(float* x, int length);
+void swiglu(float* out, const float* gate, const float* up, size_t length);
+void attention(ThreadPool& pool, float* out, const float* q, const float* keys, const float* values, int position, int n,
+               int n_heads, int n_kv_heads, int head_dim);
+
+}  // namespace pyagent

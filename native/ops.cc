@@ -1,0 +1,130 @@
+// Element-wise kernels and attention. Shapes are documented on KernelSet
+// (src/engine/kernels/kernel-set.ts).
+#include <cmath>
+#include <vector>
+
+#include "kernels.h"
+#include "thread_pool.h"
+
+namespace pyagent {
+
+CpuFeatures cpu_features() {
+  __builtin_cpu_init();
+  CpuFeatures features;
+  features.avx2 = __builtin_cpu_supports("avx2");
+  features.fma = __builtin_cpu_supports("fma");
+  features.f16c = __builtin_cpu_supports("f16c");
+  features.avx512f = __builtin_cpu_supports("avx512f");
+  return features;
+}
+
+void rmsnorm(float* out, const float* x, const float* weight, size_t length, int width, float eps) {
+  for (size_t base = 0; base + width <= length; base += width) {
+    float sum = 0;
+    for (int i = 0; i < width; i++) sum += x[base + i] * x[base + i];
+    float scale = 1.0f / std::sqrt(sum / width + eps);
+    for (int i = 0; i < width; i++) out[base + i] = x[base + i] * scale * weight[i];
+  }
+}
+
+void rope(float* vec, int n, int heads, int head_dim, int position, float freq_base, int style) {
+  int half = head_dim / 2;
+  thread_local std::vector<float> cosines, sines;
+  if (cosines.size() < static_cast<size_t>(half)) {
+    cosines.resize(half);
+    sines.resize(half);
+  }
+  // style 0 rotates adjacent pairs (2i, 2i+1); style 2 (NEOX) rotates (i, i + half).
+  int pair_stride = style == 0 ? 2 : 1;
+  int partner = style == 0 ? 1 : half;
+  for (int t = 0; t < n; t++) {
+    double pos = position + t;
+    for (int i = 0; i < half; i++) {
+      double angle = pos * std::pow(static_cast<double>(freq_base), -2.0 * i / head_dim);
+      cosines[i] = static_cast<float>(std::cos(angle));
+      sines[i] = static_cast<float>(std::sin(angle));
+    }
+    for (int h = 0; h < heads; h++) {
+      float* head = vec + (static_cast<size_t>(t) * heads + h) * head_dim;
+      for (int i = 0; i < half; i++) {
+        float* a = head + i * pair_stride;
+        float x0 = a[0], x1 = a[partner];
+        a[0] = x0 * cosines[i] - x1 * sines[i];
+        a[partner] = x0 * sines[i] + x1 * cosines[i];
+      }
+    }
+  }
+}
+
+void softmax(float* x, int length) {
+  float max = -INFINITY;
+  for (int i = 0; i < length; i++) max = std::fmax(max, x[i]);
+  float sum = 0;
+  for (int i = 0; i < length; i++) {
+    x[i] = std::exp(x[i] - max);
+    sum += x[i];
+  }
+  float inverse = 1.0f / sum;
+  for (int i = 0; i < length; i++) x[i] *= inverse;
+}
+
+void swiglu(float* out, const float* gate, const float* up, size_t length) {
+  for (size_t i = 0; i < length; i++) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+namespace {
+
+struct AttentionJob {
+  float* out;
+  const float* q;
+  const float* keys;
+  const float* values;
+  int position, n, n_heads, n_kv_heads, head_dim;
+};
+
+// One (token, head) pair per unit of work, split evenly across threads.
+void attention_heads(void* context, int thread, int threads) {
+  const AttentionJob& job = *static_cast<const AttentionJob*>(context);
+  thread_local std::vector<float> scores;
+  int units = job.n * job.n_heads;
+  int begin = units * thread / threads, end = units * (thread + 1) / threads;
+  int kv_dim = job.n_kv_heads * job.head_dim;
+  int group = job.n_heads / job.n_kv_heads;
+  float scale = 1.0f / std::sqrt(static_cast<float>(job.head_dim));
+  for (int unit = begin; unit < end; unit++) {
+    int t = unit / job.n_heads, h = unit % job.n_heads;
+    int length = job.position + t + 1;
+    if (scores.size() < static_cast<size_t>(length)) scores.resize(length);
+    const float* q = job.q + static_cast<size_t>(unit) * job.head_dim;
+    size_t kv_offset = static_cast<size_t>(h / group) * job.head_dim;
+    for (int p = 0; p < length; p++) {
+      const float* k = job.keys + static_cast<size_t>(p) * kv_dim + kv_offset;
+      float dot = 0;
+      for (int i = 0; i < job.head_dim; i++) dot += q[i] * k[i];
+      scores[p] = dot * scale;
+    }
+    softmax(scores.data(), length);
+    float* out = job.out + static_cast<size_t>(unit) * job.head_dim;
+    for (int i = 0; i < job.head_dim; i++) out[i] = 0;
+    for (int p = 0; p < length; p++) {
+      const float* v = job.values + static_cast<size_t>(p) * kv_dim + kv_offset;
+      float weight = scores[p];
+      for (int i = 0; i < job.head_dim; i++) out[i] += weight * v[i];
+    }
+  }
+}
+
+}  // namespace
+
+void attention(ThreadPool& pool, float* out, const float* q, const float* keys, const float* values, int position, int n,
+               int n_heads, int n_kv_heads, int head_dim) {
+  AttentionJob job{out, q, keys, values, position, n, n_heads, n_kv_heads, head_dim};
+  int64_t work = static_cast<int64_t>(n) * n_heads * (position + n) * head_dim;
+  if (work < 16 * 1024) {
+    attention_heads(&job, 0, 1);
+  } else {
+    pool.run(attention_heads, &job);
+  }
+}
+
+}  // namespace pyagent

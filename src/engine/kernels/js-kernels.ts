@@ -1,0 +1,18 @@
+import type { KernelSet } from "./kernel-set.js";
+import { jsMatmul } from "./js-matmul.js";
+import { jsAttention, jsRmsnorm, jsRope, jsSoftmax, jsSwiglu } from "./js-ops.js";
+
+/** The pure TypeScript kernel set: single-threaded, used when the native addon is absent or PYAGENT_KERNELS=js. */
+export function createJsKernels(): KernelSet {
+  return {
+    name: "js",
+    threads: 1,
+    matvec: (out, weights, type, x, rows, cols) => jsMatmul(out, weights, type, x, 1, rows, cols),
+    matmul: jsMatmul,
+    rmsnorm: jsRmsnorm,
+    rope: jsRope,
+    softmax: jsSoftmax,
+    swiglu: jsSwiglu,
+    attention: jsAttention,
+  };
+}

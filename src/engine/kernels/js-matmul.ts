@@ -1,0 +1,151 @@
+import { GgmlType } from "../gguf/index.js";
+import { checkMatrix, F16_TO_F32, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, QK, quantizeActivationsQ8, rowBytes } from "./formats.js";
+
+/**
+ * TypeScript matrix products over GGUF bytes. f32/f16 read through typed views of the weights
+ * (cached per weights array, so a call allocates nothing); q8_0/q4_0 first quantize the
+ * activations to q8 blocks, as llama.cpp does, then take integer dot products per block with the
+ * weights dequantized in registers (never materialized).
+ */
+export function jsMatmul(out: Float32Array, weights: Uint8Array, type: GgmlType, x: Float32Array, n: number, rows: number, cols: number): void {
+  checkMatrix(weights, type, rows, cols);
+  switch (type) {
+    case GgmlType.F32:
+      return matmulF32(out, f32View(weights, rows * cols), x, n, rows, cols);
+    case GgmlType.F16:
+      return matmulF16(out, u16View(weights, rows * cols), x, n, rows, cols);
+    case GgmlType.Q8_0:
+    case GgmlType.Q4_0:
+      return matmulQuantized(out, weights, type, x, n, rows, cols);
+  }
+}
+
+const f32Views = new WeakMap<Uint8Array, Float32Array>();
+const u16Views = new WeakMap<Uint8Array, Uint16Array>();
+
+/** A Float32Array over the weight bytes: a view when 4-byte aligned, else a one-time copy. */
+function f32View(weights: Uint8Array, count: number): Float32Array {
+  let view = f32Views.get(weights);
+  if (view === undefined) {
+    view =
+      weights.byteOffset % 4 === 0
+        ? new Float32Array(weights.buffer, weights.byteOffset, count)
+        : new Float32Array(weights.slice(0, count * 4).buffer);
+    f32Views.set(weights, view);
+  }
+  return view;
+}
+
+function u16View(weights: Uint8Array, count: number): Uint16Array {
+  let view = u16Views.get(weights);
+  if (view === undefined) {
+    view =
+      weights.byteOffset % 2 === 0
+        ? new Uint16Array(weights.buffer, weights.byteOffset, count)
+        : new Uint16Array(weights.slice(0, count * 2).buffer);
+    u16Views.set(weights, view);
+  }
+  return view;
+}
+
+function matmulF32(out: Float32Array, w: Float32Array, x: Float32Array, n: number, rows: number, cols: number): void {
+  const tail = cols - (cols % 4);
+  for (let r = 0; r < rows; r++) {
+    const wBase = r * cols;
+    for (let t = 0; t < n; t++) {
+      const xBase = t * cols;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let c = 0; c < tail; c += 4) {
+        s0 += w[wBase + c] * x[xBase + c];
+        s1 += w[wBase + c + 1] * x[xBase + c + 1];
+        s2 += w[wBase + c + 2] * x[xBase + c + 2];
+        s3 += w[wBase + c + 3] * x[xBase + c + 3];
+      }
+      for (let c = tail; c < cols; c++) s0 += w[wBase + c] * x[xBase + c];
+      out[t * rows + r] = s0 + s1 + s2 + s3;
+    }
+  }
+}
+
+function matmulF16(out: Float32Array, w: Uint16Array, x: Float32Array, n: number, rows: number, cols: number): void {
+  const table = F16_TO_F32;
+  const tail = cols - (cols % 4);
+  for (let r = 0; r < rows; r++) {
+    const wBase = r * cols;
+    for (let t = 0; t < n; t++) {
+      const xBase = t * cols;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let c = 0; c < tail; c += 4) {
+        s0 += table[w[wBase + c]] * x[xBase + c];
+        s1 += table[w[wBase + c + 1]] * x[xBase + c + 1];
+        s2 += table[w[wBase + c + 2]] * x[xBase + c + 2];
+        s3 += table[w[wBase + c + 3]] * x[xBase + c + 3];
+      }
+      for (let c = tail; c < cols; c++) s0 += table[w[wBase + c]] * x[xBase + c];
+      out[t * rows + r] = s0 + s1 + s2 + s3;
+    }
+  }
+}
+
+/** Quantized activations of the current call: (n, cols) int8 and (n, cols / 32) scales; grown, never shrunk. */
+let activationQuants = new Int8Array(0);
+let activationScales = new Float32Array(0);
+
+function matmulQuantized(out: Float32Array, w: Uint8Array, type: GgmlType, x: Float32Array, n: number, rows: number, cols: number): void {
+  const blocks = cols / QK;
+  if (activationQuants.length < n * cols) {
+    activationQuants = new Int8Array(n * cols);
+    activationScales = new Float32Array(n * blocks);
+  }
+  const xq = activationQuants;
+  const xs = activationScales;
+  for (let t = 0; t < n; t++) quantizeActivationsQ8(x, t * cols, cols, xq, xs);
+  const bytesPerRow = rowBytes(type, cols);
+  const table = F16_TO_F32;
+  for (let r = 0; r < rows; r++) {
+    const rowStart = r * bytesPerRow;
+    for (let t = 0; t < n; t++) {
+      let sum = 0;
+      if (type === GgmlType.Q8_0) {
+        for (let b = 0; b < blocks; b++) {
+          const o = rowStart + b * Q8_0_BLOCK_BYTES;
+          const q = o + 2;
+          const xb = t * cols + b * QK;
+          let isum = 0;
+          for (let j = 0; j < QK; j += 4) {
+            isum +=
+              ((w[q + j] << 24) >> 24) * xq[xb + j] +
+              ((w[q + j + 1] << 24) >> 24) * xq[xb + j + 1] +
+              ((w[q + j + 2] << 24) >> 24) * xq[xb + j + 2] +
+              ((w[q + j + 3] << 24) >> 24) * xq[xb + j + 3];
+          }
+          sum += table[w[o] | (w[o + 1] << 8)] * xs[t * blocks + b] * isum;
+        }
+      } else {
+        for (let b = 0; b < blocks; b++) {
+          const o = rowStart + b * Q4_0_BLOCK_BYTES;
+          const q = o + 2;
+          const xb = t * cols + b * QK;
+          let isum = 0;
+          for (let j = 0; j < 16; j += 2) {
+            const b0 = w[q + j];
+            const b1 = w[q + j + 1];
+            isum +=
+              ((b0 & 15) - 8) * xq[xb + j] +
+              ((b1 & 15) - 8) * xq[xb + j + 1] +
+              ((b0 >> 4) - 8) * xq[xb + j + 16] +
+              ((b1 >> 4) - 8) * xq[xb + j + 17];
+          }
+          sum += table[w[o] | (w[o + 1] << 8)] * xs[t * blocks + b] * isum;
+        }
+      }
+      out[t * rows + r] = sum;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import type { GgmlType } from "../gguf/index.js";
+
+/** Which pairs of a head's vector RoPE rotates; the numbers are llama.cpp's rope modes. */
+export enum RopeStyle {
+  /** Adjacent pairs (x[2i], x[2i+1]); arch llama (GGUF's converter permuted q/k for this). */
+  Normal = 0,
+  /** Halves (x[i], x[i + headDim/2]); arch qwen2. */
+  Neox = 2,
+}
+
+/**
+ * The compute kernels a forward pass needs, as small functions over typed arrays that write into
+ * caller-owned outputs and allocate nothing. Every implementation (native, js, reference) passes
+ * the same conformance suite (kernels.test.ts).
+ *
+ * Layouts: matrices are row-major, a row is `cols` contiguous values in the weights' GGML type.
+ * Activations of n tokens are (n, width) rows of Float32Array, token t at offset t * width.
+ */
+export interface KernelSet {
+  readonly name: "native" | "js" | "reference";
+  /** Threads the set spreads work over (1 for js and reference). */
+  readonly threads: number;
+  /** out[r] = sum_c W[r, c] * x[c] for W stored row-major in GGML type `type`, rows x cols. */
+  matvec(out: Float32Array, weights: Uint8Array, type: GgmlType, x: Float32Array, rows: number, cols: number): void;
+  /** out (n, rows) = X (n, cols) * W^T: batched prompt processing. */
+  matmul(out: Float32Array, weights: Uint8Array, type: GgmlType, x: Float32Array, n: number, rows: number, cols: number): void;
+  /**
+   * RMSNorm of every row: x holds (n, width) with width = weight.length;
+   * out[t, i] = x[t, i] / sqrt(mean_i(x[t, :]^2) + eps) * weight[i]. out may be x.
+   */
+  rmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array, eps: number): void;
+  /**
+   * Rotary position embedding in place. vec holds (n, heads, headDim): token t is at position
+   * `position + t`. Pair i of a head turns by angle pos * freqBase^(-2i / headDim); which values
+   * form pair i is `style`.
+   */
+  rope(vec: Float32Array, n: number, heads: number, headDim: number, position: number, freqBase: number, style: RopeStyle): void;
+  /** In-place softmax of x[0 .. length). */
+  softmax(x: Float32Array, length: number): void;
+  /** out[i] = silu(gate[i]) * up[i] for i < out.length, silu(g) = g / (1 + e^-g). out may be gate. */
+  swiglu(out: Float32Array, gate: Float32Array, up: Float32Array): void;
+  /**
+   * Causal grouped-query attention for n consecutive query tokens.
+   *   q:      (n, nHeads, headDim), token t at position `position + t`
+   *   keys:   (maxPositions, nKvHeads * headDim) this layer's cache rows; rows 0 .. position + n - 1 are filled
+   *   values: same layout as keys
+   *   out:    (n, nHeads, headDim)
+   *   scores: scratch of at least position + n floats (the native set may use its own)
+   * Token t attends to cache rows 0 .. position + t with weights softmax(q.k / sqrt(headDim)).
+   * Query head h reads kv head floor(h / (nHeads / nKvHeads)), as llama.cpp groups them.
+   */
+  attention(
+    out: Float32Array,
+    q: Float32Array,
+    keys: Float32Array,
+    values: Float32Array,
+    position: number,
+    n: number,
+    nHeads: number,
+    nKvHeads: number,
+    headDim: number,
+    scores: Float32Array,
+  ): void;
+}

@@ -1,0 +1,95 @@
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { checkMatrix } from "./formats.js";
+import type { KernelSet } from "./kernel-set.js";
+
+/** What build/Release/pyagent_kernels.node exports (native/addon.cc). */
+interface NativeAddon {
+  matmul(out: Float32Array, weights: Uint8Array, type: number, x: Float32Array, n: number, rows: number, cols: number): void;
+  rmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array, eps: number): void;
+  rope(vec: Float32Array, n: number, heads: number, headDim: number, position: number, freqBase: number, style: number): void;
+  softmax(x: Float32Array, length: number): void;
+  swiglu(out: Float32Array, gate: Float32Array, up: Float32Array): void;
+  attention(
+    out: Float32Array,
+    q: Float32Array,
+    keys: Float32Array,
+    values: Float32Array,
+    position: number,
+    n: number,
+    nHeads: number,
+    nKvHeads: number,
+    headDim: number,
+  ): void;
+  setThreads(threads: number): void;
+  info(): NativeInfo;
+}
+
+export interface NativeInfo {
+  threads: number;
+  /** The matmul path the addon picked at load time from the CPU's features. */
+  simd: "avx2" | "scalar";
+  avx2: boolean;
+  fma: boolean;
+  f16c: boolean;
+  avx512f: boolean;
+}
+
+export const ADDON_RELATIVE_PATH = join("build", "Release", "pyagent_kernels.node");
+
+/** The package root: the nearest folder above this file whose package.json is PyAgent's. */
+export function packageRoot(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(folder, "package.json");
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: unknown }).name === "pyagent") return folder;
+    const parent = dirname(folder);
+    if (parent === folder) return process.cwd();
+    folder = parent;
+  }
+}
+
+let addon: NativeAddon | undefined;
+
+/** Loads the addon once; throws (with the loader's reason) when it is missing or will not load. */
+function loadAddon(): NativeAddon {
+  if (addon === undefined) {
+    const path = join(packageRoot(), ADDON_RELATIVE_PATH);
+    if (!existsSync(path)) throw new Error(`${path} does not exist (npm install builds it with node-gyp)`);
+    addon = createRequire(import.meta.url)(path) as NativeAddon;
+  }
+  return addon;
+}
+
+export function nativeInfo(): NativeInfo {
+  return loadAddon().info();
+}
+
+/**
+ * The native kernel set over `threads` threads. The addon's thread pool is process-wide, so the
+ * last set created decides the thread count.
+ */
+export function createNativeKernels(threads: number): KernelSet {
+  const native = loadAddon();
+  native.setThreads(Math.max(1, Math.floor(threads)));
+  return {
+    name: "native",
+    threads: native.info().threads,
+    matvec(out, weights, type, x, rows, cols) {
+      checkMatrix(weights, type, rows, cols);
+      native.matmul(out, weights, type, x, 1, rows, cols);
+    },
+    matmul(out, weights, type, x, n, rows, cols) {
+      checkMatrix(weights, type, rows, cols);
+      native.matmul(out, weights, type, x, n, rows, cols);
+    },
+    rmsnorm: (out, x, weight, eps) => native.rmsnorm(out, x, weight, eps),
+    rope: (vec, n, heads, headDim, position, freqBase, style) => native.rope(vec, n, heads, headDim, position, freqBase, style),
+    softmax: (x, length) => native.softmax(x, length),
+    swiglu: (out, gate, up) => native.swiglu(out, gate, up),
+    attention: (out, q, keys, values, position, n, nHeads, nKvHeads, headDim) =>
+      native.attention(out, q, keys, values, position, n, nHeads, nKvHeads, headDim),
+  };
+}
