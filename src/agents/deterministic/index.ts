@@ -1,0 +1,2 @@
+export type { DeterministicAgent, DeterministicAgentName, FileEdit, PlannedTask } from "./types.js";
+export { DETERMINISTIC_AGENT_NAMES } from "./types.js";
