@@ -27,6 +27,8 @@ export class GenerationQueue {
   private cursor = 0;
   private running = false;
   private closed = false;
+  private finishedCount = 0;
+  private abortedCount = 0;
 
   constructor(model: GenerationModel, tokenizer: GenerationTokenizer) {
     this.model = model;
@@ -38,6 +40,11 @@ export class GenerationQueue {
     let live = 0;
     for (const task of this.order) if (task.live) live++;
     return live;
+  }
+
+  /** Requests that ran to their end, and requests aborted or abandoned by their consumer. */
+  get counts(): { finished: number; aborted: number } {
+    return { finished: this.finishedCount, aborted: this.abortedCount };
   }
 
   /** Choices queued or generating. */
@@ -89,12 +96,16 @@ export class GenerationQueue {
     const active: ActiveRequest = {
       tasks,
       remaining: n,
-      channel: new EventChannel<GenerationEvent>(() => this.drop(active)),
+      channel: new EventChannel<GenerationEvent>(() => {
+        this.abortedCount++;
+        this.drop(active);
+      }),
       detach: () => {},
     };
     if (signal) {
       if (signal.aborted) throw new GenerationAbortedError("the generation was aborted before it started");
       const onAbort = () => {
+        this.abortedCount++;
         this.drop(active);
         active.channel.fail(new GenerationAbortedError("the generation was aborted", { reason: String(signal.reason) }));
       };
@@ -151,6 +162,7 @@ export class GenerationQueue {
           this.owners.delete(task);
           active.remaining--;
           if (active.remaining === 0) {
+            this.finishedCount++;
             active.detach();
             active.channel.end();
           }

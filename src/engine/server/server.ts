@@ -84,7 +84,15 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
       });
     }
     if (method === "GET" && path === "/health") {
-      sendJson(response, 200, { status: "ok", model: options.modelId, live_sequences: queue.liveSequences, active_choices: queue.activeChoices });
+      const counts = queue.counts;
+      sendJson(response, 200, {
+        status: "ok",
+        model: options.modelId,
+        live_sequences: queue.liveSequences,
+        active_choices: queue.activeChoices,
+        finished_requests: counts.finished,
+        aborted_requests: counts.aborted,
+      });
     } else if (method === "GET" && path === "/v1/models") {
       sendJson(response, 200, { object: "list", data: [modelObject()] });
     } else if (method === "GET" && path === `/v1/models/${options.modelId}`) {
