@@ -1,0 +1,4 @@
+export { applyEdits, type TextEdit } from "./edits.js";
+export { CodemodError } from "./errors.js";
+export type { CodemodResult } from "./result.js";
+export { removeUnusedImports, type UnusedImportsOptions } from "./unused-imports.js";
