@@ -1,0 +1,62 @@
+import { bytesToUnicodeString } from "./byte-unicode.js";
+import { mergeSymbols } from "./merge.js";
+import type { Vocab } from "./vocab.js";
+
+/** Pre-tokenizers, as llama.cpp applies them for tokenizer.ggml.pre (JS regexes, same splits). */
+const PRE_TOKENIZERS: Record<Vocab["preTokenizer"], RegExp> = {
+  "gpt-2": /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu,
+  qwen2:
+    /(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu,
+};
+
+/** Words seen before, with their ids (bounded: cleared when full). */
+const WORD_CACHE_LIMIT = 50_000;
+
+export class BpeEncoder {
+  private readonly cache = new Map<string, number[]>();
+
+  constructor(private readonly vocab: Vocab) {}
+
+  /** Byte-level BPE of one text fragment: pre-tokenize, map bytes to characters, merge by rank. */
+  encode(fragment: string, output: number[]): void {
+    const pattern = new RegExp(PRE_TOKENIZERS[this.vocab.preTokenizer]);
+    let last = 0;
+    for (const match of fragment.matchAll(pattern)) {
+      if (match.index > last) this.encodeWord(fragment.slice(last, match.index), output);
+      this.encodeWord(match[0], output);
+      last = match.index + match[0].length;
+    }
+    if (last < fragment.length) this.encodeWord(fragment.slice(last), output);
+  }
+
+  private encodeWord(word: string, output: number[]): void {
+    const cached = this.cache.get(word);
+    if (cached) {
+      for (const id of cached) output.push(id);
+      return;
+    }
+    const ids: number[] = [];
+    const mapped = bytesToUnicodeString(word);
+    const ranks = this.vocab.mergeRanks;
+    const symbols = mergeSymbols(mapped, (left, right) => {
+      const rank = ranks.get(`${left} ${right}`);
+      return rank === undefined ? undefined : -rank;
+    });
+    for (const symbol of symbols) {
+      const id = this.vocab.ids.get(symbol);
+      if (id !== undefined) {
+        ids.push(id);
+        continue;
+      }
+      // Not a token: llama.cpp looks up each UTF-8 byte of the symbol as a one-byte string, which
+      // only an ASCII byte can match; the rest are dropped.
+      for (const char of symbol) {
+        const byteId = char.charCodeAt(0) < 0x80 ? this.vocab.ids.get(char) : undefined;
+        if (byteId !== undefined) ids.push(byteId);
+      }
+    }
+    if (this.cache.size >= WORD_CACHE_LIMIT) this.cache.clear();
+    this.cache.set(word, ids);
+    for (const id of ids) output.push(id);
+  }
+}

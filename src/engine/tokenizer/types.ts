@@ -1,0 +1,48 @@
+import { PyAgentError } from "../../core/index.js";
+
+/** The model file's tokenizer metadata is missing or of a kind PyAgent does not implement. */
+export class TokenizerError extends PyAgentError {
+  override readonly name = "TokenizerError";
+}
+
+export interface EncodeOptions {
+  /** Prepend BOS when the model asks for it (tokenizer.ggml.add_bos_token). Default false. */
+  addBos?: boolean;
+  /** Match control tokens such as "<|im_start|>" written in the text. Default false. */
+  parseSpecial?: boolean;
+}
+
+export interface DecodeOptions {
+  /** Render control tokens as their text instead of dropping them. Default false. */
+  special?: boolean;
+}
+
+export interface StreamingDecoder {
+  /** Text completed by this token; partial UTF-8 sequences are held back until complete. */
+  push(id: number): string;
+  /** Whatever is held back (invalid sequences become U+FFFD). */
+  flush(): string;
+}
+
+export interface Tokenizer {
+  readonly kind: "llama" | "gpt2";
+  readonly vocabSize: number;
+  readonly bos: number | null;
+  readonly eos: number | null;
+  /** Token ids that end generation (eos, eot, ...). */
+  readonly stopTokens: ReadonlySet<number>;
+  /** Whether the model wants BOS in front of a prompt (tokenizer.ggml.add_bos_token). */
+  readonly addBosByDefault: boolean;
+  /** Same ids as llama.cpp's llama_tokenize(text, add_special = addBos, parse_special). */
+  encode(text: string, options?: EncodeOptions): number[];
+  /** As llama.cpp's llama_detokenize(remove_special = false, unparse_special = options.special). */
+  decode(ids: ArrayLike<number>, options?: DecodeOptions): string;
+  /** Streaming decode as generation does it: piece by piece, no leading-space removal or clean-up. */
+  createDecoder(options?: DecodeOptions): StreamingDecoder;
+  /** The token's text as the model shows it (pieces with spaces restored; byte tokens as "<0xNN>"). */
+  tokenText(id: number): string;
+  /** The bytes this token adds to the output (control tokens: their text). */
+  tokenBytes(id: number): Uint8Array;
+  /** Id of a token by its exact vocabulary text, if any. */
+  tokenId(text: string): number | undefined;
+}
