@@ -1,0 +1,253 @@
+import type { SyntaxNode } from "../parse/parser.js";
+import type { HalsteadMetrics } from "../types.js";
+import { identifierText, operandKey } from "./halstead-operands.js";
+
+/**
+ * radon 5.1.0's Halstead metrics of a whole file (`radon hal -j`, the `total`), from a
+ * tree-sitter tree instead of Python's `ast`. radon's `HalsteadVisitor` rules, mapped:
+ *  - operators are the `ast` operator class names of BinOp, UnaryOp, BoolOp, AugAssign and every
+ *    op of a Compare; h1 counts distinct names over the whole file (no context);
+ *  - operands are BinOp left/right, UnaryOp operand, BoolOp values, AugAssign target/value and
+ *    Compare left + comparators; each is identified as (context, value) where the value is a
+ *    Name's id, an Attribute's attr, a Constant's value (Python equality: 1 == 1.0 == True), and
+ *    for any other node the node object itself (always distinct); context is the innermost
+ *    enclosing function's name (None at module and class level);
+ *  - a `def` visits only its body: decorators, defaults and annotations of functions are not seen
+ *    (those of classes and lambdas are);
+ *  - a function's counts are added into the file's (radon merges every function visitor's sets
+ *    and sums into its parent), so the file total is simply everything visited.
+ * `a and b and c` is one BoolOp with three values in `ast`; tree-sitter nests it, so same-operator
+ * chains without parentheses are flattened. A negative number or complex literal in a `case`
+ * pattern is a UnaryOp/BinOp in `ast` and is counted as one.
+ */
+export function computeHalstead(root: SyntaxNode, source: string): HalsteadMetrics {
+  void source;
+  const counter = new HalsteadCounter();
+  counter.visit(root, MODULE_CONTEXT);
+  return halsteadReport(counter.operators.size, counter.distinctOperands(), counter.operatorCount, counter.operandCount);
+}
+
+/** radon's `halstead_visitor_report`, with its float arithmetic (`math.log(x, 2)` is ln x / ln 2). */
+export function halsteadReport(h1: number, h2: number, N1: number, N2: number): HalsteadMetrics {
+  const vocabulary = h1 + h2;
+  const length = N1 + N2;
+  const calculatedLength = h1 && h2 ? h1 * (Math.log(h1) / Math.LN2) + h2 * (Math.log(h2) / Math.LN2) : 0;
+  const volume = vocabulary !== 0 ? length * (Math.log(vocabulary) / Math.LN2) : 0;
+  const difficulty = h2 !== 0 ? (h1 * N2) / (2 * h2) : 0;
+  const effort = difficulty * volume;
+  return {
+    h1,
+    h2,
+    N1,
+    N2,
+    vocabulary,
+    length,
+    calculatedLength,
+    volume,
+    difficulty,
+    effort,
+    time: effort / 18,
+    bugs: volume / 3000,
+  };
+}
+
+/** Context of code outside any function (radon's `None`); cannot collide with a function name. */
+const MODULE_CONTEXT = "\u0001";
+
+const BINARY_OPERATORS: Record<string, string> = {
+  "+": "Add",
+  "-": "Sub",
+  "*": "Mult",
+  "@": "MatMult",
+  "/": "Div",
+  "%": "Mod",
+  "**": "Pow",
+  "<<": "LShift",
+  ">>": "RShift",
+  "|": "BitOr",
+  "^": "BitXor",
+  "&": "BitAnd",
+  "//": "FloorDiv",
+};
+
+const UNARY_OPERATORS: Record<string, string> = { "+": "UAdd", "-": "USub", "~": "Invert" };
+
+const COMPARISON_OPERATORS: Record<string, string> = {
+  "==": "Eq",
+  "!=": "NotEq",
+  "<>": "NotEq",
+  "<": "Lt",
+  "<=": "LtE",
+  ">": "Gt",
+  ">=": "GtE",
+  is: "Is",
+  "is not": "IsNot",
+  in: "In",
+  "not in": "NotIn",
+};
+
+/** Pattern nodes in which a `-` token directly before a number is a UnaryOp in `ast`. */
+const PATTERN_TYPES = new Set([
+  "case_pattern",
+  "union_pattern",
+  "list_pattern",
+  "tuple_pattern",
+  "dict_pattern",
+  "keyword_pattern",
+  "as_pattern",
+  "class_pattern",
+]);
+
+class HalsteadCounter {
+  readonly operators = new Set<string>();
+  /** `context \0 value` of every operand identified by value. */
+  private readonly operandKeys = new Set<string>();
+  /** Operands identified by node identity: each one is distinct. */
+  private uniqueOperands = 0;
+  operatorCount = 0;
+  operandCount = 0;
+  /** Ids of boolean_operator nodes already counted as part of an enclosing same-operator chain. */
+  private readonly chained = new Set<number>();
+
+  distinctOperands(): number {
+    return this.operandKeys.size + this.uniqueOperands;
+  }
+
+  visit(node: SyntaxNode, context: string): void {
+    const type = node.type;
+    switch (type) {
+      case "comment":
+        return;
+      case "function_definition": {
+        const name = node.childForFieldName("name");
+        const body = node.childForFieldName("body");
+        if (body) this.visit(body, name ? identifierText(name.text) : context);
+        return;
+      }
+      case "decorated_definition": {
+        const definition = node.childForFieldName("definition");
+        if (definition?.type === "function_definition") {
+          this.visit(definition, context);
+          return;
+        }
+        break;
+      }
+      case "binary_operator": {
+        const operator = node.childForFieldName("operator");
+        this.count(BINARY_OPERATORS[operator?.type ?? ""] ?? "BinOp", [node.childForFieldName("left"), node.childForFieldName("right")], context);
+        break;
+      }
+      case "unary_operator": {
+        const operator = node.childForFieldName("operator");
+        this.count(UNARY_OPERATORS[operator?.type ?? ""] ?? "UnaryOp", [node.childForFieldName("argument")], context);
+        break;
+      }
+      case "not_operator":
+        this.count("Not", [node.childForFieldName("argument")], context);
+        break;
+      case "boolean_operator":
+        if (!this.chained.has(node.id)) this.countBoolean(node, context);
+        break;
+      case "augmented_assignment": {
+        const operator = node.childForFieldName("operator")?.type ?? "";
+        this.count(BINARY_OPERATORS[operator.slice(0, -1)] ?? "AugAssign", [node.childForFieldName("left"), node.childForFieldName("right")], context);
+        break;
+      }
+      case "comparison_operator":
+        this.countComparison(node, context);
+        break;
+      case "complex_pattern":
+        this.countComplexPattern(node, context);
+        return;
+      default:
+        break;
+    }
+    const childCount = node.childCount;
+    if (childCount === 0) return;
+    const inPattern = PATTERN_TYPES.has(type);
+    for (let index = 0; index < childCount; index++) {
+      const child = node.child(index) as SyntaxNode;
+      if (inPattern && child.type === "-" && index + 1 < childCount) {
+        const literal = node.child(index + 1) as SyntaxNode;
+        if (literal.type === "integer" || literal.type === "float") {
+          this.count("USub", [literal], context);
+          index++;
+          continue;
+        }
+      }
+      if (child.childCount > 0 || child.isNamed) this.visit(child, context);
+    }
+  }
+
+  private count(operator: string, operands: Array<SyntaxNode | null>, context: string): void {
+    this.operators.add(operator);
+    this.operatorCount++;
+    for (const operand of operands) {
+      this.operandCount++;
+      this.addOperand(operand, context);
+    }
+  }
+
+  private addOperand(operand: SyntaxNode | null, context: string): void {
+    const key = operand ? operandKey(operand) : null;
+    if (key === null) this.uniqueOperands++;
+    else this.operandKeys.add(`${context}\u0000${key}`);
+  }
+
+  /** One BoolOp for a maximal chain `a and b and c` (left-nested in tree-sitter, flat in `ast`). */
+  private countBoolean(node: SyntaxNode, context: string): void {
+    const operator = node.childForFieldName("operator")?.type ?? "";
+    const values: Array<SyntaxNode | null> = [];
+    let current: SyntaxNode | null = node;
+    while (current) {
+      values.push(current.childForFieldName("right"));
+      const left: SyntaxNode | null = current.childForFieldName("left");
+      if (left?.type === "boolean_operator" && left.childForFieldName("operator")?.type === operator) {
+        this.chained.add(left.id);
+        current = left;
+      } else {
+        values.push(left);
+        current = null;
+      }
+    }
+    this.count(operator === "and" ? "And" : "Or", values, context);
+  }
+
+  /** Compare: one operator per op, operands are the left side and every comparator. */
+  private countComparison(node: SyntaxNode, context: string): void {
+    const childCount = node.childCount;
+    for (let index = 0; index < childCount; index++) {
+      const child = node.child(index) as SyntaxNode;
+      if (node.fieldNameForChild(index) === "operators") {
+        const name = COMPARISON_OPERATORS[child.type.replace(/\s+/g, " ")] ?? "Compare";
+        this.operators.add(name);
+        this.operatorCount++;
+      } else if (child.isNamed && child.type !== "comment") {
+        this.operandCount++;
+        this.addOperand(child, context);
+      }
+    }
+  }
+
+  /** `case -1.5 + 2j:` is BinOp(UnaryOp(USub, 1.5), Add, 2j) in `ast`. */
+  private countComplexPattern(node: SyntaxNode, context: string): void {
+    const children: SyntaxNode[] = [];
+    for (let index = 0; index < node.childCount; index++) children.push(node.child(index) as SyntaxNode);
+    let position = 0;
+    let left: SyntaxNode | null = null;
+    if (children[0]?.type === "-") {
+      this.count("USub", [children[1] ?? null], context);
+      position = 2;
+    } else {
+      left = children[0] ?? null;
+      position = 1;
+    }
+    const operator = children[position]?.type === "-" ? "Sub" : "Add";
+    this.operators.add(operator);
+    this.operatorCount++;
+    this.operandCount += 2;
+    if (left) this.addOperand(left, context);
+    else this.uniqueOperands++;
+    this.addOperand(children[position + 1] ?? null, context);
+  }
+}
