@@ -2,3 +2,5 @@ export { applyEdits, type TextEdit } from "./edits.js";
 export { CodemodError } from "./errors.js";
 export type { CodemodResult } from "./result.js";
 export { removeUnusedImports, type UnusedImportsOptions } from "./unused-imports.js";
+export { removeUnusedVariables, type UnusedVariablesOptions } from "./unused-variables.js";
+export { removeDeadCode } from "./dead-code.js";

@@ -1,0 +1,45 @@
+import type { Parser } from "web-tree-sitter";
+import type { CodemodResult } from "../../python/codemods/index.js";
+import type { FindingRule } from "../../python/index.js";
+import { byBenefit, findingsByFile, moduleOf, sharedParser, taskId } from "./planning.js";
+import type { DeterministicAgent, DeterministicAgentName, PlannedTask } from "./types.js";
+
+export interface PerFileAgentSpec {
+  name: DeterministicAgentName;
+  description: string;
+  rule: FindingRule;
+  /** What the commit subject says after the scope: `remove unused imports`. */
+  summary: string;
+  skip?: (path: string) => boolean;
+  fix(parser: Parser, source: string, path: string, task: PlannedTask): CodemodResult;
+}
+
+/** An agent that plans one task per file carrying findings of one rule and fixes them with one codemod. */
+export function perFileAgent(spec: PerFileAgentSpec): DeterministicAgent {
+  return {
+    name: spec.name,
+    description: spec.description,
+    plan(analysis) {
+      const tasks: PlannedTask[] = [];
+      for (const [path, findings] of findingsByFile(analysis, spec.rule)) {
+        if (spec.skip?.(path)) continue;
+        tasks.push({
+          id: taskId(spec.name, [path], findings),
+          agent: spec.name,
+          title: `refactor(${moduleOf(analysis, path)}): ${spec.summary}`,
+          files: [path],
+          benefit: findings.length,
+          findings,
+        });
+      }
+      return byBenefit(tasks);
+    },
+    async apply(task, readFile) {
+      const path = task.files[0];
+      const source = path === undefined ? undefined : readFile(path);
+      if (path === undefined || source === undefined) return [];
+      const result = spec.fix(await sharedParser(), source, path, task);
+      return result.changes.length === 0 ? [] : [{ path, content: result.source }];
+    },
+  };
+}
