@@ -14,6 +14,7 @@ import {
   quantizeQ4_0,
   quantizeQ8_0,
   readGguf,
+  readGgufHeader,
   writeGguf,
 } from "./index.js";
 
@@ -201,5 +202,18 @@ describe("GGUF files", () => {
     expect(() =>
       writeGguf(join(dir, "mismatch.gguf"), [], [{ name: "t", dims: [32], type: GgmlType.F32, data: new Uint8Array(4) }]),
     ).toThrow(/need 128/);
+  });
+
+  it("reads just the header of a file whose header is larger than the first read", () => {
+    const path = join(dir, "big-header.gguf");
+    const longText = "x".repeat(2 << 20); // 2 MiB string: more than the first 1 MiB read
+    const data = new Uint8Array(8 << 20).fill(3); // 8 MiB of tensor data that the header read skips
+    writeGguf(path, [["long", longText], ["after", 7]], [{ name: "w", dims: [32, 65536], type: GgmlType.F32, data }]);
+    const header = readGgufHeader(path);
+    expect(header.metadata.get("long")).toBe(longText);
+    expect(header.metadata.get("after")).toBe(7);
+    expect(header.tensors.get("w")?.byteLength).toBe(data.byteLength);
+    expect(() => header.tensorData("w")).toThrow(/header only/);
+    expect(readGguf(path).tensorData("w")[12345]).toBe(3);
   });
 });

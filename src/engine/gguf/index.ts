@@ -9,7 +9,7 @@ export {
   blockSize,
   tensorByteLength,
 } from "./types.js";
-export { readGguf, parseGguf, type GgufFile } from "./reader.js";
+export { readGguf, readGgufHeader, parseGguf, type GgufFile } from "./reader.js";
 export {
   writeGguf,
   writeGgufStreaming,

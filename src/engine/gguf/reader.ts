@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { GgufError } from "./errors.js";
 import {
   type GgmlType,
@@ -45,9 +45,42 @@ export function readGguf(path: string): GgufFile {
   return parseGguf(bytes, path);
 }
 
-export function parseGguf(bytes: Buffer, path = "<memory>"): GgufFile {
-  const cursor = new Cursor(bytes, path);
-  if (bytes.length < 24) throw cursor.fail(`file is ${bytes.length} bytes, too short to be GGUF`);
+/**
+ * Reads only the header (metadata and tensor infos) of a GGUF file, growing the read until the
+ * header fits; `tensorData` of the result throws. For `model info` on files of any size.
+ */
+export function readGgufHeader(path: string): GgufFile {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    throw new GgufError(`cannot read model file ${path}: ${(error as Error).message}`, { path }, { cause: error });
+  }
+  try {
+    const fileSize = fstatSync(fd).size;
+    for (let length = Math.min(fileSize, 1 << 20); ; length = Math.min(fileSize, length * 4)) {
+      const prefix = Buffer.alloc(length);
+      readSync(fd, prefix, 0, length, 0);
+      try {
+        return parseGguf(prefix, path, fileSize);
+      } catch (error) {
+        const headerCut = error instanceof GgufError && error.context.headerTruncated === true;
+        if (!headerCut || length === fileSize) throw error;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Parses GGUF bytes. With `fileSize` larger than `bytes`, `bytes` is a prefix holding the header:
+ * tensor bounds are checked against `fileSize` and tensor data is unavailable.
+ */
+export function parseGguf(bytes: Buffer, path = "<memory>", fileSize = bytes.length): GgufFile {
+  const headerOnly = fileSize > bytes.length;
+  const cursor = new Cursor(bytes, path, fileSize);
+  if (fileSize < 24) throw cursor.fail(`file is ${fileSize} bytes, too short to be GGUF`);
   const magic = bytes.readUInt32LE(0);
   if (magic !== MAGIC) {
     throw cursor.fail(`not a GGUF file: magic is 0x${magic.toString(16).padStart(8, "0")}, expected "GGUF"`);
@@ -112,15 +145,15 @@ export function parseGguf(bytes: Buffer, path = "<memory>"): GgufFile {
     const count = dims.reduce((product, size) => product * size, 1);
     const byteLength = tensorByteLength(type, count);
     const offset = dataOffset + relative;
-    if (offset + byteLength > bytes.length) {
+    if (offset + byteLength > fileSize) {
       throw cursor.fail(
-        `tensor "${name}" needs bytes ${offset}..${offset + byteLength} but the file has ${bytes.length}: truncated file?`,
+        `tensor "${name}" needs bytes ${offset}..${offset + byteLength} but the file has ${fileSize}: truncated file?`,
       );
     }
     tensors.set(name, { name, dims, type, offset, byteLength });
   }
 
-  let buffer: Buffer | null = bytes;
+  let buffer: Buffer | null = headerOnly ? null : bytes;
   return {
     path,
     version,
@@ -129,10 +162,11 @@ export function parseGguf(bytes: Buffer, path = "<memory>"): GgufFile {
     tensors,
     alignment,
     dataOffset,
-    fileSize: bytes.length,
+    fileSize,
     tensorData(name: string): Uint8Array {
       const info = tensors.get(name);
       if (!info) throw new GgufError(`model file ${path} has no tensor "${name}"`, { path, name });
+      if (headerOnly) throw new GgufError(`model file ${path} was opened for its header only`, { path });
       if (!buffer) throw new GgufError(`model file ${path} is closed`, { path });
       return new Uint8Array(buffer.buffer, buffer.byteOffset + info.offset, info.byteLength);
     },
@@ -152,6 +186,8 @@ class Cursor {
   constructor(
     private readonly bytes: Buffer,
     private readonly path: string,
+    /** Size of the whole file; larger than bytes.length when only a prefix was read. */
+    private readonly fileSize: number,
   ) {}
 
   fail(message: string): GgufError {
@@ -159,9 +195,11 @@ class Cursor {
   }
 
   private need(length: number, what: string): void {
-    if (this.position + length > this.bytes.length) {
-      throw this.fail(`truncated file: ${what} at byte ${this.position} runs past the end (${this.bytes.length} bytes)`);
+    if (this.position + length <= this.bytes.length) return;
+    if (this.position + length <= this.fileSize) {
+      throw new GgufError(`${this.path}: header continues past the bytes read`, { path: this.path, headerTruncated: true });
     }
+    throw this.fail(`truncated file: ${what} at byte ${this.position} runs past the end (${this.fileSize} bytes)`);
   }
 
   u32(): number {
@@ -182,8 +220,8 @@ class Cursor {
   /** A count of items each at least `minItemBytes` long, checked against the bytes left. */
   count(what: string, minItemBytes: number): number {
     const value = this.u64AsNumber(what);
-    if (value * minItemBytes > this.bytes.length - this.position) {
-      throw this.fail(`${what} ${value} cannot fit in the ${this.bytes.length}-byte file (truncated or corrupt)`);
+    if (value * minItemBytes > this.fileSize - this.position) {
+      throw this.fail(`${what} ${value} cannot fit in the ${this.fileSize}-byte file (truncated or corrupt)`);
     }
     return value;
   }

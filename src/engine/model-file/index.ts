@@ -10,3 +10,4 @@ export {
   type ModelDtype,
 } from "./presets.js";
 export { CHATML_TEMPLATE, LLAMA2_TEMPLATE } from "./templates.js";
+export { describeModelFile, describeGguf, type ModelDescription, type TensorTypeSummary } from "./describe.js";

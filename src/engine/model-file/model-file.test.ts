@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../core/index.js";
 import { GgmlType, dequantize, readGguf } from "../gguf/index.js";
-import { ModelFileError, PRESETS, createModelFile } from "./index.js";
+import { ModelFileError, PRESETS, createModelFile, describeModelFile } from "./index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pyagent-model-file-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,5 +73,48 @@ describe("createModelFile", () => {
     expect(() => createModelFile({ out: join(dir, "x.gguf"), preset: "tiny", dtype: "q2_k" as never, seed: 1 })).toThrow(
       /choose one of f32, f16, q8_0, q4_0/,
     );
+  });
+
+  it("creates stories15m (15.2M parameters, vocab 32000) in seconds", () => {
+    const out = join(dir, "stories15m.gguf");
+    const started = performance.now();
+    createModelFile({ out, preset: "stories15m", dtype: "q8_0", seed: 1 });
+    expect(performance.now() - started).toBeLessThan(15_000);
+    const description = describeModelFile(out);
+    const perLayer = 2 * 288 + 4 * 288 * 288 + 3 * 288 * 768; // two norms, q/k/v/o, gate/up/down
+    expect(description.parameterCount).toBe(32000 * 288 + 6 * perLayer + 288); // tied output: no output.weight
+    expect(description.parameterCount).toBe(15_191_712);
+  });
+});
+
+describe("describeModelFile", () => {
+  it("reports shape, parameter count, tensor type histogram, tokenizer and memory from the header", () => {
+    const out = join(dir, "describe.gguf");
+    createModelFile({ out, preset: "tiny", dtype: "q4_0", seed: 1 });
+    const description = describeModelFile(out);
+    expect(description).toMatchObject({
+      architecture: "llama",
+      dim: 64,
+      hiddenDim: 192,
+      nLayers: 2,
+      nHeads: 4,
+      nKvHeads: 2,
+      headDim: 16,
+      contextLength: 256,
+      rmsEps: 1e-5,
+      tiedOutput: false,
+      tokenizer: { kind: "llama", vocabSize: 1000, bos: 1, eos: 2, chatTemplate: true },
+    });
+    const matrices = 2 * 1000 * 64 + 2 * (64 * 64 * 2 + 64 * 32 * 2 + 3 * 64 * 192);
+    const norms = 2 * 2 * 64 + 64;
+    expect(description.parameterCount).toBe(matrices + norms);
+    expect(description.tensorTypes.q4_0).toEqual({ tensors: 16, parameters: matrices, bytes: (matrices / 32) * 18 });
+    expect(description.tensorTypes.f32).toEqual({ tensors: 5, parameters: norms, bytes: norms * 4 });
+    expect(description.memory.kvCacheBytes).toBe(2 * 2 * 256 * 32 * 4);
+    expect(description.memory.totalBytes).toBeGreaterThan(description.memory.weightsBytes);
+    const text = description.toText();
+    expect(text).toContain("architecture llama: dim 64, 2 layers, 4 heads (2 kv, head dim 16)");
+    expect(text).toContain("q4_0: 16 tensors");
+    expect(text).toContain("tokenizer    llama, 1000 tokens");
   });
 });
