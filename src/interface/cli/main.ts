@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { isPyAgentError } from "../../core/index.js";
 import { registerAnalyzeCommand } from "./commands/analyze.js";
+import { registerImproveCommands } from "./commands/improve.js";
 import { PYAGENT_VERSION } from "./version.js";
 
 export interface CliIo {
@@ -22,6 +23,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
   registerAnalyzeCommand(program, io);
+  registerImproveCommands(program, io);
   for (const register of await optionalCommands()) register(program);
   try {
     await program.parseAsync(argv);

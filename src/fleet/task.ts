@@ -1,0 +1,110 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Parser } from "web-tree-sitter";
+import { checksSummary, measureImportTime, newFailures, proveTree, type CheckEnvironment } from "./checks.js";
+import { commitInWorktree, commitMessage } from "./commits.js";
+import { git } from "./git.js";
+import { reviewChange, type ApiIndex } from "./review.js";
+import type { Baseline, CheckResult, FileEdit, FleetAgent, FleetTask, ReviewComment } from "./types.js";
+import { addWorktree, removeWorktree } from "./worktrees.js";
+
+/** What working on one task produced, before it lands on the run branch. */
+export type TaskOutcome =
+  | { state: "proven"; provenCommit: string; baseCommit: string; checks: CheckResult[]; diff: string }
+  | { state: "failed"; reason: string; checks: CheckResult[]; diff: string; output: string }
+  | { state: "rejected"; reason: string; review: ReviewComment[]; diff: string }
+  | { state: "skipped"; reason: string }
+  | { state: "interrupted" };
+
+export interface TaskContext {
+  root: string;
+  runId: string;
+  agent: FleetAgent;
+  baseline: Baseline;
+  environment: CheckEnvironment;
+  parser: Parser;
+  apiIndex: ApiIndex;
+  worktreePath: string;
+  baseCommit: string;
+}
+
+function reader(tree: string) {
+  return (path: string): string | undefined => {
+    const file = join(tree, path);
+    if (path.includes("..") || !existsSync(file)) return undefined;
+    try {
+      return readFileSync(file, "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+function writeEdits(tree: string, edits: FileEdit[]): void {
+  for (const edit of edits) {
+    const file = join(tree, edit.path);
+    if (edit.content === null) rmSync(file, { force: true });
+    else {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, edit.content);
+    }
+  }
+}
+
+/**
+ * Works one task in its own worktree at `baseCommit`: the agent computes edits against the files
+ * there, the reviewer reads them (cheap rules first: a change it rejects is not worth proving),
+ * the edits are written and proven by the baseline's checks, and a proven change is committed in
+ * the worktree with its trailers. The worktree is always removed.
+ */
+export async function workTask(task: FleetTask, context: TaskContext): Promise<TaskOutcome> {
+  const { environment } = context;
+  const tree = await addWorktree(context.root, context.worktreePath, context.baseCommit);
+  try {
+    const read = reader(tree);
+    let importBefore: { microseconds: number } | { error: string } | undefined;
+    if (task.requires?.kind === "import-time-lower") importBefore = await measureImportTime(tree, task.requires.module, environment);
+    const edits = (await context.agent.apply(task, read)).filter((edit) => read(edit.path) !== (edit.content ?? undefined));
+    if (edits.length === 0) return { state: "skipped", reason: "nothing left to change (an earlier change already covered it)" };
+
+    const unsafe = edits.filter((edit) => edit.path.startsWith("/") || edit.path.split("/").includes("..") || edit.path.startsWith(".git/"));
+    if (unsafe.length > 0) {
+      const review: ReviewComment[] = unsafe.map((edit) => ({ rule: "scope", path: edit.path, message: `writes outside the repository's files: ${edit.path}` }));
+      return { state: "rejected", reason: review.map((comment) => comment.message).join("; "), review, diff: "" };
+    }
+    const review = reviewChange(context.parser, task, edits, read, context.apiIndex);
+    writeEdits(tree, edits);
+    await git(tree, ["add", "--all", "--", ...edits.map((edit) => edit.path)]);
+    const diff = await git(tree, ["diff", "--cached", "--no-color", "--no-ext-diff"]);
+    if (review.length > 0) return { state: "rejected", reason: review.map((comment) => comment.message).join("; "), review, diff };
+
+    const changedPython = edits.filter((edit) => edit.content !== null && edit.path.endsWith(".py")).map((edit) => edit.path);
+    const checks = await proveTree(tree, context.baseline, changedPython, environment);
+    if (environment.signal?.aborted) return { state: "interrupted" };
+    if (task.requires?.kind === "import-time-lower") checks.push(await importTimeCheck(tree, task.requires.module, importBefore, environment));
+    const broken = newFailures(context.baseline, checks);
+    if (broken.length > 0) {
+      const reason = broken.map((item) => `${item.check}: new failure${item.failures.length === 1 ? "" : "s"} ${item.failures.slice(0, 5).join(", ")}${item.failures.length > 5 ? ", ..." : ""}`).join("; ");
+      const output = checks.filter((check) => broken.some((item) => item.check === check.check)).map((check) => `$ ${check.check}\n${check.output ?? check.summary}`).join("\n\n");
+      return { state: "failed", reason, checks, diff, output };
+    }
+    const provenCommit = await commitInWorktree(tree, commitMessage(task, context.runId, checksSummary(checks)));
+    return { state: "proven", provenCommit, baseCommit: context.baseCommit, checks, diff };
+  } finally {
+    await removeWorktree(context.root, tree);
+  }
+}
+
+/** The proof a lazy-imports change needs: the module still imports, and faster than before. */
+async function importTimeCheck(tree: string, module: string, before: { microseconds: number } | { error: string } | undefined, environment: CheckEnvironment): Promise<CheckResult> {
+  const started = performance.now();
+  const after = await measureImportTime(tree, module, environment);
+  const milliseconds = performance.now() - started;
+  if ("error" in after) return { check: "import", status: "fail", failures: [`import ${module}: ${after.error}`], summary: `import ${module} fails`, milliseconds, output: after.error };
+  if (!before || "error" in before) return { check: "import", status: "pass", failures: [], summary: `${module} ${(after.microseconds / 1000).toFixed(1)} ms`, milliseconds };
+  const lower = after.microseconds < before.microseconds;
+  const summary = `${module} ${(before.microseconds / 1000).toFixed(1)} -> ${(after.microseconds / 1000).toFixed(1)} ms`;
+  return lower
+    ? { check: "import", status: "pass", failures: [], summary, milliseconds }
+    : { check: "import", status: "fail", failures: [`import time of ${module} not lower`], summary, milliseconds, output: `import time of ${module}: ${summary} (best of 5); the change must lower it` };
+}
