@@ -111,7 +111,12 @@ for (const [file, result] of Object.entries(radon)) {
 
 const percent = (part: number, whole: number): string => `${((100 * part) / Math.max(1, whole)).toFixed(3)}%`;
 const union = both + onlyRadon + onlyOurs;
-console.log(`machine: ${os.cpus()[0]?.model ?? "unknown cpu"} x${os.cpus().length}, node ${process.version}`);
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? "unknown cpu"} x${os.cpus().length}, node ${process.version}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
 console.log(`dir: ${dir}; files compared: ${files} (${lines} lines); files radon could not parse: ${erroredFiles}`);
 console.log(`blocks: ${union} (in both ${both}, only radon ${onlyRadon}, only ours ${onlyOurs})`);
 console.log(`present in both: ${percent(both, union)}`);

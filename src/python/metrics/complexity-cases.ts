@@ -431,4 +431,140 @@ def g(a):
     ],
     total: 2,
   },
+  {
+    name: "a match guard's if adds nothing but a comprehension inside it counts",
+    source: `def f(cmd):
+    match cmd:
+        case [*xs] if [x for x in xs if x]:
+            return 1
+        case {"k": 1, **rest}:
+            return 2
+`,
+    blocks: [
+      ["f", "function", 1, 6, 3],
+    ],
+    total: 3,
+  },
+  {
+    name: "lambda defaults and annotated assignments inside a function count",
+    source: `def f(a):
+    g = lambda x=(a if a else 1), *rest, y=a or 2: x
+    z: (int if a else str) = 1
+    return g, z
+`,
+    blocks: [
+      ["f", "function", 1, 4, 4],
+    ],
+    total: 4,
+  },
+  {
+    name: "an except* try nested in a plain try's else adds nothing of its own",
+    source: `def f(a):
+    try:
+        pass
+    except OSError:
+        pass
+    else:
+        try:
+            pass
+        except* ValueError:
+            pass
+        else:
+            pass
+`,
+    blocks: [
+      ["f", "function", 1, 12, 3],
+    ],
+    total: 3,
+  },
+  {
+    name: "a decorated nested def as last statement ends the function on its def line",
+    source: `def outer(a):
+    if a:
+        return 1
+
+    @staticmethod
+    def inner():
+        return 2
+`,
+    blocks: [
+      ["outer", "function", 1, 1, 2],
+    ],
+    total: 2,
+  },
+  {
+    name: "classes and functions under module-level try/with are listed; inner classes are not",
+    source: `try:
+    class A:
+        def m(self):
+            return 1 if self else 2
+
+        class B:
+            def n(self):
+                pass
+except ImportError:
+    class A:
+        pass
+with open("x") as fh:
+    def g():
+        return fh
+`,
+    blocks: [
+      ["A", "class", 2, 4, 3],
+      ["A.m", "method", 3, 4, 2],
+      ["g", "function", 13, 14, 1],
+      ["A", "class", 10, 11, 1],
+    ],
+    total: 4,
+  },
+  {
+    name: "a class ends at the greatest of its statements and its methods' radon endlines",
+    source: `class C:
+    x = 1
+
+    def n(self):
+        return [
+            1,
+            2,
+        ]
+
+    def m(self):
+        y = 1
+        def inner():
+            return y
+`,
+    blocks: [
+      ["C", "class", 1, 10, 2],
+      ["C.n", "method", 4, 7, 1],
+      ["C.m", "method", 10, 10, 1],
+    ],
+    total: 3,
+  },
+  {
+    name: "nested f-strings, = specifiers and format specs count their expressions",
+    source: `def f(a, b):
+    x = f"{a!r} {b=} {f'{a or b}'}"
+    return f"{a:{b if b else 3}}"
+`,
+    blocks: [
+      ["f", "function", 1, 3, 3],
+    ],
+    total: 3,
+  },
+  {
+    name: "while True with break/continue counts only its conditions",
+    source: `def f(xs):
+    while True:
+        if not xs:
+            break
+        elif xs[0] is None and xs[1] is None or xs[2]:
+            continue
+        xs.pop()
+    return xs
+`,
+    blocks: [
+      ["f", "function", 1, 8, 6],
+    ],
+    total: 6,
+  },
 ];

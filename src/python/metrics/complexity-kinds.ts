@@ -164,3 +164,60 @@ export function kindTables(language: Language): KindTables {
   cache.set(language, tables);
   return tables;
 }
+
+/**
+ * What a node found by the one `descendantsOfType` scan means to the complexity count. Every
+ * other type is not fetched at all.
+ */
+export const Role = {
+  None: 0,
+  /** if, elif, conditional expression, and/or operator, for/while, comprehension for: +1. */
+  PlusOne: 1,
+  /** +1 in a comprehension, nothing as a match guard. */
+  IfClause: 2,
+  /** +1 after for/while and after a plain try (not `except*`); nothing after if. */
+  ElseClause: 3,
+  /** +1 per handler of a plain try; `except*` makes radon's TryStar, worth nothing. */
+  ExceptClause: 4,
+  /** +1, and nothing inside it is visited. */
+  Assert: 5,
+  /** Never visited by radon. */
+  Decorator: 6,
+  FunctionDefinition: 7,
+  ClassDefinition: 8,
+} as const;
+
+const ROLE_BY_NAME: Record<string, number> = {
+  if_statement: Role.PlusOne,
+  elif_clause: Role.PlusOne,
+  conditional_expression: Role.PlusOne,
+  boolean_operator: Role.PlusOne,
+  for_statement: Role.PlusOne,
+  while_statement: Role.PlusOne,
+  for_in_clause: Role.PlusOne,
+  if_clause: Role.IfClause,
+  else_clause: Role.ElseClause,
+  except_clause: Role.ExceptClause,
+  assert_statement: Role.Assert,
+  decorator: Role.Decorator,
+  function_definition: Role.FunctionDefinition,
+  class_definition: Role.ClassDefinition,
+};
+
+/** The node types the complexity scan fetches, in one native walk. */
+export const ROLE_TYPES: readonly string[] = Object.keys(ROLE_BY_NAME);
+
+const roleCache = new WeakMap<Language, Uint8Array>();
+
+/** Role by node type id (aliases of a type share its role). */
+export function roleTable(language: Language): Uint8Array {
+  const cached = roleCache.get(language);
+  if (cached) return cached;
+  const count = language.nodeTypeCount;
+  const role = new Uint8Array(count);
+  for (let id = 0; id < count; id++) {
+    if (language.nodeTypeIsNamed(id)) role[id] = ROLE_BY_NAME[language.nodeTypeForId(id) ?? ""] ?? Role.None;
+  }
+  roleCache.set(language, role);
+  return role;
+}

@@ -1,49 +1,53 @@
 import type { TreeCursor } from "web-tree-sitter";
 import type { SyntaxNode } from "../parse/parser.js";
 import type { BlockMetrics } from "../types.js";
-import { Kind, kindTables, type KindTables } from "./complexity-kinds.js";
+import { Kind, kindTables, Role, ROLE_TYPES, roleTable, type KindTables } from "./complexity-kinds.js";
+import { statementMaxLine } from "./complexity-lines.js";
 
 /**
- * Cyclomatic complexity exactly as radon 5.1.0 (`radon cc`, Python 3.11 `ast`) computes it, from
- * one cursor walk over a tree-sitter-python tree. The rules, ported from radon's
- * `ComplexityVisitor` (radon/visitors.py):
+ * Cyclomatic complexity exactly as radon 5.1.0 (`radon cc`, Python 3.11 `ast`) computes it. The
+ * rules, ported from radon's `ComplexityVisitor` (radon/visitors.py):
  *  - +1 per if/elif, conditional expression, for/async for/while (+1 more with `else`), `and`/`or`
  *    operator (a BoolOp of n values adds n-1, i.e. one per operator token), comprehension `for`
- *    and comprehension `if`, `except` handler, `try ... else`, `assert` (whose children radon
- *    never visits). Nothing for with, lambda itself, match/case, `except*` (TryStar), finally.
+ *    and comprehension `if`, `except` handler, `try ... else`, `assert` (whose operands radon
+ *    never visits). Nothing for with, lambda itself, match/case and guards, `except*` (radon
+ *    knows no TryStar), finally.
  *  - A function is 1 + the decision points of its body; nested defs and classes in it are opaque
- *    (closures are not listed by plain `radon cc`, and never add to the outer function).
- *    Decorators, default values, annotations and class bases are never visited.
+ *    (closures are not listed by plain `radon cc` and never add to the outer function).
+ *    Decorators, parameters and their defaults, annotations and class bases are never visited.
  *  - A class's real complexity is 1 + its body's decision points + its methods' complexities
- *    (methods = defs anywhere in its body outside nested defs/classes); radon reports
- *    `real` when it has no methods, else `trunc(real / methods) + (methods > 1)`. Nested classes
- *    are neither listed nor counted.
- *  - Lines: `line` is the def/class line; a function's `endLine` is the greatest `ast` lineno
- *    radon's visitor saw in the LAST body statement (nested defs, classes and asserts are not
- *    seen), or the def line; a class's is the greatest over all body statements and methods.
+ *    (methods = defs anywhere in its body outside nested defs/classes); radon reports `real`
+ *    when it has no methods, else `trunc(real / methods) + (methods > 1)`. Nested classes are
+ *    neither listed nor counted.
+ *  - Lines: `line` is the def/class line; a function's `endLine` is radon's `max_line` of its LAST
+ *    body statement, or the def line when that is -inf (a nested def/class or an assert); a
+ *    class's is the greatest over all body statements and its methods' endLines.
+ *
+ * Speed: one native `descendantsOfType` walk fetches only the nodes that matter (decision
+ * points, defs, classes, decorators, asserts), in document order; a stack of open scopes (by end
+ * offset) says which scope each belongs to. Line ends touch one path per scope
+ * (complexity-lines.ts). No JS-side walk over every node.
  */
 
 const MODULE = 0;
-const CLASS = 1;
-const FUNCTION = 2;
+const FUNCTION = 1;
+const CLASS = 2;
+/** A region radon never visits: decorators, asserts, nested defs/classes it does not list. */
+const OPAQUE = 3;
 
-interface ClassRecord {
-  block: BlockMetrics;
+interface Scope {
+  kind: number;
+  /** Exclusive end offset of the scope's node. */
+  end: number;
+  /** Decision points before this offset (a def/class header: parameters, bases) are not visited. */
+  bodyStart: number;
+  points: number;
+  /** The listed block (function, method or class); null for the module and opaque regions. */
+  block: BlockMetrics | null;
+  /** For a method: its class's scope. */
+  owner: Scope | null;
+  /** For a class: its methods in radon's order. */
   methods: BlockMetrics[];
-  real: number;
-}
-
-interface WalkState {
-  cursor: TreeCursor;
-  tables: KindTables;
-  /** Where the walk is: decides what a def/class means (function, method, opaque). */
-  mode: number;
-  className: string;
-  methods: BlockMetrics[];
-  /** Greatest 1-based `ast` lineno recorded since the last reset (radon's `max_line`). */
-  maxLine: number;
-  functions: BlockMetrics[];
-  classes: ClassRecord[];
 }
 
 export interface ComplexityResult {
@@ -53,35 +57,143 @@ export interface ComplexityResult {
   total: number;
 }
 
-/** Both results of one walk; prefer this over calling computeBlocks and totalComplexity. */
+interface ClassRecord {
+  scope: Scope;
+  block: BlockMetrics;
+}
+
+/** Both results from one scan; prefer this over calling computeBlocks and totalComplexity. */
 export function analyzeComplexity(root: SyntaxNode): ComplexityResult {
+  const language = root.tree.language;
+  const roles = roleTable(language);
+  const tables = kindTables(language);
   const cursor = root.walk();
-  const state: WalkState = {
-    cursor,
-    tables: kindTables(root.tree.language),
-    mode: MODULE,
-    className: "",
-    methods: [],
-    maxLine: -Infinity,
-    functions: [],
-    classes: [],
-  };
-  let total: number;
+  const functions: BlockMetrics[] = [];
+  const classes: ClassRecord[] = [];
+  const module = newScope(MODULE, Number.POSITIVE_INFINITY, 0, null, null);
+  const stack: Scope[] = [module];
+  /** Ids of try statements whose handlers are `except*`. */
+  let starTries: Set<number> | null = null;
+
   try {
-    total = 1 + walkChildren(state, 0);
+    for (const node of root.descendantsOfType(ROLE_TYPES as string[])) {
+      const start = node.startIndex;
+      while (stack[stack.length - 1].end <= start) finish(stack.pop()!);
+      const scope = stack[stack.length - 1];
+      if (scope.kind === OPAQUE || start < scope.bodyStart) continue;
+      switch (roles[node.typeId]) {
+        case Role.PlusOne:
+          scope.points += 1;
+          break;
+        case Role.IfClause:
+          if (node.parent?.type !== "case_clause") scope.points += 1;
+          break;
+        case Role.ElseClause: {
+          const parent = node.parent;
+          const type = parent?.type;
+          if (type === "for_statement" || type === "while_statement") scope.points += 1;
+          else if (type === "try_statement" && !starTries?.has(parent!.id)) scope.points += 1;
+          break;
+        }
+        case Role.ExceptClause:
+          if (node.child(1)?.type === "*") (starTries ??= new Set()).add(node.parent!.id);
+          else scope.points += 1;
+          break;
+        case Role.Assert:
+          scope.points += 1;
+          stack.push(newScope(OPAQUE, node.endIndex, 0, null, null));
+          break;
+        case Role.Decorator:
+          stack.push(newScope(OPAQUE, node.endIndex, 0, null, null));
+          break;
+        case Role.FunctionDefinition:
+          stack.push(scope.kind === FUNCTION ? newScope(OPAQUE, node.endIndex, 0, null, null) : openFunction(node, scope));
+          break;
+        case Role.ClassDefinition:
+          stack.push(scope.kind === MODULE ? openClass(node) : newScope(OPAQUE, node.endIndex, 0, null, null));
+          break;
+      }
+    }
+    while (stack.length > 1) finish(stack.pop()!);
   } finally {
     cursor.delete();
   }
-  const blocks: BlockMetrics[] = state.functions.slice();
-  for (const record of state.classes) {
-    total += record.real - 1;
-    blocks.push(record.block);
-    for (const method of record.methods) blocks.push(method);
+
+  function openFunction(node: SyntaxNode, parent: Scope): Scope {
+    const body = node.childForFieldName("body");
+    const line = node.startPosition.row + 1;
+    const name = node.childForFieldName("name")?.text ?? "";
+    const endLine = body ? Math.max(line, lastStatementLine(cursor, tables, body, false)) : line;
+    if (parent.kind === CLASS) {
+      const block: BlockMetrics = { name: `${parent.block!.name}.${name}`, kind: "method", line, endLine, complexity: 1 };
+      parent.methods.push(block);
+      return newScope(FUNCTION, node.endIndex, body?.startIndex ?? node.endIndex, block, parent);
+    }
+    const block: BlockMetrics = { name, kind: "function", line, endLine, complexity: 1 };
+    functions.push(block);
+    return newScope(FUNCTION, node.endIndex, body?.startIndex ?? node.endIndex, block, null);
   }
-  for (const fn of state.functions) total += fn.complexity - 1;
+
+  function openClass(node: SyntaxNode): Scope {
+    const body = node.childForFieldName("body");
+    const line = node.startPosition.row + 1;
+    const name = node.childForFieldName("name")?.text ?? "";
+    const endLine = body ? Math.max(line, lastStatementLine(cursor, tables, body, true)) : line;
+    const block: BlockMetrics = { name, kind: "class", line, endLine, complexity: 1 };
+    const scope = newScope(CLASS, node.endIndex, body?.startIndex ?? node.endIndex, block, null);
+    classes.push({ scope, block });
+    return scope;
+  }
+
+  function finish(scope: Scope): void {
+    const block = scope.block;
+    if (block === null) return;
+    if (scope.kind === FUNCTION) {
+      block.complexity = 1 + scope.points;
+      // A method's complexity is part of its class's (radon: functions_complexity + len(functions)).
+      if (scope.owner !== null) scope.owner.points += block.complexity;
+      return;
+    }
+    const real = 1 + scope.points;
+    scope.points = real;
+    const methods = scope.methods;
+    block.complexity = methods.length === 0 ? real : Math.trunc(real / methods.length) + (methods.length > 1 ? 1 : 0);
+    for (const method of methods) if (method.endLine > block.endLine) block.endLine = method.endLine;
+  }
+
+  let total = 1 + module.points;
+  const blocks: BlockMetrics[] = functions.slice();
+  for (const fn of functions) total += fn.complexity - 1;
+  for (const { scope, block } of classes) {
+    total += scope.points - 1;
+    blocks.push(block);
+    for (const method of scope.methods) blocks.push(method);
+  }
   // radon's default order (SCORE): sorted() by -complexity, stable over the visitor's order.
   blocks.sort((a, b) => b.complexity - a.complexity);
   return { blocks, total };
+}
+
+function newScope(kind: number, end: number, bodyStart: number, block: BlockMetrics | null, owner: Scope | null): Scope {
+  return { kind, end, bodyStart, points: 0, block, owner, methods: [] };
+}
+
+/**
+ * radon's end line contribution of a body: for a function, `max_line` of the last statement
+ * only; for a class, the greatest over all statements, i.e. that of the last statement that
+ * has one (statements follow each other, so a later line always wins).
+ */
+function lastStatementLine(cursor: TreeCursor, tables: KindTables, body: SyntaxNode, isClass: boolean): number {
+  cursor.reset(body);
+  if (!cursor.gotoLastChild()) return Number.NEGATIVE_INFINITY;
+  let line = Number.NEGATIVE_INFINITY;
+  do {
+    const kind = tables.kind[cursor.nodeTypeId];
+    if (kind === Kind.Token || kind === Kind.Ignore) continue;
+    line = statementMaxLine(cursor, tables);
+    if (!isClass) break;
+  } while (line === Number.NEGATIVE_INFINITY && cursor.gotoPreviousSibling());
+  return line;
 }
 
 /** Every block plain `radon cc -j FILE` lists: functions, classes, methods (not closures or inner classes). */
@@ -94,244 +206,4 @@ export function computeBlocks(root: SyntaxNode, source: string): BlockMetrics[] 
 export function totalComplexity(root: SyntaxNode, source: string): number {
   void source;
   return analyzeComplexity(root).total;
-}
-
-function record(state: WalkState): void {
-  const row = state.cursor.startPosition.row + 1;
-  if (row > state.maxLine) state.maxLine = row;
-}
-
-/** Walks the node under the cursor; returns its decision points. The cursor ends where it began. */
-function walk(state: WalkState): number {
-  const cursor = state.cursor;
-  switch (state.tables.kind[cursor.nodeTypeId]) {
-    case Kind.Token:
-    case Kind.Ignore:
-      return 0;
-    case Kind.Pass:
-      return walkChildren(state, 0);
-    case Kind.Leaf:
-      record(state);
-      return 0;
-    case Kind.Branch:
-      record(state);
-      return 1 + walkChildren(state, 0);
-    case Kind.Loop:
-      record(state);
-      return 1 + walkLoop(state);
-    case Kind.ComprehensionFor:
-    case Kind.ComprehensionIf:
-      return 1 + walkChildren(state, 0);
-    case Kind.Try:
-      record(state);
-      return walkTry(state);
-    case Kind.Assert:
-      return 1;
-    case Kind.Attribute:
-      record(state);
-      return walkChildren(state, state.tables.fieldAttribute);
-    case Kind.ImportFrom:
-      record(state);
-      return walkChildren(state, state.tables.fieldModuleName);
-    case Kind.AsPattern:
-      record(state);
-      return walkChildren(state, state.tables.fieldAlias);
-    case Kind.WithItem:
-      return walkWithItem(state);
-    case Kind.ConcatenatedString:
-      record(state);
-      return walkConcatenated(state);
-    case Kind.CaseClause:
-      return walkCase(state);
-    case Kind.function_definition:
-      return walkFunction(state);
-    case Kind.class_definition:
-      return walkClass(state);
-    case Kind.decorated_definition:
-      return walkDecorated(state);
-    default:
-      // Kind.Record and Kind.String: an `ast` node whose children may hold more.
-      record(state);
-      return walkChildren(state, 0);
-  }
-}
-
-/** Walks every child except those in field `skipField` (0: none; tree-sitter field ids start at 1). */
-function walkChildren(state: WalkState, skipField: number): number {
-  const cursor = state.cursor;
-  if (!cursor.gotoFirstChild()) return 0;
-  let points = 0;
-  do {
-    if (skipField !== 0 && cursor.currentFieldId === skipField) continue;
-    points += walk(state);
-  } while (cursor.gotoNextSibling());
-  cursor.gotoParent();
-  return points;
-}
-
-function walkLoop(state: WalkState): number {
-  const cursor = state.cursor;
-  cursor.gotoFirstChild();
-  let points = 0;
-  do {
-    if (cursor.nodeTypeId === state.tables.typeElseClause) points += 1;
-    points += walk(state);
-  } while (cursor.gotoNextSibling());
-  cursor.gotoParent();
-  return points;
-}
-
-/** radon counts `len(handlers) + bool(orelse)` for `Try` only; `except*` makes a TryStar, worth 0. */
-function walkTry(state: WalkState): number {
-  const cursor = state.cursor;
-  cursor.gotoFirstChild();
-  let points = 0;
-  let branches = 0;
-  let star = false;
-  do {
-    const type = cursor.nodeTypeId;
-    if (type === state.tables.typeElseClause) branches += 1;
-    else if (type === state.tables.typeExceptClause) {
-      branches += 1;
-      cursor.gotoFirstChild();
-      if (cursor.gotoNextSibling() && !cursor.nodeIsNamed && cursor.nodeType === "*") star = true;
-      cursor.gotoParent();
-    }
-    points += walk(state);
-  } while (cursor.gotoNextSibling());
-  cursor.gotoParent();
-  return star ? points : points + branches;
-}
-
-/** In `with a as b`, `b` is a real target expression (unlike the alias in except/case). */
-function walkWithItem(state: WalkState): number {
-  const cursor = state.cursor;
-  if (!cursor.gotoFirstChild()) return 0;
-  let points = 0;
-  do {
-    if (state.tables.kind[cursor.nodeTypeId] === Kind.AsPattern) {
-      record(state);
-      points += walkChildren(state, 0);
-    } else points += walk(state);
-  } while (cursor.gotoNextSibling());
-  cursor.gotoParent();
-  return points;
-}
-
-/** The parts of `"a" f"{x}"` are one `ast` node; only their f-string expressions are seen. */
-function walkConcatenated(state: WalkState): number {
-  const cursor = state.cursor;
-  if (!cursor.gotoFirstChild()) return 0;
-  let points = 0;
-  do {
-    if (state.tables.kind[cursor.nodeTypeId] === Kind.String) points += walkChildren(state, 0);
-    else points += walk(state);
-  } while (cursor.gotoNextSibling());
-  cursor.gotoParent();
-  return points;
-}
-
-/** A match guard is not an `If`: its if_clause adds nothing, its expression still counts. */
-function walkCase(state: WalkState): number {
-  const cursor = state.cursor;
-  if (!cursor.gotoFirstChild()) return 0;
-  let points = 0;
-  do {
-    if (state.tables.kind[cursor.nodeTypeId] === Kind.ComprehensionIf) points += walkChildren(state, 0);
-    else points += walk(state);
-  } while (cursor.gotoNextSibling());
-  cursor.gotoParent();
-  return points;
-}
-
-/** Decorators are never visited by radon; the definition decides. */
-function walkDecorated(state: WalkState): number {
-  if (state.mode === FUNCTION) return 0;
-  const cursor = state.cursor;
-  cursor.gotoFirstChild();
-  let points = 0;
-  do {
-    if (cursor.currentFieldId === state.tables.fieldDefinition) points += walk(state);
-  } while (cursor.gotoNextSibling());
-  cursor.gotoParent();
-  return points;
-}
-
-/**
- * With the cursor on a def/class, reads its name and walks its body statements one by one
- * (`onStatement` after each, with `state.maxLine` reset before each). Returns the body's points.
- */
-function walkBody(
-  state: WalkState,
-  isClass: boolean,
-  onStatement: (maxLine: number) => void,
-): { name: string; points: number } {
-  const cursor = state.cursor;
-  const { fieldName, fieldBody } = state.tables;
-  let name = "";
-  let points = 0;
-  cursor.gotoFirstChild();
-  do {
-    const field = cursor.currentFieldId;
-    if (field === fieldName) {
-      name = cursor.nodeText;
-      if (isClass) state.className = name;
-    }
-    else if (field === fieldBody && cursor.gotoFirstChild()) {
-      do {
-        const kind = state.tables.kind[cursor.nodeTypeId];
-        if (kind === Kind.Token || kind === Kind.Ignore) continue;
-        state.maxLine = -Infinity;
-        points += walk(state);
-        onStatement(state.maxLine);
-      } while (cursor.gotoNextSibling());
-      cursor.gotoParent();
-    }
-  } while (cursor.gotoNextSibling());
-  cursor.gotoParent();
-  return { name, points };
-}
-
-function walkFunction(state: WalkState): number {
-  const mode = state.mode;
-  if (mode === FUNCTION) return 0;
-  const line = state.cursor.startPosition.row + 1;
-  const savedMaxLine = state.maxLine;
-  state.mode = FUNCTION;
-  let lastMaxLine = -Infinity;
-  const { name, points } = walkBody(state, false, (maxLine) => {
-    lastMaxLine = maxLine;
-  });
-  state.mode = mode;
-  state.maxLine = savedMaxLine;
-  const complexity = 1 + points;
-  const endLine = Math.max(line, lastMaxLine);
-  if (mode === CLASS) {
-    state.methods.push({ name: `${state.className}.${name}`, kind: "method", line, endLine, complexity });
-    // A method's complexity is part of its class's (radon: visitor.functions_complexity + len).
-    return complexity;
-  }
-  state.functions.push({ name, kind: "function", line, endLine, complexity });
-  return 0;
-}
-
-function walkClass(state: WalkState): number {
-  // Classes inside functions or other classes are neither listed nor counted by plain `radon cc`.
-  if (state.mode !== MODULE) return 0;
-  const line = state.cursor.startPosition.row + 1;
-  const methods: BlockMetrics[] = [];
-  state.mode = CLASS;
-  state.methods = methods;
-  let endLine = line;
-  const { name, points } = walkBody(state, true, (maxLine) => {
-    if (maxLine > endLine) endLine = maxLine;
-  });
-  state.mode = MODULE;
-  for (const method of methods) {
-    if (method.endLine > endLine) endLine = method.endLine;
-  }
-  const real = 1 + points;
-  const complexity = methods.length === 0 ? real : Math.trunc(real / methods.length) + (methods.length > 1 ? 1 : 0);
-  state.classes.push({ block: { name, kind: "class", line, endLine, complexity }, methods, real });
-  return 0;
 }
