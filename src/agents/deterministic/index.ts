@@ -1,5 +1,6 @@
 import type { DeterministicAgent, DeterministicAgentName } from "./types.js";
 import { deadCodeAgent } from "./dead-code.js";
+import { lazyImportsAgent } from "./lazy-imports.js";
 import { unusedImportsAgent } from "./unused-imports.js";
 import { unusedVariablesAgent } from "./unused-variables.js";
 
@@ -11,4 +12,5 @@ export const deterministicAgents: Partial<Record<DeterministicAgentName, Determi
   "unused-imports": unusedImportsAgent,
   "unused-variables": unusedVariablesAgent,
   "dead-code": deadCodeAgent,
+  "lazy-imports": lazyImportsAgent,
 };

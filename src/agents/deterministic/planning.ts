@@ -4,9 +4,9 @@ import { createPythonParser, type Finding, type ProjectAnalysis } from "../../py
 import type { DeterministicAgentName, PlannedTask } from "./types.js";
 
 /** Stable id: the same agent, files and findings always plan the same id, so a resumed run finds its tasks again. */
-export function taskId(agent: DeterministicAgentName, files: readonly string[], findings: readonly Finding[]): string {
+export function taskId(agent: DeterministicAgentName, files: readonly string[], findings: readonly Finding[], symbol = ""): string {
   const keys = findings.map((finding) => `${finding.rule}:${finding.path}:${finding.line}:${finding.symbol ?? ""}`).sort();
-  return `${agent}-${contentHash(JSON.stringify([agent, [...files].sort(), keys])).slice(0, 16)}`;
+  return `${agent}-${contentHash(JSON.stringify([agent, [...files].sort(), keys, symbol])).slice(0, 16)}`;
 }
 
 /** Findings of one rule grouped by file, in path order. */

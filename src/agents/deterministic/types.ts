@@ -23,6 +23,8 @@ export interface PlannedTask {
   benefit: number;
   /** What it fixes. */
   findings: Finding[];
+  /** The one name a per-name task is about (lazy-imports: the imported name to move); absent for per-file tasks. */
+  symbol?: string;
   /** An extra proof this change needs beyond "no new failures", e.g. lazy-imports must lower import time of `module`. */
   requires?: { kind: "import-time-lower"; module: string };
 }

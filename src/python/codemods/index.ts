@@ -4,3 +4,4 @@ export type { CodemodResult } from "./result.js";
 export { removeUnusedImports, type UnusedImportsOptions } from "./unused-imports.js";
 export { removeUnusedVariables, type UnusedVariablesOptions } from "./unused-variables.js";
 export { removeDeadCode } from "./dead-code.js";
+export { findLazyImports, moveImportsIntoFunctions, type LazyImportCandidate, type LazyImportOptions } from "./lazy-imports.js";

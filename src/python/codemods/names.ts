@@ -32,16 +32,25 @@ export function namesReadOutsideImports(root: SyntaxNode): Set<string> {
   walk(root, (node) => {
     if (IMPORT_TYPES.has(node.type)) return false;
     if (node.type === "identifier") read.add(node.text);
-    else if (node.type === "string_content") {
-      const content = node.text.trim();
-      if (TYPE_EXPRESSION.test(content)) for (const word of content.match(/[A-Za-z_]\w*/g) ?? []) read.add(word);
-    } else if (node.type === "comment" && /#\s*type:/.test(node.text)) {
-      for (const word of node.text.match(/[A-Za-z_]\w*/g) ?? []) read.add(word);
-    }
+    else for (const word of forwardReferenceWords(node)) read.add(word);
     return true;
   });
   for (const name of dunderAllNames(root)) read.add(name);
   return read;
+}
+
+/**
+ * Names a string or comment node may refer to at run time: the words of a string that reads like a
+ * type expression (a forward reference `typing.get_type_hints` resolves in module globals) and of
+ * a `# type:` comment. Empty for other nodes and for prose.
+ */
+export function forwardReferenceWords(node: SyntaxNode): string[] {
+  if (node.type === "string_content") {
+    const content = node.text.trim();
+    return TYPE_EXPRESSION.test(content) ? (content.match(/[A-Za-z_]\w*/g) ?? []) : [];
+  }
+  if (node.type === "comment" && /#\s*type:/.test(node.text)) return node.text.match(/[A-Za-z_]\w*/g) ?? [];
+  return [];
 }
 
 /** The strings of every module-level statement that assigns or extends `__all__`. */

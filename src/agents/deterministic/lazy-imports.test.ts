@@ -1,0 +1,54 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { ImportFact } from "../../python/index.js";
+import { deterministicAgents } from "./index.js";
+import { resolveModule } from "./references.js";
+import { analysisOf } from "./test-support.js";
+
+const agent = deterministicAgents["lazy-imports"]!;
+const root = mkdtempSync(join(tmpdir(), "pyagent-lazy-agent-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function fact(module: string, names: string[], bound: string[], line: number, extra: Partial<ImportFact> = {}): ImportFact {
+  return { module, level: 0, names, bound, line, conditional: false, ...extra };
+}
+
+describe("lazy-imports agent", () => {
+  const cli = "import os\nimport json\nimport csv\nimport decimal\n\nVALUE = decimal.Decimal(1)\n\ndef main():\n    return json.dumps([csv.QUOTE_ALL, os.sep])\n";
+  mkdirSync(join(root, "app"), { recursive: true });
+  writeFileSync(join(root, "app/cli.py"), cli);
+  writeFileSync(join(root, "app/report.py"), "from .cli import csv\n");
+  const analysis = { ...analysisOf(
+    {
+      "app/cli.py": { module: "app.cli", imports: [fact("os", [], ["os"], 1), fact("json", [], ["json"], 2), fact("csv", [], ["csv"], 3), fact("decimal", [], ["decimal"], 4)] },
+      "app/report.py": { module: "app.report", imports: [fact(".cli", ["csv"], ["csv"], 1, { level: 1 })] },
+    },
+    [],
+  ), root };
+
+  it("plans one task per movable name with an import-time proof, skipping startup modules, module-level uses and names imported elsewhere", () => {
+    const tasks = agent.plan(analysis);
+    expect(tasks.map((task) => [task.title, task.symbol, task.requires])).toEqual([
+      ["perf(app.cli): import json lazily in the functions that use it", "json", { kind: "import-time-lower", module: "app.cli" }],
+    ]);
+    expect(agent.plan(analysis)[0]!.id).toBe(tasks[0]!.id);
+  });
+
+  it("moves the import into the function and finds nothing to do the second time", async () => {
+    const task = agent.plan(analysis)[0]!;
+    const edits = await agent.apply(task, () => cli);
+    expect(edits).toEqual([
+      { path: "app/cli.py", content: "import os\nimport csv\nimport decimal\n\nVALUE = decimal.Decimal(1)\n\ndef main():\n    import json\n    return json.dumps([csv.QUOTE_ALL, os.sep])\n" },
+    ]);
+    expect(await agent.apply(task, () => edits[0]!.content!)).toEqual([]);
+  });
+
+  it("resolves relative imports from modules and packages", () => {
+    expect(resolveModule("app.report", false, ".cli", 1)).toBe("app.cli");
+    expect(resolveModule("app", true, ".cli", 1)).toBe("app.cli");
+    expect(resolveModule("app.sub.x", false, "..", 2)).toBe("app");
+    expect(resolveModule("x", false, "...", 3)).toBeUndefined();
+  });
+});

@@ -1,0 +1,228 @@
+import type { Parser } from "web-tree-sitter";
+import { parsePython, type SyntaxNode } from "../parse/parser.js";
+import { indentationAt, lineStart, nextLineStart, onlyCommentAfter, type TextEdit } from "./edits.js";
+import { readImport, removeImportElements, type ImportElement, type ImportStatement } from "./imports.js";
+import { dunderAllNames, forwardReferenceWords, IMPORT_TYPES, walk } from "./names.js";
+import { finishEdits, type CodemodResult } from "./result.js";
+import { removeStatements, statementsOf } from "./statements.js";
+
+export interface LazyImportOptions {
+  /** Only this bound name; every movable import when absent. */
+  name?: string;
+  /** Names other modules import from this one (`from this import json`): they must stay module attributes. */
+  keep?: ReadonlySet<string>;
+}
+
+/** A module-level imported name that only function bodies read. */
+export interface LazyImportCandidate {
+  name: string;
+  /** The statement to insert in each function (`import json`, `from os import path as p`). */
+  importText: string;
+  line: number;
+  /** Qualified names of the functions that receive the import. */
+  functions: string[];
+}
+
+/** Nodes through which an identifier is still a binding target (`a, (b, *c) = ...`). */
+const PATTERN_TYPES = new Set(["pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "parenthesized_expression", "list_splat_pattern", "list_splat"]);
+const BINDING_PARENTS = new Set([
+  "global_statement",
+  "nonlocal_statement",
+  "function_definition",
+  "class_definition",
+  "parameters",
+  "lambda_parameters",
+  "default_parameter",
+  "typed_parameter",
+  "typed_default_parameter",
+  "as_pattern_target",
+  "keyword_pattern",
+]);
+const BINDING_STATEMENTS = new Set(["assignment", "augmented_assignment", "for_statement", "for_in_clause", "named_expression", "delete_statement"]);
+
+/**
+ * Finds module-level imports whose names are read only inside function bodies: not at module
+ * level, not in decorators, default values or annotations (evaluated when `def` runs), not in class
+ * bodies, never rebound or declared `global`, not in `__all__`, not in a forward-reference string.
+ */
+export function findLazyImports(parser: Parser, source: string, options: LazyImportOptions = {}): LazyImportCandidate[] {
+  const tree = parsePython(parser, source);
+  try {
+    if (tree.rootNode.hasError) return [];
+    return plan(tree.rootNode, source, options).map(({ name, importText, statement, targets }) => ({
+      name,
+      importText,
+      line: statement.node.startPosition.row + 1,
+      functions: targets.map(qualifiedName),
+    }));
+  } finally {
+    tree.delete();
+  }
+}
+
+/**
+ * Moves each movable module-level import into the top of the functions that use it (after the
+ * docstring), removing it from the module. Whether that is worth it is for the import-time
+ * measurement to decide.
+ */
+export function moveImportsIntoFunctions(parser: Parser, source: string, options: LazyImportOptions = {}): CodemodResult {
+  const tree = parsePython(parser, source);
+  try {
+    if (tree.rootNode.hasError) return { source, changes: [] };
+    const moves = plan(tree.rootNode, source, options);
+    const edits: TextEdit[] = [];
+    const changes: string[] = [];
+    const removedByStatement = new Map<ImportStatement, Set<number>>();
+    for (const move of moves) {
+      const removed = removedByStatement.get(move.statement) ?? new Set<number>();
+      removed.add(move.index);
+      removedByStatement.set(move.statement, removed);
+      for (const target of move.targets) edits.push(insertionAtTop(source, target, move.importText)!);
+      changes.push(`${move.name} -> ${move.targets.map(qualifiedName).join(", ")}`);
+    }
+    const wholeStatements: SyntaxNode[] = [];
+    for (const [statement, removed] of removedByStatement) {
+      if (removed.size === statement.elements.length) wholeStatements.push(statement.node);
+      else edits.push(...removeImportElements(source, statement, removed));
+    }
+    edits.push(...removeStatements(source, wholeStatements));
+    return finishEdits(parser, source, edits, changes);
+  } finally {
+    tree.delete();
+  }
+}
+
+interface Move {
+  name: string;
+  importText: string;
+  statement: ImportStatement;
+  index: number;
+  targets: SyntaxNode[];
+}
+
+function plan(root: SyntaxNode, source: string, options: LazyImportOptions): Move[] {
+  const exported = dunderAllNames(root);
+  const uses = identifierUses(root);
+  const moves: Move[] = [];
+  for (const child of statementsOf(root)) {
+    const statement = readImport(child);
+    if (!statement || statement.star || statement.module === "__future__") continue;
+    statement.elements.forEach((element, index) => {
+      const name = element.bound;
+      if (options.name !== undefined && options.name !== name) return;
+      if (element.reexport || exported.has(name) || options.keep?.has(name)) return;
+      const targets = functionTargets(uses.get(name) ?? []);
+      if (!targets || targets.some((target) => !insertionAtTop(source, target, ""))) return;
+      moves.push({ name, importText: importText(statement, element), statement, index, targets });
+    });
+  }
+  // A name bound by two module-level imports is ambiguous: leave both.
+  const counts = new Map<string, number>();
+  for (const child of statementsOf(root)) for (const element of readImport(child)?.elements ?? []) counts.set(element.bound, (counts.get(element.bound) ?? 0) + 1);
+  return moves.filter((move) => counts.get(move.name) === 1);
+}
+
+/** Every identifier occurrence outside import statements; names in forward references map to the root (a module-level use). */
+function identifierUses(root: SyntaxNode): Map<string, SyntaxNode[]> {
+  const uses = new Map<string, SyntaxNode[]>();
+  walk(root, (node) => {
+    if (IMPORT_TYPES.has(node.type)) return false;
+    if (node.type === "identifier") {
+      const list = uses.get(node.text) ?? [];
+      list.push(node);
+      uses.set(node.text, list);
+    } else {
+      // A forward reference or type comment is resolved in module globals: the root stands for "used at module level".
+      for (const word of forwardReferenceWords(node)) {
+        const list = uses.get(word) ?? [];
+        list.push(root);
+        uses.set(word, list);
+      }
+    }
+    return true;
+  });
+  return uses;
+}
+
+/**
+ * The outermost functions whose bodies contain every read of the name, or undefined when some
+ * occurrence is not a read inside a function body (module level, class body, decorator, default,
+ * annotation, a binding, a string).
+ */
+function functionTargets(occurrences: readonly SyntaxNode[]): SyntaxNode[] | undefined {
+  if (occurrences.length === 0) return undefined;
+  const targets = new Map<number, SyntaxNode>();
+  let reads = 0;
+  for (const occurrence of occurrences) {
+    if (occurrence.type !== "identifier") return undefined;
+    const parent = occurrence.parent;
+    if (parent?.type === "keyword_argument" && parent.childForFieldName("name")?.id === occurrence.id) continue;
+    if (parent?.type === "attribute" && parent.childForFieldName("attribute")?.id === occurrence.id) continue;
+    if (isBinding(occurrence)) return undefined;
+    let outermost: SyntaxNode | undefined;
+    for (let current = occurrence.parent; current; current = current.parent) {
+      if (current.type !== "function_definition") continue;
+      const body = current.childForFieldName("body");
+      if (body && occurrence.startIndex >= body.startIndex && occurrence.endIndex <= body.endIndex) outermost = current;
+      else outermost = undefined;
+    }
+    if (!outermost) return undefined;
+    targets.set(outermost.id, outermost);
+    reads++;
+  }
+  if (reads === 0) return undefined;
+  return [...targets.values()].sort((a, b) => a.startIndex - b.startIndex);
+}
+
+function isBinding(identifier: SyntaxNode): boolean {
+  let child = identifier;
+  let parent = identifier.parent;
+  while (parent && PATTERN_TYPES.has(parent.type)) {
+    child = parent;
+    parent = parent.parent;
+  }
+  if (!parent) return false;
+  if (BINDING_PARENTS.has(parent.type)) return true;
+  if (parent.type === "as_pattern" && parent.childForFieldName("alias")?.id === child.id) return true;
+  if (BINDING_STATEMENTS.has(parent.type)) {
+    const target = parent.childForFieldName("left") ?? parent.childForFieldName("name");
+    return parent.type === "delete_statement" || target?.id === child.id;
+  }
+  return false;
+}
+
+/**
+ * The edit inserting `text` as the first statement of the function: on the line after its
+ * docstring, else on the line after the `def ...:` header (so comments that introduce the first
+ * statement stay with it). Undefined when the body shares a line with the header or docstring.
+ */
+function insertionAtTop(source: string, fn: SyntaxNode, text: string): TextEdit | undefined {
+  const body = fn.childForFieldName("body");
+  const first = body ? statementsOf(body)[0] : undefined;
+  if (!body || !first || source.slice(lineStart(source, first.startIndex), first.startIndex) !== indentationAt(source, first.startIndex)) return undefined;
+  const docstring = first.type === "expression_statement" && first.namedChildren.length === 1 && first.namedChildren[0]?.type === "string";
+  let after: number;
+  if (docstring) after = first.endIndex;
+  else {
+    let colon: SyntaxNode | null = body.previousSibling;
+    while (colon && colon.type !== ":") colon = colon.previousSibling;
+    if (!colon) return undefined;
+    after = colon.endIndex;
+  }
+  if (!onlyCommentAfter(source, after)) return undefined;
+  const at = nextLineStart(source, after);
+  const newline = at === source.length && !source.endsWith("\n") ? "\n" : "";
+  return { start: at, end: at, text: `${newline}${indentationAt(source, first.startIndex)}${text}\n` };
+}
+
+function importText(statement: ImportStatement, element: ImportElement): string {
+  return statement.kind === "import" ? `import ${element.node.text}` : `from ${statement.module} import ${element.node.text}`;
+}
+
+function qualifiedName(fn: SyntaxNode): string {
+  const names: string[] = [];
+  for (let current: SyntaxNode | null = fn; current; current = current.parent) {
+    if (current.type === "function_definition" || current.type === "class_definition") names.unshift(current.childForFieldName("name")?.text ?? "?");
+  }
+  return names.join(".");
+}
