@@ -55,8 +55,11 @@ export class GenerationQueue {
   /** Tokenizes the prompt as a request would; for usage counts and context checks before submitting. */
   promptTokens(request: Pick<GenerationRequest, "prompt" | "addBos" | "parseSpecial">): number[] {
     if (typeof request.prompt !== "string") return [...request.prompt];
-    const addBos = request.addBos ?? this.tokenizer.bos !== null;
-    return this.tokenizer.encode(request.prompt, { addBos, parseSpecial: request.parseSpecial ?? false });
+    const bos = this.tokenizer.bos;
+    const tokens = this.tokenizer.encode(request.prompt, { addBos: false, parseSpecial: request.parseSpecial ?? false });
+    // A chat template usually writes the BOS text itself; never start with two BOS tokens.
+    if ((request.addBos ?? bos !== null) && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
+    return tokens;
   }
 
   /**

@@ -111,8 +111,9 @@ export class ChoiceTask {
     const count = this.sampler.topLogprobs(this.topIds.length, this.topIds, this.topValues);
     const top = [];
     for (let i = 0; i < count; i++) {
-      top.push({ token: this.topIds[i], text: this.tokenizer.tokenText(this.topIds[i]), logprob: this.topValues[i] });
+      const id = this.topIds[i];
+      top.push({ token: id, text: this.tokenizer.tokenText(id), bytes: this.tokenizer.tokenBytes?.(id), logprob: this.topValues[i] });
     }
-    return { token, text: this.tokenizer.tokenText(token), logprob: this.sampler.logprobOf(token), top };
+    return { token, text: this.tokenizer.tokenText(token), bytes: this.tokenizer.tokenBytes?.(token), logprob: this.sampler.logprobOf(token), top };
   }
 }

@@ -23,6 +23,8 @@ export interface GenerationTokenizer {
   encode(text: string, options?: { addBos?: boolean; parseSpecial?: boolean }): number[];
   createDecoder(): { push(id: number): string; flush(): string };
   tokenText(id: number): string;
+  /** The bytes the token adds to the output (for logprobs); optional. */
+  tokenBytes?(id: number): Uint8Array;
 }
 
 export interface GenerationRequest {
@@ -47,8 +49,10 @@ export interface GenerationRequest {
 
 export interface TokenLogprob {
   token: number;
-  /** The token's raw piece, as the tokenizer's vocabulary spells it. */
+  /** The token's text as the tokenizer shows it (byte tokens as "<0xNN>"). */
   text: string;
+  /** The bytes the token adds to the output, when the tokenizer reports them. */
+  bytes?: Uint8Array;
   logprob: number;
 }
 

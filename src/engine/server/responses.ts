@@ -1,4 +1,4 @@
-import type { FinishReason, GenerationEvent, TokenLogprobs, Usage } from "../generate/index.js";
+import type { FinishReason, GenerationEvent, TokenLogprob, TokenLogprobs, Usage } from "../generate/index.js";
 
 type TextDelta = Extract<GenerationEvent, { type: "text-delta" }>;
 
@@ -32,13 +32,13 @@ export function openAiUsage(usages: Usage[]): OpenAiUsage {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-/** The text OpenAI shows for a token: SentencePiece's word marker is a space. */
-function tokenString(piece: string): string {
-  return piece.replaceAll("\u2581", " ");
-}
+const utf8 = new TextDecoder("utf-8", { fatal: false });
 
-function utf8Bytes(text: string): number[] {
-  return Array.from(Buffer.from(text, "utf8"));
+/** How OpenAI shows a token: its output text (a lone byte of a multi-byte character decodes to U+FFFD) and its bytes. */
+function tokenView(entry: TokenLogprob): { token: string; bytes: number[] } {
+  if (entry.bytes) return { token: utf8.decode(entry.bytes), bytes: Array.from(entry.bytes) };
+  const token = entry.text.replaceAll("\u2581", " ");
+  return { token, bytes: Array.from(Buffer.from(token, "utf8")) };
 }
 
 interface LegacyLogprobs {
@@ -56,9 +56,9 @@ function legacyLogprobs(deltas: TextDelta[], startOffset: number): LegacyLogprob
   for (const delta of deltas) {
     const logprobs = delta.logprobs as TokenLogprobs | undefined;
     if (logprobs) {
-      result.tokens.push(tokenString(logprobs.text));
+      result.tokens.push(tokenView(logprobs).token);
       result.token_logprobs.push(logprobs.logprob);
-      result.top_logprobs.push(Object.fromEntries(logprobs.top.map((entry) => [tokenString(entry.text), entry.logprob])));
+      result.top_logprobs.push(Object.fromEntries(logprobs.top.map((entry) => [tokenView(entry).token, entry.logprob])));
       result.text_offset.push(offset);
     }
     offset += delta.text.length;
@@ -71,15 +71,10 @@ function chatLogprobs(deltas: TextDelta[]): { content: object[] } | null {
     .filter((delta) => delta.logprobs !== undefined)
     .map((delta) => {
       const logprobs = delta.logprobs as TokenLogprobs;
-      const token = tokenString(logprobs.text);
       return {
-        token,
+        ...tokenView(logprobs),
         logprob: logprobs.logprob,
-        bytes: utf8Bytes(token),
-        top_logprobs: logprobs.top.map((entry) => {
-          const text = tokenString(entry.text);
-          return { token: text, logprob: entry.logprob, bytes: utf8Bytes(text) };
-        }),
+        top_logprobs: logprobs.top.map((entry) => ({ ...tokenView(entry), logprob: entry.logprob })),
       };
     });
   return content.length === 0 ? null : { content };
