@@ -1,0 +1,68 @@
+import { basename } from "node:path";
+import type { Command } from "commander";
+import { z } from "zod";
+import { UsageError } from "../../../core/index.js";
+import { renderChat } from "../../../engine/chat/index.js";
+import { loadModel } from "../../../engine/runtime/index.js";
+import { createEngineServer } from "../../../engine/server/index.js";
+import { loadTokenizer } from "../../../engine/tokenizer/index.js";
+import { createLogger } from "../../../observability/index.js";
+
+const flagsSchema = z.object({
+  model: z.string().min(1),
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  threads: z.coerce.number().int().min(1).optional(),
+  ctxSize: z.coerce.number().int().min(1).optional(),
+  apiKey: z.string().min(1).optional(),
+  kernels: z.enum(["native", "js", "auto"]).default("auto"),
+});
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command("serve")
+    .description("serve a local GGUF model over an OpenAI-compatible HTTP API")
+    .requiredOption("-m, --model <file>", "GGUF model file")
+    .option("--host <host>", "address to bind (default 127.0.0.1: this machine only)")
+    .option("--port <port>", "port, 0 = any free one (default 8080)")
+    .option("--threads <n>", "compute threads (default: picked from the machine)")
+    .option("--ctx-size <n>", "context length per sequence (default: the model's)")
+    .option("--api-key <key>", "require 'Authorization: Bearer KEY' on every request (or set PYAGENT_API_KEY)")
+    .option("--kernels <kind>", "native, js or auto (default auto)")
+    .action(async (raw: Record<string, unknown>) => {
+      const parsed = flagsSchema.safeParse({ ...raw, apiKey: raw.apiKey ?? process.env.PYAGENT_API_KEY });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new UsageError(`invalid --${String(issue.path[0] ?? "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue.message}`);
+      }
+      await runServe(parsed.data);
+    });
+}
+
+async function runServe(flags: z.infer<typeof flagsSchema>): Promise<void> {
+  const model = loadModel(flags.model, { kernels: flags.kernels, threads: flags.threads, contextLength: flags.ctxSize });
+  const tokenizer = loadTokenizer(model.file);
+  const server = createEngineServer({
+    model,
+    tokenizer,
+    modelId: basename(flags.model).replace(/\.gguf$/i, ""),
+    renderChat: (messages) => renderChat(model.file, messages, { addGenerationPrompt: true }),
+    apiKey: flags.apiKey,
+    logger: createLogger({ name: "engine-server" }),
+  });
+  const url = await server.listen(flags.port, flags.host);
+  process.stdout.write(`pyagent serve: ${basename(flags.model)} on ${url}/v1 (${model.kernels.name} kernels, ${model.threads} threads, context ${model.config.contextLength})${flags.apiKey ? ", API key required" : ""}\n`);
+  // Serve until Ctrl-C or SIGTERM, then abort running generations and close cleanly.
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  process.stdout.write("pyagent serve: shutting down\n");
+  await server.close();
+  model.close();
+}
