@@ -38,7 +38,7 @@ export function perFileAgent(spec: PerFileAgentSpec): DeterministicAgent {
       const path = task.files[0];
       const source = path === undefined ? undefined : readFile(path);
       if (path === undefined || source === undefined) return [];
-      const result = spec.fix(await sharedParser(), source, path, task);
+      const result = spec.fix(sharedParser(), source, path, task);
       return result.changes.length === 0 ? [] : [{ path, content: result.source }];
     },
   };

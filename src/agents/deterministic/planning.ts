@@ -35,11 +35,14 @@ export function byBenefit(tasks: PlannedTask[]): PlannedTask[] {
   return tasks.sort((a, b) => b.benefit - a.benefit || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-let parser: Promise<Parser> | undefined;
+/**
+ * One tree-sitter parser for every deterministic agent in this thread, created when the module
+ * loads (top-level await) so that `plan`, which is synchronous, can parse too. Codemods are
+ * synchronous, so no two calls ever use it at once.
+ */
+const parser: Parser = await createPythonParser();
 
-/** One tree-sitter parser shared by every deterministic agent in this thread (codemods are synchronous, so no two use it at once). */
-export function sharedParser(): Promise<Parser> {
-  parser ??= createPythonParser();
+export function sharedParser(): Parser {
   return parser;
 }
 

@@ -16,6 +16,8 @@ export interface LazyImportOptions {
 /** A module-level imported name that only function bodies read. */
 export interface LazyImportCandidate {
   name: string;
+  /** The module the import loads, as written (`os.path`, `.models`). */
+  module: string;
   /** The statement to insert in each function (`import json`, `from os import path as p`). */
   importText: string;
   line: number;
@@ -49,8 +51,9 @@ export function findLazyImports(parser: Parser, source: string, options: LazyImp
   const tree = parsePython(parser, source);
   try {
     if (tree.rootNode.hasError) return [];
-    return plan(tree.rootNode, source, options).map(({ name, importText, statement, targets }) => ({
+    return plan(tree.rootNode, source, options).map(({ name, importText, statement, index, targets }) => ({
       name,
+      module: statement.kind === "from" ? statement.module : statement.elements[index]!.imported,
       importText,
       line: statement.node.startPosition.row + 1,
       functions: targets.map(qualifiedName),
