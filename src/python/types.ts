@@ -88,6 +88,10 @@ export interface DefinitionFact {
   confidence: number;
   /** True when something (decorator, dunder, `__all__`, test_ prefix...) makes it used by convention. */
   implicitlyUsed: boolean;
+  /** First line including decorators, when the definition is decorated (vulture reports this line). */
+  startLine?: number;
+  /** Classes: base class expressions as written, subscripts dropped (`Generic[T]` -> `Generic`), keywords omitted. */
+  bases?: string[];
 }
 
 export interface ImportFact {
@@ -102,6 +106,8 @@ export interface ImportFact {
   line: number;
   /** True when inside a function/class body or `if TYPE_CHECKING`/try block (not a hard module-load edge). */
   conditional: boolean;
+  /** True when the import runs while the module itself is first imported: not inside a function, not under `if TYPE_CHECKING`. Import cycles use these edges. */
+  loadTime?: boolean;
 }
 
 /** Everything project-level analysis needs from one module, computed in the worker. */
@@ -114,6 +120,10 @@ export interface ModuleFacts {
   calls: Array<{ caller: string; callee: string; line: number }>;
   /** Names in `__all__`, or null when the module defines none. */
   dunderAll: string[] | null;
+  /** String literals that spell a (dotted) identifier, split at dots: possible dynamic references. */
+  stringNames?: string[];
+  /** Literal prefixes of computed attribute names (`getattr(self, "visit_" + kind)` gives `visit_`). */
+  usedPrefixes?: string[];
 }
 
 /** Result of analyzing one file in a worker. */

@@ -1,0 +1,116 @@
+import type { SyntaxNode } from "../parse/parser.js";
+
+/**
+ * Whether a condition is constant, decided the way vulture decides it: `and`/`or`/`not` are
+ * evaluated over their operands, every operand that `ast.literal_eval` could evaluate counts by its
+ * truth value, and every other operand takes the `unknown` default. Never evaluates code.
+ */
+export function conditionIsAlwaysFalse(condition: SyntaxNode): boolean {
+  return !evaluate(condition, true);
+}
+
+export function conditionIsAlwaysTrue(condition: SyntaxNode): boolean {
+  return evaluate(condition, false);
+}
+
+function evaluate(node: SyntaxNode, unknown: boolean): boolean {
+  switch (node.type) {
+    case "parenthesized_expression": {
+      const inner = node.namedChildren.filter((child) => child?.type !== "comment");
+      return inner.length === 1 && inner[0] ? evaluate(inner[0], unknown) : unknown;
+    }
+    case "boolean_operator": {
+      const left = node.childForFieldName("left");
+      const right = node.childForFieldName("right");
+      const operator = node.childForFieldName("operator")?.type;
+      if (!left || !right) return unknown;
+      const a = evaluate(left, unknown);
+      const b = evaluate(right, unknown);
+      return operator === "and" ? a && b : a || b;
+    }
+    case "not_operator": {
+      const argument = node.childForFieldName("argument");
+      return argument ? !evaluate(argument, !unknown) : unknown;
+    }
+    default: {
+      const truth = literalTruth(node);
+      return truth === undefined ? unknown : truth;
+    }
+  }
+}
+
+/** The truth value of a literal `ast.literal_eval` accepts, or undefined when it is not one. */
+export function literalTruth(node: SyntaxNode): boolean | undefined {
+  switch (node.type) {
+    case "true":
+    case "ellipsis":
+      return true;
+    case "false":
+    case "none":
+      return false;
+    case "integer":
+    case "float":
+      return !isZeroNumber(node.text);
+    case "unary_operator": {
+      const operator = node.childForFieldName("operator")?.type;
+      const argument = node.childForFieldName("argument");
+      if ((operator !== "-" && operator !== "+") || !argument) return undefined;
+      return argument.type === "integer" || argument.type === "float" ? literalTruth(argument) : undefined;
+    }
+    case "string":
+      return stringTruth(node);
+    case "concatenated_string": {
+      let any = false;
+      for (const part of node.namedChildren) {
+        if (!part) continue;
+        const truth = stringTruth(part);
+        if (truth === undefined) return undefined;
+        any ||= truth;
+      }
+      return any;
+    }
+    case "tuple":
+    case "list":
+    case "set":
+    case "dictionary": {
+      const elements = node.namedChildren.filter((child) => child?.type !== "comment");
+      for (const element of elements) if (!element || !isLiteral(element)) return undefined;
+      return elements.length > 0;
+    }
+    case "parenthesized_expression": {
+      const inner = node.namedChildren.filter((child) => child?.type !== "comment");
+      return inner.length === 1 && inner[0] ? literalTruth(inner[0]) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function isLiteral(node: SyntaxNode): boolean {
+  if (node.type === "pair") {
+    const key = node.childForFieldName("key");
+    const value = node.childForFieldName("value");
+    return !!key && !!value && isLiteral(key) && isLiteral(value);
+  }
+  return literalTruth(node) !== undefined;
+}
+
+/** f-strings are not literals for `ast.literal_eval`; other strings are truthy unless empty. */
+function stringTruth(node: SyntaxNode): boolean | undefined {
+  if (node.type !== "string") return undefined;
+  let content = false;
+  for (const child of node.namedChildren) {
+    if (!child) continue;
+    if (child.type === "interpolation") return undefined;
+    if (child.type === "string_content" || child.type === "escape_sequence") content = true;
+  }
+  return content;
+}
+
+/** `0`, `0x00`, `0_0`, `0.0`, `0e10`, `0j` are zero; any other numeric literal is not. */
+function isZeroNumber(text: string): boolean {
+  let digits = text.replace(/[jJlL]$/, "").replace(/_/g, "");
+  if (/^0[xXoObB]/.test(digits)) digits = digits.slice(2);
+  else digits = digits.replace(/[eE][-+]?\d+$/, "").replace(".", "");
+  return /^0*$/.test(digits);
+}

@@ -1,0 +1,75 @@
+import type { SyntaxNode } from "../parse/parser.js";
+import type { Finding, ModuleFacts } from "../types.js";
+import { analysisFor } from "./facts.js";
+import { SourceLines } from "./noqa.js";
+
+/** Confidence of an unused local: the whole function was read, and nothing in it reads the name. */
+export const UNUSED_VARIABLE_CONFIDENCE = 100;
+export const UNUSED_IMPORT_CONFIDENCE = 90;
+export const UNREACHABLE_CONFIDENCE = 100;
+/**
+ * A module-level `from _impl import name` that nothing here uses is how modules publish a private
+ * implementation (`from _ssl import MemoryBIO` in ssl.py): likely a re-export for outside users.
+ */
+export const REEXPORT_LIKE_CONFIDENCE = 50;
+
+function fromPrivateModule(module: string): boolean {
+  return module.replace(/^\.+/, "").split(".").some((part) => part.startsWith("_"));
+}
+
+/**
+ * Findings that need only this file: unused imports, unused function locals, unreachable code.
+ * Imports at module or class level of a package `__init__.py` are its public face and never
+ * reported (vulture does the same); imports inside its functions still are.
+ */
+export function localFindings(
+  root: SyntaxNode,
+  source: string,
+  path: string,
+  facts: ModuleFacts,
+  options: { isPackageInit: boolean },
+): Finding[] {
+  const analysis = analysisFor(root, source, facts);
+  const lines = new SourceLines(source);
+  const findings: Finding[] = [];
+  for (const binding of analysis.unusedImports) {
+    if (options.isPackageInit && binding.scope !== "function") continue;
+    if (lines.silenced("unused-import", binding.line, binding.endLine)) continue;
+    findings.push({
+      rule: "unused-import",
+      path,
+      line: binding.line,
+      endLine: binding.endLine,
+      message: `unused import '${binding.name}'`,
+      confidence:
+        binding.scope === "module" && binding.fromImport && fromPrivateModule(binding.module) ? REEXPORT_LIKE_CONFIDENCE : UNUSED_IMPORT_CONFIDENCE,
+      symbol: binding.name,
+    });
+  }
+  for (const local of analysis.unusedLocals) {
+    if (lines.silenced("unused-variable", local.line)) continue;
+    findings.push({
+      rule: "unused-variable",
+      path,
+      line: local.line,
+      endLine: local.endLine,
+      message: local.kind === "exception" ? `unused exception variable '${local.name}'` : `unused variable '${local.name}'`,
+      confidence: UNUSED_VARIABLE_CONFIDENCE,
+      symbol: local.name,
+    });
+  }
+  for (const block of analysis.unreachable) {
+    if (lines.silenced("unreachable-code", block.line)) continue;
+    findings.push({
+      rule: "unreachable-code",
+      path,
+      line: block.line,
+      endLine: block.endLine,
+      message: block.message,
+      confidence: UNREACHABLE_CONFIDENCE,
+      symbol: block.symbol,
+    });
+  }
+  findings.sort((a, b) => a.line - b.line);
+  return findings;
+}

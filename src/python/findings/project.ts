@@ -1,0 +1,199 @@
+/**
+ * Project-wide unused code, vulture's whole-program rule: a definition is unused when its simple
+ * name is used nowhere in the project (as a name, an attribute, a keyword argument, a string that
+ * spells an identifier, `__all__`, getattr). Conventions that call code by name are whitelisted.
+ */
+import type { DefinitionFact, Finding, FindingRule } from "../types.js";
+import { isNeutralBase, knownBaseOverrides } from "./known-bases.js";
+import { PYTEST_METHOD_NAMES } from "./conventions.js";
+import { absoluteBase, longestKnownPrefix, type ProjectModule } from "./imports.js";
+
+/** vulture's confidence for unused functions, classes, methods, attributes and properties. */
+export const DEFAULT_CONFIDENCE = 60;
+/**
+ * Members of a class with a base outside the project (a framework class) may be overrides that
+ * the framework calls by name (`do_GET`, `run`, `emit`): reported, but below the default bar.
+ */
+export const EXTERNAL_BASE_CONFIDENCE = 40;
+/** A name that appears only inside string literals may be looked up dynamically (registries, mock.patch). */
+export const STRING_REFERENCE_CONFIDENCE = 40;
+
+const RULES: Partial<Record<DefinitionFact["kind"], FindingRule>> = {
+  function: "unused-function",
+  class: "unused-class",
+  method: "unused-method",
+  attribute: "unused-attribute",
+  property: "unused-property",
+};
+
+const PYTEST_FUNCTION_NAMES = new Set(["setup_module", "teardown_module", "setup_function", "teardown_function"]);
+
+/** vulture's test-file patterns: a `test` or `tests` folder, `test*.py`, `*_test.py`, `*-test.py`. */
+export function isTestFile(path: string): boolean {
+  const normalized = `/${path.toLowerCase()}`;
+  return /\/tests?\//.test(normalized) || /\/test[^/]*\.py$/.test(normalized) || /[-_]test\.py$/.test(normalized);
+}
+
+function simpleName(qualName: string): string {
+  const dot = qualName.lastIndexOf(".");
+  return dot === -1 ? qualName : qualName.slice(dot + 1);
+}
+
+function ownerName(qualName: string): string {
+  const dot = qualName.lastIndexOf(".");
+  return dot === -1 ? "" : qualName.slice(0, dot);
+}
+
+interface ClassInfo {
+  bases: string[];
+  /** Dispatch prefixes found in the class's module (`getattr(self, "do_" + name)`). */
+  modulePrefixes: readonly string[];
+}
+
+interface Ancestry {
+  /** Some ancestor is neither project code, a neutral base, nor a known builtin. */
+  external: boolean;
+  /**
+   * Method names and name prefixes that the class's own module, its ancestors' modules or known
+   * outside ancestors call by name: members matching them are used.
+   */
+  overrides: Set<string>;
+  overridePrefixes: Set<string>;
+}
+
+export function projectFindings(modules: ProjectModule[], options: { minConfidence: number }): Finding[] {
+  const used = new Set<string>();
+  const inStrings = new Set<string>();
+  const classesBySimpleName = new Map<string, ClassInfo[]>();
+  const classByKey = new Map<string, ClassInfo>();
+  for (const module of modules) {
+    for (const name of module.facts.usedNames) used.add(name);
+    for (const name of module.facts.stringNames ?? []) inStrings.add(name);
+    for (const definition of module.facts.definitions) {
+      if (definition.kind !== "class") continue;
+      const simple = simpleName(definition.name);
+      const info: ClassInfo = { bases: definition.bases ?? [], modulePrefixes: module.facts.usedPrefixes ?? [] };
+      const list = classesBySimpleName.get(simple) ?? [];
+      list.push(info);
+      classesBySimpleName.set(simple, list);
+      classByKey.set(`${module.path}\u0000${definition.name}`, info);
+    }
+  }
+
+  const ancestryMemo = new Map<ClassInfo, Ancestry>();
+  const ancestryOf = (info: ClassInfo, visiting: Set<ClassInfo>): Ancestry => {
+    const cached = ancestryMemo.get(info);
+    if (cached) return cached;
+    const result: Ancestry = { external: false, overrides: new Set(), overridePrefixes: new Set(info.modulePrefixes) };
+    if (visiting.has(info)) return result;
+    visiting.add(info);
+    for (const base of info.bases) {
+      const simple = simpleName(base.replace(/\(.*$/s, ""));
+      if (isNeutralBase(base)) continue;
+      const projectClasses = /^[\w.]+$/.test(base) ? classesBySimpleName.get(simple) : undefined;
+      if (projectClasses) {
+        for (const parent of projectClasses) {
+          const inherited = ancestryOf(parent, visiting);
+          result.external ||= inherited.external;
+          for (const name of inherited.overrides) result.overrides.add(name);
+          for (const prefix of inherited.overridePrefixes) result.overridePrefixes.add(prefix);
+        }
+        continue;
+      }
+      const outside = /^[\w.]+$/.test(base) ? knownBaseOverrides(base, simple) : undefined;
+      if (!outside) {
+        result.external = true;
+        continue;
+      }
+      for (const name of outside.names) result.overrides.add(name);
+      for (const prefix of outside.prefixes) result.overridePrefixes.add(prefix);
+    }
+    visiting.delete(info);
+    ancestryMemo.set(info, result);
+    return result;
+  };
+
+  const findings: Finding[] = [];
+  for (const module of modules) {
+    const testFile = isTestFile(module.path);
+    const modulePrefixes = new Set(module.facts.usedPrefixes ?? []);
+    for (const definition of module.facts.definitions) {
+      const rule = RULES[definition.kind];
+      if (!rule || definition.implicitlyUsed) continue;
+      const name = simpleName(definition.name);
+      if (used.has(name)) continue;
+      // A dispatch prefix reaches functions of its own module and methods of its module's classes
+      // and their subclasses, never the whole project (`"get" + kind` must not whitelist every get*).
+      if (definition.kind !== "method" && definition.kind !== "property" && definition.kind !== "attribute" && hasPrefix(name, modulePrefixes)) continue;
+      if (testFile && conventionalTestName(definition.kind, name)) continue;
+      let confidence = definition.confidence;
+      if (inStrings.has(name)) confidence = Math.min(confidence, STRING_REFERENCE_CONFIDENCE);
+      if (definition.kind === "method" || definition.kind === "property" || definition.kind === "attribute") {
+        const info = classByKey.get(`${module.path}\u0000${ownerName(definition.name)}`);
+        if (info) {
+          const ancestry = ancestryOf(info, new Set());
+          if (ancestry.overrides.has(name) || hasPrefix(name, ancestry.overridePrefixes)) continue;
+          if (ancestry.external) confidence = Math.min(confidence, EXTERNAL_BASE_CONFIDENCE);
+        }
+      }
+      if (confidence < options.minConfidence) continue;
+      findings.push({
+        rule,
+        path: module.path,
+        line: definition.startLine ?? definition.line,
+        endLine: definition.endLine,
+        message: `unused ${definition.kind} '${name}'`,
+        confidence,
+        symbol: definition.name,
+      });
+    }
+  }
+  return findings.sort((a, b) => (a.path === b.path ? a.line - b.line : a.path < b.path ? -1 : 1));
+}
+
+function hasPrefix(name: string, prefixes: Set<string>): boolean {
+  for (const prefix of prefixes) if (name.startsWith(prefix) && name.length > prefix.length) return true;
+  return false;
+}
+
+/** vulture's test conventions: `test_*` functions and methods, pytest hooks, `*Test*` classes. */
+function conventionalTestName(kind: DefinitionFact["kind"], name: string): boolean {
+  if (kind === "class") return name.includes("Test");
+  if (kind === "function") return name.startsWith("test_") || PYTEST_FUNCTION_NAMES.has(name);
+  if (kind === "method") return name.startsWith("test_") || PYTEST_METHOD_NAMES.has(name);
+  return false;
+}
+
+/**
+ * Drops `unused-import` findings for names that other project modules import from the module
+ * (`from pkg.a import name`): removing such an import breaks its importers. Needs the whole
+ * project, so it runs after the per-file findings. (`import pkg.a` then `pkg.a.name` is not
+ * tracked: facts keep attribute names without their objects.)
+ */
+export function dropReexportedImports(findings: Finding[], modules: ProjectModule[]): Finding[] {
+  const pending = new Map<string, Set<string>>();
+  for (const finding of findings) {
+    if (finding.rule !== "unused-import" || finding.symbol === undefined) continue;
+    const symbols = pending.get(finding.path) ?? new Set<string>();
+    symbols.add(finding.symbol);
+    pending.set(finding.path, symbols);
+  }
+  if (pending.size === 0) return findings;
+  const known = new Set(modules.map((module) => module.module));
+  const pathOf = new Map(modules.map((module) => [module.module, module.path]));
+  const reexported = new Set<string>();
+  for (const module of modules) {
+    for (const fact of module.facts.imports) {
+      if (fact.names.length === 0) continue;
+      const base = absoluteBase(module.module, module.isPackage, fact);
+      const target = base === undefined ? undefined : longestKnownPrefix(base, known);
+      const path = target === undefined ? undefined : pathOf.get(target);
+      const symbols = path === undefined ? undefined : pending.get(path);
+      if (!symbols) continue;
+      for (const name of fact.names) if (symbols.has(name)) reexported.add(`${path}\u0000${name}`);
+    }
+  }
+  return findings.filter(
+    (finding) => finding.rule !== "unused-import" || !reexported.has(`${finding.path}\u0000${finding.symbol ?? ""}`),
+  );
+}

@@ -1,0 +1,51 @@
+/** Names hidden in string literals and comments: forward references, type comments, `__all__`. */
+import type { SyntaxNode } from "../parse/parser.js";
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const TYPE_NAME = /(\.?)\s*\b([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/** The text between the quotes of a string literal without interpolations; undefined when it has any. */
+export function stringContent(node: SyntaxNode, source: string): string | undefined {
+  if (node.type !== "string") return undefined;
+  const text = source.slice(node.startIndex, node.endIndex);
+  const opening = /^[A-Za-z]*("""|'''|"|')/.exec(text);
+  if (!opening) return undefined;
+  if (/[fF]/.test(text.slice(0, opening[0].length - (opening[1] as string).length))) {
+    for (const child of node.namedChildren) if (child?.type === "interpolation") return undefined;
+  }
+  const quote = (opening[1] as string).length;
+  return text.slice(opening[0].length, Math.max(opening[0].length, text.length - quote));
+}
+
+/**
+ * The literal identifier prefix of a computed attribute name: `"visit_" + kind` and
+ * `f"do_{command}"` give `visit_` and `do_` (dispatch by name, as `ast.NodeVisitor` and `cmd.Cmd` do).
+ */
+export function identifierPrefix(node: SyntaxNode, source: string): string | undefined {
+  let candidate: string | undefined;
+  if (node.type === "binary_operator") {
+    const left = node.namedChildren[0];
+    if (left?.type === "string" && node.childForFieldName("operator")?.type === "+") candidate = stringContent(left, source);
+  } else if (node.type === "string") {
+    const [, first, second] = node.namedChildren;
+    if (first?.type === "string_content" && second?.type === "interpolation") candidate = first.text;
+  }
+  return candidate !== undefined && candidate.length >= 3 && IDENTIFIER.test(candidate) ? candidate : undefined;
+}
+
+/** Calls `use` for each name in a type expression written as text (`"Optional[mod.Node]"`). */
+export function readTypeExpression(text: string, use: (name: string, isAttribute: boolean) => void): void {
+  if (text.length > 500) return;
+  for (const match of text.matchAll(TYPE_NAME)) use(match[2] as string, match[1] === ".");
+}
+
+/** A string that spells a (dotted) identifier may name a definition (`mock.patch("m.f")`, registries). */
+export function addStringNames(content: string, into: Set<string>): void {
+  if (content.length === 0 || content.length > 100 || !DOTTED.test(content)) return;
+  if (!content.includes(".")) {
+    into.add(content);
+    return;
+  }
+  for (const part of content.split(".")) into.add(part);
+}

@@ -1,0 +1,980 @@
+/**
+ * The one walk over a module's tree that feeds both `extractFacts` and `localFindings`: every
+ * definition, import, read name and call, the unused imports and locals of each scope (resolved
+ * when the scope closes), and vulture's unreachable-code rules.
+ */
+import type { SyntaxNode } from "../parse/parser.js";
+import type { DefinitionFact, FindingRule, ImportFact, ModuleFacts } from "../types.js";
+import { conditionIsAlwaysFalse, conditionIsAlwaysTrue } from "./conditions.js";
+import {
+  decoratorName,
+  isDunder,
+  isSideEffectModule,
+  isSunder,
+  looksLikeTestCase,
+  MODULE_HOOKS,
+  summarizeDecorators,
+  UNITTEST_METHOD_HOOKS,
+} from "./conventions.js";
+import { SourceLines } from "./noqa.js";
+import { type ImportBinding, type LocalCandidate, newScope, ReadTable, type Scope, type ScopeKind } from "./scopes.js";
+import { addStringNames, identifierPrefix, readTypeExpression, stringContent } from "./strings.js";
+
+export interface UnreachableDraft {
+  line: number;
+  endLine: number;
+  message: string;
+  symbol: string;
+}
+
+export interface ModuleAnalysis {
+  facts: ModuleFacts;
+  unusedImports: Array<ImportBinding & { scope: ScopeKind }>;
+  unusedLocals: LocalCandidate[];
+  unreachable: UnreachableDraft[];
+}
+
+const TERMINATORS: Record<string, string> = {
+  return_statement: "return",
+  raise_statement: "raise",
+  continue_statement: "continue",
+  break_statement: "break",
+};
+
+const DYNAMIC_CALLS = new Set(["locals", "vars", "eval", "exec", "sys._getframe", "inspect.currentframe", "inspect.stack"]);
+const COMPREHENSIONS = new Set(["list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"]);
+/** Names that are never reported as unused locals (vulture's list plus the `_` conventions). */
+const IGNORED_LOCALS = new Set(["self", "object"]);
+
+const DEFINITION_RULES: Partial<Record<DefinitionFact["kind"], FindingRule>> = {
+  function: "unused-function",
+  class: "unused-class",
+  method: "unused-method",
+  attribute: "unused-attribute",
+  property: "unused-property",
+};
+
+type BindMode = "assign" | "unpack" | "loop" | "comprehension" | "with" | "capture";
+
+function line(node: SyntaxNode): number {
+  return node.startPosition.row + 1;
+}
+
+function endLine(node: SyntaxNode): number {
+  return node.endPosition.row + 1;
+}
+
+function significant(node: SyntaxNode): SyntaxNode[] {
+  const result: SyntaxNode[] = [];
+  for (const child of node.namedChildren) if (child && child.type !== "comment") result.push(child);
+  return result;
+}
+
+export function analyzeModule(root: SyntaxNode, source: string): ModuleAnalysis {
+  const walker = new FindingsWalker(source, root);
+  walker.visit(root);
+  return walker.finish();
+}
+
+class FindingsWalker {
+  private readonly reads = new ReadTable();
+  private readonly attributeReads = new Set<string>();
+  /** Keyword-argument names, getattr strings, match keyword attributes: uses of attribute names. */
+  private readonly otherUses = new Set<string>();
+  private readonly stringNames = new Set<string>();
+  private readonly prefixes = new Set<string>();
+  private readonly definitions: DefinitionFact[] = [];
+  private readonly definedQualNames = new Set<string>();
+  private readonly imports: ImportFact[] = [];
+  private readonly calls: ModuleFacts["calls"] = [];
+  private dunderAll: string[] | null = null;
+  private readonly unusedImports: ModuleAnalysis["unusedImports"] = [];
+  private readonly unusedLocals: LocalCandidate[] = [];
+  private readonly unreachable: UnreachableDraft[] = [];
+  /** Imports in class bodies become class attributes: used by any read or attribute access. */
+  private readonly classImports: ImportBinding[] = [];
+  private readonly scopes: Scope[];
+  private readonly lines: SourceLines;
+  /** Depth of `if TYPE_CHECKING:` / `if __name__ == "__main__":` bodies around the walk. */
+  private typeCheckingDepth = 0;
+  private importGuardDepth = 0;
+  private annotationDepth = 0;
+  /** Set while visiting the value of an `__all__` assignment: its strings are exported names. */
+  private collectingAll = false;
+
+  constructor(
+    private readonly source: string,
+    root: SyntaxNode,
+  ) {
+    this.scopes = [newScope("module", "", root.startIndex, root.endIndex)];
+    this.lines = new SourceLines(source);
+  }
+
+  private get scope(): Scope {
+    return this.scopes[this.scopes.length - 1] as Scope;
+  }
+
+  /** Innermost function scope, if the walk is inside one. */
+  private functionScope(): Scope | undefined {
+    for (let index = this.scopes.length - 1; index >= 0; index--) {
+      const scope = this.scopes[index] as Scope;
+      if (scope.kind === "function") return scope;
+    }
+    return undefined;
+  }
+
+  private read(name: string, offset: number): void {
+    this.reads.add(name, offset);
+  }
+
+  visit(node: SyntaxNode): void {
+    switch (node.type) {
+      case "identifier":
+        this.read(identifierAt(this.source, node.startIndex), node.startIndex);
+        return;
+      case "comment":
+        this.visitComment(node);
+        return;
+      case "module":
+      case "block":
+        this.visitBody(node);
+        return;
+      case "import_statement":
+        this.visitImport(node);
+        return;
+      case "import_from_statement":
+      case "future_import_statement":
+        this.visitImportFrom(node);
+        return;
+      case "decorated_definition":
+        this.visitDecorated(node);
+        return;
+      case "function_definition":
+        this.visitFunction(node, [], node);
+        return;
+      case "class_definition":
+        this.visitClass(node, [], node);
+        return;
+      case "lambda":
+        this.visitLambda(node);
+        return;
+      case "assignment":
+        this.visitAssignment(node);
+        return;
+      case "augmented_assignment":
+        this.visitAugmentedAssignment(node);
+        return;
+      case "named_expression": {
+        const value = node.childForFieldName("value");
+        if (value) this.visit(value);
+        return;
+      }
+      case "for_statement":
+      case "for_in_clause":
+        this.visitFor(node);
+        return;
+      case "with_item":
+        this.visitWithItem(node);
+        return;
+      case "except_clause":
+      case "except_group_clause":
+        this.visitExcept(node);
+        return;
+      case "try_statement":
+        this.visitTry(node);
+        return;
+      case "global_statement":
+      case "nonlocal_statement":
+        for (const child of significant(node)) {
+          this.scope.declared.add(child.text);
+          this.read(child.text, child.startIndex);
+        }
+        return;
+      case "attribute":
+        this.visitAttribute(node);
+        return;
+      case "dotted_name":
+        this.visitDottedValue(node);
+        return;
+      case "keyword_argument": {
+        const [name, ...rest] = node.namedChildren;
+        if (name?.type === "identifier") this.otherUses.add(identifierAt(this.source, name.startIndex));
+        for (const child of rest) if (child) this.visit(child);
+        return;
+      }
+      case "call":
+        this.visitCall(node);
+        return;
+      case "string":
+        this.visitString(node);
+        return;
+      case "if_statement":
+        this.visitIf(node);
+        return;
+      case "while_statement":
+        this.visitWhile(node);
+        return;
+      case "conditional_expression":
+        this.visitTernary(node);
+        return;
+      case "case_clause":
+        for (const child of node.namedChildren) {
+          if (!child) continue;
+          if (child.type === "case_pattern") this.visitPattern(child);
+          else this.visit(child);
+        }
+        return;
+      case "type":
+        this.annotationDepth++;
+        this.visitChildren(node);
+        this.annotationDepth--;
+        return;
+      case "subscript":
+        this.visitSubscript(node);
+        return;
+      case "exec_statement":
+        this.markDynamic();
+        this.visitChildren(node);
+        return;
+      default:
+        this.visitChildren(node);
+    }
+  }
+
+  private visitChildren(node: SyntaxNode): void {
+    for (const child of node.namedChildren) if (child) this.visit(child);
+  }
+
+  // ---- statements lists and unreachable code -------------------------------------------------
+
+  private visitBody(node: SyntaxNode): void {
+    const children = node.namedChildren;
+    let terminator: string | undefined;
+    let reported = false;
+    for (let index = 0; index < children.length; index++) {
+      const child = children[index];
+      if (!child) continue;
+      if (child.type !== "comment") {
+        if (terminator && !reported) {
+          reported = true;
+          this.unreachable.push({
+            line: line(child),
+            endLine: endLine(lastStatement(node) ?? child),
+            message: `unreachable code after '${terminator}'`,
+            symbol: terminator,
+          });
+        }
+        terminator ??= TERMINATORS[child.type];
+      }
+      this.visit(child);
+    }
+  }
+
+  private visitIf(node: SyntaxNode): void {
+    const clauses: Array<{ condition: SyntaxNode; body: SyntaxNode; start: number }> = [];
+    let elseBody: SyntaxNode | undefined;
+    const condition = node.childForFieldName("condition");
+    const consequence = node.childForFieldName("consequence");
+    if (condition && consequence) clauses.push({ condition, body: consequence, start: line(node) });
+    for (const alternative of node.childrenForFieldName("alternative")) {
+      if (!alternative) continue;
+      const body = alternative.childForFieldName(alternative.type === "elif_clause" ? "consequence" : "body");
+      const test = alternative.childForFieldName("condition");
+      if (alternative.type === "elif_clause" && test && body) clauses.push({ condition: test, body, start: line(alternative) });
+      else if (body) elseBody = body;
+    }
+    const lastEnd = endLine(lastStatement(elseBody ?? clauses[clauses.length - 1]?.body ?? node) ?? node);
+    for (let index = 0; index < clauses.length; index++) {
+      const clause = clauses[index] as (typeof clauses)[number];
+      if (conditionIsAlwaysFalse(clause.condition)) {
+        this.unreachable.push({
+          line: clause.start,
+          endLine: endLine(lastStatement(clause.body) ?? clause.body),
+          message: "unsatisfiable 'if' condition",
+          symbol: "if",
+        });
+      } else if (conditionIsAlwaysTrue(clause.condition)) {
+        const next = clauses[index + 1];
+        const elseStart = next ? next.start : elseBody ? firstStatementLine(elseBody) : undefined;
+        if (elseStart !== undefined) {
+          this.unreachable.push({ line: elseStart, endLine: lastEnd, message: "unreachable 'else' block", symbol: "else" });
+        }
+      }
+    }
+    for (const clause of clauses) {
+      this.visit(clause.condition);
+      // Imports under `if TYPE_CHECKING:` never run; under `if __name__ == "__main__":` they run
+      // only when the module is a script. Neither is a load-time edge.
+      const conditionText = clause.condition.text;
+      const notLoaded = /^(\w+\.)?TYPE_CHECKING$/.test(conditionText) || /^__name__\s*==\s*["']__main__["']$/.test(conditionText);
+      if (notLoaded) this.typeCheckingDepth++;
+      this.visit(clause.body);
+      if (notLoaded) this.typeCheckingDepth--;
+    }
+    if (elseBody) this.visit(elseBody);
+    this.visitLooseComments(node);
+  }
+
+  /** Comments that sit directly in a compound statement (before its body): type comments live there. */
+  private visitLooseComments(node: SyntaxNode): void {
+    for (const child of node.namedChildren) if (child?.type === "comment") this.visitComment(child);
+  }
+
+  private visitWhile(node: SyntaxNode): void {
+    const condition = node.childForFieldName("condition");
+    const body = node.childForFieldName("body");
+    const elseBody = node.childForFieldName("alternative")?.childForFieldName("body") ?? undefined;
+    if (condition && body) {
+      if (conditionIsAlwaysFalse(condition)) {
+        this.unreachable.push({
+          line: line(node),
+          endLine: endLine(lastStatement(body) ?? body),
+          message: "unsatisfiable 'while' condition",
+          symbol: "while",
+        });
+      } else if (elseBody && conditionIsAlwaysTrue(condition)) {
+        this.unreachable.push({
+          line: firstStatementLine(elseBody),
+          endLine: endLine(lastStatement(elseBody) ?? elseBody),
+          message: "unreachable 'else' block",
+          symbol: "else",
+        });
+      }
+    }
+    this.visitChildren(node);
+  }
+
+  private visitTernary(node: SyntaxNode): void {
+    const [body, condition, alternative] = significant(node);
+    if (body && condition && alternative) {
+      if (conditionIsAlwaysFalse(condition)) {
+        this.unreachable.push({ line: line(node), endLine: endLine(body), message: "unsatisfiable 'ternary' condition", symbol: "ternary" });
+      } else if (conditionIsAlwaysTrue(condition)) {
+        this.unreachable.push({ line: line(alternative), endLine: endLine(alternative), message: "unreachable 'else' expression", symbol: "ternary" });
+      }
+    }
+    this.visitChildren(node);
+  }
+
+  private visitTry(node: SyntaxNode): void {
+    let guards = false;
+    for (const child of node.namedChildren) {
+      if (child?.type !== "except_clause" && child?.type !== "except_group_clause") continue;
+      const value = child.childForFieldName("value");
+      if (!value || /\b(ImportError|ModuleNotFoundError|Exception|BaseException)\b/.test(value.text)) guards = true;
+    }
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      const isBody = child.type === "block";
+      if (isBody && guards) this.importGuardDepth++;
+      this.visit(child);
+      if (isBody && guards) this.importGuardDepth--;
+    }
+  }
+
+  // ---- imports ---------------------------------------------------------------------------------
+
+  private importFact(module: string, names: string[], bound: string[], node: SyntaxNode): void {
+    let level = 0;
+    while (module[level] === ".") level++;
+    const inFunction = this.functionScope() !== undefined;
+    const conditional = inFunction || this.scope.kind === "class" || this.typeCheckingDepth > 0 || this.importGuardDepth > 0;
+    const loadTime = !inFunction && this.typeCheckingDepth === 0;
+    this.imports.push({ module, level, names, bound, line: line(node), conditional, loadTime });
+  }
+
+  private bindImport(name: string, module: string, flags: { reexport: boolean; submoduleLoad: boolean; fromImport: boolean }, statement: SyntaxNode): void {
+    this.scope.imports.push({
+      name,
+      module,
+      line: line(statement),
+      endLine: endLine(statement),
+      ...flags,
+      guarded: this.importGuardDepth > 0,
+    });
+  }
+
+  private visitImport(node: SyntaxNode): void {
+    for (const child of significant(node)) {
+      const nameNode = child.type === "aliased_import" ? child.childForFieldName("name") : child;
+      const alias = child.type === "aliased_import" ? child.childForFieldName("alias")?.text : undefined;
+      if (!nameNode) continue;
+      const module = nameNode.text.replace(/\s+/g, "");
+      const bound = alias ?? (module.split(".")[0] as string);
+      this.importFact(module, [], [bound], node);
+      this.bindImport(bound, module, { reexport: alias !== undefined && alias === module, submoduleLoad: alias === undefined && module.includes("."), fromImport: false }, node);
+    }
+  }
+
+  private visitImportFrom(node: SyntaxNode): void {
+    const moduleNode = node.childForFieldName("module_name");
+    const module = node.type === "future_import_statement" ? "__future__" : (moduleNode?.text.replace(/\s+/g, "") ?? "");
+    const names: string[] = [];
+    const bound: string[] = [];
+    const bindings: Array<{ name: string; reexport: boolean }> = [];
+    for (const child of node.childrenForFieldName("name")) {
+      if (!child) continue;
+      const nameNode = child.type === "aliased_import" ? child.childForFieldName("name") : child;
+      const alias = child.type === "aliased_import" ? child.childForFieldName("alias")?.text : undefined;
+      if (!nameNode) continue;
+      const name = nameNode.text;
+      names.push(name);
+      bound.push(alias ?? name);
+      bindings.push({ name: alias ?? name, reexport: alias !== undefined && alias === name });
+    }
+    if (node.namedChildren.some((child) => child?.type === "wildcard_import")) names.push("*");
+    this.importFact(module, names, bound, node);
+    if (module === "__future__") return;
+    for (const binding of bindings) this.bindImport(binding.name, module, { reexport: binding.reexport, submoduleLoad: false, fromImport: true }, node);
+  }
+
+  // ---- definitions -----------------------------------------------------------------------------
+
+  private define(fact: DefinitionFact): void {
+    if (this.definedQualNames.has(fact.name)) return;
+    this.definedQualNames.add(fact.name);
+    const rule = DEFINITION_RULES[fact.kind];
+    // `# noqa` (or `# noqa: V103`...) on the definition's lines whitelists it like a convention.
+    if (rule && this.lines.silenced(rule, fact.startLine ?? fact.line, fact.line)) fact.implicitlyUsed = true;
+    this.definitions.push(fact);
+  }
+
+  private qualify(name: string): string {
+    const prefix = this.scope.qualName;
+    return prefix ? `${prefix}.${name}` : name;
+  }
+
+  private visitDecorated(node: SyntaxNode): void {
+    const decorators: SyntaxNode[] = [];
+    for (const child of node.namedChildren) {
+      if (child?.type === "decorator") {
+        decorators.push(child);
+        this.visitChildren(child);
+      }
+    }
+    const definition = node.childForFieldName("definition");
+    if (definition?.type === "function_definition") this.visitFunction(definition, decorators, node);
+    else if (definition?.type === "class_definition") this.visitClass(definition, decorators, node);
+  }
+
+  private visitFunction(node: SyntaxNode, decorators: SyntaxNode[], outer: SyntaxNode): void {
+    const nameNode = node.childForFieldName("name");
+    const name = nameNode?.text ?? "<anonymous>";
+    const parent = this.scope;
+    const decorations = summarizeDecorators(decorators.map(decoratorName));
+    const isMethod = parent.kind === "class";
+    const qualName = this.qualify(name);
+    if (!decorations.accessor && !decorations.overload) {
+      const testHook = isMethod
+        ? parent.testCase && (name.startsWith("test") || UNITTEST_METHOD_HOOKS.has(name))
+        : parent.kind === "module" && MODULE_HOOKS.has(name);
+      this.define({
+        name: qualName,
+        kind: isMethod ? (decorations.property ? "property" : "method") : "function",
+        line: line(node),
+        endLine: endLine(node),
+        confidence: 60,
+        implicitlyUsed: isDunder(name) || isSunder(name) || decorations.registers || testHook,
+        ...(decorators.length > 0 ? { startLine: line(outer) } : {}),
+      });
+    }
+
+    const scope = newScope("function", qualName, node.startIndex, node.endIndex);
+    const parameters = node.childForFieldName("parameters");
+    const firstParameter = parameters ? this.visitParameters(parameters) : undefined;
+    if (isMethod && !decorations.staticmethod && firstParameter) {
+      scope.selfName = firstParameter;
+      scope.className = parent.qualName;
+    } else if (parent.kind === "function") {
+      scope.selfName = parent.selfName;
+      scope.className = parent.className;
+    }
+    const returnType = node.childForFieldName("return_type");
+    if (returnType) this.visit(returnType);
+
+    this.scopes.push(scope);
+    this.visitLooseComments(node);
+    const body = node.childForFieldName("body");
+    if (body) this.visit(body);
+    this.scopes.pop();
+    this.closeFunction(scope);
+  }
+
+  /** Visits defaults and annotations (evaluated in the enclosing scope); returns the first parameter's name. */
+  private visitParameters(parameters: SyntaxNode): string | undefined {
+    let first: string | undefined;
+    for (const parameter of parameters.namedChildren) {
+      if (!parameter) continue;
+      switch (parameter.type) {
+        case "identifier":
+          first ??= parameter.text;
+          break;
+        case "default_parameter":
+        case "typed_default_parameter":
+        case "typed_parameter": {
+          const nameNode = parameter.childForFieldName("name") ?? parameter.namedChildren[0];
+          if (nameNode?.type === "identifier") first ??= nameNode.text;
+          else first ??= "";
+          const type = parameter.childForFieldName("type");
+          const value = parameter.childForFieldName("value");
+          if (type) this.visit(type);
+          if (value) this.visit(value);
+          break;
+        }
+        case "list_splat_pattern":
+        case "dictionary_splat_pattern":
+          first ??= "";
+          break;
+        case "comment":
+          break;
+        default:
+          if (parameter.type !== "positional_separator" && parameter.type !== "keyword_separator") this.visit(parameter);
+      }
+    }
+    return first || undefined;
+  }
+
+  /** Confirms the prefixes of names that this scope passed to getattr/hasattr. */
+  private closePrefixes(scope: Scope): void {
+    for (const [name, prefix] of scope.prefixedNames) if (scope.attributeNameArguments.has(name)) this.prefixes.add(prefix);
+  }
+
+  private closeFunction(scope: Scope): void {
+    this.closePrefixes(scope);
+    for (const binding of scope.imports) {
+      const used = scope.declared.has(binding.name)
+        ? this.reads.has(binding.name)
+        : this.reads.readWithin(binding.name, scope.start, scope.end);
+      if (!used) this.unusedImports.push({ ...binding, scope: "function" });
+    }
+    if (scope.dynamic) return;
+    for (const candidate of scope.candidates) {
+      const name = candidate.name;
+      if (IGNORED_LOCALS.has(name) || name.startsWith("_") || scope.declared.has(name)) continue;
+      if (!this.reads.readWithin(name, scope.start, scope.end)) this.unusedLocals.push(candidate);
+    }
+  }
+
+  private visitClass(node: SyntaxNode, decorators: SyntaxNode[], outer: SyntaxNode): void {
+    const name = node.childForFieldName("name")?.text ?? "<anonymous>";
+    const qualName = this.qualify(name);
+    const bases: string[] = [];
+    const superclasses = node.childForFieldName("superclasses");
+    if (superclasses) {
+      for (const base of superclasses.namedChildren) {
+        if (!base) continue;
+        if (base.type !== "keyword_argument" && base.type !== "comment" && base.type !== "list_splat" && base.type !== "dictionary_splat") {
+          bases.push(base.type === "subscript" ? (base.childForFieldName("value")?.text ?? base.text) : base.text);
+        }
+        this.visit(base);
+      }
+    }
+    const decorations = summarizeDecorators(decorators.map(decoratorName));
+    this.define({
+      name: qualName,
+      kind: "class",
+      line: line(node),
+      endLine: endLine(node),
+      confidence: 60,
+      implicitlyUsed: isDunder(name) || decorations.registers,
+      bases,
+      ...(decorators.length > 0 ? { startLine: line(outer) } : {}),
+    });
+    const scope = newScope("class", qualName, node.startIndex, node.endIndex);
+    scope.testCase = bases.some(looksLikeTestCase);
+    this.scopes.push(scope);
+    this.visitLooseComments(node);
+    const body = node.childForFieldName("body");
+    if (body) this.visit(body);
+    this.scopes.pop();
+    this.classImports.push(...scope.imports);
+    this.closePrefixes(scope);
+  }
+
+  private visitLambda(node: SyntaxNode): void {
+    const parameters = node.childForFieldName("parameters");
+    if (parameters) this.visitParameters(parameters);
+    const body = node.childForFieldName("body");
+    if (body) this.visit(body);
+  }
+
+  // ---- assignments and bindings ----------------------------------------------------------------
+
+  private visitAssignment(node: SyntaxNode): void {
+    // (left, [type], [right]) in order; the annotation is the only child of type `type`.
+    let left: SyntaxNode | undefined;
+    let type: SyntaxNode | undefined;
+    let right: SyntaxNode | undefined;
+    for (const child of node.namedChildren) {
+      if (!child || child.type === "comment") continue;
+      if (!left) left = child;
+      else if (!type && !right && child.type === "type") type = child;
+      else right = child;
+    }
+    const isAll = this.scope.kind === "module" && left?.type === "identifier" && left.text === "__all__";
+    if (left) {
+      if (isAll) this.dunderAll ??= [];
+      else this.bindTarget(left, "assign", node, { annotatedOnly: !right && !!type });
+      // `method = "visit_" + kind` then `getattr(self, method)`: dispatch by name prefix.
+      const prefix = right && left.type === "identifier" ? identifierPrefix(right, this.source) : undefined;
+      if (prefix && left) this.scope.prefixedNames.set(left.text, prefix);
+    }
+    if (type) this.visit(type);
+    if (right) {
+      const previous = this.collectingAll;
+      this.collectingAll = isAll;
+      this.visit(right);
+      this.collectingAll = previous;
+    }
+  }
+
+  private visitAugmentedAssignment(node: SyntaxNode): void {
+    const left = node.childForFieldName("left");
+    const right = node.childForFieldName("right");
+    const isAll = this.scope.kind === "module" && left?.type === "identifier" && left.text === "__all__";
+    if (left) this.visit(left);
+    if (right) {
+      const previous = this.collectingAll;
+      this.collectingAll = isAll;
+      if (isAll) this.dunderAll ??= [];
+      this.visit(right);
+      this.collectingAll = previous;
+    }
+  }
+
+  private visitFor(node: SyntaxNode): void {
+    const comprehension = node.type === "for_in_clause";
+    const left = node.childForFieldName("left");
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      if (left && child.id === left.id) {
+        this.bindTarget(child, comprehension ? "comprehension" : "loop", node);
+      } else {
+        this.visit(child);
+      }
+    }
+  }
+
+  private visitWithItem(node: SyntaxNode): void {
+    const value = node.childForFieldName("value");
+    if (value?.type === "as_pattern") {
+      const [expression] = significant(value);
+      if (expression) this.visit(expression);
+      const target = value.childForFieldName("alias");
+      if (target) for (const inner of significant(target)) this.bindTarget(inner, "with", node);
+    } else if (value) {
+      this.visit(value);
+    }
+  }
+
+  private visitExcept(node: SyntaxNode): void {
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      if (child.type === "as_pattern") {
+        const [expression] = significant(child);
+        if (expression) this.visit(expression);
+        const target = child.childForFieldName("alias");
+        const nameNode = target ? significant(target)[0] : undefined;
+        const scope = this.scope;
+        if (nameNode?.type === "identifier" && scope.kind === "function") {
+          scope.candidates.push({ name: nameNode.text, line: line(nameNode), endLine: line(nameNode), kind: "exception" });
+        }
+      } else {
+        this.visit(child);
+      }
+    }
+  }
+
+  /**
+   * Binds an assignment target. Only a plain `name = value` in a function becomes an unused-local
+   * candidate: unpacking, loop, `with` and pattern targets are rebinding conventions (`for _ in`,
+   * `a, _ = pair`) whose fix is a rename, not a deletion.
+   */
+  private bindTarget(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, options: { annotatedOnly?: boolean } = {}): void {
+    switch (target.type) {
+      case "identifier":
+        this.bindName(target, mode, statement, options.annotatedOnly ?? false);
+        return;
+      case "pattern_list":
+      case "tuple_pattern":
+      case "list_pattern":
+      case "tuple":
+      case "list":
+      case "expression_list":
+        for (const child of significant(target)) this.bindTarget(child, mode === "assign" ? "unpack" : mode, statement);
+        return;
+      case "parenthesized_expression":
+        for (const child of significant(target)) this.bindTarget(child, mode, statement);
+        return;
+      case "list_splat_pattern":
+      case "list_splat":
+        for (const child of significant(target)) this.bindTarget(child, mode === "assign" ? "unpack" : mode, statement);
+        return;
+      case "attribute":
+        this.bindAttribute(target, statement);
+        return;
+      default:
+        this.visit(target);
+    }
+  }
+
+  private bindName(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, annotatedOnly: boolean): void {
+    const name = target.text;
+    const scope = this.scope;
+    if (mode === "comprehension" || mode === "capture") return;
+    if (scope.kind === "function") {
+      if (mode === "assign" && !annotatedOnly) scope.candidates.push({ name, line: line(target), endLine: endLine(statement), kind: "assignment" });
+    } else if (scope.kind === "module") {
+      if (annotatedOnly) return;
+      this.define({ name, kind: "variable", line: line(target), endLine: endLine(statement), confidence: 60, implicitlyUsed: isDunder(name) });
+    } else if (mode === "assign" || mode === "unpack") {
+      // Annotated class fields are declarations (dataclass, NamedTuple, TypedDict, Protocol):
+      // generated constructors and structural typing use them without naming them.
+      const annotated = statement.type === "assignment" && statement.childForFieldName("type") !== null;
+      this.define({
+        name: `${scope.qualName}.${name}`,
+        kind: "attribute",
+        line: line(target),
+        endLine: endLine(statement),
+        confidence: 60,
+        implicitlyUsed: isDunder(name) || isSunder(name) || annotated,
+      });
+    }
+  }
+
+  private bindAttribute(target: SyntaxNode, statement: SyntaxNode): void {
+    const object = target.childForFieldName("object");
+    const attribute = target.childForFieldName("attribute");
+    if (object) this.visit(object);
+    const scope = this.functionScope();
+    if (object?.type === "identifier" && attribute && scope?.selfName && object.text === scope.selfName && scope.className) {
+      const name = attribute.text;
+      this.define({
+        name: `${scope.className}.${name}`,
+        kind: "attribute",
+        line: line(target),
+        endLine: endLine(statement),
+        confidence: 60,
+        implicitlyUsed: isDunder(name) || isSunder(name),
+      });
+    }
+  }
+
+  // ---- expressions -----------------------------------------------------------------------------
+
+  private visitAttribute(node: SyntaxNode): void {
+    // (object, [comments], attribute): the attribute name is always the last named child.
+    const children = node.namedChildren;
+    const attribute = children[children.length - 1];
+    for (let index = 0; index < children.length - 1; index++) {
+      const child = children[index];
+      if (child) this.visit(child);
+    }
+    if (attribute?.type === "identifier") this.attributeReads.add(identifierAt(this.source, attribute.startIndex));
+  }
+
+  /** A dotted name used as a value (match patterns, py2 print chevrons): `a` read, the rest attributes. */
+  private visitDottedValue(node: SyntaxNode): void {
+    const parts = significant(node);
+    parts.forEach((part, index) => {
+      if (index === 0) this.read(part.text, part.startIndex);
+      else this.attributeReads.add(part.text);
+    });
+  }
+
+  private visitSubscript(node: SyntaxNode): void {
+    const value = node.childForFieldName("value");
+    if (value) this.visit(value);
+    // Strings inside subscripts are forward references in generics: `Optional["Node"]`.
+    this.annotationDepth++;
+    for (const child of node.childrenForFieldName("subscript")) if (child) this.visit(child);
+    this.annotationDepth--;
+  }
+
+  private markDynamic(): void {
+    const scope = this.functionScope();
+    if (scope) scope.dynamic = true;
+  }
+
+  private visitCall(node: SyntaxNode): void {
+    // (function, [comments], arguments): fields by position, without field lookups (hot path).
+    const children = node.namedChildren;
+    const callee = children[0];
+    const last = children[children.length - 1];
+    const argumentsNode = children.length > 1 && (last?.type === "argument_list" || last?.type === "generator_expression") ? last : undefined;
+    const calleeText = callee && (callee.type === "identifier" || callee.type === "attribute") ? callee.text : undefined;
+    if (calleeText !== undefined && /^[\w.]+$/.test(calleeText)) {
+      this.calls.push({ caller: this.scope.qualName || "<module>", callee: calleeText, line: line(node) });
+      if (DYNAMIC_CALLS.has(calleeText)) this.markDynamic();
+    }
+    if (callee) this.visit(callee);
+    if (!argumentsNode) return;
+    const args = argumentsNode.type === "argument_list" ? significant(argumentsNode) : [argumentsNode];
+    if ((calleeText === "getattr" || calleeText === "hasattr" || calleeText === "setattr" || calleeText === "delattr") && args[1]) {
+      const nameArgument = args[1];
+      const content = nameArgument.type === "string" ? stringContent(nameArgument, this.source) : undefined;
+      if (content !== undefined) this.otherUses.add(content);
+      else if (nameArgument.type === "identifier") this.scope.attributeNameArguments.add(nameArgument.text);
+      else {
+        const prefix = identifierPrefix(nameArgument, this.source);
+        if (prefix) this.prefixes.add(prefix);
+      }
+    }
+    const castLike = calleeText === "cast" || calleeText === "typing.cast" || calleeText === "TypeVar" || calleeText === "typing.TypeVar";
+    const extendsAll = this.scope.kind === "module" && (calleeText === "__all__.extend" || calleeText === "__all__.append");
+    if (extendsAll) this.dunderAll ??= [];
+    const previous = this.collectingAll;
+    this.collectingAll = extendsAll;
+    for (const arg of args) {
+      if (castLike) this.annotationDepth++;
+      this.visit(arg);
+      if (castLike) this.annotationDepth--;
+    }
+    this.collectingAll = previous;
+  }
+
+  private visitString(node: SyntaxNode): void {
+    let interpolated = false;
+    for (const child of node.namedChildren) {
+      if (child?.type === "interpolation") {
+        interpolated = true;
+        this.visitChildren(child);
+      }
+    }
+    if (interpolated) return;
+    const content = stringContent(node, this.source);
+    if (content === undefined) return;
+    if (this.annotationDepth > 0) {
+      readTypeExpression(content, (name, isAttribute) => {
+        if (isAttribute) this.attributeReads.add(name);
+        else this.read(name, node.startIndex);
+      });
+    }
+    if (this.collectingAll && /^[A-Za-z_][A-Za-z0-9_]*$/.test(content)) this.dunderAll?.push(content);
+    addStringNames(content, this.stringNames);
+  }
+
+  private visitComment(node: SyntaxNode): void {
+    const text = node.text;
+    const match = /^#\s*type:\s*(.*)$/.exec(text);
+    if (!match || /^ignore\b/.test(match[1] as string)) return;
+    readTypeExpression(match[1] as string, (name, isAttribute) => {
+      if (isAttribute) this.attributeReads.add(name);
+      else this.read(name, node.startIndex);
+    });
+  }
+
+  private visitPattern(node: SyntaxNode): void {
+    switch (node.type) {
+      case "dotted_name": {
+        const parts = significant(node);
+        if (parts.length > 1) this.visitDottedValue(node);
+        return;
+      }
+      case "class_pattern":
+        for (const child of significant(node)) {
+          if (child.type === "dotted_name") this.visitDottedValue(child);
+          else this.visitPattern(child);
+        }
+        return;
+      case "keyword_pattern": {
+        const [name, ...rest] = significant(node);
+        if (name) this.otherUses.add(name.text);
+        for (const child of rest) this.visitPattern(child);
+        return;
+      }
+      case "identifier":
+        return;
+      case "case_pattern":
+      case "as_pattern":
+      case "union_pattern":
+      case "list_pattern":
+      case "tuple_pattern":
+      case "splat_pattern":
+        for (const child of significant(node)) this.visitPattern(child);
+        return;
+      case "dict_pattern":
+        for (const child of node.namedChildren) {
+          if (!child || child.type === "comment") continue;
+          if (child.type === "case_pattern" || child.type === "splat_pattern") this.visitPattern(child);
+          else this.visit(child);
+        }
+        return;
+      default:
+        this.visit(node);
+    }
+  }
+
+  finish(): ModuleAnalysis {
+    const module = this.scopes[0] as Scope;
+    this.closePrefixes(module);
+    const exported = new Set(this.dunderAll ?? []);
+    const globallyUsed = (name: string): boolean => this.reads.has(name) || exported.has(name);
+    for (const binding of module.imports) {
+      if (!globallyUsed(binding.name)) this.unusedImports.push({ ...binding, scope: "module" });
+    }
+    for (const binding of this.classImports) {
+      if (!globallyUsed(binding.name) && !this.attributeReads.has(binding.name)) this.unusedImports.push({ ...binding, scope: "class" });
+    }
+    // An unused `import a.b` still loads `a.b` for the module's other bindings of package `a`
+    // (`import a as x` then `x.b`): only reported when nothing else here imports from `a`.
+    const rootCounts = new Map<string, number>();
+    for (const fact of this.imports) {
+      if (fact.level > 0) continue;
+      const root = fact.module.split(".")[0] as string;
+      rootCounts.set(root, (rootCounts.get(root) ?? 0) + 1);
+    }
+    const kept = this.unusedImports.filter(
+      (binding) =>
+        !binding.reexport &&
+        !binding.guarded &&
+        !isDunder(binding.name) &&
+        !isSideEffectModule(binding.module) &&
+        !(binding.submoduleLoad && (rootCounts.get(binding.name) ?? 0) > 1),
+    );
+    for (const definition of this.definitions) {
+      if (!definition.name.includes(".") && exported.has(definition.name)) definition.implicitlyUsed = true;
+    }
+    const usedNames = new Set<string>(this.reads.names());
+    for (const name of this.attributeReads) usedNames.add(name);
+    for (const name of this.otherUses) usedNames.add(name);
+    for (const name of exported) usedNames.add(name);
+    const facts: ModuleFacts = {
+      definitions: this.definitions,
+      imports: this.imports,
+      usedNames: [...usedNames],
+      calls: this.calls,
+      dunderAll: this.dunderAll,
+      stringNames: [...this.stringNames],
+      usedPrefixes: [...this.prefixes],
+    };
+    return { facts, unusedImports: kept, unusedLocals: this.unusedLocals, unreachable: this.unreachable };
+  }
+}
+
+/** The identifier starting at `start` (indices are UTF-16 code units, as web-tree-sitter's). */
+function identifierAt(source: string, start: number): string {
+  let end = start;
+  for (;;) {
+    const code = source.charCodeAt(end);
+    const isPart =
+      (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code > 127;
+    if (!isPart || Number.isNaN(code)) break;
+    end++;
+  }
+  return source.slice(start, end);
+}
+
+function lastStatement(body: SyntaxNode): SyntaxNode | undefined {
+  const children = body.namedChildren;
+  for (let index = children.length - 1; index >= 0; index--) {
+    const child = children[index];
+    if (child && child.type !== "comment") return child;
+  }
+  return undefined;
+}
+
+function firstStatementLine(body: SyntaxNode): number {
+  for (const child of body.namedChildren) if (child && child.type !== "comment") return line(child);
+  return line(body);
+}
