@@ -25,7 +25,7 @@ export function quantizeQ8_0(values: Float32Array): Uint8Array {
   checkBlocks(values, "q8_0");
   const blocks = values.length / 32;
   const out = new Uint8Array(blocks * 34);
-  const view = new DataView(out.buffer);
+  const signed = new Int8Array(out.buffer);
   for (let block = 0; block < blocks; block++) {
     const base = block * 32;
     let amax = 0;
@@ -33,8 +33,10 @@ export function quantizeQ8_0(values: Float32Array): Uint8Array {
     const d = fround(amax / 127);
     const id = d !== 0 ? fround(1 / d) : 0;
     const at = block * 34;
-    view.setUint16(at, f32ToF16Bits(d), true);
-    for (let j = 0; j < 32; j++) view.setInt8(at + 2 + j, roundHalfAway(fround(values[base + j] * id)));
+    const bits = f32ToF16Bits(d);
+    out[at] = bits & 0xff; // little-endian f16
+    out[at + 1] = bits >>> 8;
+    for (let j = 0; j < 32; j++) signed[at + 2 + j] = roundHalfAway(fround(values[base + j] * id));
   }
   return out;
 }
@@ -47,7 +49,6 @@ export function quantizeQ4_0(values: Float32Array): Uint8Array {
   checkBlocks(values, "q4_0");
   const blocks = values.length / 32;
   const out = new Uint8Array(blocks * 18);
-  const view = new DataView(out.buffer);
   for (let block = 0; block < blocks; block++) {
     const base = block * 32;
     let amax = 0;
@@ -62,7 +63,9 @@ export function quantizeQ4_0(values: Float32Array): Uint8Array {
     const d = fround(max / -8);
     const id = d !== 0 ? fround(1 / d) : 0;
     const at = block * 18;
-    view.setUint16(at, f32ToF16Bits(d), true);
+    const bits = f32ToF16Bits(d);
+    out[at] = bits & 0xff; // little-endian f16
+    out[at + 1] = bits >>> 8;
     for (let j = 0; j < 16; j++) {
       // (int8_t)(x + 8.5f) truncates toward zero; x*id lies in [-8, 8] so the sum is >= 0.5.
       const low = Math.min(15, Math.trunc(fround(fround(values[base + j] * id) + 8.5)));

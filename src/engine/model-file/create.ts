@@ -22,9 +22,10 @@ export interface CreateModelOptions {
   force?: boolean;
 }
 
-/** The model file could not be created where asked. */
+/** The model file cannot be written where asked (missing directory, existing file). Exit code 2, like a bad path. */
 export class ModelFileError extends PyAgentError {
   override readonly name = "ModelFileError";
+  override readonly exitCode = 2;
 }
 
 const DTYPE_TYPES: Record<ModelDtype, GgmlType> = {
