@@ -210,6 +210,14 @@ describe("engine server with the official openai client", () => {
     const tooLong = await postRaw("/v1/completions", JSON.stringify({ model: MODEL_ID, prompt: "the cat sat. ".repeat(model.config.contextLength) }));
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.error.code).toBe("context_length_exceeded");
+    const outsideVocabulary = await postRaw("/v1/completions", JSON.stringify({ model: MODEL_ID, prompt: [1, model.config.vocabSize + 5] }));
+    expect(outsideVocabulary.status).toBe(400);
+    expect(outsideVocabulary.body.error.message).toContain("outside the vocabulary");
+    const huge = await fetch(`${url}/v1/completions`, { method: "POST", body: JSON.stringify({ model: MODEL_ID, prompt: "x".repeat(9 * 1024 * 1024) }) });
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as any).error.code).toBe("request_too_large");
+    const wrongMethod = await fetch(`${url}/v1/completions`);
+    expect(wrongMethod.status).toBe(405);
     const unknown = await fetch(`${url}/v1/embeddings`, { method: "POST", body: "{}" });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as any).error.type).toBe("not_found_error");

@@ -136,6 +136,24 @@ describe("generate", () => {
     expect(queue.activeChoices).toBe(0);
   });
 
+  it("prefills a long prompt in chunks, so a short request submitted after it gets its first token first", async () => {
+    const queue = new GenerationQueue(model, tokenizer);
+    const order: string[] = [];
+    const long = tokenizer.encode("the cat sat on the mat and ".repeat(20), { addBos: true }).slice(0, 200);
+    const sampling = { temperature: 0, logitBias: noStop() };
+    const watch = async (name: string, request: GenerationRequest) => {
+      for await (const event of queue.submit(request)) if (event.type === "text-delta") order.push(name);
+    };
+    await Promise.all([watch("long", { prompt: long, maxTokens: 2, sampling }), watch("short", { prompt: "Hi", maxTokens: 2, sampling })]);
+    expect(order[0]).toBe("short");
+    const alone = await run({ prompt: long, maxTokens: 2, sampling });
+    expect(alone.filter((event) => event.type === "text-delta")).toHaveLength(2);
+  });
+
+  it("rejects prompt token ids outside the vocabulary before any work", () => {
+    expect(() => generate(model, tokenizer, { prompt: [1, model.config.vocabSize] })).toThrow(/outside the vocabulary/);
+  });
+
   it("serves concurrent requests in one queue, each as if it ran alone", async () => {
     const queue = new GenerationQueue(model, tokenizer);
     const request = (prompt: string): GenerationRequest => ({ prompt, maxTokens: 8, sampling: { temperature: 0, logitBias: noStop() } });

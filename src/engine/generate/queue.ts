@@ -77,6 +77,9 @@ export class GenerationQueue {
     }
     const promptTokens = this.promptTokens(request);
     if (promptTokens.length === 0) throw new GenerationRequestError("the prompt is empty");
+    const vocabSize = this.model.config.vocabSize;
+    const outside = promptTokens.find((token) => !Number.isInteger(token) || token < 0 || token >= vocabSize);
+    if (outside !== undefined) throw new GenerationRequestError(`prompt token ${outside} is outside the vocabulary (0 .. ${vocabSize - 1})`, { token: outside });
     const contextLength = this.model.config.contextLength;
     if (promptTokens.length >= contextLength) throw new PromptTooLongError(promptTokens.length, contextLength);
     const room = contextLength - promptTokens.length;

@@ -2,6 +2,12 @@ import { Sampler, type SamplingOptions } from "../sampling/index.js";
 import { StopStringMatcher } from "./stop-strings.js";
 import type { FinishReason, GenerationEvent, GenerationModel, GenerationSequence, GenerationTokenizer, TokenLogprobs } from "./types.js";
 
+/**
+ * Most prompt tokens one step runs. A long prompt is prefilled over several steps, so other
+ * requests keep making progress and an abort is seen between chunks. (The runtime batches 64.)
+ */
+export const PREFILL_CHUNK = 64;
+
 export interface ChoiceOptions {
   index: number;
   promptTokens: readonly number[];
@@ -15,10 +21,12 @@ export interface ChoiceOptions {
 /**
  * One choice of one request, as a state machine the queue advances one model step at a time:
  *
- *   waiting ──step (prefill: whole prompt)──► decoding ──step (one token)──► … ──► done
+ *   waiting ──step──► prefilling (PREFILL_CHUNK prompt tokens per step) ──► decoding (one token
+ *   per step) ──► done
  *
  * Invariants: the sequence exists only between the first step and `finish`/`free`, so queued
- * choices hold no KV memory; `lastToken` is sampled but not yet in the KV cache.
+ * choices hold no KV memory; `stepInput[0]` is sampled but not yet in the KV cache; a step
+ * samples a token only when it ran the last prompt chunk or a decode token.
  */
 export class ChoiceTask {
   readonly index: number;
@@ -31,6 +39,9 @@ export class ChoiceTask {
   private sequence: GenerationSequence | null = null;
   /** One-token input buffer reused by every decode step. */
   private readonly stepInput = new Int32Array(1);
+  /** The prompt as ids, and how many of them are in the KV cache. */
+  private readonly prompt: Int32Array;
+  private prefilled = 0;
   private completionTokens = 0;
   private finished = false;
   /** Scratch for top logprobs. */
@@ -49,6 +60,7 @@ export class ChoiceTask {
     this.stops = new StopStringMatcher(options.stop);
     this.topIds = new Int32Array(options.logprobs ?? 0);
     this.topValues = new Float64Array(options.logprobs ?? 0);
+    this.prompt = Int32Array.from(options.promptTokens);
   }
 
   get done(): boolean {
@@ -63,11 +75,14 @@ export class ChoiceTask {
   /** Runs one model step (the prompt, or one token) and emits what it produced. */
   step(emit: (event: GenerationEvent) => void): void {
     if (this.finished) return;
+    const promptLength = this.prompt.length;
+    if (this.sequence === null) this.sequence = this.model.newSequence({ maxTokens: promptLength + this.options.maxTokens });
     let logits: Float32Array;
-    if (this.sequence === null) {
-      const promptLength = this.options.promptTokens.length;
-      this.sequence = this.model.newSequence({ maxTokens: promptLength + this.options.maxTokens });
-      logits = this.sequence.forward(this.options.promptTokens);
+    if (this.prefilled < promptLength) {
+      const end = Math.min(promptLength, this.prefilled + PREFILL_CHUNK);
+      logits = this.sequence.forward(this.prompt.subarray(this.prefilled, end));
+      this.prefilled = end;
+      if (end < promptLength) return;
     } else {
       logits = this.sequence.forward(this.stepInput);
     }

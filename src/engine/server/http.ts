@@ -6,11 +6,13 @@ import { ApiError } from "./errors.js";
 export async function readBody<Schema extends z.ZodType>(request: IncomingMessage, schema: Schema, limit: number): Promise<z.infer<Schema>> {
   const chunks: Buffer[] = [];
   let size = 0;
+  // An oversized body is still read to its end (and dropped), so the client gets the 413 rather
+  // than a connection reset while it is still sending.
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new ApiError(413, `the request body is larger than ${limit} bytes`, { code: "request_too_large" });
-    chunks.push(chunk as Buffer);
+    if (size <= limit) chunks.push(chunk as Buffer);
   }
+  if (size > limit) throw new ApiError(413, `the request body is larger than ${limit} bytes`, { code: "request_too_large" });
   let json: unknown;
   try {
     json = JSON.parse(Buffer.concat(chunks).toString("utf8"));
