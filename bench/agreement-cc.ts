@@ -2,7 +2,27 @@
  * Agreement of src/python/metrics/complexity.ts with radon 5.1.0 `radon cc -j`, and its speed.
  * Run: npx tsx bench/agreement-cc.ts [DIR]   (default /usr/lib/python3.11)
  *
- * RESULTS: filled in below after the last run.
+ * Blocks are matched by (file, qualified name, line); files radon cannot parse are skipped.
+ *
+ * RESULTS (2026-11-25, AMD EPYC x2 shared with other jobs, node 20.20.2, radon 5.1.0 on
+ * Debian's Python 3.11.2):
+ *  - /usr/lib/python3.11 (616 files with blocks, 282,617 lines): 16,552 blocks, 100% present
+ *    in both, 100.000% identical complexity, 100.000% identical endLine, every file's list in
+ *    radon's exact order. No disagreements.
+ *  - /usr/lib/python3/dist-packages (1,493 files, 515,553 lines): 25,747 blocks, all 100%.
+ *  - /root/.pyenv/versions/3.11.7/lib/python3.11 incl. test/ and site-packages (9,671 files,
+ *    4.19M lines): 224,866 blocks, 99.951% present in both, complexity identical for all but
+ *    1 of 224,755 matched, endLine all but 1. The whole residue is ONE file,
+ *    test/test_compile.py: tree-sitter-python 0.25 cannot parse a bracketed expression whose
+ *    continuation line is dedented below the enclosing block (`(bar.\n        baz)` inside a
+ *    nested def, line 1335); its error recovery swallows the rest of class TestSourcePositions
+ *    and the next two classes (64 blocks only radon lists, 47 only ours, 1 class differing).
+ *    That is a parser limitation, not a counting rule; the tree has ERROR nodes there.
+ *  - Time on /usr/lib/python3.11, quiet machine (load < 2): radon cc -j 4.2 s wall; ours
+ *    1.8 s tree-sitter parse + 0.4 s complexity (one thread). Same-process comparison of the
+ *    complexity step alone: a JS TreeCursor walk over all ~2.0M nodes took ~0.9 s; the single
+ *    native descendantsOfType scan used now takes ~0.4 s, of which ~0.3 s is the native walk.
+ *    Under heavy load (load average 7-13) all numbers scale up 2-3x, radon's included.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";

@@ -1,55 +1,39 @@
 import type { Language } from "web-tree-sitter";
+import { PyAgentError } from "../../core/errors.js";
 
 /**
- * How the complexity walk treats each tree-sitter-python node type. radon walks Python's `ast`, so
- * every tree-sitter type is mapped onto what its `ast` counterpart does in radon 5.1.0's
- * `ComplexityVisitor`:
- *  - whether it adds decision points (If/IfExp/BoolOp/For/While/Try/comprehension/Assert);
- *  - whether it is an `ast` node with a `lineno` that radon's `max_line` sees ("record"). Nodes
- *    that have no `ast` counterpart (`block`, `else_clause`, `argument_list`, string pieces, the
- *    name after `.` in an attribute, ...) must not be recorded: a clause holding only an `assert`
- *    or a nested `def` leaves radon's `max_line` untouched, so recording it would move `endline`.
+ * Which tree-sitter-python nodes radon's `max_line` sees. radon walks Python's `ast`; its
+ * `ComplexityVisitor.generic_visit` records the `lineno` of every node it visits, except that it
+ * never enters asserts, nested defs or classes. So each tree-sitter type is mapped onto its
+ * `ast` counterpart: nodes with no `ast` counterpart (`block`, `else_clause`, `argument_list`,
+ * string pieces, the name after `.` in an attribute, ...) must not be recorded, because a clause
+ * holding only an `assert` or a nested `def` leaves radon's `max_line` untouched.
  */
 export const Kind = {
   /** Anonymous token (`(`, `if`, `*`): ignored. */
   Token: 0,
-  /** An `ast` node with a lineno: record its line, walk its children. */
+  /** An `ast` node with a lineno: recorded, children walked. */
   Record: 1,
-  /** No `ast` node of its own (block, clause, argument list): walk its children only. */
+  /** No `ast` node of its own (block, clause, argument list): children walked only. */
   Pass: 2,
-  /** Neither counted nor walked (comments, string pieces, decorators seen from outside). */
+  /** Neither recorded nor walked (comments, string pieces, decorators). */
   Ignore: 3,
-  /** An `ast` node whose tree-sitter children are not `ast` nodes: record, do not walk. */
+  /** An `ast` node whose tree-sitter children are not `ast` nodes: recorded, not walked. */
   Leaf: 4,
-  /** if_statement, elif_clause, conditional_expression, boolean_operator: +1, record, walk. */
-  Branch: 5,
-  /** for_statement, while_statement: +1, +1 more with an `else`, record, walk. */
-  Loop: 6,
-  /** for_in_clause: +1 (a comprehension), no lineno of its own. */
-  ComprehensionFor: 7,
-  /** if_clause: +1 inside a comprehension; a match guard (handled by CaseClause) adds nothing. */
-  ComprehensionIf: 8,
-  /** try_statement: +handlers +1 with `else`, unless it is `except*` (radon ignores TryStar). */
-  Try: 9,
-  /** assert_statement: +1, children never visited, line never recorded (radon's visit_Assert). */
-  Assert: 10,
-  /** attribute: record, walk all but the `attribute` field (a plain string in `ast`). */
-  Attribute: 11,
-  /** import_from_statement: record, skip the `module_name` field (a plain string in `ast`). */
-  ImportFrom: 12,
-  /** as_pattern: record, skip the alias (a string in except/case), except under with_item. */
-  AsPattern: 13,
-  /** with_item: walk; its as_pattern alias is a real target expression. */
-  WithItem: 14,
-  /** concatenated_string: one `ast` Constant/JoinedStr; inner strings only contribute f-string expressions. */
-  ConcatenatedString: 15,
-  /** case_clause: walk patterns and body; the guard's if_clause adds nothing. */
-  CaseClause: 16,
-  function_definition: 17,
-  class_definition: 18,
-  decorated_definition: 19,
-  /** string: record, walk (only interpolations below it hold `ast` nodes). */
-  String: 20,
+  /** assert, def, class, decorated def: radon's visitor never records or enters them. */
+  Unseen: 5,
+  /** attribute: recorded; its `attribute` field is a plain string in `ast`. */
+  Attribute: 6,
+  /** import_from_statement: recorded; its `module_name` field is a plain string in `ast`. */
+  ImportFrom: 7,
+  /** as_pattern: recorded; the alias is a string in except/case, a real target under with_item. */
+  AsPattern: 8,
+  /** with_item: walked; marks its as_pattern alias as a real target. */
+  WithItem: 9,
+  /** concatenated_string: one `ast` node; inner strings only contribute f-string expressions. */
+  ConcatenatedString: 10,
+  /** string: recorded; only interpolations below it hold `ast` nodes. */
+  String: 11,
 } as const;
 
 export interface KindTables {
@@ -58,12 +42,6 @@ export interface KindTables {
   fieldAttribute: number;
   fieldModuleName: number;
   fieldAlias: number;
-  fieldName: number;
-  fieldBody: number;
-  fieldDefinition: number;
-  typeElseClause: number;
-  typeExceptClause: number;
-  typeBlock: number;
 }
 
 const BY_NAME: Record<string, number> = {
@@ -109,32 +87,34 @@ const BY_NAME: Record<string, number> = {
   none: Kind.Leaf,
   ellipsis: Kind.Leaf,
 
-  if_statement: Kind.Branch,
-  elif_clause: Kind.Branch,
-  conditional_expression: Kind.Branch,
-  boolean_operator: Kind.Branch,
-  for_statement: Kind.Loop,
-  while_statement: Kind.Loop,
-  for_in_clause: Kind.ComprehensionFor,
-  if_clause: Kind.ComprehensionIf,
-  try_statement: Kind.Try,
-  assert_statement: Kind.Assert,
+  for_in_clause: Kind.Pass,
+  if_clause: Kind.Pass,
+  case_clause: Kind.Pass,
+  assert_statement: Kind.Unseen,
+  function_definition: Kind.Unseen,
+  class_definition: Kind.Unseen,
+  decorated_definition: Kind.Unseen,
   attribute: Kind.Attribute,
   import_from_statement: Kind.ImportFrom,
   as_pattern: Kind.AsPattern,
   with_item: Kind.WithItem,
   concatenated_string: Kind.ConcatenatedString,
-  case_clause: Kind.CaseClause,
-  function_definition: Kind.function_definition,
-  class_definition: Kind.class_definition,
-  decorated_definition: Kind.decorated_definition,
   string: Kind.String,
 };
 
 const cache = new WeakMap<Language, KindTables>();
 
+/** The loaded tree-sitter-python grammar lacks a field the complexity tables rely on. */
+export class GrammarMismatchError extends PyAgentError {
+  override readonly name = "GrammarMismatchError";
+}
+
 function requireId(id: number | null, what: string): number {
-  if (id === null) throw new Error(`tree-sitter-python grammar has no ${what}; the complexity tables need updating`);
+  if (id === null)
+    throw new GrammarMismatchError(
+      `tree-sitter-python grammar has no ${what}; update src/python/metrics/complexity-kinds.ts for this grammar version`,
+      { missing: what },
+    );
   return id;
 }
 
@@ -154,12 +134,6 @@ export function kindTables(language: Language): KindTables {
     fieldAttribute: requireId(language.fieldIdForName("attribute"), "field attribute"),
     fieldModuleName: requireId(language.fieldIdForName("module_name"), "field module_name"),
     fieldAlias: requireId(language.fieldIdForName("alias"), "field alias"),
-    fieldName: requireId(language.fieldIdForName("name"), "field name"),
-    fieldBody: requireId(language.fieldIdForName("body"), "field body"),
-    fieldDefinition: requireId(language.fieldIdForName("definition"), "field definition"),
-    typeElseClause: requireId(language.idForNodeType("else_clause", true), "else_clause"),
-    typeExceptClause: requireId(language.idForNodeType("except_clause", true), "except_clause"),
-    typeBlock: requireId(language.idForNodeType("block", true), "block"),
   };
   cache.set(language, tables);
   return tables;

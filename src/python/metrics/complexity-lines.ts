@@ -19,17 +19,11 @@ function maxLine(cursor: TreeCursor, tables: KindTables, inWithItem: boolean): n
   switch (kind) {
     case Kind.Token:
     case Kind.Ignore:
-    case Kind.Assert:
-    case Kind.function_definition:
-    case Kind.class_definition:
-    case Kind.decorated_definition:
+    case Kind.Unseen:
       return -Infinity;
     case Kind.Leaf:
       return cursor.startPosition.row + 1;
     case Kind.Pass:
-    case Kind.ComprehensionFor:
-    case Kind.ComprehensionIf:
-    case Kind.CaseClause:
     case Kind.WithItem:
       return lastChildLine(cursor, tables, 0, kind === Kind.WithItem);
     case Kind.ConcatenatedString:

@@ -1,5 +1,5 @@
 import type { TreeCursor } from "web-tree-sitter";
-import type { SyntaxNode } from "../parse/parser.js";
+import type { SyntaxNode, Tree } from "../parse/parser.js";
 import type { BlockMetrics } from "../types.js";
 import { Kind, kindTables, Role, ROLE_TYPES, roleTable, type KindTables } from "./complexity-kinds.js";
 import { statementMaxLine } from "./complexity-lines.js";
@@ -62,8 +62,23 @@ interface ClassRecord {
   block: BlockMetrics;
 }
 
-/** Both results from one scan; prefer this over calling computeBlocks and totalComplexity. */
+/**
+ * One scan per tree: computeBlocks and totalComplexity on the same tree share it. Keyed by the
+ * Tree object, valid because the analyzers never edit a tree (an edited tree would need a
+ * fresh parse anyway). The cached blocks are shared: treat them as read-only.
+ */
+const resultsByTree = new WeakMap<Tree, { rootId: number; result: ComplexityResult }>();
+
+/** Blocks and module total from one scan of the module's tree (cached per tree). */
 export function analyzeComplexity(root: SyntaxNode): ComplexityResult {
+  const cached = resultsByTree.get(root.tree);
+  if (cached !== undefined && cached.rootId === root.id) return cached.result;
+  const result = scanModule(root);
+  resultsByTree.set(root.tree, { rootId: root.id, result });
+  return result;
+}
+
+function scanModule(root: SyntaxNode): ComplexityResult {
   const language = root.tree.language;
   const roles = roleTable(language);
   const tables = kindTables(language);
@@ -154,8 +169,8 @@ export function analyzeComplexity(root: SyntaxNode): ComplexityResult {
       if (scope.owner !== null) scope.owner.points += block.complexity;
       return;
     }
+    // A class's points include its methods' complexities: radon's real_complexity is 1 + points.
     const real = 1 + scope.points;
-    scope.points = real;
     const methods = scope.methods;
     block.complexity = methods.length === 0 ? real : Math.trunc(real / methods.length) + (methods.length > 1 ? 1 : 0);
     for (const method of methods) if (method.endLine > block.endLine) block.endLine = method.endLine;
@@ -165,7 +180,7 @@ export function analyzeComplexity(root: SyntaxNode): ComplexityResult {
   const blocks: BlockMetrics[] = functions.slice();
   for (const fn of functions) total += fn.complexity - 1;
   for (const { scope, block } of classes) {
-    total += scope.points - 1;
+    total += scope.points; // real_complexity - 1
     blocks.push(block);
     for (const method of scope.methods) blocks.push(method);
   }
@@ -199,7 +214,7 @@ function lastStatementLine(cursor: TreeCursor, tables: KindTables, body: SyntaxN
 /** Every block plain `radon cc -j FILE` lists: functions, classes, methods (not closures or inner classes). */
 export function computeBlocks(root: SyntaxNode, source: string): BlockMetrics[] {
   void source;
-  return analyzeComplexity(root).blocks;
+  return analyzeComplexity(root).blocks.slice();
 }
 
 /** The module's total complexity as radon's `ComplexityVisitor.total_complexity`. */
