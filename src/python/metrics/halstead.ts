@@ -1,3 +1,4 @@
+import { type Language, Query } from "web-tree-sitter";
 import type { SyntaxNode } from "../parse/parser.js";
 import type { HalsteadMetrics } from "../types.js";
 import { identifierText, operandKey } from "./halstead-operands.js";
@@ -23,8 +24,44 @@ import { identifierText, operandKey } from "./halstead-operands.js";
 export function computeHalstead(root: SyntaxNode, source: string): HalsteadMetrics {
   void source;
   const counter = new HalsteadCounter();
-  counter.visit(root, MODULE_CONTEXT);
+  // Functions around the current node, innermost last. One pre-order query returns every node of
+  // interest; ranges nest, so a scope is closed once a node starts at or after its end.
+  const open: FunctionScope[] = [];
+  let scopedFunction = -1;
+  for (const node of queriedNodes(root)) {
+    const position = node.startIndex;
+    while (open.length > 0 && open[open.length - 1].end <= position) open.pop();
+    const type = node.type;
+    if (type === "decorated_definition" || type === "function_definition") {
+      if (node.id === scopedFunction) continue;
+      const definition = type === "decorated_definition" ? node.childForFieldName("definition") : node;
+      if (definition?.type !== "function_definition") continue;
+      // A decorated def is opened at its decorators, which radon does not visit either.
+      scopedFunction = definition.id;
+      open.push(functionScope(definition));
+      continue;
+    }
+    const innermost = open.length > 0 ? open[open.length - 1] : null;
+    if (innermost && position < innermost.bodyStart) continue; // a def's decorators, parameters, annotations
+    counter.countNode(node, innermost ? innermost.name : MODULE_CONTEXT);
+  }
   return halsteadReport(counter.operators.size, counter.distinctOperands(), counter.operatorCount, counter.operandCount);
+}
+
+interface FunctionScope {
+  name: string;
+  bodyStart: number;
+  end: number;
+}
+
+function functionScope(definition: SyntaxNode): FunctionScope {
+  const name = definition.childForFieldName("name");
+  const body = definition.childForFieldName("body");
+  return {
+    name: name ? identifierText(name.text) : MODULE_CONTEXT,
+    bodyStart: body ? body.startIndex : definition.endIndex,
+    end: definition.endIndex,
+  };
 }
 
 /** radon's `halstead_visitor_report`, with its float arithmetic (`math.log(x, 2)` is ln x / ln 2). */
@@ -86,8 +123,18 @@ const COMPARISON_OPERATORS: Record<string, string> = {
   "not in": "NotIn",
 };
 
-/** Pattern nodes in which a `-` token directly before a number is a UnaryOp in `ast`. */
-const PATTERN_TYPES = new Set([
+/** Functions (their scopes), and the nodes that hold operators: the operator nodes, and patterns
+ * whose `-` before a number is a UnaryOp in `ast` (`case -1:`). */
+const QUERIED_TYPES = [
+  "function_definition",
+  "decorated_definition",
+  "binary_operator",
+  "unary_operator",
+  "not_operator",
+  "boolean_operator",
+  "augmented_assignment",
+  "comparison_operator",
+  "complex_pattern",
   "case_pattern",
   "union_pattern",
   "list_pattern",
@@ -96,7 +143,34 @@ const PATTERN_TYPES = new Set([
   "keyword_pattern",
   "as_pattern",
   "class_pattern",
-]);
+];
+
+const queries = new WeakMap<Language, Query>();
+
+/** Every node of QUERIED_TYPES in document order (one tree-sitter query: faster than a JS walk
+ * or `descendantsOfType`). */
+function queriedNodes(root: SyntaxNode): SyntaxNode[] {
+  const language = root.tree.language;
+  let query = queries.get(language);
+  if (!query) {
+    query = new Query(language, QUERIED_TYPES.map((type) => `(${type}) @node`).join(" "));
+    queries.set(language, query);
+  }
+  const nodes = query.captures(root).map((capture) => capture.node);
+  for (let index = 1; index < nodes.length; index++) {
+    if (nodes[index].startIndex < nodes[index - 1].startIndex) {
+      return nodes.sort((left, right) => left.startIndex - right.startIndex || right.endIndex - left.endIndex);
+    }
+  }
+  return nodes;
+}
+
+/** `a and b and c` nests as ((a and b) and c) in tree-sitter; the inner node is part of the
+ * outer BoolOp unless parentheses separate them (then a parenthesized_expression sits between). */
+function isChainedBoolean(node: SyntaxNode): boolean {
+  const parent = node.parent;
+  return parent?.type === "boolean_operator" && parent.childForFieldName("operator")?.type === node.childForFieldName("operator")?.type;
+}
 
 class HalsteadCounter {
   readonly operators = new Set<string>();
@@ -106,76 +180,53 @@ class HalsteadCounter {
   private uniqueOperands = 0;
   operatorCount = 0;
   operandCount = 0;
-  /** Ids of boolean_operator nodes already counted as part of an enclosing same-operator chain. */
-  private readonly chained = new Set<number>();
 
   distinctOperands(): number {
     return this.operandKeys.size + this.uniqueOperands;
   }
 
-  visit(node: SyntaxNode, context: string): void {
-    const type = node.type;
-    switch (type) {
-      case "comment":
-        return;
-      case "function_definition": {
-        const name = node.childForFieldName("name");
-        const body = node.childForFieldName("body");
-        if (body) this.visit(body, name ? identifierText(name.text) : context);
-        return;
-      }
-      case "decorated_definition": {
-        const definition = node.childForFieldName("definition");
-        if (definition?.type === "function_definition") {
-          this.visit(definition, context);
-          return;
-        }
-        break;
-      }
+  countNode(node: SyntaxNode, context: string): void {
+    switch (node.type) {
       case "binary_operator": {
         const operator = node.childForFieldName("operator");
         this.count(BINARY_OPERATORS[operator?.type ?? ""] ?? "BinOp", [node.childForFieldName("left"), node.childForFieldName("right")], context);
-        break;
+        return;
       }
       case "unary_operator": {
         const operator = node.childForFieldName("operator");
         this.count(UNARY_OPERATORS[operator?.type ?? ""] ?? "UnaryOp", [node.childForFieldName("argument")], context);
-        break;
+        return;
       }
       case "not_operator":
         this.count("Not", [node.childForFieldName("argument")], context);
-        break;
+        return;
       case "boolean_operator":
-        if (!this.chained.has(node.id)) this.countBoolean(node, context);
-        break;
+        if (!isChainedBoolean(node)) this.countBoolean(node, context);
+        return;
       case "augmented_assignment": {
         const operator = node.childForFieldName("operator")?.type ?? "";
         this.count(BINARY_OPERATORS[operator.slice(0, -1)] ?? "AugAssign", [node.childForFieldName("left"), node.childForFieldName("right")], context);
-        break;
+        return;
       }
       case "comparison_operator":
         this.countComparison(node, context);
-        break;
+        return;
       case "complex_pattern":
         this.countComplexPattern(node, context);
         return;
       default:
-        break;
+        this.countNegativeLiterals(node, context);
     }
-    const childCount = node.childCount;
-    if (childCount === 0) return;
-    const inPattern = PATTERN_TYPES.has(type);
-    for (let index = 0; index < childCount; index++) {
-      const child = node.child(index) as SyntaxNode;
-      if (inPattern && child.type === "-" && index + 1 < childCount) {
-        const literal = node.child(index + 1) as SyntaxNode;
-        if (literal.type === "integer" || literal.type === "float") {
-          this.count("USub", [literal], context);
-          index++;
-          continue;
-        }
-      }
-      if (child.childCount > 0 || child.isNamed) this.visit(child, context);
+  }
+
+  /** `case -1:` is MatchValue(UnaryOp(USub, Constant 1)) in `ast`; tree-sitter has `-` and the
+   * number side by side in the pattern. */
+  private countNegativeLiterals(pattern: SyntaxNode, context: string): void {
+    const childCount = pattern.childCount;
+    for (let index = 0; index + 1 < childCount; index++) {
+      if (pattern.child(index)?.type !== "-") continue;
+      const literal = pattern.child(index + 1) as SyntaxNode;
+      if (literal.type === "integer" || literal.type === "float") this.count("USub", [literal], context);
     }
   }
 
@@ -203,7 +254,6 @@ class HalsteadCounter {
       values.push(current.childForFieldName("right"));
       const left: SyntaxNode | null = current.childForFieldName("left");
       if (left?.type === "boolean_operator" && left.childForFieldName("operator")?.type === operator) {
-        this.chained.add(left.id);
         current = left;
       } else {
         values.push(left);
