@@ -124,6 +124,8 @@ export interface ModuleFacts {
   stringNames?: string[];
   /** Literal prefixes of computed attribute names (`getattr(self, "visit_" + kind)` gives `visit_`). */
   usedPrefixes?: string[];
+  /** Literal suffixes of computed attribute names (`getattr(self, kind + "_format")` gives `_format`). */
+  usedSuffixes?: string[];
 }
 
 /** Result of analyzing one file in a worker. */

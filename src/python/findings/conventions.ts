@@ -142,3 +142,8 @@ export function summarizeDecorators(names: readonly string[]): DecoratorSummary 
 export function looksLikeTestCase(base: string): boolean {
   return /TestCase$/.test(base);
 }
+
+/** A base class written like an enum (`Enum`, `enum.IntFlag`, `_IntEnum`, `StrEnum`). */
+export function looksLikeEnum(base: string): boolean {
+  return /(Enum|Flag)$/.test(base);
+}

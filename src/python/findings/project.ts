@@ -46,8 +46,9 @@ function ownerName(qualName: string): string {
 
 interface ClassInfo {
   bases: string[];
-  /** Dispatch prefixes found in the class's module (`getattr(self, "do_" + name)`). */
+  /** Dispatch prefixes and suffixes found in the class's module (`getattr(self, "do_" + name)`). */
   modulePrefixes: readonly string[];
+  moduleSuffixes: readonly string[];
 }
 
 interface Ancestry {
@@ -59,6 +60,7 @@ interface Ancestry {
    */
   overrides: Set<string>;
   overridePrefixes: Set<string>;
+  overrideSuffixes: Set<string>;
 }
 
 export function projectFindings(modules: ProjectModule[], options: { minConfidence: number }): Finding[] {
@@ -72,7 +74,7 @@ export function projectFindings(modules: ProjectModule[], options: { minConfiden
     for (const definition of module.facts.definitions) {
       if (definition.kind !== "class") continue;
       const simple = simpleName(definition.name);
-      const info: ClassInfo = { bases: definition.bases ?? [], modulePrefixes: module.facts.usedPrefixes ?? [] };
+      const info: ClassInfo = { bases: definition.bases ?? [], modulePrefixes: module.facts.usedPrefixes ?? [], moduleSuffixes: module.facts.usedSuffixes ?? [] };
       const list = classesBySimpleName.get(simple) ?? [];
       list.push(info);
       classesBySimpleName.set(simple, list);
@@ -84,7 +86,7 @@ export function projectFindings(modules: ProjectModule[], options: { minConfiden
   const ancestryOf = (info: ClassInfo, visiting: Set<ClassInfo>): Ancestry => {
     const cached = ancestryMemo.get(info);
     if (cached) return cached;
-    const result: Ancestry = { external: false, overrides: new Set(), overridePrefixes: new Set(info.modulePrefixes) };
+    const result: Ancestry = { external: false, overrides: new Set(), overridePrefixes: new Set(info.modulePrefixes), overrideSuffixes: new Set(info.moduleSuffixes) };
     if (visiting.has(info)) return result;
     visiting.add(info);
     for (const base of info.bases) {
@@ -97,6 +99,7 @@ export function projectFindings(modules: ProjectModule[], options: { minConfiden
           result.external ||= inherited.external;
           for (const name of inherited.overrides) result.overrides.add(name);
           for (const prefix of inherited.overridePrefixes) result.overridePrefixes.add(prefix);
+          for (const suffix of inherited.overrideSuffixes) result.overrideSuffixes.add(suffix);
         }
         continue;
       }
@@ -117,6 +120,7 @@ export function projectFindings(modules: ProjectModule[], options: { minConfiden
   for (const module of modules) {
     const testFile = isTestFile(module.path);
     const modulePrefixes = new Set(module.facts.usedPrefixes ?? []);
+    const moduleSuffixes = new Set(module.facts.usedSuffixes ?? []);
     for (const definition of module.facts.definitions) {
       const rule = RULES[definition.kind];
       if (!rule || definition.implicitlyUsed) continue;
@@ -124,7 +128,7 @@ export function projectFindings(modules: ProjectModule[], options: { minConfiden
       if (used.has(name)) continue;
       // A dispatch prefix reaches functions of its own module and methods of its module's classes
       // and their subclasses, never the whole project (`"get" + kind` must not whitelist every get*).
-      if (definition.kind !== "method" && definition.kind !== "property" && definition.kind !== "attribute" && hasPrefix(name, modulePrefixes)) continue;
+      if (definition.kind !== "method" && definition.kind !== "property" && definition.kind !== "attribute" && (hasPrefix(name, modulePrefixes) || hasSuffix(name, moduleSuffixes))) continue;
       if (testFile && conventionalTestName(definition.kind, name)) continue;
       let confidence = definition.confidence;
       if (inStrings.has(name)) confidence = Math.min(confidence, STRING_REFERENCE_CONFIDENCE);
@@ -132,7 +136,7 @@ export function projectFindings(modules: ProjectModule[], options: { minConfiden
         const info = classByKey.get(`${module.path}\u0000${ownerName(definition.name)}`);
         if (info) {
           const ancestry = ancestryOf(info, new Set());
-          if (ancestry.overrides.has(name) || hasPrefix(name, ancestry.overridePrefixes)) continue;
+          if (ancestry.overrides.has(name) || hasPrefix(name, ancestry.overridePrefixes) || hasSuffix(name, ancestry.overrideSuffixes)) continue;
           if (ancestry.external) confidence = Math.min(confidence, EXTERNAL_BASE_CONFIDENCE);
         }
       }
@@ -153,6 +157,11 @@ export function projectFindings(modules: ProjectModule[], options: { minConfiden
 
 function hasPrefix(name: string, prefixes: Set<string>): boolean {
   for (const prefix of prefixes) if (name.startsWith(prefix) && name.length > prefix.length) return true;
+  return false;
+}
+
+function hasSuffix(name: string, suffixes: Set<string>): boolean {
+  for (const suffix of suffixes) if (name.endsWith(suffix) && name.length > suffix.length) return true;
   return false;
 }
 

@@ -50,7 +50,9 @@ export interface Scope {
   className: string | undefined;
   /** For classes: bases look like a unittest TestCase. */
   testCase: boolean;
-  /** `name = "visit_" + kind` here: the literal prefix each such name holds. */
+  /** For classes: bases look like an Enum or Flag, whose members are looked up by value and iteration. */
+  enumLike: boolean;
+  /** `name = "visit_" + kind` here: the literal prefix each such name holds (`*suffix` for `kind + "_format"`). */
   prefixedNames: Map<string, string>;
   /** Names passed here as getattr/hasattr's attribute argument. */
   attributeNameArguments: Set<string>;
@@ -69,6 +71,7 @@ export function newScope(kind: ScopeKind, qualName: string, start: number, end: 
     selfName: undefined,
     className: undefined,
     testCase: false,
+    enumLike: false,
     prefixedNames: new Map(),
     attributeNameArguments: new Set(),
   };

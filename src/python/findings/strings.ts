@@ -34,6 +34,15 @@ export function identifierPrefix(node: SyntaxNode, source: string): string | und
   return candidate !== undefined && candidate.length >= 3 && IDENTIFIER.test(candidate) ? candidate : undefined;
 }
 
+/** The literal identifier suffix of a computed attribute name: `kind + "_lib_format"` gives `_lib_format`. */
+export function identifierSuffix(node: SyntaxNode, source: string): string | undefined {
+  if (node.type !== "binary_operator" || node.childForFieldName("operator")?.type !== "+") return undefined;
+  const children = node.namedChildren;
+  const right = children[children.length - 1];
+  const candidate = right?.type === "string" ? stringContent(right, source) : undefined;
+  return candidate !== undefined && candidate.length >= 3 && /^[A-Za-z0-9_]+$/.test(candidate) ? candidate : undefined;
+}
+
 /** Calls `use` for each name in a type expression written as text (`"Optional[mod.Node]"`). */
 export function readTypeExpression(text: string, use: (name: string, isAttribute: boolean) => void): void {
   if (text.length > 500) return;

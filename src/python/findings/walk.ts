@@ -11,6 +11,7 @@ import {
   isDunder,
   isSideEffectModule,
   isSunder,
+  looksLikeEnum,
   looksLikeTestCase,
   MODULE_HOOKS,
   summarizeDecorators,
@@ -18,7 +19,7 @@ import {
 } from "./conventions.js";
 import { SourceLines } from "./noqa.js";
 import { type ImportBinding, type LocalCandidate, newScope, ReadTable, type Scope, type ScopeKind } from "./scopes.js";
-import { addStringNames, identifierPrefix, readTypeExpression, stringContent } from "./strings.js";
+import { addStringNames, identifierPrefix, identifierSuffix, readTypeExpression, stringContent } from "./strings.js";
 
 export interface UnreachableDraft {
   line: number;
@@ -83,6 +84,7 @@ class FindingsWalker {
   private readonly otherUses = new Set<string>();
   private readonly stringNames = new Set<string>();
   private readonly prefixes = new Set<string>();
+  private readonly suffixes = new Set<string>();
   private readonly definitions: DefinitionFact[] = [];
   private readonly definedQualNames = new Set<string>();
   private readonly imports: ImportFact[] = [];
@@ -536,7 +538,11 @@ class FindingsWalker {
 
   /** Confirms the prefixes of names that this scope passed to getattr/hasattr. */
   private closePrefixes(scope: Scope): void {
-    for (const [name, prefix] of scope.prefixedNames) if (scope.attributeNameArguments.has(name)) this.prefixes.add(prefix);
+    for (const [name, affix] of scope.prefixedNames) {
+      if (!scope.attributeNameArguments.has(name)) continue;
+      if (affix.startsWith("*")) this.suffixes.add(affix.slice(1));
+      else this.prefixes.add(affix);
+    }
   }
 
   private closeFunction(scope: Scope): void {
@@ -582,6 +588,7 @@ class FindingsWalker {
     });
     const scope = newScope("class", qualName, node.startIndex, node.endIndex);
     scope.testCase = bases.some(looksLikeTestCase);
+    scope.enumLike = bases.some(looksLikeEnum);
     this.scopes.push(scope);
     this.visitLooseComments(node);
     const body = node.childForFieldName("body");
@@ -617,7 +624,9 @@ class FindingsWalker {
       else this.bindTarget(left, "assign", node, { annotatedOnly: !right && !!type });
       // `method = "visit_" + kind` then `getattr(self, method)`: dispatch by name prefix.
       const prefix = right && left.type === "identifier" ? identifierPrefix(right, this.source) : undefined;
-      if (prefix && left) this.scope.prefixedNames.set(left.text, prefix);
+      if (prefix) this.scope.prefixedNames.set(left.text, prefix);
+      const suffix = right && left.type === "identifier" ? identifierSuffix(right, this.source) : undefined;
+      if (suffix) this.scope.prefixedNames.set(left.text, `*${suffix}`);
     }
     if (type) this.visit(type);
     if (right) {
@@ -737,7 +746,7 @@ class FindingsWalker {
         line: line(target),
         endLine: endLine(statement),
         confidence: 60,
-        implicitlyUsed: isDunder(name) || isSunder(name) || annotated,
+        implicitlyUsed: isDunder(name) || isSunder(name) || annotated || scope.enumLike,
       });
     }
   }
@@ -818,6 +827,8 @@ class FindingsWalker {
       else {
         const prefix = identifierPrefix(nameArgument, this.source);
         if (prefix) this.prefixes.add(prefix);
+        const suffix = identifierSuffix(nameArgument, this.source);
+        if (suffix) this.suffixes.add(suffix);
       }
     }
     const castLike = calleeText === "cast" || calleeText === "typing.cast" || calleeText === "TypeVar" || calleeText === "typing.TypeVar";
@@ -947,6 +958,7 @@ class FindingsWalker {
       dunderAll: this.dunderAll,
       stringNames: [...this.stringNames],
       usedPrefixes: [...this.prefixes],
+      usedSuffixes: [...this.suffixes],
     };
     return { facts, unusedImports: kept, unusedLocals: this.unusedLocals, unreachable: this.unreachable };
   }
