@@ -47,11 +47,12 @@ export async function preflight(pathArgument: string, options: { python?: string
 export async function findPython(cwd: string, explicit?: string): Promise<{ python: string; version: string }> {
   const candidates = explicit ? [explicit] : process.env.PYAGENT_PYTHON ? [process.env.PYAGENT_PYTHON] : ["python3", "python"];
   for (const candidate of candidates) {
-    const result = await runProcess(candidate, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], { cwd, timeoutMs: 30_000 });
+    const result = await runProcess(candidate, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.executable)"], { cwd, timeoutMs: 30_000 });
     if (result.code === 0) {
-      const version = result.stdout.trim();
+      const [version = "", executable = ""] = result.stdout.trim().split("\n");
       if (!version.startsWith("3.")) throw new PreflightError(`${candidate} is Python ${version}; PyAgent needs Python 3 (pass --python PATH)`);
-      return { python: candidate, version };
+      // The real interpreter, not a launcher shim (pyenv's costs ~0.3 s per start, on every check).
+      return { python: executable.trim() || candidate, version };
     }
   }
   const tried = candidates.join(", ");

@@ -1,0 +1,46 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { git, makeRepo, PYTHON, showFile } from "./repo.js";
+
+/** `paths.py` never uses `os` itself, but a test monkeypatches `paths.os`: the import is load-bearing. */
+const TRAP = {
+  "app/__init__.py": "",
+  "app/paths.py": ["import os", "import shutil", "", "", "def here():", '    return "here"', ""].join("\n"),
+  "tests/test_paths.py": [
+    "from app import paths",
+    "",
+    "",
+    "def test_cwd_is_patched(monkeypatch):",
+    '    monkeypatch.setattr(paths.os, "getcwd", lambda: "/patched")',
+    '    assert paths.os.getcwd() == "/patched"',
+    "",
+    "",
+    "def test_here():",
+    '    assert paths.here() == "here"',
+    "",
+  ].join("\n"),
+};
+
+describe("the proof catches an 'unused' import a test relies on", () => {
+  it("removes `import os`, sees the monkeypatch test fail, commits nothing, and the report says why", async () => {
+    const root = makeRepo(TRAP);
+    const head = git(root, "rev-parse", "HEAD");
+    const result = await runCli("improve", root, "--format", "json", "--python", PYTHON, "--agents", "unused-imports");
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.tasks).toHaveLength(1);
+    const [task] = report.tasks;
+    expect(task.state).toBe("failed");
+    expect(task.reason).toContain("tests/test_paths.py::test_cwd_is_patched");
+    expect(git(root, "rev-list", "--count", `${head}..pyagent/${report.id}`)).toBe("0");
+    expect(showFile(root, `pyagent/${report.id}`, "app/paths.py")).toBe(TRAP["app/paths.py"]);
+
+    const markdown = readFileSync(join(root, ".pyagent/runs", `${report.id}.md`), "utf8");
+    expect(markdown).toMatch(/## Rejected \(1\)/);
+    expect(markdown).toContain("failed the proof: pytest: new failure tests/test_paths.py::test_cwd_is_patched");
+    expect(markdown).toMatch(/-import os/); // the dropped diff is kept
+    expect(markdown).toMatch(/AttributeError|has no attribute 'os'/); // and the failing output
+  });
+});
