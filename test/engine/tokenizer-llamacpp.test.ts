@@ -47,6 +47,22 @@ const TEXTS = [
   "Mixed: Python's `sum(x for x in range(10))` → 45 ✓",
 ];
 
+/** Seeded random texts mixing letters, whitespace runs, punctuation, non-Latin scripts and special-token texts. */
+function fuzzTexts(count: number, seed: number): string[] {
+  const pool = Array.from("aaaeeeiioouu bcdfghlmnprstvwy  ABCZ\n\n\t.,!?'\"()[]{}:;-_=+*/\\<>|#@$%^&~`0123456789éüñçß∑≈中文日本한🙂🎉\u00a0\u2003\u200b\r");
+  const pieces = ["<s>", "</s>", "<unk>", "<|im_start|>", "<|im_end|>", "<|endoftext|>", "'s", "'re", " 've", "    ", "\n\n\n"];
+  let state = seed >>> 0;
+  const below = (bound: number) => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return (state >>> 8) % bound;
+  };
+  return Array.from({ length: count }, () => {
+    let text = "";
+    for (let length = below(60); length > 0; length--) text += below(10) === 0 ? pieces[below(pieces.length)] : pool[below(pool.length)];
+    return text;
+  });
+}
+
 const PRESETS: PresetName[] = ["tiny", "tiny-bpe", "tiny-qwen2", "stories15m"];
 
 let directory: string;
@@ -73,13 +89,13 @@ async function withModel(path: string, use: (model: LlamaModel) => Promise<void>
 
 describe("tokenizers equal llama.cpp's", () => {
   for (const preset of PRESETS) {
-    it(`${preset}: same ids for every text, with and without special tokens, and same decoded text`, async () => {
+    it(`${preset}: same ids for 32 chosen and 150 random texts, with and without special tokens, and same decoded text`, async () => {
       const path = join(directory, `${preset}.gguf`);
       createModelFile({ out: path, preset, dtype: "q8_0", seed: 1 });
       const file = readGguf(path);
       const tokenizer = loadTokenizer(file);
       await withModel(path, async (model) => {
-        for (const text of TEXTS) {
+        for (const text of [...TEXTS, ...fuzzTexts(150, 7)]) {
           for (const parseSpecial of [false, true]) {
             const theirs = Array.from(model.tokenize(text, parseSpecial));
             expect(tokenizer.encode(text, { parseSpecial }), `${JSON.stringify(text)} special=${parseSpecial}`).toEqual(theirs);

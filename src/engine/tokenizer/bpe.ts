@@ -38,8 +38,8 @@ export class BpeEncoder {
     const ids: number[] = [];
     const mapped = bytesToUnicodeString(word);
     const ranks = this.vocab.mergeRanks;
-    const symbols = mergeSymbols(mapped, (left, right) => {
-      const rank = ranks.get(`${left} ${right}`);
+    const symbols = mergeSymbols(mapped, (source, start, middle, end) => {
+      const rank = ranks.get(`${source.slice(start, middle)} ${source.slice(middle, end)}`);
       return rank === undefined ? undefined : -rank;
     });
     for (const symbol of symbols) {

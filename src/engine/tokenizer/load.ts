@@ -2,7 +2,7 @@ import type { GgufFile } from "../gguf/index.js";
 import { BpeEncoder } from "./bpe.js";
 import { partitionSpecial } from "./special.js";
 import { encodeSpm } from "./spm.js";
-import type { DecodeOptions, EncodeOptions, StreamingDecoder, Tokenizer } from "./types.js";
+import { type DecodeOptions, type EncodeOptions, type StreamingDecoder, type Tokenizer, TokenizerError } from "./types.js";
 import { TokenType, type Vocab, readVocab } from "./vocab.js";
 
 /** Builds the tokenizer the GGUF file describes (tokenizer.ggml.*), llama.cpp-compatible. */
@@ -18,7 +18,7 @@ export function createTokenizer(vocab: Vocab): Tokenizer {
     !special && (vocab.types[id] === TokenType.CONTROL || vocab.types[id] === TokenType.UNKNOWN);
   const checkId = (id: number) => {
     if (!Number.isInteger(id) || id < 0 || id >= vocab.tokens.length) {
-      throw new RangeError(`token id ${id} is outside the vocabulary (0..${vocab.tokens.length - 1})`);
+      throw new TokenizerError(`token id ${id} is outside the vocabulary (0..${vocab.tokens.length - 1})`, { id });
     }
   };
 

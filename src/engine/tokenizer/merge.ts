@@ -6,9 +6,12 @@ import { BigramHeap } from "./heap.js";
  * (by `priority`) is merged until none is left. A queued pair is stale, and skipped, when either
  * side was merged away or changed length (symbols only grow, so lengths identify them).
  *
- * Returns the final symbols as strings, in order.
+ * `priority(text, start, middle, end)` rates merging text[start, middle) with text[middle, end);
+ * undefined means the pair cannot merge. Returns the final symbols as strings, in order.
  */
-export function mergeSymbols(text: string, priority: (left: string, right: string) => number | undefined): string[] {
+export type PairPriority = (text: string, start: number, middle: number, end: number) => number | undefined;
+
+export function mergeSymbols(text: string, priority: PairPriority): string[] {
   const starts: number[] = [];
   for (let offset = 0; offset < text.length; ) {
     starts.push(offset);
@@ -31,7 +34,7 @@ export function mergeSymbols(text: string, priority: (left: string, right: strin
   const tryPair = (left: number, right: number) => {
     if (left < 0 || right < 0) return;
     const middle = start[left] + length[left];
-    const value = priority(text.slice(start[left], middle), text.slice(middle, middle + length[right]));
+    const value = priority(text, start[left], middle, middle + length[right]);
     if (value !== undefined) heap.push(value, left, right, length[left] + length[right]);
   };
   for (let i = 1; i < count; i++) tryPair(i - 1, i);

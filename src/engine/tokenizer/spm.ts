@@ -10,8 +10,8 @@ const encoder = new TextEncoder();
  */
 export function encodeSpm(vocab: Vocab, fragment: string, output: number[]): void {
   const text = fragment.replaceAll(" ", "\u2581");
-  const symbols = mergeSymbols(text, (left, right) => {
-    const id = vocab.ids.get(left + right);
+  const symbols = mergeSymbols(text, (source, start, _middle, end) => {
+    const id = vocab.ids.get(source.slice(start, end));
     return id === undefined ? undefined : vocab.scores[id];
   });
   for (const symbol of symbols) {
