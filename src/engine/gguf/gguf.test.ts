@@ -81,6 +81,24 @@ describe("block formats", () => {
     expect(decoded[31]).toBe(14);
   });
 
+  it("encodes bit-exactly as ggml's quantize_row_q8_0_ref, quantize_row_q4_0_ref and GGML_FP32_TO_FP16", () => {
+    // Golden bytes produced by ggml-quants.c from the llama.cpp source node-llama-cpp 3.21.1 ships,
+    // compiled as a small C program, for this input (three blocks; the last has exact ties).
+    const values = new Float32Array(96);
+    for (let i = 0; i < 96; i++) values[i] = Math.fround(Math.sin(i * 1.7) * (i % 7 === 0 ? 3 : 0.4) + (i % 32 === 5 ? 0.5 : 0));
+    for (let j = 64; j < 96; j++) values[j] = [127, -127, 63.5, -63.5, 0.5, -0.5, 0, 1e-8][j % 8];
+    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+    expect(hex(quantizeQ8_0(values))).toBe(
+      "e0250011fcf00924f4af0f07effd11fe81060ff6f30d0989fb1101ef0410c4f20c0b0a26f2f91018ef1611fbf10960f3f60f06efff7ffdf0070ef5f46808f0fc1100ef24003c7f8140c001ff00007f8140c001ff00007f8140c001ff00007f8140c001ff0000",
+    );
+    expect(hex(quantizeQ4_0(values))).toBe(
+      "d53598797897991a87938978879849789098feb589088796897797981977928979879869f0cb00ff44cc8888888800ff44cc88888888",
+    );
+    expect(hex(encodeF16(values))).toBe(
+      "000059368baeedb553328e3a7bb46bbf8035143127b6a1ab663690a9d5c19930a1357fb3a9b4f334c63275c18baf4f362b2460b6872d053680bd43b54a3428345cb58db114368a3863b6383847361bb0bfb511338940c8b435b3b535443042b62aa8fe4182ac1ab66631683518b45ab4e3400432fdb5dcad5e369fa152b6c43af057f0d7f053f0d3003800b800000000f057f0d7f053f0d3003800b800000000f057f0d7f053f0d3003800b800000000f057f0d7f053f0d3003800b800000000",
+    );
+  });
+
   it("q4_0 and q8_0 quantize an all-zero block to zeros", () => {
     const zeros = new Float32Array(32);
     // q4_0 keeps ggml's sign: d = 0 / -8 = -0, so values decode as -0 (equal to 0).
