@@ -18,14 +18,16 @@
  *    nested def, line 1335); its error recovery swallows the rest of class TestSourcePositions
  *    and the next two classes (64 blocks only radon lists, 47 only ours, 1 class differing).
  *    That is a parser limitation, not a counting rule; the tree has ERROR nodes there.
- *  - Time on /usr/lib/python3.11, quiet machine (load < 2): radon cc -j 4.2 s wall; ours
- *    1.8 s tree-sitter parse + 0.4 s complexity (one thread). Same-process comparison of the
- *    complexity step alone: a JS TreeCursor walk over all ~2.0M nodes took ~0.9 s; the single
- *    native descendantsOfType scan used now takes ~0.4 s, of which ~0.3 s is the native walk.
- *    Under heavy load (load average 7-13) all numbers scale up 2-3x, radon's included.
+ *  - Time on /usr/lib/python3.11 (load average ~9 from other jobs, so CPU time is the fairer
+ *    figure): radon cc -j 3.26 s CPU (9.9 s wall); ours 1.99 s CPU tree-sitter parse + 0.55 s
+ *    CPU complexity (one thread; 6.2 s + 1.7 s wall). The first run of the day, on a quieter
+ *    machine, gave radon 4.2 s wall vs our parse 1.8 s + complexity 0.8 s wall with the earlier
+ *    JS cursor walk. Same-process comparison of the complexity step alone: a JS TreeCursor walk
+ *    over all ~2.0M nodes ~0.9 s; the single native descendantsOfType scan used now ~0.4 s, of
+ *    which ~0.3 s is the native walk itself.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -47,14 +49,32 @@ const RadonOutput = z.record(z.string(), RadonFile);
 
 const dir = path.resolve(process.argv[2] ?? "/usr/lib/python3.11");
 
+/** CPU seconds from bash's `times` line for children ("0m3.120s 0m0.210s"): user + system. */
+function childCpuMs(timesOutput: string): number {
+  const children = timesOutput.trim().split("\n").at(-1) ?? "";
+  let total = 0;
+  for (const match of children.matchAll(/(\d+)m([\d.]+)s/g)) total += (Number(match[1]) * 60 + Number(match[2])) * 1000;
+  return total;
+}
+
+// radon runs under bash so that `times` reports its CPU time: the machine is shared, and CPU time
+// is far less disturbed by other jobs than wall time.
+const outputDir = mkdtempSync(path.join(os.tmpdir(), "agreement-cc-"));
+const radonOutputFile = path.join(outputDir, "radon.json");
 const radonStart = performance.now();
-const radonJson = execFileSync("radon", ["cc", "-j", dir], { maxBuffer: 1 << 30, encoding: "utf8" });
+const radonTimes = execFileSync("bash", ["-c", 'radon cc -j "$1" > "$2"; times', "radon-cc", dir, radonOutputFile], {
+  encoding: "utf8",
+});
 const radonMs = performance.now() - radonStart;
-const radon = RadonOutput.parse(JSON.parse(radonJson));
+const radonCpuMs = childCpuMs(radonTimes);
+const radon = RadonOutput.parse(JSON.parse(readFileSync(radonOutputFile, "utf8")));
+rmSync(outputDir, { recursive: true, force: true });
 
 const parser = await createPythonParser();
 let parseMs = 0;
 let walkMs = 0;
+let parseCpuMs = 0;
+let walkCpuMs = 0;
 let files = 0;
 let erroredFiles = 0;
 let lines = 0;
@@ -68,6 +88,7 @@ let orderedFiles = 0;
 const disagreements: string[] = [];
 
 const key = (name: string, line: number): string => `${name}@${line}`;
+const cpuMs = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1000;
 
 for (const [file, result] of Object.entries(radon)) {
   if (!Array.isArray(result)) {
@@ -78,11 +99,15 @@ for (const [file, result] of Object.entries(radon)) {
   const source = readFileSync(file, "utf8");
   lines += source.split("\n").length;
   let start = performance.now();
+  let cpu = process.cpuUsage();
   const tree = parsePython(parser, source);
   parseMs += performance.now() - start;
+  parseCpuMs += cpuMs(process.cpuUsage(cpu));
   start = performance.now();
+  cpu = process.cpuUsage();
   const ours = analyzeComplexity(tree.rootNode).blocks;
   walkMs += performance.now() - start;
+  walkCpuMs += cpuMs(process.cpuUsage(cpu));
   tree.delete();
 
   const theirs = result.map((block) => ({
@@ -144,6 +169,9 @@ console.log(`identical complexity: ${percent(sameComplexity, both)} (${both - sa
 console.log(`identical endLine: ${percent(sameEndLine, both)} (${both - sameEndLine} differ)`);
 console.log(`files listed in radon's exact order: ${percent(sameOrder, orderedFiles)}`);
 console.log(
-  `time: radon cc -j ${radonMs.toFixed(0)} ms (whole run) | ours: parse ${parseMs.toFixed(0)} ms + complexity walk ${walkMs.toFixed(0)} ms`,
+  `wall: radon cc -j ${radonMs.toFixed(0)} ms (whole run) | ours: parse ${parseMs.toFixed(0)} ms + complexity ${walkMs.toFixed(0)} ms`,
+);
+console.log(
+  `cpu:  radon cc -j ${radonCpuMs.toFixed(0)} ms (whole run) | ours: parse ${parseCpuMs.toFixed(0)} ms + complexity ${walkCpuMs.toFixed(0)} ms`,
 );
 if (disagreements.length > 0) console.log(`disagreements (first ${disagreements.length}):\n  ${disagreements.join("\n  ")}`);
