@@ -72,7 +72,7 @@ export class ChoiceTask {
     return this.sequence !== null;
   }
 
-  /** Runs one model step (the prompt, or one token) and emits what it produced. */
+  /** Runs one model step (a prompt chunk, or one token) and emits what it produced. */
   step(emit: (event: GenerationEvent) => void): void {
     if (this.finished) return;
     const promptLength = this.prompt.length;

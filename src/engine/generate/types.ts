@@ -63,6 +63,7 @@ export interface TokenLogprobs extends TokenLogprob {
 
 export interface Usage {
   promptTokens: number;
+  /** Tokens sampled for the choice, a final stop token included (it was computed, so it is billed). */
   completionTokens: number;
 }
 
