@@ -36,12 +36,13 @@ export interface ModelDescription {
     chatTemplate: boolean;
   };
   memory: {
-    /** Tensor bytes (the engine keeps the file in memory, so this is what loading costs). */
+    /** Tensor bytes. */
     weightsBytes: number;
     /** K and V caches in f32 for the full context: 2 x layers x context x kv heads x head dim x 4. */
     kvCacheBytes: number;
     /** Working buffers for one sequence: activations, attention scores and logits, in f32. */
     scratchBytes: number;
+    /** The whole file (the engine reads it into memory: weights plus header) + KV cache + scratch. */
     totalBytes: number;
   };
   toText(): string;
@@ -115,7 +116,7 @@ export function describeGguf(file: GgufFile): ModelDescription {
       preTokenizer: typeof meta.get("tokenizer.ggml.pre") === "string" ? (meta.get("tokenizer.ggml.pre") as string) : null,
       chatTemplate: typeof meta.get("tokenizer.chat_template") === "string",
     },
-    memory: { weightsBytes, kvCacheBytes, scratchBytes, totalBytes: weightsBytes + kvCacheBytes + scratchBytes },
+    memory: { weightsBytes, kvCacheBytes, scratchBytes, totalBytes: file.fileSize + kvCacheBytes + scratchBytes },
     toText: () => describeText(description),
   };
   return description;
@@ -153,6 +154,6 @@ function describeText(d: ModelDescription): string {
     `parameters   ${formatCount(d.parameterCount)} (${d.parameterCount})`,
     `tensor types ${types}`,
     `tokenizer    ${tokenizer.kind}${tokenizer.preTokenizer ? ` (${tokenizer.preTokenizer})` : ""}, ${tokenizer.vocabSize} tokens, bos ${tokenizer.bos ?? "none"}, eos ${tokenizer.eos ?? "none"}, chat template ${tokenizer.chatTemplate ? "yes" : "no (ChatML default)"}`,
-    `memory       ${formatBytes(d.memory.totalBytes)} = weights ${formatBytes(d.memory.weightsBytes)} + KV cache ${formatBytes(d.memory.kvCacheBytes)} (f32, ${d.contextLength} tokens) + scratch ${formatBytes(d.memory.scratchBytes)}`,
+    `memory       ${formatBytes(d.memory.totalBytes)} = file ${formatBytes(d.fileSize)} (weights ${formatBytes(d.memory.weightsBytes)}) + KV cache ${formatBytes(d.memory.kvCacheBytes)} (f32, ${d.contextLength} tokens) + scratch ${formatBytes(d.memory.scratchBytes)}`,
   ].join("\n");
 }
