@@ -5,11 +5,9 @@
  */
 import type { SyntaxNode } from "../parse/parser.js";
 import type { DefinitionFact, FindingRule, ImportFact, ModuleFacts } from "../types.js";
-import { conditionIsAlwaysFalse, conditionIsAlwaysTrue } from "./conditions.js";
 import {
   decoratorName,
   isDunder,
-  isSideEffectModule,
   isSunder,
   looksLikeEnum,
   looksLikeTestCase,
@@ -17,16 +15,11 @@ import {
   summarizeDecorators,
   UNITTEST_METHOD_HOOKS,
 } from "./conventions.js";
+import { readImportStatement, reportableUnusedImports } from "./import-statements.js";
 import { SourceLines } from "./noqa.js";
 import { type ImportBinding, type LocalCandidate, newScope, ReadTable, type Scope, type ScopeKind } from "./scopes.js";
+import { afterTerminator, constantIf, constantTernary, constantWhile, ifChain, terminatorOf, type UnreachableDraft } from "./unreachable.js";
 import { addStringNames, identifierPrefix, identifierSuffix, readTypeExpression, stringContent } from "./strings.js";
-
-export interface UnreachableDraft {
-  line: number;
-  endLine: number;
-  message: string;
-  symbol: string;
-}
 
 export interface ModuleAnalysis {
   facts: ModuleFacts;
@@ -34,13 +27,6 @@ export interface ModuleAnalysis {
   unusedLocals: LocalCandidate[];
   unreachable: UnreachableDraft[];
 }
-
-const TERMINATORS: Record<string, string> = {
-  return_statement: "return",
-  raise_statement: "raise",
-  continue_statement: "continue",
-  break_statement: "break",
-};
 
 const DYNAMIC_CALLS = new Set(["locals", "vars", "eval", "exec", "sys._getframe", "inspect.currentframe", "inspect.stack"]);
 const COMPREHENSIONS = new Set(["list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"]);
@@ -142,11 +128,9 @@ class FindingsWalker {
         this.visitBody(node);
         return;
       case "import_statement":
-        this.visitImport(node);
-        return;
       case "import_from_statement":
       case "future_import_statement":
-        this.visitImportFrom(node);
+        this.visitImport(node);
         return;
       case "decorated_definition":
         this.visitDecorated(node);
@@ -214,10 +198,12 @@ class FindingsWalker {
         this.visitIf(node);
         return;
       case "while_statement":
-        this.visitWhile(node);
+        this.unreachable.push(...constantWhile(node));
+        this.visitChildren(node);
         return;
       case "conditional_expression":
-        this.visitTernary(node);
+        this.unreachable.push(...constantTernary(node, significant(node)));
+        this.visitChildren(node);
         return;
       case "case_clause":
         for (const child of node.namedChildren) {
@@ -250,60 +236,25 @@ class FindingsWalker {
   // ---- statements lists and unreachable code -------------------------------------------------
 
   private visitBody(node: SyntaxNode): void {
-    const children = node.namedChildren;
     let terminator: string | undefined;
     let reported = false;
-    for (let index = 0; index < children.length; index++) {
-      const child = children[index];
+    for (const child of node.namedChildren) {
       if (!child) continue;
       if (child.type !== "comment") {
         if (terminator && !reported) {
           reported = true;
-          this.unreachable.push({
-            line: line(child),
-            endLine: endLine(lastStatement(node) ?? child),
-            message: `unreachable code after '${terminator}'`,
-            symbol: terminator,
-          });
+          this.unreachable.push(afterTerminator(node, child, terminator));
         }
-        terminator ??= TERMINATORS[child.type];
+        terminator ??= terminatorOf(child);
       }
       this.visit(child);
     }
   }
 
   private visitIf(node: SyntaxNode): void {
-    const clauses: Array<{ condition: SyntaxNode; body: SyntaxNode; start: number }> = [];
-    let elseBody: SyntaxNode | undefined;
-    const condition = node.childForFieldName("condition");
-    const consequence = node.childForFieldName("consequence");
-    if (condition && consequence) clauses.push({ condition, body: consequence, start: line(node) });
-    for (const alternative of node.childrenForFieldName("alternative")) {
-      if (!alternative) continue;
-      const body = alternative.childForFieldName(alternative.type === "elif_clause" ? "consequence" : "body");
-      const test = alternative.childForFieldName("condition");
-      if (alternative.type === "elif_clause" && test && body) clauses.push({ condition: test, body, start: line(alternative) });
-      else if (body) elseBody = body;
-    }
-    const lastEnd = endLine(lastStatement(elseBody ?? clauses[clauses.length - 1]?.body ?? node) ?? node);
-    for (let index = 0; index < clauses.length; index++) {
-      const clause = clauses[index] as (typeof clauses)[number];
-      if (conditionIsAlwaysFalse(clause.condition)) {
-        this.unreachable.push({
-          line: clause.start,
-          endLine: endLine(lastStatement(clause.body) ?? clause.body),
-          message: "unsatisfiable 'if' condition",
-          symbol: "if",
-        });
-      } else if (conditionIsAlwaysTrue(clause.condition)) {
-        const next = clauses[index + 1];
-        const elseStart = next ? next.start : elseBody ? firstStatementLine(elseBody) : undefined;
-        if (elseStart !== undefined) {
-          this.unreachable.push({ line: elseStart, endLine: lastEnd, message: "unreachable 'else' block", symbol: "else" });
-        }
-      }
-    }
-    for (const clause of clauses) {
+    const chain = ifChain(node);
+    this.unreachable.push(...constantIf(chain));
+    for (const clause of chain.clauses) {
       this.visit(clause.condition);
       // Imports under `if TYPE_CHECKING:` never run; under `if __name__ == "__main__":` they run
       // only when the module is a script. Neither is a load-time edge.
@@ -313,49 +264,13 @@ class FindingsWalker {
       this.visit(clause.body);
       if (notLoaded) this.typeCheckingDepth--;
     }
-    if (elseBody) this.visit(elseBody);
+    if (chain.elseBody) this.visit(chain.elseBody);
     this.visitLooseComments(node);
   }
 
   /** Comments that sit directly in a compound statement (before its body): type comments live there. */
   private visitLooseComments(node: SyntaxNode): void {
     for (const child of node.namedChildren) if (child?.type === "comment") this.visitComment(child);
-  }
-
-  private visitWhile(node: SyntaxNode): void {
-    const condition = node.childForFieldName("condition");
-    const body = node.childForFieldName("body");
-    const elseBody = node.childForFieldName("alternative")?.childForFieldName("body") ?? undefined;
-    if (condition && body) {
-      if (conditionIsAlwaysFalse(condition)) {
-        this.unreachable.push({
-          line: line(node),
-          endLine: endLine(lastStatement(body) ?? body),
-          message: "unsatisfiable 'while' condition",
-          symbol: "while",
-        });
-      } else if (elseBody && conditionIsAlwaysTrue(condition)) {
-        this.unreachable.push({
-          line: firstStatementLine(elseBody),
-          endLine: endLine(lastStatement(elseBody) ?? elseBody),
-          message: "unreachable 'else' block",
-          symbol: "else",
-        });
-      }
-    }
-    this.visitChildren(node);
-  }
-
-  private visitTernary(node: SyntaxNode): void {
-    const [body, condition, alternative] = significant(node);
-    if (body && condition && alternative) {
-      if (conditionIsAlwaysFalse(condition)) {
-        this.unreachable.push({ line: line(node), endLine: endLine(body), message: "unsatisfiable 'ternary' condition", symbol: "ternary" });
-      } else if (conditionIsAlwaysTrue(condition)) {
-        this.unreachable.push({ line: line(alternative), endLine: endLine(alternative), message: "unreachable 'else' expression", symbol: "ternary" });
-      }
-    }
-    this.visitChildren(node);
   }
 
   private visitTry(node: SyntaxNode): void {
@@ -385,56 +300,27 @@ class FindingsWalker {
     this.imports.push({ module, level, names, bound, line: line(node), conditional, loadTime });
   }
 
-  private bindImport(name: string, module: string, flags: { reexport: boolean; submoduleLoad: boolean; fromImport: boolean }, statement: SyntaxNode): void {
-    this.scope.imports.push({
-      name,
-      module,
-      line: line(statement),
-      endLine: endLine(statement),
-      ...flags,
-      guarded: this.importGuardDepth > 0,
-    });
-  }
-
   private visitImport(node: SyntaxNode): void {
-    for (const child of significant(node)) {
-      const nameNode = child.type === "aliased_import" ? child.childForFieldName("name") : child;
-      const alias = child.type === "aliased_import" ? child.childForFieldName("alias")?.text : undefined;
-      if (!nameNode) continue;
-      const module = nameNode.text.replace(/\s+/g, "");
-      const bound = alias ?? (module.split(".")[0] as string);
-      this.importFact(module, [], [bound], node);
-      this.bindImport(bound, module, { reexport: alias !== undefined && alias === module, submoduleLoad: alias === undefined && module.includes("."), fromImport: false }, node);
+    for (const imported of readImportStatement(node)) {
+      this.importFact(imported.module, imported.names, imported.bound, node);
+      for (const binding of imported.bindings) {
+        this.scope.imports.push({ ...binding, line: line(node), endLine: endLine(node), guarded: this.importGuardDepth > 0 });
+      }
     }
-  }
-
-  private visitImportFrom(node: SyntaxNode): void {
-    const moduleNode = node.childForFieldName("module_name");
-    const module = node.type === "future_import_statement" ? "__future__" : (moduleNode?.text.replace(/\s+/g, "") ?? "");
-    const names: string[] = [];
-    const bound: string[] = [];
-    const bindings: Array<{ name: string; reexport: boolean }> = [];
-    for (const child of node.childrenForFieldName("name")) {
-      if (!child) continue;
-      const nameNode = child.type === "aliased_import" ? child.childForFieldName("name") : child;
-      const alias = child.type === "aliased_import" ? child.childForFieldName("alias")?.text : undefined;
-      if (!nameNode) continue;
-      const name = nameNode.text;
-      names.push(name);
-      bound.push(alias ?? name);
-      bindings.push({ name: alias ?? name, reexport: alias !== undefined && alias === name });
-    }
-    if (node.namedChildren.some((child) => child?.type === "wildcard_import")) names.push("*");
-    this.importFact(module, names, bound, node);
-    if (module === "__future__") return;
-    for (const binding of bindings) this.bindImport(binding.name, module, { reexport: binding.reexport, submoduleLoad: false, fromImport: true }, node);
   }
 
   // ---- definitions -----------------------------------------------------------------------------
 
+  /**
+   * Records a definition. Attributes and variables are recorded at their first binding only
+   * (`self.x = ...` repeats in every method); each def/class statement is its own definition,
+   * as conditional redefinitions (`if WINDOWS: def f...` / `else: def f...`) are separate code.
+   */
   private define(fact: DefinitionFact): void {
-    if (this.definedQualNames.has(fact.name)) return;
-    this.definedQualNames.add(fact.name);
+    if (fact.kind === "attribute" || fact.kind === "variable") {
+      if (this.definedQualNames.has(fact.name)) return;
+      this.definedQualNames.add(fact.name);
+    }
     const rule = DEFINITION_RULES[fact.kind];
     // `# noqa` (or `# noqa: V103`...) on the definition's lines whitelists it like a convention.
     if (rule && this.lines.silenced(rule, fact.startLine ?? fact.line, fact.line)) fact.implicitlyUsed = true;
@@ -588,7 +474,7 @@ class FindingsWalker {
     });
     const scope = newScope("class", qualName, node.startIndex, node.endIndex);
     scope.testCase = bases.some(looksLikeTestCase);
-    scope.enumLike = bases.some(looksLikeEnum);
+    scope.enumLike = bases.some(looksLikeEnum) || decorators.some((decorator) => /enum/i.test(decoratorName(decorator)));
     this.scopes.push(scope);
     this.visitLooseComments(node);
     const body = node.childForFieldName("body");
@@ -927,22 +813,7 @@ class FindingsWalker {
     for (const binding of this.classImports) {
       if (!globallyUsed(binding.name) && !this.attributeReads.has(binding.name)) this.unusedImports.push({ ...binding, scope: "class" });
     }
-    // An unused `import a.b` still loads `a.b` for the module's other bindings of package `a`
-    // (`import a as x` then `x.b`): only reported when nothing else here imports from `a`.
-    const rootCounts = new Map<string, number>();
-    for (const fact of this.imports) {
-      if (fact.level > 0) continue;
-      const root = fact.module.split(".")[0] as string;
-      rootCounts.set(root, (rootCounts.get(root) ?? 0) + 1);
-    }
-    const kept = this.unusedImports.filter(
-      (binding) =>
-        !binding.reexport &&
-        !binding.guarded &&
-        !isDunder(binding.name) &&
-        !isSideEffectModule(binding.module) &&
-        !(binding.submoduleLoad && (rootCounts.get(binding.name) ?? 0) > 1),
-    );
+    const kept = reportableUnusedImports(this.unusedImports, this.imports);
     for (const definition of this.definitions) {
       if (!definition.name.includes(".") && exported.has(definition.name)) definition.implicitlyUsed = true;
     }
@@ -975,18 +846,4 @@ function identifierAt(source: string, start: number): string {
     end++;
   }
   return source.slice(start, end);
-}
-
-function lastStatement(body: SyntaxNode): SyntaxNode | undefined {
-  const children = body.namedChildren;
-  for (let index = children.length - 1; index >= 0; index--) {
-    const child = children[index];
-    if (child && child.type !== "comment") return child;
-  }
-  return undefined;
-}
-
-function firstStatementLine(body: SyntaxNode): number {
-  for (const child of body.namedChildren) if (child && child.type !== "comment") return line(child);
-  return line(body);
 }

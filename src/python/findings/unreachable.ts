@@ -1,0 +1,138 @@
+/**
+ * vulture's unreachable-code rules over tree-sitter nodes: statements after return/raise/continue/
+ * break in the same block, `if`/`while` conditions that are constant (literals combined with
+ * and/or/not), the `else` of an always-true condition, and constant ternaries. Pure functions: the
+ * findings walk calls them as it passes each node.
+ */
+import type { SyntaxNode } from "../parse/parser.js";
+import { conditionIsAlwaysFalse, conditionIsAlwaysTrue } from "./conditions.js";
+
+export interface UnreachableDraft {
+  line: number;
+  endLine: number;
+  message: string;
+  symbol: string;
+}
+
+const TERMINATORS: Record<string, string> = {
+  return_statement: "return",
+  raise_statement: "raise",
+  continue_statement: "continue",
+  break_statement: "break",
+};
+
+/** `return`, `raise`, `continue` or `break` for a statement that ends its block's flow. */
+export function terminatorOf(statement: SyntaxNode): string | undefined {
+  return TERMINATORS[statement.type];
+}
+
+/** The finding for the rest of `block` from `first`, the first statement after `terminator`. */
+export function afterTerminator(block: SyntaxNode, first: SyntaxNode, terminator: string): UnreachableDraft {
+  return {
+    line: startLine(first),
+    endLine: endLine(lastStatement(block) ?? first),
+    message: `unreachable code after '${terminator}'`,
+    symbol: terminator,
+  };
+}
+
+export interface IfClause {
+  condition: SyntaxNode;
+  body: SyntaxNode;
+  /** Line of the `if` or `elif` keyword. */
+  start: number;
+}
+
+/** An `if` statement as vulture's AST sees it: the `if` and each `elif` as clauses, then `else`. */
+export function ifChain(node: SyntaxNode): { clauses: IfClause[]; elseBody: SyntaxNode | undefined } {
+  const clauses: IfClause[] = [];
+  let elseBody: SyntaxNode | undefined;
+  const condition = node.childForFieldName("condition");
+  const consequence = node.childForFieldName("consequence");
+  if (condition && consequence) clauses.push({ condition, body: consequence, start: startLine(node) });
+  for (const alternative of node.childrenForFieldName("alternative")) {
+    if (!alternative) continue;
+    if (alternative.type === "elif_clause") {
+      const test = alternative.childForFieldName("condition");
+      const body = alternative.childForFieldName("consequence");
+      if (test && body) clauses.push({ condition: test, body, start: startLine(alternative) });
+    } else {
+      elseBody = alternative.childForFieldName("body") ?? undefined;
+    }
+  }
+  return { clauses, elseBody };
+}
+
+export function constantIf(chain: { clauses: IfClause[]; elseBody: SyntaxNode | undefined }): UnreachableDraft[] {
+  const { clauses, elseBody } = chain;
+  const drafts: UnreachableDraft[] = [];
+  const lastBody = elseBody ?? clauses[clauses.length - 1]?.body;
+  for (let index = 0; index < clauses.length; index++) {
+    const clause = clauses[index] as IfClause;
+    if (conditionIsAlwaysFalse(clause.condition)) {
+      drafts.push({ line: clause.start, endLine: blockEnd(clause.body), message: "unsatisfiable 'if' condition", symbol: "if" });
+    } else if (conditionIsAlwaysTrue(clause.condition)) {
+      // vulture's "redundant if-condition" (`if True:` without else) is not unreachable code: omitted.
+      const next = clauses[index + 1];
+      const elseStart = next ? next.start : elseBody ? firstStatementLine(elseBody) : undefined;
+      if (elseStart !== undefined && lastBody) {
+        drafts.push({ line: elseStart, endLine: blockEnd(lastBody), message: "unreachable 'else' block", symbol: "else" });
+      }
+    }
+  }
+  return drafts;
+}
+
+export function constantWhile(node: SyntaxNode): UnreachableDraft[] {
+  const condition = node.childForFieldName("condition");
+  const body = node.childForFieldName("body");
+  if (!condition || !body) return [];
+  if (conditionIsAlwaysFalse(condition)) {
+    return [{ line: startLine(node), endLine: blockEnd(body), message: "unsatisfiable 'while' condition", symbol: "while" }];
+  }
+  const elseBody = node.childForFieldName("alternative")?.childForFieldName("body");
+  // `while True: ... else:` — the else runs only when the condition turns false, which it never does.
+  if (elseBody && conditionIsAlwaysTrue(condition)) {
+    return [{ line: firstStatementLine(elseBody), endLine: blockEnd(elseBody), message: "unreachable 'else' block", symbol: "else" }];
+  }
+  return [];
+}
+
+/** `a if COND else b` given its significant children (body, condition, alternative). */
+export function constantTernary(node: SyntaxNode, parts: SyntaxNode[]): UnreachableDraft[] {
+  const [body, condition, alternative] = parts;
+  if (!body || !condition || !alternative) return [];
+  if (conditionIsAlwaysFalse(condition)) {
+    return [{ line: startLine(node), endLine: endLine(body), message: "unsatisfiable 'ternary' condition", symbol: "ternary" }];
+  }
+  if (conditionIsAlwaysTrue(condition)) {
+    return [{ line: startLine(alternative), endLine: endLine(alternative), message: "unreachable 'else' expression", symbol: "ternary" }];
+  }
+  return [];
+}
+
+function startLine(node: SyntaxNode): number {
+  return node.startPosition.row + 1;
+}
+
+function endLine(node: SyntaxNode): number {
+  return node.endPosition.row + 1;
+}
+
+function blockEnd(block: SyntaxNode): number {
+  return endLine(lastStatement(block) ?? block);
+}
+
+function lastStatement(block: SyntaxNode): SyntaxNode | undefined {
+  const children = block.namedChildren;
+  for (let index = children.length - 1; index >= 0; index--) {
+    const child = children[index];
+    if (child && child.type !== "comment") return child;
+  }
+  return undefined;
+}
+
+function firstStatementLine(block: SyntaxNode): number {
+  for (const child of block.namedChildren) if (child && child.type !== "comment") return startLine(child);
+  return startLine(block);
+}
