@@ -25,6 +25,8 @@ export interface PlannedTask {
   findings: Finding[];
   /** The one name a per-name task is about (lazy-imports: the imported name to move); absent for per-file tasks. */
   symbol?: string;
+  /** Names other modules import from the task's module by name; split-module re-exports them (all names when absent). */
+  keepNames?: string[];
   /** An extra proof this change needs beyond "no new failures", e.g. lazy-imports must lower import time of `module`. */
   requires?: { kind: "import-time-lower"; module: string };
 }

@@ -5,3 +5,4 @@ export { removeUnusedImports, type UnusedImportsOptions } from "./unused-imports
 export { removeUnusedVariables, type UnusedVariablesOptions } from "./unused-variables.js";
 export { removeDeadCode } from "./dead-code.js";
 export { findLazyImports, moveImportsIntoFunctions, type LazyImportCandidate, type LazyImportOptions } from "./lazy-imports.js";
+export { splitModule, type SplitModuleOptions, type SplitModuleResult, type SplitPart } from "./split-module/index.js";

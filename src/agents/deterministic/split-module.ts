@@ -1,0 +1,72 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { splitModule, type SplitModuleResult } from "../../python/codemods/index.js";
+import type { Finding } from "../../python/index.js";
+import { byBenefit, findingsByFile, isPackageInit, moduleOf, sharedParser, taskId } from "./planning.js";
+import { importedNamesByModule } from "./references.js";
+import type { DeterministicAgent, PlannedTask } from "./types.js";
+
+const DEFAULT_LIMIT = 500;
+
+/**
+ * One task per oversized module (not a package `__init__.py`) that splits into at least two
+ * cohesive parts. Planning runs the split on the file as it is on disk to learn the paths the task
+ * creates; `apply` splits the current contents again (same algorithm, same result when unchanged).
+ */
+export const splitModuleAgent: DeterministicAgent = {
+  name: "split-module",
+  description: "Splits a module over the size limit into a package of cohesive submodules whose __init__ re-exports its API.",
+  plan(analysis) {
+    const importedElsewhere = importedNamesByModule(analysis);
+    const tasks: PlannedTask[] = [];
+    for (const [path, findings] of findingsByFile(analysis, "oversized-module")) {
+      if (isPackageInit(path)) continue;
+      let source: string;
+      try {
+        source = readFileSync(join(analysis.root, path), "utf8");
+      } catch {
+        // Gone since the analysis: nothing to split.
+        continue;
+      }
+      const module = moduleOf(analysis, path);
+      const keepNames = [...(importedElsewhere.get(module) ?? [])].sort();
+      const result = split(source, path, module, findings, keepNames);
+      if (result.state !== "split") continue;
+      const lines = analysis.files.find((file) => file.path === path)?.lines ?? source.split("\n").length;
+      tasks.push({
+        id: taskId("split-module", [path], findings),
+        agent: "split-module",
+        title: `refactor(${module}): split into a package of ${result.parts.length} cohesive modules`,
+        files: result.files.map((file) => file.path),
+        benefit: Math.max(1, Math.round(((lines - limitOf(findings)) / limitOf(findings)) * 10) / 10),
+        findings,
+        keepNames,
+      });
+    }
+    return byBenefit(tasks);
+  },
+  async apply(task, readFile) {
+    const path = task.files[0];
+    const source = path === undefined ? undefined : readFile(path);
+    if (path === undefined || source === undefined) return [];
+    const module = path.replace(/\.py$/, "").replace(/\//g, ".");
+    const result = split(source, path, module, task.findings, task.keepNames);
+    return result.state === "split" ? result.files : [];
+  },
+};
+
+function split(source: string, path: string, module: string, findings: readonly Finding[], keepNames: readonly string[] | undefined): SplitModuleResult {
+  return splitModule(sharedParser(), source, {
+    path,
+    module: findings[0]?.symbol ?? module,
+    maxLines: limitOf(findings),
+    keep: new Set(keepNames ?? []),
+    reexportAll: keepNames === undefined,
+  });
+}
+
+/** The limit the finding reports (`... (limit 500) ...`). */
+function limitOf(findings: readonly Finding[]): number {
+  const match = /limit (\d+)/.exec(findings[0]?.message ?? "");
+  return match ? Number(match[1]) : DEFAULT_LIMIT;
+}

@@ -1,0 +1,139 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Parser } from "web-tree-sitter";
+import { createPythonParser } from "../../parse/parser.js";
+import { dedent, parsesCleanly, PYTHON, runPython } from "../test-support.js";
+import { splitModule, type SplitModuleResult } from "./index.js";
+import { shopFixture } from "./test-fixture.js";
+
+let parser: Parser;
+const directories: string[] = [];
+beforeAll(async () => {
+  parser = await createPythonParser();
+});
+afterAll(() => directories.forEach((directory) => rmSync(directory, { recursive: true, force: true })));
+
+function writeTree(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), "pyagent-split-"));
+  directories.push(root);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+function applySplit(root: string, result: SplitModuleResult): void {
+  if (result.state !== "split") throw new Error(`refused: ${result.reason}`);
+  for (const file of result.files) {
+    if (file.content === null) unlinkSync(join(root, file.path));
+    else {
+      mkdirSync(dirname(join(root, file.path)), { recursive: true });
+      writeFileSync(join(root, file.path), file.content);
+    }
+  }
+}
+
+function pytest(root: string): string {
+  return execFileSync(PYTHON, ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+  });
+}
+
+describe("splitModule", () => {
+  it("splits a 600+ line module into cohesive parts; every import and the test suite still work", () => {
+    const files = shopFixture();
+    const source = files["shop/inventory.py"]!;
+    expect(source.split("\n").length).toBeGreaterThan(600);
+    const root = writeTree(files);
+    expect(pytest(root)).toMatch(/5 passed/);
+    // Every public name defined in the module, plus the private helper report.py imports.
+    const names = JSON.parse(
+      runPython(
+        root,
+        [
+          "import ast, json, shop.inventory as m",
+          "tree = ast.parse(open(m.__file__).read())",
+          "imported = {a.asname or a.name.split('.')[0] for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}",
+          "print(json.dumps(sorted(n for n in vars(m) if not n.startswith('_') and n not in imported) + ['_normalize_sku']))",
+        ].join("\n"),
+      ),
+    ) as string[];
+    expect(names.length).toBeGreaterThan(50);
+
+    const result = splitModule(parser, source, { path: "shop/inventory.py", module: "shop.inventory", maxLines: 500, keep: new Set(["_normalize_sku", "Item"]) });
+    applySplit(root, result);
+    if (result.state !== "split") return;
+
+    expect(result.parts.length).toBeGreaterThanOrEqual(2);
+    for (const part of result.parts) expect(part.lines).toBeLessThan(500);
+    for (const file of result.files) if (file.content !== null) expect(parsesCleanly(parser, file.content)).toBe(true);
+    // Classes and functions that reference each other stay together.
+    const partOf = (name: string) => result.parts.findIndex((part) => part.names.includes(name));
+    expect(partOf("Money")).toBe(partOf("apply_tax"));
+    expect(partOf("Warehouse")).toBe(partOf("Item"));
+    expect(partOf("validate_field_3")).toBe(partOf("_message"));
+    expect(partOf("register")).toBe(partOf("EVENT_HANDLERS"));
+    // Parts import only from parts before them: no import cycles.
+    result.parts.forEach((part, index) => {
+      const content = result.files.find((file) => file.path === part.path)!.content!;
+      for (const match of content.matchAll(/^from \.(\w+) import/gm)) {
+        expect(result.parts.findIndex((other) => other.module.endsWith(`.${match[1]}`))).toBeLessThan(index);
+      }
+    });
+    // Comments, docstrings and decorators move byte for byte; relative imports gain a dot.
+    const all = result.files.map((file) => file.content ?? "").join("\n");
+    for (const text of ["# Two decimals, currency after the amount, like the invoices do.", '"""Upper-case and strip a SKU; report.py uses this too."""', '@register("stock-removed")\ndef _log_removed', "TAX_RATE = Decimal(\"0.20\")  # standard rate", "from .. import config"]) {
+      expect(all).toContain(text);
+    }
+
+    const check = runPython(root, `for name in ${JSON.stringify(names)}:\n    exec(f"from shop.inventory import {name}", {})\nprint("ok", len(${JSON.stringify(names)}))`);
+    expect(check.trim()).toBe(`ok ${names.length}`);
+    expect(runPython(root, `from shop.inventory import ${names.join(", ")}; import shop.inventory as m; print(sorted(m.__all__))`).trim()).toBe(
+      "['Item', 'Money', 'Warehouse', 'emit', 'register', 'slugify', 'validate']",
+    );
+    expect(pytest(root)).toMatch(/5 passed/);
+    expect(execFileSync(PYTHON, ["-m", "shop.inventory"], { cwd: root, encoding: "utf8" }).trim()).toBe('13.50 EUR {"ABC-0001": 3}');
+  });
+
+  it("refuses modules whose parts could not keep their meaning", () => {
+    const star = splitModule(parser, "from os import *\n\ndef a():\n    return 1\n\ndef b():\n    return 2\n", { path: "m.py", module: "m", maxLines: 1 });
+    expect(star).toMatchObject({ state: "refused" });
+    const file = splitModule(parser, "import os\nHERE = os.path.dirname(__file__)\n\ndef a():\n    return 1\n", { path: "m.py", module: "m", maxLines: 1 });
+    expect(file).toMatchObject({ state: "refused" });
+    const tangled = splitModule(parser, "def a():\n    return b()\n\ndef b():\n    return a()\n", { path: "m.py", module: "m", maxLines: 1 });
+    expect(tangled).toMatchObject({ state: "refused" });
+  });
+
+  it("copies TYPE_CHECKING blocks and only the imports each part reads", () => {
+    const source = dedent(`
+      import os
+      import sys
+      from typing import TYPE_CHECKING
+
+      if TYPE_CHECKING:
+          from collections import OrderedDict
+
+      def first(path) -> "OrderedDict":
+          return os.path.basename(path)
+
+      def second():
+          return sys.argv
+    `);
+    const result = splitModule(parser, source, { path: "lib/m.py", module: "lib.m", maxLines: 2 });
+    expect(result.state).toBe("split");
+    if (result.state !== "split") return;
+    const byPath = new Map(result.files.map((file) => [file.path, file.content]));
+    expect(byPath.get("lib/m.py")).toBeNull();
+    expect(byPath.get("lib/m/first_module.py")).toBe(
+      '"""first and what it needs, split out of lib.m (which re-exports its names)."""\n\nimport os\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from collections import OrderedDict\n\n\ndef first(path) -> "OrderedDict":\n    return os.path.basename(path)\n',
+    );
+    expect(byPath.get("lib/m/second_module.py")).toBe('"""second and what it needs, split out of lib.m (which re-exports its names)."""\n\nimport sys\n\n\ndef second():\n    return sys.argv\n');
+    expect(byPath.get("lib/m/__init__.py")).toBe("from .first_module import first\nfrom .second_module import second\n");
+  });
+});

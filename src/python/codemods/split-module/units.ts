@@ -1,0 +1,200 @@
+import type { SyntaxNode } from "../../parse/parser.js";
+import { nextLineStart } from "../edits.js";
+import { readImport } from "../imports.js";
+import { forwardReferenceWords, walk } from "../names.js";
+import { isPure } from "../unused-variables.js";
+
+/**
+ * What a top-level statement is to the split:
+ * - header: module docstring and `from __future__` imports (go to `__init__.py`; future imports to every file)
+ * - import: a plain import statement, copied into each part that reads one of its names
+ * - import-block: `if TYPE_CHECKING:` or a try/if made only of imports and constant assignments, copied likewise
+ * - all: a statement that builds `__all__` (stays in `__init__.py`)
+ * - main: `if __name__ == "__main__":` (goes to `__main__.py`)
+ * - definition: everything else (functions, classes, constants, side-effect statements): partitioned
+ */
+export type UnitKind = "header" | "import" | "import-block" | "all" | "main" | "definition";
+
+export interface Unit {
+  index: number;
+  kind: UnitKind;
+  /** The statements of the unit (several when they share a line through `;`). */
+  nodes: SyntaxNode[];
+  /** Text range: from the first comment attached above to the end of the last line. */
+  start: number;
+  end: number;
+  defines: Set<string>;
+  references: Set<string>;
+  lines: number;
+  /** The defined name a part may be named after, with what it is. */
+  label: { name: string; kind: "class" | "function" | "other" };
+}
+
+export interface ModuleUnits {
+  units: Unit[];
+  /** Why the module cannot be split safely, when it cannot. */
+  refusal?: string;
+}
+
+/** Names whose use ties code to the module's own file or namespace: moving it would change behaviour. */
+const LOCATION_NAMES = new Set(["__file__", "__path__", "__spec__", "__loader__", "__cached__", "globals"]);
+
+/**
+ * Cuts a module into units: each top-level statement with the comments directly above it (a
+ * comment run belongs to the statement after it; comments at the end of the file to the last
+ * statement), statements sharing a line merged, so that concatenating every unit's text gives back
+ * the module (apart from blank lines between units).
+ */
+export function moduleUnits(root: SyntaxNode, source: string): ModuleUnits {
+  const units: Unit[] = [];
+  let pending: SyntaxNode[] = [];
+  let refusal: string | undefined;
+  for (const child of root.namedChildren) {
+    if (!child) continue;
+    const last = units[units.length - 1];
+    if (child.type === "comment") {
+      if (last && child.startPosition.row === last.nodes[last.nodes.length - 1]!.endPosition.row) continue;
+      pending.push(child);
+      continue;
+    }
+    if (last && child.startPosition.row === last.nodes[last.nodes.length - 1]!.endPosition.row) {
+      last.nodes.push(child);
+      last.end = nextLineStart(source, child.endIndex);
+      continue;
+    }
+    const start = (pending[0] ?? child).startIndex;
+    pending = [];
+    units.push({
+      index: units.length,
+      kind: "definition",
+      nodes: [child],
+      start: source.lastIndexOf("\n", start - 1) + 1,
+      end: nextLineStart(source, child.endIndex),
+      defines: new Set(),
+      references: new Set(),
+      lines: 0,
+      label: { name: "", kind: "other" },
+    });
+  }
+  const tail = units[units.length - 1];
+  if (tail && pending.length > 0) tail.end = nextLineStart(source, pending[pending.length - 1]!.endIndex);
+
+  let headerOpen = true;
+  for (const unit of units) {
+    unit.kind = classify(unit, headerOpen);
+    if (unit.kind !== "header") headerOpen = false;
+    for (const node of unit.nodes) {
+      collectBindings(node, unit.defines);
+      collectReferences(node, unit.references);
+      const statement = readImport(node);
+      if (statement?.star) refusal ??= `line ${node.startPosition.row + 1} has a star import, so the names each part needs are unknown`;
+      const defined = node.type === "decorated_definition" ? node.childForFieldName("definition") : node;
+      const name = defined?.childForFieldName("name")?.text;
+      if (name && defined?.type === "function_definition" && (name === "__getattr__" || name === "__dir__")) refusal ??= `module-level ${name} must stay in the module`;
+      if (defined?.type === "class_definition" && name) unit.label = { name, kind: "class" };
+      else if (defined?.type === "function_definition" && name && unit.label.kind !== "class") unit.label = { name, kind: "function" };
+      else if (unit.label.name === "" && unit.defines.size > 0) unit.label = { name: [...unit.defines][0]!, kind: "other" };
+    }
+    for (const name of unit.references) if (LOCATION_NAMES.has(name)) refusal ??= `the module uses ${name}, which would change meaning in a submodule`;
+    // The unit's footprint: its lines plus the blank lines before it, so parts are measured as they will print.
+    const previousEnd = units[unit.index - 1]?.end ?? unit.start;
+    unit.lines = source.slice(previousEnd, unit.end).split("\n").length - 1 || 1;
+  }
+  return refusal === undefined ? { units } : { units, refusal };
+}
+
+function classify(unit: Unit, headerOpen: boolean): UnitKind {
+  const node = unit.nodes[0]!;
+  if (unit.nodes.length === 1) {
+    if (headerOpen && node.type === "expression_statement" && node.namedChildren[0]?.type === "string" && node.namedChildren.length === 1) return "header";
+    if (node.type === "future_import_statement") return "header";
+    if (node.type === "import_statement" || node.type === "import_from_statement") return "import";
+    if (node.type === "if_statement" && /^__name__\s*==\s*["']__main__["']$/.test(node.childForFieldName("condition")?.text ?? "")) return "main";
+    if ((node.type === "if_statement" || node.type === "try_statement") && onlyImportsAndConstants(node)) return "import-block";
+  }
+  if (unit.nodes.every((statement) => statement.type === "expression_statement" && /^__all__\b/.test(statement.text))) return "all";
+  return "definition";
+}
+
+/** True when every statement inside is an import, `pass`, or a name bound to a constant (`HAS_X = False`). */
+function onlyImportsAndConstants(node: SyntaxNode): boolean {
+  let ok = true;
+  walk(node, (child) => {
+    if (!ok) return false;
+    switch (child.type) {
+      case "import_statement":
+      case "import_from_statement":
+      case "pass_statement":
+      case "comment":
+        return false;
+      case "expression_statement": {
+        const assignment = child.namedChildren[0];
+        const value = assignment?.childForFieldName("right");
+        ok = assignment?.type === "assignment" && assignment.childForFieldName("left")?.type === "identifier" && !!value && isPure(value);
+        return false;
+      }
+      case "function_definition":
+      case "class_definition":
+      case "decorated_definition":
+      case "raise_statement":
+        ok = false;
+        return false;
+      default:
+        return true;
+    }
+  });
+  return ok;
+}
+
+/** Names a top-level statement binds in the module namespace (not inside function or class bodies). */
+export function collectBindings(node: SyntaxNode, out: Set<string>): void {
+  switch (node.type) {
+    case "function_definition":
+    case "class_definition": {
+      const name = node.childForFieldName("name")?.text;
+      if (name) out.add(name);
+      return;
+    }
+    case "import_statement":
+    case "import_from_statement":
+      for (const element of readImport(node)?.elements ?? []) out.add(element.bound);
+      return;
+    case "assignment":
+    case "augmented_assignment":
+    case "for_statement":
+    case "for_in_clause": {
+      const left = node.childForFieldName("left");
+      if (left) targetNames(left, out);
+      break;
+    }
+    case "named_expression": {
+      const name = node.childForFieldName("name")?.text;
+      if (name) out.add(name);
+      break;
+    }
+    case "as_pattern_target":
+      targetNames(node, out);
+      return;
+    case "lambda":
+      return;
+  }
+  for (const child of node.namedChildren) if (child) collectBindings(child, out);
+}
+
+function targetNames(node: SyntaxNode, out: Set<string>): void {
+  if (node.type === "identifier") out.add(node.text);
+  else if (node.type !== "attribute" && node.type !== "subscript") for (const child of node.namedChildren) if (child) targetNames(child, out);
+}
+
+/** Every name the statement may read: identifiers (not attribute names or keyword-argument names) and forward references. */
+function collectReferences(node: SyntaxNode, out: Set<string>): void {
+  walk(node, (child) => {
+    if (child.type === "identifier") {
+      const parent = child.parent;
+      if (parent?.type === "attribute" && parent.childForFieldName("attribute")?.id === child.id) return true;
+      if (parent?.type === "keyword_argument" && parent.childForFieldName("name")?.id === child.id) return true;
+      out.add(child.text);
+    } else for (const word of forwardReferenceWords(child)) out.add(word);
+    return true;
+  });
+}
