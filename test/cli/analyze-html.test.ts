@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { chromiumPath, launchBrowser } from "../helpers/browser.js";
 import { makeTree, runCli } from "../helpers/cli.js";
 
@@ -12,7 +12,7 @@ for (let index = 0; index < 12; index++) files[`pkg/m${index}.py`] = `from pkg i
 
 // CI installs chromium; on a developer machine without it the test says why it is skipped.
 describe.skipIf(!chromiumPath() && !process.env.CI)("the HTML report in a real browser (needs Debian chromium)", () => {
-  let browser: Browser;
+  let browser: BrowserContext;
   let page: string;
   beforeAll(async () => {
     const root = makeTree(files);

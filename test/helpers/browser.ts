@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import { type BrowserContext, chromium } from "playwright-core";
 
 /** Path of Debian's chromium, or undefined when it is not installed. */
 export function chromiumPath(): string | undefined {
@@ -14,14 +14,15 @@ export function chromiumPath(): string | undefined {
 }
 
 /** Launches headless Debian chromium with the flags this closed network needs and a fresh profile. */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(): Promise<BrowserContext> {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error("chromium is not installed (apt-get install -y chromium)");
-  return chromium.launch({
+  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "pyagent-chromium-")), {
     executablePath,
+    headless: true,
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", `--user-data-dir=${mkdtempSync(join(tmpdir(), "pyagent-chromium-"))}`,
+      "--disable-component-update", "--disable-sync",
     ],
   });
 }
