@@ -5,11 +5,12 @@ export {
   type GgufValue,
   type GgufTensorInfo,
   ggmlTypeName,
+  isSupportedType,
   ggmlTypeFromName,
   blockSize,
   tensorByteLength,
 } from "./types.js";
-export { readGguf, readGgufHeader, parseGguf, type GgufFile } from "./reader.js";
+export { readGguf, readGgufHeader, parseGguf, type GgufFile, type ParseOptions } from "./reader.js";
 export {
   writeGguf,
   writeGgufStreaming,

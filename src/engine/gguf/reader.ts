@@ -6,6 +6,7 @@ import {
   type GgufValue,
   GgufValueType,
   ggmlTypeName,
+  isKnownType,
   isSupportedType,
   tensorByteLength,
   blockSize,
@@ -62,7 +63,7 @@ export function readGgufHeader(path: string): GgufFile {
       const prefix = Buffer.alloc(length);
       readSync(fd, prefix, 0, length, 0);
       try {
-        return parseGguf(prefix, path, fileSize);
+        return parseGguf(prefix, path, { fileSize, headerOnly: true });
       } catch (error) {
         const headerCut = error instanceof GgufError && error.context.headerTruncated === true;
         if (!headerCut || length === fileSize) throw error;
@@ -73,12 +74,20 @@ export function readGgufHeader(path: string): GgufFile {
   }
 }
 
-/**
- * Parses GGUF bytes. With `fileSize` larger than `bytes`, `bytes` is a prefix holding the header:
- * tensor bounds are checked against `fileSize` and tensor data is unavailable.
- */
-export function parseGguf(bytes: Buffer, path = "<memory>", fileSize = bytes.length): GgufFile {
-  const headerOnly = fileSize > bytes.length;
+export interface ParseOptions {
+  /** Size of the whole file when `bytes` is only its beginning (default: bytes.length). */
+  fileSize?: number;
+  /**
+   * Only the header is wanted: tensor data is unavailable, and tensors of ggml types the engine
+   * cannot run (q4_K, bf16, ...) are listed instead of rejected.
+   */
+  headerOnly?: boolean;
+}
+
+/** Parses GGUF bytes; tensor bounds are checked against `fileSize`. */
+export function parseGguf(bytes: Buffer, path = "<memory>", options: ParseOptions = {}): GgufFile {
+  const fileSize = options.fileSize ?? bytes.length;
+  const headerOnly = options.headerOnly ?? false;
   const cursor = new Cursor(bytes, path, fileSize);
   if (fileSize < 24) throw cursor.fail(`file is ${fileSize} bytes, too short to be GGUF`);
   const magic = bytes.readUInt32LE(0);
@@ -128,8 +137,9 @@ export function parseGguf(bytes: Buffer, path = "<memory>", fileSize = bytes.len
       dims.push(size);
     }
     const type = cursor.u32();
-    if (!isSupportedType(type)) {
-      throw cursor.fail(`tensor "${name}" has ggml type ${type}, which PyAgent does not read (f32, f16, q4_0, q8_0)`);
+    if (!isSupportedType(type) && !(headerOnly && isKnownType(type))) {
+      const known = isKnownType(type) ? ` (${ggmlTypeName(type)})` : "";
+      throw cursor.fail(`tensor "${name}" has ggml type ${type}${known}, which PyAgent's engine does not run (f32, f16, q4_0, q8_0)`);
     }
     if (dims[0] % blockSize(type) !== 0) {
       throw cursor.fail(`tensor "${name}" row of ${dims[0]} is not a whole number of ${ggmlTypeName(type)} blocks`);

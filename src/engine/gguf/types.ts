@@ -55,12 +55,47 @@ const layouts: ReadonlyMap<GgmlType, BlockLayout> = new Map([
   [GgmlType.Q8_0, { name: "q8_0", blockSize: 32, blockBytes: 34 }],
 ]);
 
+/**
+ * Other ggml types, known only well enough to size them (block sizes from ggml-common.h), so that
+ * the header of any GGUF model can be described even where the engine cannot run it.
+ */
+const foreignLayouts: ReadonlyMap<number, BlockLayout> = new Map(
+  (
+    [
+      [3, "q4_1", 32, 20],
+      [6, "q5_0", 32, 22],
+      [7, "q5_1", 32, 24],
+      [9, "q8_1", 32, 36],
+      [10, "q2_K", 256, 84],
+      [11, "q3_K", 256, 110],
+      [12, "q4_K", 256, 144],
+      [13, "q5_K", 256, 176],
+      [14, "q6_K", 256, 210],
+      [15, "q8_K", 256, 292],
+      [20, "iq4_nl", 32, 18],
+      [23, "iq4_xs", 256, 136],
+      [24, "i8", 1, 1],
+      [25, "i16", 1, 2],
+      [26, "i32", 1, 4],
+      [27, "i64", 1, 8],
+      [28, "f64", 1, 8],
+      [30, "bf16", 1, 2],
+    ] as const
+  ).map(([type, name, size, bytes]) => [type, { name, blockSize: size, blockBytes: bytes }]),
+);
+
+/** Types the engine reads and computes with. */
 export function isSupportedType(type: number): type is GgmlType {
   return layouts.has(type);
 }
 
+/** Types whose size is known (supported or not). */
+export function isKnownType(type: number): boolean {
+  return layouts.has(type) || foreignLayouts.has(type);
+}
+
 export function ggmlTypeName(type: GgmlType): string {
-  return layouts.get(type)?.name ?? `type ${type}`;
+  return (layouts.get(type) ?? foreignLayouts.get(type))?.name ?? `type ${type}`;
 }
 
 export function ggmlTypeFromName(name: string): GgmlType | undefined {
@@ -85,9 +120,9 @@ export function tensorByteLength(type: GgmlType, count: number): number {
 }
 
 function layoutOf(type: GgmlType): BlockLayout {
-  const layout = layouts.get(type);
+  const layout = layouts.get(type) ?? foreignLayouts.get(type);
   if (!layout) {
-    throw new GgufError(`unsupported tensor type ${type}: PyAgent reads f32, f16, q4_0 and q8_0`, { type });
+    throw new GgufError(`unknown ggml tensor type ${type}`, { type });
   }
   return layout;
 }

@@ -1,4 +1,4 @@
-import { type GgufFile, type GgufValue, ggmlTypeName, readGgufHeader } from "../gguf/index.js";
+import { type GgufFile, type GgufValue, ggmlTypeName, isSupportedType, readGgufHeader } from "../gguf/index.js";
 
 export interface TensorTypeSummary {
   tensors: number;
@@ -25,8 +25,10 @@ export interface ModelDescription {
   tiedOutput: boolean;
   attentionBias: boolean;
   parameterCount: number;
-  /** Histogram by tensor type name (f32, f16, q8_0, q4_0). */
+  /** Histogram by tensor type name (f32, f16, q8_0, q4_0, or others such as q4_K). */
   tensorTypes: Record<string, TensorTypeSummary>;
+  /** Types of tensors the PyAgent engine cannot run (empty when it can run the file). */
+  unsupportedTypes: string[];
   tokenizer: {
     kind: string;
     vocabSize: number;
@@ -74,7 +76,9 @@ export function describeGguf(file: GgufFile): ModelDescription {
   const tensorTypes: Record<string, TensorTypeSummary> = {};
   let parameterCount = 0;
   let weightsBytes = 0;
+  const unsupported = new Set<string>();
   for (const info of file.tensors.values()) {
+    if (!isSupportedType(info.type)) unsupported.add(ggmlTypeName(info.type));
     const parameters = info.dims.reduce((product, size) => product * size, 1);
     const key = ggmlTypeName(info.type);
     const summary = (tensorTypes[key] ??= { tensors: 0, parameters: 0, bytes: 0 });
@@ -108,6 +112,7 @@ export function describeGguf(file: GgufFile): ModelDescription {
     attentionBias: file.tensors.has("blk.0.attn_q.bias"),
     parameterCount,
     tensorTypes,
+    unsupportedTypes: [...unsupported],
     tokenizer: {
       kind: String(meta.get("tokenizer.ggml.model") ?? "none"),
       vocabSize,
@@ -153,6 +158,9 @@ function describeText(d: ModelDescription): string {
     `             context ${d.contextLength}, rope base ${d.ropeFreqBase ?? "?"}, rms eps ${d.rmsEps ?? "?"}, ${d.tiedOutput ? "tied" : "separate"} output${d.attentionBias ? ", q/k/v bias" : ""}`,
     `parameters   ${formatCount(d.parameterCount)} (${d.parameterCount})`,
     `tensor types ${types}`,
+    ...(d.unsupportedTypes.length > 0
+      ? [`             the PyAgent engine cannot run ${d.unsupportedTypes.join(", ")} tensors (it runs f32, f16, q8_0, q4_0)`]
+      : []),
     `tokenizer    ${tokenizer.kind}${tokenizer.preTokenizer ? ` (${tokenizer.preTokenizer})` : ""}, ${tokenizer.vocabSize} tokens, bos ${tokenizer.bos ?? "none"}, eos ${tokenizer.eos ?? "none"}, chat template ${tokenizer.chatTemplate ? "yes" : "no (ChatML default)"}`,
     `memory       ${formatBytes(d.memory.totalBytes)} = file ${formatBytes(d.fileSize)} (weights ${formatBytes(d.memory.weightsBytes)}) + KV cache ${formatBytes(d.memory.kvCacheBytes)} (f32, ${d.contextLength} tokens) + scratch ${formatBytes(d.memory.scratchBytes)}`,
   ].join("\n");

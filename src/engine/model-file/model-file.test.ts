@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../core/index.js";
-import { GgmlType, dequantize, readGguf } from "../gguf/index.js";
+import { GgmlType, dequantize, readGguf, writeGguf } from "../gguf/index.js";
 import { ModelFileError, PRESETS, createModelFile, describeModelFile } from "./index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pyagent-model-file-"));
@@ -116,5 +116,19 @@ describe("describeModelFile", () => {
     expect(text).toContain("architecture llama: dim 64, 2 layers, 4 heads (2 kv, head dim 16)");
     expect(text).toContain("q4_0: 16 tensors");
     expect(text).toContain("tokenizer    llama, 1000 tokens");
+  });
+
+  it("describes files with tensor types the engine cannot run, and says so", () => {
+    const out = join(dir, "k-quant.gguf");
+    const q4k = 12 as GgmlType; // ggml's q4_K: 256-element blocks of 144 bytes
+    writeGguf(out, [["general.architecture", "llama"], ["llama.embedding_length", 256, 4]], [
+      { name: "token_embd.weight", dims: [256, 2], type: q4k, data: new Uint8Array(2 * 144) },
+      { name: "output_norm.weight", dims: [256], type: GgmlType.F32, data: new Uint8Array(1024) },
+    ]);
+    const description = describeModelFile(out);
+    expect(description.tensorTypes.q4_K).toEqual({ tensors: 1, parameters: 512, bytes: 288 });
+    expect(description.unsupportedTypes).toEqual(["q4_K"]);
+    expect(description.toText()).toContain("cannot run q4_K tensors");
+    expect(() => readGguf(out)).toThrow(/ggml type 12 \(q4_K\), which PyAgent's engine does not run/);
   });
 });
