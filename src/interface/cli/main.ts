@@ -1,7 +1,5 @@
 import { Command, CommanderError } from "commander";
 import { isPyAgentError } from "../../core/index.js";
-import { registerAnalyzeCommand } from "./commands/analyze.js";
-import { registerImproveCommands } from "./commands/improve.js";
 import { PYAGENT_VERSION } from "./version.js";
 
 export interface CliIo {
@@ -22,9 +20,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     .option("--debug", "print stack traces on errors")
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
-  registerAnalyzeCommand(program, io);
-  registerImproveCommands(program, io);
-  for (const register of await optionalCommands()) register(program);
+  await registerCommands(program, io, argv.slice(2).find((arg) => !arg.startsWith("-")));
   try {
     await program.parseAsync(argv);
     return (program.getOptionValue("exitCode") as number | undefined) ?? 0;
@@ -44,16 +40,19 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   }
 }
 
-type Register = (program: Command) => void;
+/**
+ * Each command family's module, loaded on demand: a command pays only for its own imports
+ * (a warm `analyze` must start fast), while help and unknown commands see every command.
+ */
+const COMMAND_FAMILIES: Array<{ names: string[]; register: (program: Command, io: CliIo) => Promise<void> }> = [
+  { names: ["analyze"], register: async (program, io) => (await import("./commands/analyze.js")).registerAnalyzeCommand(program, io) },
+  { names: ["improve", "merge", "runs", "show", "audit"], register: async (program, io) => (await import("./commands/improve.js")).registerImproveCommands(program, io) },
+  { names: ["model"], register: async (program) => (await import("./commands/model.js")).registerModelCommands(program) },
+  { names: ["generate"], register: async (program) => (await import("./commands/generate.js")).registerGenerateCommand(program) },
+  { names: ["serve"], register: async (program) => (await import("./commands/serve.js")).registerServeCommand(program) },
+];
 
-/** Commands of parts that register themselves (engine, fleet, ...). */
-async function optionalCommands(): Promise<Register[]> {
-  const load = (name: string) => import(name).catch(() => undefined);
-  const modules = await Promise.all([load("./commands/model.js"), load("./commands/generate.js"), load("./commands/serve.js")]);
-  const registers: Register[] = [];
-  const [model, generate, serve] = modules as Array<Record<string, Register> | undefined>;
-  if (model?.registerModelCommands) registers.push(model.registerModelCommands);
-  if (generate?.registerGenerateCommand) registers.push(generate.registerGenerateCommand);
-  if (serve?.registerServeCommand) registers.push(serve.registerServeCommand);
-  return registers;
+async function registerCommands(program: Command, io: CliIo, commandName: string | undefined): Promise<void> {
+  const family = COMMAND_FAMILIES.find((candidate) => commandName !== undefined && candidate.names.includes(commandName));
+  for (const candidate of family ? [family] : COMMAND_FAMILIES) await candidate.register(program, io);
 }
