@@ -9,18 +9,20 @@ import { loadTokenizer } from "../../src/engine/tokenizer/index.js";
 
 /**
  * Our engine against llama.cpp (node-llama-cpp's shipped CPU build) on the same generated GGUF:
- * the same prompt must give the same token ids and the same greedy continuation.
+ * the same prompt must give the same token ids, a next-token distribution within
+ * MAX_LOGPROB_DIFFERENCE, and the same greedy continuation.
  *
- * Random weights can produce near-ties between the two best logits; where the engines differ by
- * float rounding (llama.cpp also quantizes activations to q8 for q8_0 products), a tie may break
- * the other way. A divergence is accepted only at such a tie (our logits of the two candidates
- * within TIE_TOLERANCE), and the comparison stops there because the contexts differ after it.
+ * Random weights give near-ties between the two best logits, and the engines' numbers differ a
+ * little (llama.cpp keeps the KV cache in f16; for q8_0 both quantize activations to q8 but still
+ * differ measurably). A greedy divergence is therefore accepted only at a tie closer than twice the
+ * measured difference between the two distributions, and the comparison stops there because the
+ * contexts differ after it.
  * One thread each: on a loaded 2-core machine llama.cpp's spinning thread barrier makes two
  * threads 50x slower, and thread count does not change either engine's results.
  */
 const PROMPT = "Once upon a time, there was a little girl named Lily. She loved to play outside.";
 const GREEDY_TOKENS = 32;
-const TIE_TOLERANCE = { f32: 1e-3, q8_0: 2e-2 } as const;
+const MAX_LOGPROB_DIFFERENCE = { f32: 0.01, q8_0: 0.15 } as const;
 
 let directory: string;
 let llama: Llama;
@@ -44,7 +46,7 @@ function argmax(values: Float32Array): number {
 describe("conformance with llama.cpp", () => {
   for (const preset of ["tiny", "stories15m"] as const) {
     for (const dtype of ["f32", "q8_0"] as const) {
-      it(`${preset} ${dtype}: same tokenization and the same ${GREEDY_TOKENS} greedy tokens`, async () => {
+      it(`${preset} ${dtype}: same tokenization, a next-token distribution within tolerance, the same greedy tokens up to a near-tie`, async () => {
         const path = join(directory, `${preset}-${dtype}.gguf`);
         createModelFile({ out: path, preset, dtype, seed: 3 });
 
@@ -69,8 +71,29 @@ describe("conformance with llama.cpp", () => {
           sequence.free();
 
           const context = await reference.createContext({ contextSize: 256, threads: 1 });
+          const referenceSequence = context.getSequence();
+          // llama.cpp's full next-token distribution after the prompt (temperature 1, no truncation).
+          let referenceProbabilities: ReadonlyMap<unknown, number> = new Map();
+          for await (const output of referenceSequence.evaluateWithMetadata(referenceIds as never, { probabilities: true }, { temperature: 1, topK: 0, topP: 1, minP: 0 })) {
+            referenceProbabilities = output.probabilities;
+            break;
+          }
+          await referenceSequence.clearHistory();
+          const first = ourLogits[0];
+          let max = Number.NEGATIVE_INFINITY;
+          for (const value of first) max = Math.max(max, value);
+          let sum = 0;
+          for (const value of first) sum += Math.exp(value - max);
+          const logNormalizer = max + Math.log(sum);
+          let difference = 0;
+          for (const [token, probability] of referenceProbabilities) {
+            if (probability > 1e-6) difference = Math.max(difference, Math.abs(Math.log(probability) - (first[Number(token)] - logNormalizer)));
+          }
+          expect(referenceProbabilities.size).toBeGreaterThan(ours.config.vocabSize / 2);
+          expect(difference).toBeLessThan(MAX_LOGPROB_DIFFERENCE[dtype]);
+
           const referenceTokens: number[] = [];
-          for await (const token of context.getSequence().evaluate(referenceIds as never, { temperature: 0 })) {
+          for await (const token of referenceSequence.evaluate(referenceIds as never, { temperature: 0 })) {
             referenceTokens.push(Number(token));
             if (referenceTokens.length >= GREEDY_TOKENS) break;
           }
@@ -80,11 +103,12 @@ describe("conformance with llama.cpp", () => {
           if (firstDifference >= 0) {
             const at = ourLogits[firstDifference];
             const gap = Math.abs(at[ourTokens[firstDifference]] - at[referenceTokens[firstDifference]]);
-            expect(gap, `diverged at token ${firstDifference} with a logit gap of ${gap}`).toBeLessThan(TIE_TOLERANCE[dtype]);
-            expect(ourTokens.slice(0, firstDifference)).toEqual(referenceTokens.slice(0, firstDifference));
-          } else {
-            expect(ourTokens).toEqual(referenceTokens);
+            expect(gap, `diverged at token ${firstDifference} with a logit gap of ${gap} (distributions differ by ${difference})`).toBeLessThan(2 * difference);
           }
+          expect(ourTokens.slice(0, firstDifference >= 0 ? firstDifference : GREEDY_TOKENS)).toEqual(
+            referenceTokens.slice(0, firstDifference >= 0 ? firstDifference : GREEDY_TOKENS),
+          );
+          process.stdout.write(`${preset} ${dtype}: logprob difference ${difference.toFixed(4)}, greedy tokens equal: ${firstDifference >= 0 ? firstDifference : GREEDY_TOKENS}/${GREEDY_TOKENS}\n`);
         } finally {
           await reference.dispose();
           ours.close();
