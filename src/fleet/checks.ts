@@ -10,15 +10,22 @@ export interface CheckEnvironment {
   python: string;
   /** Per-check limit; a check still running after this is killed and recorded as a timeout. */
   timeoutMs: number;
-  /** Where Python writes bytecode, so checks never leave files in the tree they prove. */
+  /** Where Python writes bytecode (shared by every tree), so checks never leave files in the tree they prove. */
   pycacheDir: string;
   signal?: AbortSignal;
 }
 
 const OUTPUT_KEPT = 8_000;
 
+/**
+ * Bytecode goes to one cache folder under `.pyagent/` (never into the tree being proven). It is
+ * written, not disabled: with a prefix and no cache there, every check would recompile pytest and
+ * the standard library (seconds per run); Python revalidates each entry by source mtime and size.
+ */
 function pythonEnv(environment: CheckEnvironment): NodeJS.ProcessEnv {
-  return { ...process.env, PYTHONPYCACHEPREFIX: environment.pycacheDir, PYTHONDONTWRITEBYTECODE: "1", PYTHONUNBUFFERED: "1", PY_COLORS: "0", NO_COLOR: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPYCACHEPREFIX: environment.pycacheDir, PYTHONUNBUFFERED: "1", PY_COLORS: "0", NO_COLOR: "1" };
+  delete env.PYTHONDONTWRITEBYTECODE;
+  return env;
 }
 
 function tail(result: ProcessResult): string {

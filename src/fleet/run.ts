@@ -128,7 +128,7 @@ class RunDriver {
   ) {
     this.worktrees = runWorktreeDirectory(root, run.id);
     this.runRef = `refs/heads/${run.runBranch}`;
-    this.environment = { python: run.options.python, timeoutMs: run.options.checkTimeoutMs, pycacheDir: join(this.worktrees, "pycache"), signal: options.signal };
+    this.environment = { python: run.options.python, timeoutMs: run.options.checkTimeoutMs, pycacheDir: join(stateDirectory(root), "pycache"), signal: options.signal };
   }
 
   private emit(event: RunEvent): void {
@@ -389,7 +389,7 @@ export async function mergeRun(path: string, runId: string, options: { python?: 
         runBranch: run.runBranch,
         targetBranch: run.baseBranch,
         baseline: run.baseline,
-        environment: { python: options.python ? checked.python : run.options.python, timeoutMs: run.options.checkTimeoutMs, pycacheDir: join(worktrees, "pycache"), signal: options.signal },
+        environment: { python: options.python ? checked.python : run.options.python, timeoutMs: run.options.checkTimeoutMs, pycacheDir: join(stateDirectory(checked.root), "pycache"), signal: options.signal },
         worktreeDirectory: worktrees,
         onStep: (step, data) => audit.append(step, data),
       });

@@ -1,15 +1,16 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import Database from "better-sqlite3";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BIN, REPO_ROOT, runCli } from "../helpers/cli.js";
 import { git, makeRepo, PYTHON, userView } from "./repo.js";
 
-/** Six modules, each with an unused import and unreachable code: twelve tasks. */
+/** Four modules, each with an unused import and unreachable code: eight tasks. */
 function fixture(): Record<string, string> {
   const files: Record<string, string> = { "lib/__init__.py": "" };
   const tests: string[] = [];
-  for (let index = 0; index < 6; index++) {
+  for (let index = 0; index < 4; index++) {
     files[`lib/m${index}.py`] = ["import os", "", "", `def f${index}(x):`, `    return x + ${index}`, "    x = 0", ""].join("\n");
     tests.push(`from lib.m${index} import f${index}`, "", "", `def test_f${index}():`, `    assert f${index}(1) == ${index + 1}`, "", "");
   }
@@ -54,7 +55,7 @@ describe("kill -9 during a run, then --resume", () => {
     expect(uninterrupted.code).toBe(0);
     const referenceRun = JSON.parse(uninterrupted.stdout).id as string;
     const expected = finalState(reference, referenceRun);
-    expect(expected.commits).toHaveLength(12);
+    expect(expected.commits).toHaveLength(8);
 
     const root = makeRepo(files);
     // Kill once right after a change is proven (before or while it lands), then again in the middle of a task's checks.
@@ -69,7 +70,12 @@ describe("kill -9 during a run, then --resume", () => {
     expect(actual.tree).toBe(expected.tree);
     expect(actual.commits).toEqual(expected.commits); // no commit lost, none duplicated, same order
     const report = JSON.parse(resumed.stdout);
-    expect(report.tasks.map((task: { state: string }) => task.state)).toEqual(Array(12).fill("committed"));
+    expect(report.tasks.map((task: { state: string }) => task.state)).toEqual(Array(8).fill("committed"));
+    // Proven work is never redone: each task was proven exactly once across the three processes.
+    const db = new Database(join(root, ".pyagent/pyagent.db"), { readonly: true });
+    const proven = db.prepare("SELECT task_id, COUNT(*) AS n FROM fleet_task_events WHERE run_id = ? AND to_state = 'proven' GROUP BY task_id").all(first.runId) as Array<{ n: number }>;
+    db.close();
+    expect(proven.map((row) => row.n)).toEqual(Array(8).fill(1));
     expect((await runCli("audit", "verify", first.runId, root)).code).toBe(0);
     expect(userView(root)).toEqual({ status: "", worktrees: 1, branches: ["main", `pyagent/${first.runId}`] });
   });
