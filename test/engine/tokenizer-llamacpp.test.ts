@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Llama, type LlamaModel, getLlama } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readGguf } from "../../src/engine/gguf/index.js";
+import { type GgufMetadataEntry, readGguf, writeGguf } from "../../src/engine/gguf/index.js";
 import { type PresetName, createModelFile } from "../../src/engine/model-file/index.js";
 import { loadTokenizer } from "../../src/engine/tokenizer/index.js";
 
@@ -106,6 +106,38 @@ describe("tokenizers equal llama.cpp's", () => {
         }
       });
       file.close();
+    });
+  }
+});
+
+describe("byte-level BPE pre-tokenizers equal llama.cpp's", () => {
+  // The same tiny-bpe vocabulary, relabelled with each tokenizer.ggml.pre we implement (absent = "default").
+  for (const pre of [null, "llama-bpe", "qwen2"] as const) {
+    it(`pre-tokenizer ${pre ?? "(none: default)"}: same ids and decoded text`, async () => {
+      const base = join(directory, `pre-base.gguf`);
+      if (!existsSync(base)) createModelFile({ out: base, preset: "tiny-bpe", dtype: "f16", seed: 1 });
+      const source = readGguf(base);
+      const metadata: GgufMetadataEntry[] = [];
+      for (const [key, value] of source.metadata) {
+        if (key === "tokenizer.ggml.pre") {
+          if (pre !== null) metadata.push([key, pre]);
+        } else {
+          metadata.push([key, value, source.metadataTypes.get(key)]);
+        }
+      }
+      const path = join(directory, `pre-${pre ?? "default"}.gguf`);
+      const tensors = [...source.tensors.values()].map((info) => ({ ...info, data: source.tensorData(info.name) }));
+      writeGguf(path, metadata, tensors);
+      const tokenizer = loadTokenizer(readGguf(path));
+      await withModel(path, async (model) => {
+        for (const text of [...TEXTS, ...fuzzTexts(150, 11)]) {
+          for (const parseSpecial of [false, true]) {
+            const theirs = Array.from(model.tokenize(text, parseSpecial));
+            expect(tokenizer.encode(text, { parseSpecial }), `${JSON.stringify(text)} special=${parseSpecial}`).toEqual(theirs);
+            expect(tokenizer.decode(theirs, { special: parseSpecial })).toBe(model.detokenize(theirs as never, parseSpecial));
+          }
+        }
+      });
     });
   }
 });

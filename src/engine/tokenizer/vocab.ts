@@ -23,12 +23,26 @@ export interface Vocab {
   stopTokens: Set<number>;
   addBos: boolean;
   addSpacePrefix: boolean;
-  /** llama.cpp's clean_up_tokenization_spaces for detokenize (gpt2 with pre "gpt-2" or none). */
+  /** llama.cpp's clean_up_tokenization_spaces for detokenize (gpt2 except the qwen2 pre-tokenizer). */
   cleanSpaces: boolean;
-  preTokenizer: "gpt-2" | "qwen2";
+  /** gpt2 only: the pre-tokenizer (tokenizer.ggml.pre; "default" when the file names none). */
+  preTokenizer: "default" | "gpt-2" | "qwen2" | "llama3";
+  /** gpt2 only: a pre-tokenized word that is itself a token skips merging (llama3). */
+  ignoreMerges: boolean;
   /** Bytes each token contributes to decoded text (control/unknown: their text). */
   pieces: Uint8Array[];
 }
+
+/** tokenizer.ggml.pre names llama.cpp maps to the pre-tokenizers implemented here. */
+const PRE_TOKENIZER_NAMES: Record<string, Vocab["preTokenizer"]> = {
+  "gpt-2": "gpt-2",
+  "phi-2": "gpt-2",
+  qwen2: "qwen2",
+  "deepseek-r1-qwen": "qwen2",
+  llama3: "llama3",
+  "llama-v3": "llama3",
+  "llama-bpe": "llama3",
+};
 
 /** Texts llama.cpp treats as end-of-generation when the file marks them as control tokens. */
 const END_OF_GENERATION_TEXTS = ["<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>"];
@@ -95,14 +109,16 @@ export function readVocab(file: GgufFile): Vocab {
     return typeof value === "boolean" ? value : fallback;
   };
   const pre = meta.get("tokenizer.ggml.pre");
-  let preTokenizer: "gpt-2" | "qwen2" = "gpt-2";
-  if (!spm && pre !== undefined) {
-    if (pre === "qwen2") preTokenizer = "qwen2";
-    else if (pre !== "gpt-2" && pre !== "default") {
-      throw new TokenizerError(`pre-tokenizer "${String(pre)}" is not supported: PyAgent implements "gpt-2" and "qwen2"`, {
-        path: file.path,
-      });
+  let preTokenizer: Vocab["preTokenizer"] = "default";
+  if (!spm && pre !== undefined && pre !== "default") {
+    const known = PRE_TOKENIZER_NAMES[String(pre)];
+    if (!known) {
+      throw new TokenizerError(
+        `pre-tokenizer "${String(pre)}" is not supported: PyAgent implements ${Object.keys(PRE_TOKENIZER_NAMES).join(", ")}`,
+        { path: file.path },
+      );
     }
+    preTokenizer = known;
   }
 
   const specials: number[] = [];
@@ -129,10 +145,11 @@ export function readVocab(file: GgufFile): Vocab {
     eos,
     unk,
     stopTokens,
-    addBos: flag("tokenizer.ggml.add_bos_token", spm),
+    addBos: flag("tokenizer.ggml.add_bos_token", spm || preTokenizer === "llama3"),
     addSpacePrefix: flag("tokenizer.ggml.add_space_prefix", spm),
-    cleanSpaces: !spm && preTokenizer === "gpt-2",
+    cleanSpaces: !spm && preTokenizer !== "qwen2",
     preTokenizer,
+    ignoreMerges: !spm && preTokenizer === "llama3",
     pieces,
   };
 }
