@@ -42,7 +42,18 @@ export function deleteStatement(source: string, node: SyntaxNode): TextEdit {
   while (before >= 0 && (source[before] === " " || source[before] === "\t")) before--;
   if (before >= 0 && source[before] === ";") return { start: before, end: node.endIndex, text: "" };
   if (onlyWhitespaceBefore(source, node.startIndex) && onlyCommentAfter(source, node.endIndex)) {
-    return { start: lineStart(source, node.startIndex), end: nextLineStart(source, node.endIndex), text: "" };
+    const start = lineStart(source, node.startIndex);
+    let end = nextLineStart(source, node.endIndex);
+    // A statement between two blank lines takes one of them along, so no double gap is left behind.
+    if (start > 0 && isBlankLine(source, lineStart(source, start - 1)) && end < source.length && isBlankLine(source, end)) end = nextLineStart(source, end);
+    return { start, end, text: "" };
   }
   return { start: node.startIndex, end: node.endIndex, text: "" };
+}
+
+function isBlankLine(source: string, start: number): boolean {
+  for (let at = start; at < source.length && source[at] !== "\n"; at++) {
+    if (source[at] !== " " && source[at] !== "\t" && source[at] !== "\r") return false;
+  }
+  return true;
 }

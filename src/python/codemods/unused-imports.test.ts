@@ -148,3 +148,9 @@ describe("removeUnusedImports", () => {
     expect(removeUnusedImports(parser, source)).toEqual({ source, changes: [] });
   });
 });
+
+describe("removeUnusedImports layout", () => {
+  it("keeps dunder imports that set module metadata and leaves no double blank line", () => {
+    expect(fix("import os\n\nfrom _struct import __doc__\n\nimport json\n\nprint(os)\n")).toBe("import os\n\nfrom _struct import __doc__\n\nprint(os)\n");
+  });
+});

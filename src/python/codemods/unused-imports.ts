@@ -19,7 +19,7 @@ const IMPORT_ERRORS = /\b(ImportError|ModuleNotFoundError|Exception|BaseExceptio
 
 /**
  * Removes imported names that nothing in the module reads. Keeps `__all__` re-exports, `x as x`
- * re-exports, lines with `# noqa` (F401/V104), side-effect modules, availability checks inside
+ * re-exports, dunder names, lines with `# noqa` (F401/V104), side-effect modules, availability checks inside
  * `try: ... except ImportError`, and every import of a package `__init__.py`.
  */
 export function removeUnusedImports(parser: Parser, source: string, options: UnusedImportsOptions = {}): CodemodResult {
@@ -43,7 +43,8 @@ export function removeUnusedImports(parser: Parser, source: string, options: Unu
       if (statement.star || hasNoqa(linesOf(source, statement.node), ["F401", "V104"]) || isAvailabilityCheck(statement.node)) continue;
       const removed = new Set<number>();
       statement.elements.forEach((element, index) => {
-        if (element.reexport || read.has(element.bound)) return;
+        // Dunder imports (`from _struct import __doc__`) set module metadata; they are never unused.
+        if (element.reexport || read.has(element.bound) || /^__\w+__$/.test(element.bound)) return;
         if (statement.kind === "import" && SIDE_EFFECT_MODULES.has(element.imported.split(".")[0]!)) return;
         if (options.names && !options.names.has(element.bound) && !options.names.has(element.imported)) return;
         removed.add(index);
