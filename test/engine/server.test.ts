@@ -210,6 +210,9 @@ describe("engine server with the official openai client", () => {
     const tooLong = await postRaw("/v1/completions", JSON.stringify({ model: MODEL_ID, prompt: "the cat sat. ".repeat(model.config.contextLength) }));
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.error.code).toBe("context_length_exceeded");
+    const refused = await postRaw("/v1/chat/completions", JSON.stringify({ model: MODEL_ID, messages: [{ role: "tool", content: "x" }] }));
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ param: "messages", code: "invalid_messages" });
     const outsideVocabulary = await postRaw("/v1/completions", JSON.stringify({ model: MODEL_ID, prompt: [1, model.config.vocabSize + 5] }));
     expect(outsideVocabulary.status).toBe(400);
     expect(outsideVocabulary.body.error.message).toContain("outside the vocabulary");

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { isPyAgentError } from "../../core/errors.js";
 import type { Logger } from "../../observability/index.js";
 import {
   type GenerationEvent,
@@ -105,13 +106,23 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     } else if (method === "POST" && path === "/v1/chat/completions") {
       const body = await readBody(request, chatRequestSchema, maxBodyBytes);
       checkModel(body.model);
-      const prompt = options.renderChat(body.messages.map(toChatMessage));
+      const prompt = renderPrompt(body.messages.map(toChatMessage));
       const format = chatFormat(`chatcmpl-${randomBytes(12).toString("hex")}`, options.modelId, now());
       await serveGeneration(response, (signal) => chatGeneration(body, prompt, signal), format, body.stream ?? false, body.stream_options?.include_usage ?? false, "messages");
     } else if (["/health", "/v1/models", "/v1/completions", "/v1/chat/completions"].includes(path)) {
       throw new ApiError(405, `${method} is not allowed on ${path}`, { code: "method_not_allowed" });
     } else {
       throw new ApiError(404, `Unknown endpoint ${method} ${path}`, { type: "not_found_error", code: "unknown_url" });
+    }
+  }
+
+  /** A template that refuses the conversation (e.g. roles that do not alternate) is the client's error. */
+  function renderPrompt(messages: ChatMessage[]): string {
+    try {
+      return options.renderChat(messages);
+    } catch (error) {
+      if (isPyAgentError(error)) throw new ApiError(400, `The chat template could not render these messages: ${error.message}`, { param: "messages", code: "invalid_messages" });
+      throw error;
     }
   }
 
