@@ -55,6 +55,7 @@ describe("pyagent improve on a repo with unused imports, unreachable code and pa
     expect(markdown).toContain("-import os");
     const verify = await runCli("audit", "verify", report.id, root);
     expect(verify.code).toBe(0);
+    expect(verify.stdout).toMatch(/^ok: \d+ records, chain intact\n$/);
     const runs = await runCli("runs", root);
     expect(runs.stdout).toContain(`${report.id}  finished`);
     const show = await runCli("show", report.id, root);
@@ -66,6 +67,13 @@ describe("pyagent improve on a repo with unused imports, unreachable code and pa
     expect(git(root, "rev-parse", "main")).toBe(git(root, "rev-parse", branch));
     expect(readFileSync(join(root, "pkg/core.py"), "utf8")).toBe(core);
     expect(userView(root).status).toBe("?? notes.txt");
+
+    // Editing the audit trail afterwards is caught, with the line.
+    const trail = join(root, ".pyagent/audit", `${report.id}.jsonl`);
+    writeFileSync(trail, readFileSync(trail, "utf8").replace('"state":"committed"', '"state":"failed"'));
+    const tampered = await runCli("audit", "verify", report.id, root);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stderr).toMatch(/audit trail .* is broken at line \d+: hash does not match/);
   });
 
   it("with --merge, merges into a branch that moved meanwhile with a merge commit, re-proven, and updates the clean checkout", async () => {

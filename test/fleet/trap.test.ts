@@ -13,6 +13,7 @@ const TRAP = {
     "",
     "",
     "def test_cwd_is_patched(monkeypatch):",
+    '    print("connecting with api_key=sk-abcdefghijklmnopqrstuvwx")',
     '    monkeypatch.setattr(paths.os, "getcwd", lambda: "/patched")',
     '    assert paths.os.getcwd() == "/patched"',
     "",
@@ -42,5 +43,11 @@ describe("the proof catches an 'unused' import a test relies on", () => {
     expect(markdown).toContain("failed the proof: pytest: new failure tests/test_paths.py::test_cwd_is_patched");
     expect(markdown).toMatch(/-import os/); // the dropped diff is kept
     expect(markdown).toMatch(/AttributeError|has no attribute 'os'/); // and the failing output
+
+    // The failing output printed a secret: journal, audit trail and report hold it masked.
+    for (const file of [".pyagent/pyagent.db", `.pyagent/audit/${report.id}.jsonl`, `.pyagent/runs/${report.id}.md`]) {
+      expect(readFileSync(join(root, file), "latin1")).not.toContain("sk-abcdefghijklmnopqrstuvwx");
+    }
+    expect(markdown).toContain("api_key=[REDACTED]");
   });
 });
