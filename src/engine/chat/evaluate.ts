@@ -1,5 +1,7 @@
 import type { Expr, Node } from "./ast.js";
 import { ChatTemplateError } from "./errors.js";
+import { KWARG_BUILTINS, applyFilter, applyTest, builtins, callMethod } from "./library.js";
+import { Macro, Namespace, contains, iterate, member, stringify, truthy } from "./values.js";
 
 /**
  * Renders a parsed template. Values are plain JS values with Python/Jinja semantics where a chat
@@ -10,41 +12,12 @@ import { ChatTemplateError } from "./errors.js";
  */
 type Scope = Map<string, unknown>;
 
-class Namespace {
-  constructor(readonly values: Record<string, unknown>) {}
-}
-
-class Macro {
-  constructor(readonly call: (args: unknown[], kwargs: Record<string, unknown>) => string) {}
-}
-
 export function render(nodes: Node[], globals: Record<string, unknown>): string {
   const scopes: Scope[] = [new Map(Object.entries(builtins())), new Map(Object.entries(globals))];
   const out: string[] = [];
   renderNodes(nodes, scopes, out);
   return out.join("");
 }
-
-function builtins(): Record<string, unknown> {
-  return {
-    raise_exception: (message: unknown) => {
-      throw new ChatTemplateError(`chat template raised: ${stringify(message)}`);
-    },
-    namespace: (kwargs: Record<string, unknown>) => new Namespace({ ...kwargs }),
-    range: (...args: unknown[]) => {
-      const numbers = args.map(Number);
-      const [start, stop, step] = numbers.length === 1 ? [0, numbers[0], 1] : [numbers[0], numbers[1], numbers[2] ?? 1];
-      const values: number[] = [];
-      for (let i = start; step > 0 ? i < stop : i > stop; i += step) values.push(i);
-      return values;
-    },
-    strftime_now: (format: unknown) => strftime(new Date(), String(format)),
-    dict: (kwargs: Record<string, unknown>) => ({ ...kwargs }),
-  };
-}
-
-/** Builtins that take keyword arguments as one object. */
-const KWARG_BUILTINS = new Set(["namespace", "dict"]);
 
 function lookup(scopes: Scope[], name: string): unknown {
   for (let i = scopes.length - 1; i >= 0; i--) if (scopes[i].has(name)) return scopes[i].get(name);
@@ -139,57 +112,6 @@ function renderFor(node: Extract<Node, { kind: "for" }>, scopes: Scope[], out: s
   });
 }
 
-function iterate(value: unknown): unknown[] {
-  if (value === undefined || value === null) return [];
-  if (Array.isArray(value)) return value;
-  if (typeof value === "string") return Array.from(value);
-  if (value instanceof Namespace) return Object.keys(value.values);
-  if (typeof value === "object") return Object.keys(value as object);
-  throw new ChatTemplateError(`chat template: cannot loop over ${typeof value}`);
-}
-
-export function truthy(value: unknown): boolean {
-  if (Array.isArray(value)) return value.length > 0;
-  if (value instanceof Namespace) return true;
-  if (value !== null && typeof value === "object") return Object.keys(value).length > 0;
-  return Boolean(value);
-}
-
-/** Python's str() of a value, as Jinja prints it. */
-export function stringify(value: unknown): string {
-  if (value === undefined || value === null) return value === null ? "None" : "";
-  if (value === true) return "True";
-  if (value === false) return "False";
-  if (typeof value === "string") return value;
-  if (typeof value === "number") return String(value);
-  return pythonRepr(value);
-}
-
-function pythonRepr(value: unknown): string {
-  if (typeof value === "string") return `'${value.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
-  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(", ")}]`;
-  if (value !== null && typeof value === "object") {
-    return `{${Object.entries(value).map(([key, item]) => `${pythonRepr(key)}: ${pythonRepr(item)}`).join(", ")}}`;
-  }
-  return stringify(value);
-}
-
-/** json.dumps with Python's default separators (", " and ": "), optional indent. */
-export function toJson(value: unknown, indent?: number, depth = 0): string {
-  if (value === undefined || value === null) return "null";
-  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return JSON.stringify(value);
-  const pad = indent === undefined ? "" : `\n${" ".repeat(indent * (depth + 1))}`;
-  const close = indent === undefined ? "" : `\n${" ".repeat(indent * depth)}`;
-  const separator = indent === undefined ? ", " : ",";
-  if (Array.isArray(value)) {
-    if (value.length === 0) return "[]";
-    return `[${value.map((item) => pad + toJson(item, indent, depth + 1)).join(separator)}${close}]`;
-  }
-  const entries = Object.entries(value instanceof Namespace ? value.values : (value as object));
-  if (entries.length === 0) return "{}";
-  return `{${entries.map(([key, item]) => `${pad}${JSON.stringify(key)}: ${toJson(item, indent, depth + 1)}`).join(separator)}${close}}`;
-}
-
 function evaluate(expr: Expr, scopes: Scope[]): unknown {
   switch (expr.kind) {
     case "literal":
@@ -230,20 +152,6 @@ function evaluate(expr: Expr, scopes: Scope[]): unknown {
   }
 }
 
-function member(object: unknown, key: unknown): unknown {
-  if (object === undefined || object === null) return undefined;
-  if (object instanceof Namespace) return object.values[String(key)];
-  if (Array.isArray(object) || typeof object === "string") {
-    if (typeof key === "number") {
-      const index = key < 0 ? object.length + key : key;
-      return object[index];
-    }
-    return undefined;
-  }
-  if (typeof object === "object" && Object.hasOwn(object, String(key))) return (object as Record<string, unknown>)[String(key)];
-  return undefined;
-}
-
 function slice(object: unknown, start?: number, stop?: number, step = 1): unknown {
   if (!Array.isArray(object) && typeof object !== "string") return undefined;
   const items = Array.isArray(object) ? object : Array.from(object);
@@ -274,173 +182,6 @@ function call(expr: Extract<Expr, { kind: "call" }>, scopes: Scope[]): unknown {
     return KWARG_BUILTINS.has(name) ? callee(kwargs) : callee(...args);
   }
   throw new ChatTemplateError(`chat template: ${expr.callee.kind === "name" ? expr.callee.name : "value"} is not callable`);
-}
-
-function callMethod(object: unknown, name: string, args: unknown[]): unknown {
-  if (typeof object === "string") {
-    const chars = args[0] === undefined ? undefined : String(args[0]);
-    switch (name) {
-      case "strip":
-        return stripChars(stripChars(object, chars, "start"), chars, "end");
-      case "lstrip":
-        return stripChars(object, chars, "start");
-      case "rstrip":
-        return stripChars(object, chars, "end");
-      case "upper":
-        return object.toUpperCase();
-      case "lower":
-        return object.toLowerCase();
-      case "title":
-        return object.replace(/\w\S*/g, (word) => word[0].toUpperCase() + word.slice(1).toLowerCase());
-      case "capitalize":
-        return object.charAt(0).toUpperCase() + object.slice(1).toLowerCase();
-      case "startswith":
-        return (Array.isArray(args[0]) ? args[0] : [args[0]]).some((prefix) => object.startsWith(String(prefix)));
-      case "endswith":
-        return (Array.isArray(args[0]) ? args[0] : [args[0]]).some((suffix) => object.endsWith(String(suffix)));
-      case "split":
-        return args[0] === undefined || args[0] === null ? object.trim().split(/\s+/).filter(Boolean) : object.split(String(args[0]));
-      case "replace":
-        return object.replaceAll(String(args[0]), String(args[1]));
-      case "find":
-        return object.indexOf(String(args[0]));
-      case "format":
-        return object.replace(/\{\}/g, () => stringify(args.shift()));
-      default:
-        break;
-    }
-  } else if (Array.isArray(object)) {
-    if (name === "append") {
-      object.push(args[0]);
-      return undefined;
-    }
-    if (name === "index") return object.indexOf(args[0]);
-    if (name === "count") return object.filter((item) => item === args[0]).length;
-  } else if (object !== null && typeof object === "object" && !(object instanceof Namespace)) {
-    const record = object as Record<string, unknown>;
-    if (name === "items") return Object.entries(record);
-    if (name === "keys") return Object.keys(record);
-    if (name === "values") return Object.values(record);
-    if (name === "get") return Object.hasOwn(record, String(args[0])) ? record[String(args[0])] : args[1] ?? null;
-  }
-  throw new ChatTemplateError(`chat template: unsupported method ${name}() on ${Array.isArray(object) ? "list" : typeof object}`);
-}
-
-function stripChars(text: string, chars: string | undefined, side: "start" | "end"): string {
-  const strip = (char: string) => (chars === undefined ? /\s/.test(char) : chars.includes(char));
-  let start = 0;
-  let end = text.length;
-  if (side === "start") while (start < end && strip(text[start])) start++;
-  else while (end > start && strip(text[end - 1])) end--;
-  return text.slice(start, end);
-}
-
-function applyFilter(name: string, value: unknown, args: unknown[]): unknown {
-  switch (name) {
-    case "trim":
-      return stringify(value).trim();
-    case "length":
-    case "count":
-      if (typeof value === "string" || Array.isArray(value)) return value.length;
-      return value && typeof value === "object" ? Object.keys(value).length : 0;
-    case "upper":
-      return stringify(value).toUpperCase();
-    case "lower":
-      return stringify(value).toLowerCase();
-    case "capitalize":
-      return callMethod(stringify(value), "capitalize", []);
-    case "title":
-      return callMethod(stringify(value), "title", []);
-    case "string":
-      return stringify(value);
-    case "int":
-      return Number.parseInt(stringify(value), 10) || 0;
-    case "float":
-      return Number.parseFloat(stringify(value)) || 0;
-    case "list":
-      return iterate(value);
-    case "first":
-      return iterate(value)[0];
-    case "last": {
-      const items = iterate(value);
-      return items[items.length - 1];
-    }
-    case "join":
-      return iterate(value).map(stringify).join(args[0] === undefined ? "" : stringify(args[0]));
-    case "default":
-      return value === undefined || (args[1] === true && !truthy(value)) ? args[0] : value;
-    case "replace":
-      return stringify(value).replaceAll(stringify(args[0]), stringify(args[1]));
-    case "tojson":
-      return toJson(value, typeof args[0] === "number" ? args[0] : undefined);
-    case "safe":
-    case "e":
-    case "escape":
-      return value;
-    case "reverse":
-      return typeof value === "string" ? Array.from(value).reverse().join("") : [...iterate(value)].reverse();
-    case "selectattr":
-    case "rejectattr": {
-      const keep = name === "selectattr";
-      return iterate(value).filter((item) => {
-        const attribute = member(item, args[0]);
-        const passed = args.length > 1 ? applyTest(String(args[1]), attribute, args.slice(2)) : truthy(attribute);
-        return passed === keep;
-      });
-    }
-    case "map":
-      return iterate(value).map((item) => member(item, args[0]));
-    default:
-      throw new ChatTemplateError(`chat template: unsupported filter "${name}"`);
-  }
-}
-
-function applyTest(name: string, value: unknown, args: unknown[]): boolean {
-  switch (name) {
-    case "defined":
-      return value !== undefined;
-    case "undefined":
-      return value === undefined;
-    case "none":
-      return value === null;
-    case "string":
-      return typeof value === "string";
-    case "number":
-      return typeof value === "number";
-    case "boolean":
-      return typeof value === "boolean";
-    case "true":
-      return value === true;
-    case "false":
-      return value === false;
-    case "mapping":
-      return value !== null && typeof value === "object" && !Array.isArray(value);
-    case "iterable":
-    case "sequence":
-      return Array.isArray(value) || typeof value === "string" || (value !== null && typeof value === "object");
-    case "even":
-      return Number(value) % 2 === 0;
-    case "odd":
-      return Math.abs(Number(value) % 2) === 1;
-    case "divisibleby":
-      return Number(value) % Number(args[0]) === 0;
-    case "equalto":
-    case "eq":
-    case "==":
-      return value === args[0];
-    case "in":
-      return contains(args[0], value);
-    default:
-      throw new ChatTemplateError(`chat template: unsupported test "${name}"`);
-  }
-}
-
-function contains(container: unknown, item: unknown): boolean {
-  if (typeof container === "string") return container.includes(stringify(item));
-  if (Array.isArray(container)) return container.some((element) => element === item);
-  if (container instanceof Namespace) return Object.hasOwn(container.values, String(item));
-  if (container !== null && typeof container === "object") return Object.hasOwn(container, String(item));
-  return false;
 }
 
 function binary(expr: Extract<Expr, { kind: "binary" }>, scopes: Scope[]): unknown {
@@ -506,22 +247,4 @@ function equals(left: unknown, right: unknown): boolean {
   if (left === right) return true;
   if (Array.isArray(left) && Array.isArray(right)) return left.length === right.length && left.every((item, i) => equals(item, right[i]));
   return false;
-}
-
-function strftime(date: Date, format: string): string {
-  const months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-  const two = (value: number) => String(value).padStart(2, "0");
-  return format.replace(/%([dmYbBHMS%])/g, (_, code: string) => {
-    switch (code) {
-      case "d": return two(date.getDate());
-      case "m": return two(date.getMonth() + 1);
-      case "Y": return String(date.getFullYear());
-      case "b": return months[date.getMonth()].slice(0, 3);
-      case "B": return months[date.getMonth()];
-      case "H": return two(date.getHours());
-      case "M": return two(date.getMinutes());
-      case "S": return two(date.getSeconds());
-      default: return "%";
-    }
-  });
 }
