@@ -20,6 +20,8 @@ export interface FileRecord {
   mtimeMs: number;
   /** Serialized per-file analysis; opaque to the store. */
   payload: string;
+  /** Serialized facts for project-wide analysis, kept apart so they are parsed only when needed. */
+  facts: string;
 }
 
 /**
@@ -69,7 +71,7 @@ export class SqliteStore {
       return;
     }
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, hash TEXT NOT NULL, size INTEGER NOT NULL, mtime_ms REAL NOT NULL, payload TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, hash TEXT NOT NULL, size INTEGER NOT NULL, mtime_ms REAL NOT NULL, payload TEXT NOT NULL, facts TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS graph_modules (name TEXT PRIMARY KEY, path TEXT NOT NULL, is_package INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS graph_definitions (module TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, line INTEGER NOT NULL, end_line INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS graph_imports (module TEXT NOT NULL, target TEXT NOT NULL, line INTEGER NOT NULL, internal INTEGER NOT NULL, conditional INTEGER NOT NULL);
@@ -93,14 +95,14 @@ export class SqliteStore {
 
   /** Every file record, keyed by path. */
   readFileRecords(): Map<string, FileRecord> {
-    const rows = this.db.prepare("SELECT path, hash, size, mtime_ms AS mtimeMs, payload FROM files").all() as FileRecord[];
+    const rows = this.db.prepare("SELECT path, hash, size, mtime_ms AS mtimeMs, payload, facts FROM files").all() as FileRecord[];
     return new Map(rows.map((row) => [row.path, row]));
   }
 
   /** Writes changed records and forgets files that are gone, in one transaction. */
   updateFileRecords(changed: FileRecord[], removedPaths: string[]): void {
     const upsert = this.db.prepare(
-      "INSERT INTO files (path, hash, size, mtime_ms, payload) VALUES (@path, @hash, @size, @mtimeMs, @payload) ON CONFLICT(path) DO UPDATE SET hash = excluded.hash, size = excluded.size, mtime_ms = excluded.mtime_ms, payload = excluded.payload",
+      "INSERT INTO files (path, hash, size, mtime_ms, payload, facts) VALUES (@path, @hash, @size, @mtimeMs, @payload, @facts) ON CONFLICT(path) DO UPDATE SET hash = excluded.hash, size = excluded.size, mtime_ms = excluded.mtime_ms, payload = excluded.payload, facts = excluded.facts",
     );
     const remove = this.db.prepare("DELETE FROM files WHERE path = ?");
     this.db.transaction(() => {

@@ -18,9 +18,18 @@ export interface CachedFile {
   analysis: () => FileAnalysis;
 }
 
-/** Where earlier per-file results come from (the project store), so unchanged files are not re-parsed. */
+/** Project-wide results (cross-module findings and cycles), valid for one digest of every file's content and the thresholds. */
+export interface ProjectResults {
+  digest: string;
+  findings: Finding[];
+  cycles: string[][];
+}
+
+/** Where earlier results come from (the project store), so unchanged files are not re-parsed. */
 export interface FileCache {
   get(path: string): CachedFile | undefined;
+  /** The project-wide results stored for `digest`, if any. */
+  projectResults?(digest: string): ProjectResults | undefined;
 }
 
 export type AnalyzeProgress =
@@ -45,6 +54,8 @@ export interface ProjectAnalysis {
   fresh: Array<{ analysis: FileAnalysis; size: number; mtimeMs: number }>;
   /** Paths that were analyzed this run, including errors (to prune the cache). */
   seenPaths: string[];
+  /** Cross-module findings and cycles of this run, with the digest they are valid for. */
+  projectResults: ProjectResults;
   stats: { discovered: number; parsed: number; reused: number; milliseconds: number };
 }
 
@@ -114,29 +125,18 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
   const okResults = results.filter((result): result is Extract<FileAnalysis, { state: "ok" }> => result.state === "ok");
   for (const result of results) if (result.state === "error") errors.push({ path: result.path, message: result.message });
   const names = moduleNames(okResults.map((result) => result.path));
+  // Object.assign, not a spread: a cached result's `facts` may be a lazy getter that must not be read here.
   const files: AnalyzedFile[] = okResults
-    .map((result) => ({ ...result, ...names.get(result.path)! }))
+    .map((result) => Object.assign(result, names.get(result.path)!))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
-  const modules: ProjectModule[] = files.map((file) => ({ path: file.path, module: file.module, isPackage: file.isPackage, facts: file.facts }));
+  const digest = contentHash(JSON.stringify([config.minConfidence, files.map((file) => [file.path, file.hash])]));
+  const projectResults = cache?.projectResults?.(digest) ?? computeProjectResults(files, config.minConfidence, digest);
   const findings: Finding[] = [
     ...files.flatMap((file) => file.findings),
-    ...projectFindings(modules, { minConfidence: config.minConfidence }),
+    ...projectResults.findings,
     ...sizeAndComplexityFindings(files, config),
   ];
-  const cycles = importCycles(modules);
-  const modulePaths = new Map(files.map((file) => [file.module, file.path]));
-  for (const cycle of cycles) {
-    const path = modulePaths.get(cycle[0]!) ?? "";
-    findings.push({
-      rule: "import-cycle",
-      path,
-      line: 1,
-      message: `import cycle: ${[...cycle, cycle[0]].join(" -> ")}`,
-      confidence: 100,
-      symbol: cycle[0],
-    });
-  }
   const reported = findings
     .filter((finding) => finding.confidence >= config.minConfidence)
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0)));
@@ -146,12 +146,32 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
     root,
     files,
     findings: reported,
-    cycles,
+    cycles: projectResults.cycles,
     errors,
     fresh,
     seenPaths,
+    projectResults,
     stats: { discovered: discovered.length, parsed: work.length, reused, milliseconds: performance.now() - started },
   };
+}
+
+/** Findings that need the whole project: unused definitions across modules, import cycles. */
+function computeProjectResults(files: AnalyzedFile[], minConfidence: number, digest: string): ProjectResults {
+  const modules: ProjectModule[] = files.map((file) => ({ path: file.path, module: file.module, isPackage: file.isPackage, facts: file.facts }));
+  const findings = projectFindings(modules, { minConfidence });
+  const cycles = importCycles(modules);
+  const modulePaths = new Map(files.map((file) => [file.module, file.path]));
+  for (const cycle of cycles) {
+    findings.push({
+      rule: "import-cycle",
+      path: modulePaths.get(cycle[0]!) ?? "",
+      line: 1,
+      message: `import cycle: ${[...cycle, cycle[0]].join(" -> ")}`,
+      confidence: 100,
+      symbol: cycle[0],
+    });
+  }
+  return { digest, findings, cycles };
 }
 
 function sizeAndComplexityFindings(files: AnalyzedFile[], config: PyAgentConfig): Finding[] {

@@ -3,8 +3,8 @@ import { dirname, join, resolve } from "node:path";
 import { SingleBar } from "cli-progress";
 import { type Command, Option } from "commander";
 import { loadConfig, UsageError, type ConfigOverrides } from "../../../core/index.js";
-import { SqliteStore } from "../../../knowledge/index.js";
-import { analyzeProject, buildProjectGraph, type FileAnalysis, type FileCache } from "../../../python/index.js";
+import { type FileRecord, SqliteStore } from "../../../knowledge/index.js";
+import { analyzeProject, buildProjectGraph, type FileAnalysis, type FileCache, type ModuleFacts, type ProjectResults } from "../../../python/index.js";
 import { toAnalysisReport } from "../../report/analysis-json.js";
 import { toHtml } from "../../report/html.js";
 import { toMarkdown } from "../../report/markdown.js";
@@ -91,14 +91,21 @@ async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: { stdou
     const cacheVersion = `${PYAGENT_VERSION}/${ANALYSIS_FORMAT}`;
     if (store && store.getMeta("analysis_version") !== cacheVersion) {
       store.clearFileRecords();
+      store.setMeta("project_results", "");
       store.setMeta("analysis_version", cacheVersion);
     }
-    const records = store && flags.cache ? store.readFileRecords() : new Map();
+    const records = store && flags.cache ? store.readFileRecords() : new Map<string, FileRecord>();
     const cache: FileCache = {
       get(path) {
         const record = records.get(path);
         if (!record) return undefined;
-        return { hash: record.hash, size: record.size, mtimeMs: record.mtimeMs, analysis: () => JSON.parse(record.payload) as FileAnalysis };
+        return { hash: record.hash, size: record.size, mtimeMs: record.mtimeMs, analysis: () => fromRecord(record) };
+      },
+      projectResults(digest) {
+        const stored = flags.cache ? store?.getMeta("project_results") : undefined;
+        if (!stored) return undefined;
+        const results = JSON.parse(stored) as ProjectResults;
+        return results.digest === digest ? results : undefined;
       },
     };
     const bar = flags.progress && (io.stderr as NodeJS.WriteStream).isTTY ? new SingleBar({ stream: io.stderr, format: "parsing {bar} {value}/{total} files", hideCursor: true }) : undefined;
@@ -112,18 +119,19 @@ async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: { stdou
         else if (event.type === "parse-end") bar.stop();
       },
     });
-    const graph = buildProjectGraph(analysis.files);
+    // The graph is rebuilt only when something changed (building it reads every file's facts).
+    const graphDigest = analysis.projectResults.digest;
+    const graphIsCurrent = store !== undefined && store.getMeta("graph_digest") === graphDigest;
+    const graph = graphIsCurrent ? store.readGraph() : buildProjectGraph(analysis.files);
     if (store) {
       const seen = new Set(analysis.seenPaths);
       const removed = [...records.keys()].filter((path) => !seen.has(path));
-      store.updateFileRecords(
-        analysis.fresh.map(({ analysis: result, size, mtimeMs }) => ({ path: result.path, hash: result.hash, size, mtimeMs, payload: JSON.stringify(result) })),
-        removed,
-      );
-      if (analysis.fresh.length > 0 || removed.length > 0 || store.getMeta("graph_files") !== String(analysis.files.length)) {
+      store.updateFileRecords(analysis.fresh.map(({ analysis: result, size, mtimeMs }) => toRecord(result, size, mtimeMs)), removed);
+      if (!graphIsCurrent) {
         store.replaceGraph(graph);
-        store.setMeta("graph_files", String(analysis.files.length));
+        store.setMeta("graph_digest", graphDigest);
       }
+      store.setMeta("project_results", JSON.stringify(analysis.projectResults));
     }
     const report = toAnalysisReport(analysis);
     const rendered =
@@ -146,6 +154,30 @@ async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: { stdou
   } finally {
     store?.close();
   }
+}
+
+/** A file's analysis as the store keeps it: facts apart from the rest, so a warm run need not parse them. */
+function toRecord(result: FileAnalysis, size: number, mtimeMs: number): FileRecord {
+  if (result.state === "error") return { path: result.path, hash: result.hash, size, mtimeMs, payload: JSON.stringify(result), facts: "null" };
+  const { facts, ...rest } = result;
+  return { path: result.path, hash: result.hash, size, mtimeMs, payload: JSON.stringify(rest), facts: JSON.stringify(facts) };
+}
+
+/** The inverse of `toRecord`; `facts` is parsed on first read. */
+function fromRecord(record: FileRecord): FileAnalysis {
+  const analysis = JSON.parse(record.payload) as FileAnalysis;
+  if (analysis.state === "ok") {
+    let facts: ModuleFacts | undefined;
+    Object.defineProperty(analysis, "facts", {
+      enumerable: true,
+      configurable: true,
+      get: () => (facts ??= JSON.parse(record.facts) as ModuleFacts),
+      set: (value: ModuleFacts) => {
+        facts = value;
+      },
+    });
+  }
+  return analysis;
 }
 
 /** The store is an optimisation for analyze: when it cannot be opened, say so once and go on without it. */
