@@ -48,6 +48,65 @@ const ZEPHYR = `{% for message in messages %}
 {% endif %}
 {% endfor %}`;
 
+/** Llama-3.1-like: sets, slices, `in`/`is mapping` tests, tool calls rendered with tojson. */
+const LLAMA31 = `{{- bos_token }}
+{%- if custom_tools is defined %}
+    {%- set tools = custom_tools %}
+{%- endif %}
+{%- if not tools_in_user_message is defined %}
+    {%- set tools_in_user_message = true %}
+{%- endif %}
+{%- if not date_string is defined %}
+    {%- set date_string = "26 Jul 2024" %}
+{%- endif %}
+{%- if not tools is defined %}
+    {%- set tools = none %}
+{%- endif %}
+
+{#- This block extracts the system message, so we can slot it into the right place. #}
+{%- if messages[0]['role'] == 'system' %}
+    {%- set system_message = messages[0]['content']|trim %}
+    {%- set messages = messages[1:] %}
+{%- else %}
+    {%- set system_message = "" %}
+{%- endif %}
+
+{#- System message + builtin tools #}
+{{- "<|start_header_id|>system<|end_header_id|>\\n\\n" }}
+{%- if builtin_tools is defined or tools is not none %}
+    {{- "Environment: ipython\\n" }}
+{%- endif %}
+{{- "Cutting Knowledge Date: December 2023\\n" }}
+{{- "Today Date: " + date_string + "\\n\\n" }}
+{{- system_message }}
+{{- "<|eot_id|>" }}
+
+{%- for message in messages %}
+    {%- if not (message.role == 'ipython' or message.role == 'tool' or 'tool_calls' in message) %}
+        {{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' }}
+    {%- elif 'tool_calls' in message %}
+        {%- set tool_call = message.tool_calls[0].function %}
+        {{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' -}}
+        {{- '{"name": "' + tool_call.name + '", ' }}
+        {{- '"parameters": ' }}
+        {{- tool_call.arguments | tojson }}
+        {{- "}" }}
+        {{- "<|eot_id|>" }}
+    {%- elif message.role == "tool" or message.role == "ipython" %}
+        {{- "<|start_header_id|>ipython<|end_header_id|>\\n\\n" }}
+        {%- if message.content is mapping or message.content is iterable %}
+            {{- message.content | tojson }}
+        {%- else %}
+            {{- message.content }}
+        {%- endif %}
+        {{- "<|eot_id|>" }}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+    {{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}
+{%- endif %}
+`;
+
 const conversation: ChatMessage[] = [
   { role: "system", content: "You are terse." },
   { role: "user", content: " Hi there " },
@@ -99,6 +158,25 @@ describe("renderChat with common chat templates", () => {
       { role: "user", content: "Hello!" },
     ]);
     expect(text).toBe("<|system|>\nYou are friendly.</s>\n<|user|>\nHello!</s>\n<|assistant|>\n");
+  });
+
+  it("Llama-3.1 style: system extraction, tool calls through tojson, tool results", () => {
+    const messages = [
+      { role: "system", content: " Be brief. " },
+      { role: "user", content: "Weather?" },
+      { role: "assistant", content: "", tool_calls: [{ function: { name: "get_weather", arguments: { city: "Paris", days: [1, 2] } } }] },
+      { role: "tool", content: "sunny" },
+      { role: "user", content: "thanks" },
+    ] as unknown as ChatMessage[];
+    const header = (role: string) => `<|start_header_id|>${role}<|end_header_id|>\n\n`;
+    expect(renderChat({ template: LLAMA31, bosText: "<|begin_of_text|>" }, messages)).toBe(
+      "<|begin_of_text|>" +
+        `${header("system")}Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\nBe brief.<|eot_id|>` +
+        `${header("user")}Weather?<|eot_id|>` +
+        `${header("assistant")}{"name": "get_weather", "parameters": {"city": "Paris", "days": [1, 2]}}<|eot_id|>` +
+        `${header("ipython")}"sunny"<|eot_id|>` +
+        `${header("user")}thanks<|eot_id|>${header("assistant")}`,
+    );
   });
 
   it("falls back to the documented ChatML default when the model has no template", () => {
