@@ -731,14 +731,18 @@ class FindingsWalker {
   }
 
   private visitString(node: SyntaxNode): void {
-    let interpolated = false;
-    for (const child of node.namedChildren) {
-      if (child?.type === "interpolation") {
-        interpolated = true;
-        this.visitChildren(child);
+    // Only f-strings have interpolations; reading the prefix from the source spares walking the
+    // children of every other string (docstrings are most of them).
+    if (hasFormatPrefix(this.source, node.startIndex)) {
+      let interpolated = false;
+      for (const child of node.namedChildren) {
+        if (child?.type === "interpolation") {
+          interpolated = true;
+          this.visitChildren(child);
+        }
       }
+      if (interpolated) return;
     }
-    if (interpolated) return;
     const content = stringContent(node, this.source);
     if (content === undefined) return;
     if (this.annotationDepth > 0) {
@@ -752,8 +756,8 @@ class FindingsWalker {
   }
 
   private visitComment(node: SyntaxNode): void {
-    const text = node.text;
-    const match = /^#\s*type:\s*(.*)$/.exec(text);
+    TYPE_COMMENT.lastIndex = node.startIndex;
+    const match = TYPE_COMMENT.exec(this.source);
     if (!match || /^ignore\b/.test(match[1] as string)) return;
     readTypeExpression(match[1] as string, (name, isAttribute) => {
       if (isAttribute) this.attributeReads.add(name);
@@ -833,6 +837,19 @@ class FindingsWalker {
     };
     return { facts, unusedImports: kept, unusedLocals: this.unusedLocals, unreachable: this.unreachable };
   }
+}
+
+/** `# type: ...` at a comment's start (sticky: matched exactly there). */
+const TYPE_COMMENT = /#\s*type:\s*([^\r\n]*)/y;
+
+/** True when the string literal starting at `start` has an `f` in its prefix (`f"`, `rf'`, `Fr"""`). */
+function hasFormatPrefix(source: string, start: number): boolean {
+  for (let index = start; index < start + 3; index++) {
+    const code = source.charCodeAt(index);
+    if (code === 102 || code === 70) return true;
+    if (code === 34 || code === 39 || Number.isNaN(code)) return false;
+  }
+  return false;
 }
 
 /** The identifier starting at `start` (indices are UTF-16 code units, as web-tree-sitter's). */
