@@ -14,18 +14,13 @@ import { Worker } from "node:worker_threads";
 import { getLlama } from "node-llama-cpp";
 import { readGguf } from "../src/engine/gguf/index.js";
 import { createModelFile } from "../src/engine/model-file/index.js";
+import { generate } from "../src/engine/generate/index.js";
 import { loadModel } from "../src/engine/runtime/index.js";
+import { loadTokenizer } from "../src/engine/tokenizer/index.js";
 import { describeMachine, median } from "./machine.mjs";
 
 type Preset = "stories15m" | "stories110m";
 type Dtype = "f32" | "q8_0";
-interface Row {
-  preset: Preset;
-  dtype: Dtype;
-  engine: string;
-  prompt: number;
-  decode: number;
-}
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -108,19 +103,29 @@ function argmax(values: Float32Array): number {
   return best;
 }
 
-function benchOurs(path: string, kernels: "native" | "js", decodeTokens: number): { prompt: number; decode: number; engine: string } {
+interface Timing {
+  prompt: number;
+  decode: number;
+}
+
+/** One engine on one file: `once` runs a prompt then `decodeTokens` greedy steps and returns tok/s. */
+interface Runner {
+  engine: string;
+  once(): Promise<Timing>;
+  close(): Promise<void>;
+}
+
+function oursRunner(path: string, kernels: "native" | "js", decodeTokens: number): Runner {
   const model = loadModel(path, { kernels, threads, contextLength: PROMPT_TOKENS + decodeTokens + 8 });
-  const engine = `ours (${model.kernels.name})`;
   const tokens = promptTokens(model.config.vocabSize);
-  const promptRates: number[] = [];
-  const decodeRates: number[] = [];
-  try {
-    for (let rep = 0; rep < reps + 1; rep++) {
+  const step = new Int32Array(1);
+  return {
+    engine: `ours (${model.kernels.name})`,
+    async once() {
       const sequence = model.newSequence({ maxTokens: PROMPT_TOKENS + decodeTokens + 1 });
       let start = performance.now();
       let logits = sequence.forward(tokens);
       const promptSeconds = (performance.now() - start) / 1000;
-      const step = new Int32Array(1);
       start = performance.now();
       for (let i = 0; i < decodeTokens; i++) {
         step[0] = argmax(logits);
@@ -128,26 +133,48 @@ function benchOurs(path: string, kernels: "native" | "js", decodeTokens: number)
       }
       const decodeSeconds = (performance.now() - start) / 1000;
       sequence.free();
-      if (rep === 0) continue; // warm-up
-      promptRates.push(PROMPT_TOKENS / promptSeconds);
-      decodeRates.push(decodeTokens / decodeSeconds);
-    }
-  } finally {
-    model.close();
-  }
-  return { prompt: median(promptRates), decode: median(decodeRates), engine };
+      return { prompt: PROMPT_TOKENS / promptSeconds, decode: decodeTokens / decodeSeconds };
+    },
+    async close() {
+      model.close();
+    },
+  };
 }
 
-async function benchLlamaCpp(path: string, decodeTokens: number): Promise<{ prompt: number; decode: number }> {
+/** The same decode through the whole generation path: queue, greedy sampler, streaming detokenizer. */
+function generateRunner(path: string, decodeTokens: number): Runner {
+  const model = loadModel(path, { kernels: "native", threads, contextLength: PROMPT_TOKENS + decodeTokens + 8 });
+  const tokenizer = loadTokenizer(model.file);
+  const noStop = Object.fromEntries([...tokenizer.stopTokens].map((id) => [id, -100]));
+  return {
+    engine: `ours (${model.kernels.name}) via generate()`,
+    async once() {
+      const start = performance.now();
+      let first = 0;
+      let last = 0;
+      const request = { prompt: promptTokens(model.config.vocabSize), maxTokens: decodeTokens + 1, sampling: { temperature: 0, logitBias: noStop } };
+      for await (const event of generate(model, tokenizer, request)) {
+        if (event.type !== "text-delta") continue;
+        last = performance.now();
+        if (first === 0) first = last;
+      }
+      return { prompt: PROMPT_TOKENS / ((first - start) / 1000), decode: decodeTokens / ((last - first) / 1000) };
+    },
+    async close() {
+      model.close();
+    },
+  };
+}
+
+async function llamaCppRunner(path: string, decodeTokens: number): Promise<Runner> {
   const llama = await getLlama({ gpu: false, build: "never" });
   const model = await llama.loadModel({ modelPath: path });
   const context = await model.createContext({ contextSize: PROMPT_TOKENS + decodeTokens + 16, threads, batchSize: PROMPT_TOKENS });
   const sequence = context.getSequence();
   const tokens = promptTokens(32000);
-  const promptRates: number[] = [];
-  const decodeRates: number[] = [];
-  try {
-    for (let rep = 0; rep < reps + 1; rep++) {
+  return {
+    engine: "node-llama-cpp",
+    async once() {
       await sequence.clearHistory();
       let start = performance.now();
       await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(0, -1) as never);
@@ -161,15 +188,27 @@ async function benchLlamaCpp(path: string, decodeTokens: number): Promise<{ prom
         if (generated > decodeTokens) break;
       }
       const decodeSeconds = (performance.now() - start) / 1000;
-      if (rep === 0) continue;
-      promptRates.push((PROMPT_TOKENS - 1) / promptSeconds);
-      decodeRates.push(decodeTokens / decodeSeconds);
+      return { prompt: (PROMPT_TOKENS - 1) / promptSeconds, decode: decodeTokens / decodeSeconds };
+    },
+    async close() {
+      await context.dispose();
+      await model.dispose();
+    },
+  };
+}
+
+/** Runs every runner once per repetition, interleaved, so load changes on a shared machine hit all engines alike. */
+async function measure(runners: Runner[]): Promise<Timing[]> {
+  const samples = runners.map(() => ({ prompt: [] as number[], decode: [] as number[] }));
+  for (let rep = 0; rep < reps + 1; rep++) {
+    for (const [i, runner] of runners.entries()) {
+      const timing = await runner.once();
+      if (rep === 0) continue; // warm-up
+      samples[i].prompt.push(timing.prompt);
+      samples[i].decode.push(timing.decode);
     }
-  } finally {
-    await context.dispose();
-    await model.dispose();
   }
-  return { prompt: median(promptRates), decode: median(decodeRates) };
+  return samples.map((sample) => ({ prompt: median(sample.prompt), decode: median(sample.decode) }));
 }
 
 console.log(`Machine: ${describeMachine()}`);
@@ -187,13 +226,19 @@ for (const preset of presets) {
     const path = modelPath(preset, dtype);
     const bytes = weightBytesPerToken(path);
     const decodeTokens = preset === "stories15m" ? 64 : 32;
-    const reference: Row = { preset, dtype, engine: "node-llama-cpp", ...(await benchLlamaCpp(path, decodeTokens)) };
-    const print = (row: Row) =>
+    const fast = [await llamaCppRunner(path, decodeTokens), oursRunner(path, "native", decodeTokens), generateRunner(path, decodeTokens)];
+    const fastTimings = await measure(fast);
+    await Promise.all(fast.map((runner) => runner.close()));
+    // The JS kernels are an order of magnitude slower: fewer tokens, measured on their own.
+    const slow = [oursRunner(path, "js", preset === "stories15m" ? 32 : 8)];
+    const slowTimings = await measure(slow);
+    await Promise.all(slow.map((runner) => runner.close()));
+    const reference = fastTimings[0];
+    [...fast, ...slow].forEach((runner, i) => {
+      const timing = [...fastTimings, ...slowTimings][i];
       console.log(
-        `| ${row.preset} | ${row.dtype} | ${row.engine} | ${row.prompt.toFixed(1)} | ${row.decode.toFixed(1)} | ${(row.decode / reference.decode).toFixed(2)}x | ${(row.prompt / reference.prompt).toFixed(2)}x | ${(bytes / 2 ** 20).toFixed(1)} MiB | ${(bandwidth / bytes).toFixed(0)} |`,
+        `| ${preset} | ${dtype} | ${runner.engine} | ${timing.prompt.toFixed(1)} | ${timing.decode.toFixed(1)} | ${(timing.decode / reference.decode).toFixed(2)}x | ${(timing.prompt / reference.prompt).toFixed(2)}x | ${(bytes / 2 ** 20).toFixed(1)} MiB | ${(bandwidth / bytes).toFixed(0)} |`,
       );
-    print(reference);
-    print({ preset, dtype, ...benchOurs(path, "native", decodeTokens) });
-    print({ preset, dtype, ...benchOurs(path, "js", preset === "stories15m" ? 32 : 8) });
+    });
   }
 }
