@@ -1,4 +1,4 @@
-import { type Dirent, existsSync, lstatSync, readFileSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { type Dirent, lstatSync, readFileSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import ignore, { type Ignore } from "ignore";
 
@@ -20,9 +20,9 @@ const SKIPPED_DIRECTORIES = new Set([
   ".tox", ".nox", ".eggs", "node_modules", ".venv", "venv", ".direnv", "site-packages",
 ]);
 
-/** A virtualenv is recognised by its marker file, whatever the folder is called. */
-function isVirtualenv(directory: string): boolean {
-  return existsSync(join(directory, "pyvenv.cfg")) || existsSync(join(directory, "conda-meta"));
+/** A virtualenv (or conda env) is recognised by its marker entry, whatever the folder is called. */
+function isVirtualenv(entries: Dirent[]): boolean {
+  return entries.some((entry) => entry.name === "pyvenv.cfg" || entry.name === "conda-meta");
 }
 
 interface Frame {
@@ -40,7 +40,7 @@ export function discoverPythonFiles(root: string, options: DiscoverOptions): Dis
   const results: DiscoveredPath[] = [];
   const extra = ignore().add(options.exclude);
   const visited = new Set<string>([realpathSync(root)]);
-  const stack: Frame[] = [{ directory: root, ignores: loadGitignore(root, [], root, options) }];
+  const stack: Frame[] = [{ directory: root, ignores: [] }];
 
   while (stack.length > 0) {
     const frame = stack.pop()!;
@@ -51,6 +51,8 @@ export function discoverPythonFiles(root: string, options: DiscoverOptions): Dis
       results.push({ state: "error", path: toRelative(root, frame.directory), message: describeFsError(error) });
       continue;
     }
+    if (frame.directory !== root && isVirtualenv(entries)) continue;
+    if (!options.includeIgnored && entries.some((entry) => entry.name === ".gitignore")) frame.ignores = loadGitignore(frame.directory, frame.ignores);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirectories: Frame[] = [];
     for (const entry of entries) {
@@ -73,7 +75,6 @@ export function discoverPythonFiles(root: string, options: DiscoverOptions): Dis
       if (isDirectory) {
         if (SKIPPED_DIRECTORIES.has(entry.name) || entry.name.endsWith(".egg-info")) continue;
         if (isIgnored(frame.ignores, extra, absolutePath, root, true)) continue;
-        if (isVirtualenv(absolutePath)) continue;
         let real: string;
         try {
           real = realpathSync(absolutePath);
@@ -86,7 +87,7 @@ export function discoverPythonFiles(root: string, options: DiscoverOptions): Dis
           continue;
         }
         visited.add(real);
-        subdirectories.push({ directory: absolutePath, ignores: loadGitignore(absolutePath, frame.ignores, root, options) });
+        subdirectories.push({ directory: absolutePath, ignores: frame.ignores });
       } else if (isFile && entry.name.endsWith(".py")) {
         if (isIgnored(frame.ignores, extra, absolutePath, root, false)) continue;
         try {
@@ -102,16 +103,13 @@ export function discoverPythonFiles(root: string, options: DiscoverOptions): Dis
   return results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-function loadGitignore(directory: string, inherited: Frame["ignores"], root: string, options: DiscoverOptions): Frame["ignores"] {
-  if (options.includeIgnored) return inherited;
+function loadGitignore(directory: string, inherited: Frame["ignores"]): Frame["ignores"] {
   const file = join(directory, ".gitignore");
   try {
     if (!lstatSync(file).isFile()) return inherited;
-    const matcher = ignore().add(readFileSync(file, "utf8"));
-    void root;
-    return [...inherited, { base: directory, matcher }];
+    return [...inherited, { base: directory, matcher: ignore().add(readFileSync(file, "utf8")) }];
   } catch {
-    return inherited; // no .gitignore here (the common case) or unreadable: nothing to apply
+    return inherited; // an unreadable .gitignore ignores nothing; the files themselves still report their errors
   }
 }
 

@@ -122,13 +122,13 @@ async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: { stdou
     // The graph is rebuilt only when something changed (building it reads every file's facts).
     const graphDigest = analysis.projectResults.digest;
     const graphIsCurrent = store !== undefined && store.getMeta("graph_digest") === graphDigest;
-    const graph = graphIsCurrent ? store.readGraph() : buildProjectGraph(analysis.files);
+    const freshGraph = graphIsCurrent ? undefined : buildProjectGraph(analysis.files);
     if (store) {
       const seen = new Set(analysis.seenPaths);
       const removed = [...records.keys()].filter((path) => !seen.has(path));
       store.updateFileRecords(analysis.fresh.map(({ analysis: result, size, mtimeMs }) => toRecord(result, size, mtimeMs)), removed);
-      if (!graphIsCurrent) {
-        store.replaceGraph(graph);
+      if (freshGraph) {
+        store.replaceGraph(freshGraph);
         store.setMeta("graph_digest", graphDigest);
       }
       store.setMeta("project_results", JSON.stringify(analysis.projectResults));
@@ -138,7 +138,7 @@ async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: { stdou
       flags.format === "json" ? JSON.stringify(report, null, 2) + "\n"
       : flags.format === "sarif" ? JSON.stringify(toSarif(report, PYAGENT_VERSION), null, 2) + "\n"
       : flags.format === "md" ? toMarkdown(report)
-      : flags.format === "html" ? toHtml(report, graph)
+      : flags.format === "html" ? toHtml(report, freshGraph ?? store!.readGraph())
       : toTerminalSummary(report);
     if (flags.output) writeFileSync(flags.output, rendered);
     else io.stdout.write(rendered);
