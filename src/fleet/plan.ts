@@ -38,16 +38,16 @@ export function analyzeTree(tree: string): Promise<ProjectAnalysis> {
 }
 
 /**
- * Analyzes `commit` in a temporary export outside the repository (`git archive`), so a dry run
- * reads the repository and writes nothing in it, not even a worktree entry.
+ * Analyzes `commit` in a temporary export outside the repository (`git archive`) and hands the
+ * analysis to `use` while the export exists (agents read files under `analysis.root` to plan), so
+ * a dry run reads the repository and writes nothing in it, not even a worktree entry.
  */
-export async function analyzeCommitReadOnly(root: string, commit: string): Promise<ProjectAnalysis> {
+export async function withCommitAnalysis<T>(root: string, commit: string, use: (analysis: ProjectAnalysis) => T): Promise<T> {
   const scratch = mkdtempSync(join(tmpdir(), "pyagent-plan-"));
   try {
     const archive = await runProcess("sh", ["-c", 'git archive --format=tar "$1" | tar -x -C "$2"', "sh", commit, scratch], { cwd: root });
     if (archive.code !== 0) throw new GitError(["archive", commit], archive.stderr, archive.code, root);
-    const analysis = await analyzeTree(scratch);
-    return { ...analysis, root };
+    return use(await analyzeTree(scratch));
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

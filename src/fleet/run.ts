@@ -11,7 +11,7 @@ import { git, gitRun, resolveCommit } from "./git.js";
 import { RunJournal, type RunOptions, type RunRecord, type TaskRecord } from "./journal.js";
 import { claimRun } from "./lock.js";
 import { mergeRunBranch } from "./merge.js";
-import { analyzeCommitReadOnly, analyzeTree, planTasks, selectAgents } from "./plan.js";
+import { analyzeTree, withCommitAnalysis, planTasks, selectAgents } from "./plan.js";
 import { preflight, type Preflight } from "./preflight.js";
 import { writeRunReport } from "./report.js";
 import { buildApiIndex, type ApiIndex } from "./review.js";
@@ -52,8 +52,7 @@ const LAND_ATTEMPTS = 3;
 export async function planImprove(options: Pick<ImproveOptions, "path" | "agents" | "agentNames" | "maxChanges" | "python">): Promise<{ preflight: Preflight; tasks: FleetTask[] }> {
   const checked = await preflight(options.path, { python: options.python });
   const agents = selectAgents(options.agents, options.agentNames);
-  const analysis = await analyzeCommitReadOnly(checked.root, checked.headCommit);
-  const tasks = planTasks(agents, analysis);
+  const tasks = await withCommitAnalysis(checked.root, checked.headCommit, (analysis) => planTasks(agents, analysis));
   return { preflight: checked, tasks: options.maxChanges === undefined ? tasks : tasks.slice(0, options.maxChanges) };
 }
 
