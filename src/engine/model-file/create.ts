@@ -20,6 +20,8 @@ export interface CreateModelOptions {
   seed: number;
   /** Replace an existing file at `out` (default: refuse). */
   force?: boolean;
+  /** Called after each tensor is written with the parameters written so far and the total. */
+  onProgress?: (written: number, total: number) => void;
 }
 
 /** The model file cannot be written where asked (missing directory, existing file). Exit code 2, like a bad path. */
@@ -68,13 +70,18 @@ export function createModelFile(options: CreateModelOptions): void {
   const vocab = preset.tokenizer === "llama" ? buildLlamaVocab(preset.vocabSize) : buildGpt2Vocab(preset.vocabSize);
   const weights = weightSpecs(preset, DTYPE_TYPES[dtype]);
   const random = new Prng(options.seed);
+  const counts = weights.map((spec) => spec.dims.reduce((product, size) => product * size, 1));
+  const total = counts.reduce((sum, count) => sum + count, 0);
+  let written = 0;
   writeGgufStreaming(out, metadataFor(preset, dtype, vocab), weights, (index) => {
     const spec = weights[index];
-    const count = spec.dims.reduce((product, size) => product * size, 1);
-    const values = new Float32Array(count);
+    const values = new Float32Array(counts[index]);
     if (spec.init.kind === "ones") values.fill(1);
     else random.fillNormal(values, spec.init.std);
-    return encodeTensor(spec.type, values);
+    const encoded = encodeTensor(spec.type, values);
+    written += counts[index];
+    options.onProgress?.(written, total);
+    return encoded;
   });
 }
 

@@ -46,6 +46,14 @@ describe("createModelFile", () => {
     expect(readFileSync(a).equals(readFileSync(c))).toBe(false);
   });
 
+  it("reports progress per tensor, ending at the parameter count", () => {
+    const reports: Array<[number, number]> = [];
+    createModelFile({ out: join(dir, "progress.gguf"), preset: "tiny", dtype: "f16", seed: 1, onProgress: (w, t) => reports.push([w, t]) });
+    expect(reports).toHaveLength(21); // token_embd, 2 x 9 per layer, output_norm, output
+    expect(reports.every(([written], i) => i === 0 || written > reports[i - 1][0])).toBe(true);
+    expect(reports[reports.length - 1]).toEqual([226624, 226624]);
+  });
+
   it("writes qwen2 with q/k/v biases and a tied output", () => {
     const out = join(dir, "qwen2.gguf");
     createModelFile({ out, preset: "tiny-qwen2", dtype: "f16", seed: 3 });

@@ -38,11 +38,24 @@ export function registerModelCommands(program: Command): void {
         throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${flags.seed}"`);
       }
       const started = performance.now();
-      createModelFile({ out: flags.out, preset, dtype, seed: Number(flags.seed), force: flags.force ?? false });
+      const output = this.configureOutput();
+      // Progress only on a terminal: one line rewritten in place, cleared when done.
+      const showProgress = process.stderr.isTTY === true;
+      createModelFile({
+        out: flags.out,
+        preset,
+        dtype,
+        seed: Number(flags.seed),
+        force: flags.force ?? false,
+        onProgress: showProgress
+          ? (written, total) => output.writeErr?.(`\rcreating ${preset} ${dtype}: ${Math.floor((written / total) * 100)}%`)
+          : undefined,
+      });
+      if (showProgress) output.writeErr?.("\r\x1b[K");
       const description = describeModelFile(flags.out);
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       const megabytes = (description.fileSize / 2 ** 20).toFixed(1);
-      this.configureOutput().writeOut?.(
+      output.writeOut?.(
         `wrote ${flags.out}: ${preset} ${dtype} seed ${flags.seed}, ${description.parameterCount} parameters, ${megabytes} MiB in ${seconds} s\n`,
       );
     });
