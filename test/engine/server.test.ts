@@ -261,6 +261,32 @@ describe("engine server with the official openai client", () => {
     expect(state.finished_requests).toBe(before.finished_requests);
   });
 
+  it("a client that gives up on a non-streaming request also frees its sequence, and the server keeps serving", async () => {
+    const before = await health();
+    const body = JSON.stringify({
+      model: MODEL_ID,
+      prompt: "Once",
+      max_tokens: 100_000,
+      temperature: 0.9,
+      seed: 2,
+      logit_bias: Object.fromEntries([...tokenizer.stopTokens].map((id) => [String(id), -100])),
+    });
+    const request = httpRequest(`${url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json" } });
+    request.on("error", () => {});
+    request.end(body);
+    let state = await health();
+    while (state.live_sequences === 0 && state.finished_requests === before.finished_requests) state = await health();
+    request.destroy();
+    const deadline = Date.now() + 5_000;
+    while ((state.live_sequences > 0 || state.active_choices > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      state = await health();
+    }
+    expect(state).toMatchObject({ live_sequences: 0, active_choices: 0, aborted_requests: before.aborted_requests + 1 });
+    const after = await client.completions.create({ model: MODEL_ID, prompt: "Still there?", max_tokens: 3 });
+    expect(after.choices).toHaveLength(1);
+  });
+
   it("serves concurrent requests to completion, one engine step at a time", async () => {
     const requests = [
       client.completions.create({ model: MODEL_ID, prompt: "One", max_tokens: 10, temperature: 0 }),

@@ -245,6 +245,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
       .catch((error: unknown) => {
         const apiError = toApiError(error);
         if (apiError.status >= 500) logger?.error({ err: error }, "request failed");
+        if (response.destroyed) return; // the client is gone
         if (response.headersSent) response.end();
         else sendJson(response, apiError.status, apiError.toBody());
       })
