@@ -51,6 +51,7 @@ export function createTokenizer(vocab: Vocab): Tokenizer {
 
     decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
       const special = options.special ?? false;
+      const continuation = options.continuation ?? false;
       const parts: Uint8Array[] = [];
       let total = 0;
       for (let i = 0; i < ids.length; i++) {
@@ -58,7 +59,7 @@ export function createTokenizer(vocab: Vocab): Tokenizer {
         if (hidden(ids[i], special)) continue;
         let piece = vocab.pieces[ids[i]];
         // llama.cpp strips one leading space from the first token when add_space_prefix is on.
-        if (i === 0 && vocab.addSpacePrefix && piece[0] === 0x20) piece = piece.subarray(1);
+        if (i === 0 && !continuation && vocab.addSpacePrefix && piece[0] === 0x20) piece = piece.subarray(1);
         parts.push(piece);
         total += piece.byteLength;
       }
@@ -69,7 +70,7 @@ export function createTokenizer(vocab: Vocab): Tokenizer {
         offset += part.byteLength;
       }
       const text = utf8.decode(bytes);
-      return vocab.cleanSpaces ? cleanUpSpaces(text) : text;
+      return vocab.cleanSpaces && !continuation ? cleanUpSpaces(text) : text;
     },
 
     createDecoder(options: DecodeOptions = {}): StreamingDecoder {

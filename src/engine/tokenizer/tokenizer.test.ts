@@ -89,6 +89,19 @@ describe("streaming decoder", () => {
     expect(decoder.flush()).toBe("\ufffd");
   });
 
+  it("gives the same text as decode with continuation: true, leading space and all", () => {
+    for (const tokenizer of [spm, bpe]) {
+      for (const text of [...SAMPLES, " a , b 's"]) {
+        const ids = tokenizer.encode(text);
+        const decoder = tokenizer.createDecoder();
+        const streamed = ids.map((id) => decoder.push(id)).join("") + decoder.flush();
+        expect(tokenizer.decode(ids, { continuation: true })).toBe(streamed);
+      }
+    }
+    expect(spm.decode(spm.encode("x"), { continuation: true })).toBe(" x");
+    expect(bpe.decode(bpe.encode("a , b"))).toBe("a, b"); // llama.cpp's gpt-2 clean-up
+  });
+
   it("gives the same text as decode for byte-level BPE", () => {
     for (const text of SAMPLES) {
       const decoder = qwen.createDecoder();

@@ -15,6 +15,12 @@ export interface EncodeOptions {
 export interface DecodeOptions {
   /** Render control tokens as their text instead of dropping them. Default false. */
   special?: boolean;
+  /**
+   * The ids continue earlier text (generated tokens after a prompt): keep the first token's leading
+   * space and skip the gpt-2 space clean-up, i.e. give exactly what the streaming decoder gives.
+   * Default false (llama.cpp's llama_detokenize, the inverse of encode).
+   */
+  continuation?: boolean;
 }
 
 export interface StreamingDecoder {
@@ -35,7 +41,7 @@ export interface Tokenizer {
   readonly addBosByDefault: boolean;
   /** Same ids as llama.cpp's llama_tokenize(text, add_special = addBos, parse_special). */
   encode(text: string, options?: EncodeOptions): number[];
-  /** As llama.cpp's llama_detokenize(remove_special = false, unparse_special = options.special). */
+  /** As llama.cpp's llama_detokenize(remove_special = false, unparse_special = options.special); see DecodeOptions.continuation. */
   decode(ids: ArrayLike<number>, options?: DecodeOptions): string;
   /** Streaming decode as generation does it: piece by piece, no leading-space removal or clean-up. */
   createDecoder(options?: DecodeOptions): StreamingDecoder;
