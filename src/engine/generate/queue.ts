@@ -58,7 +58,8 @@ export class GenerationQueue {
     const bos = this.tokenizer.bos;
     const tokens = this.tokenizer.encode(request.prompt, { addBos: false, parseSpecial: request.parseSpecial ?? false });
     // A chat template usually writes the BOS text itself; never start with two BOS tokens.
-    if ((request.addBos ?? bos !== null) && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
+    const addBos = request.addBos ?? this.tokenizer.addBosByDefault ?? bos !== null;
+    if (addBos && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
     return tokens;
   }
 

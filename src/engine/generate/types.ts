@@ -19,6 +19,8 @@ export interface GenerationModel {
 
 export interface GenerationTokenizer {
   readonly bos: number | null;
+  /** Whether the model wants BOS in front of a prompt (GGUF tokenizer.ggml.add_bos_token); absent: when it has one. */
+  readonly addBosByDefault?: boolean;
   readonly stopTokens: ReadonlySet<number>;
   encode(text: string, options?: { addBos?: boolean; parseSpecial?: boolean }): number[];
   createDecoder(): { push(id: number): string; flush(): string };
@@ -30,7 +32,7 @@ export interface GenerationTokenizer {
 export interface GenerationRequest {
   /** Text (tokenized here) or token ids (used as they are). */
   prompt: string | readonly number[];
-  /** Prepend BOS to a text prompt; default: when the tokenizer has one. */
+  /** Prepend BOS to a text prompt; default: when the model asks for it (see GenerationTokenizer). */
   addBos?: boolean;
   /** Read special-token text (`<|im_start|>`) in a text prompt as the special token; default false. */
   parseSpecial?: boolean;
