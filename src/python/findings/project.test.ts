@@ -84,6 +84,8 @@ describe("projectFindings", () => {
     const files = { "m.py": "import somelib\nclass Handler(somelib.Base):\n    def on_event(self):\n        pass\nHandler()\n" };
     expect(unused(files)).toEqual(["unused-method Handler.on_event 40"]);
     expect(unused(files, 60)).toEqual([]);
+    const django = { "m.py": "from django.db import models\nclass Book(models.Model):\n    class Meta:\n        ordering = ['title']\nBook()\n" };
+    expect(unused(django)).toEqual(["unused-class Book.Meta 40", "unused-attribute Book.Meta.ordering 40"]);
   });
 
   it("treats methods named like a known framework base's hooks as overrides", () => {

@@ -49,6 +49,8 @@ interface ClassInfo {
   /** Dispatch prefixes and suffixes found in the class's module (`getattr(self, "do_" + name)`). */
   modulePrefixes: readonly string[];
   moduleSuffixes: readonly string[];
+  /** The class this one is nested in: a framework reads nested config classes (`Meta`) by name. */
+  enclosing: ClassInfo | undefined;
 }
 
 interface Ancestry {
@@ -74,7 +76,12 @@ export function projectFindings(modules: ProjectModule[], options: { minConfiden
     for (const definition of module.facts.definitions) {
       if (definition.kind !== "class") continue;
       const simple = simpleName(definition.name);
-      const info: ClassInfo = { bases: definition.bases ?? [], modulePrefixes: module.facts.usedPrefixes ?? [], moduleSuffixes: module.facts.usedSuffixes ?? [] };
+      const info: ClassInfo = {
+        bases: definition.bases ?? [],
+        modulePrefixes: module.facts.usedPrefixes ?? [],
+        moduleSuffixes: module.facts.usedSuffixes ?? [],
+        enclosing: classByKey.get(`${module.path}\u0000${ownerName(definition.name)}`),
+      };
       const list = classesBySimpleName.get(simple) ?? [];
       list.push(info);
       classesBySimpleName.set(simple, list);
@@ -89,6 +96,7 @@ export function projectFindings(modules: ProjectModule[], options: { minConfiden
     const result: Ancestry = { external: false, overrides: new Set(), overridePrefixes: new Set(info.modulePrefixes), overrideSuffixes: new Set(info.moduleSuffixes) };
     if (visiting.has(info)) return result;
     visiting.add(info);
+    if (info.enclosing && ancestryOf(info.enclosing, visiting).external) result.external = true;
     for (const base of info.bases) {
       const simple = simpleName(base.replace(/\(.*$/s, ""));
       if (isNeutralBase(base)) continue;
@@ -132,13 +140,13 @@ export function projectFindings(modules: ProjectModule[], options: { minConfiden
       if (testFile && conventionalTestName(definition.kind, name)) continue;
       let confidence = definition.confidence;
       if (inStrings.has(name)) confidence = Math.min(confidence, STRING_REFERENCE_CONFIDENCE);
-      if (definition.kind === "method" || definition.kind === "property" || definition.kind === "attribute") {
-        const info = classByKey.get(`${module.path}\u0000${ownerName(definition.name)}`);
-        if (info) {
-          const ancestry = ancestryOf(info, new Set());
-          if (ancestry.overrides.has(name) || hasPrefix(name, ancestry.overridePrefixes) || hasSuffix(name, ancestry.overrideSuffixes)) continue;
-          if (ancestry.external) confidence = Math.min(confidence, EXTERNAL_BASE_CONFIDENCE);
-        }
+      // Members, nested classes included (Django's `class Meta`, pydantic's `class Config`), take
+      // their class's ancestry into account.
+      const info = classByKey.get(`${module.path}\u0000${ownerName(definition.name)}`);
+      if (info && definition.kind !== "function") {
+        const ancestry = ancestryOf(info, new Set());
+        if (ancestry.overrides.has(name) || hasPrefix(name, ancestry.overridePrefixes) || hasSuffix(name, ancestry.overrideSuffixes)) continue;
+        if (ancestry.external) confidence = Math.min(confidence, EXTERNAL_BASE_CONFIDENCE);
       }
       if (confidence < options.minConfidence) continue;
       findings.push({
