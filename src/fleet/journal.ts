@@ -56,6 +56,8 @@ export interface TaskRecord {
   reason: string | null;
   diff: string | null;
   attempts: number;
+  /** Wall time of the last attempt, from start to its final state (for the pipeline-overhead benchmark). */
+  workMs: number | null;
 }
 
 export interface TaskEvent {
@@ -93,11 +95,13 @@ export class RunJournal {
       CREATE TABLE IF NOT EXISTS fleet_tasks (
         run_id TEXT NOT NULL, id TEXT NOT NULL, position INTEGER NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL,
         base_commit TEXT, proven_commit TEXT, commit_sha TEXT, checks TEXT, review TEXT NOT NULL DEFAULT '[]', reason TEXT, diff TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (run_id, id));
+        attempts INTEGER NOT NULL DEFAULT 0, work_ms REAL, PRIMARY KEY (run_id, id));
       CREATE TABLE IF NOT EXISTS fleet_task_events (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, task_id TEXT NOT NULL, from_state TEXT, to_state TEXT NOT NULL, time TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS fleet_task_events_run ON fleet_task_events(run_id);
     `);
+    const columns = this.db.prepare("PRAGMA table_info(fleet_tasks)").all() as Array<{ name: string }>;
+    if (!columns.some((column) => column.name === "work_ms")) this.db.exec("ALTER TABLE fleet_tasks ADD COLUMN work_ms REAL"); // journals from before the column
     if (!row) this.db.prepare("INSERT INTO meta (key, value) VALUES ('fleet_schema_version', ?)").run(String(JOURNAL_SCHEMA_VERSION));
   }
 
@@ -161,7 +165,7 @@ export class RunJournal {
     runId: string,
     taskId: string,
     to: TaskState,
-    fields: Partial<Pick<TaskRecord, "baseCommit" | "provenCommit" | "commit" | "checks" | "review" | "reason" | "diff" | "attempts">> = {},
+    fields: Partial<Pick<TaskRecord, "baseCommit" | "provenCommit" | "commit" | "checks" | "review" | "reason" | "diff" | "attempts" | "workMs">> = {},
   ): void {
     this.db.transaction(() => {
       const current = this.db.prepare("SELECT state FROM fleet_tasks WHERE run_id = ? AND id = ?").get(runId, taskId) as { state: TaskState } | undefined;
@@ -179,6 +183,7 @@ export class RunJournal {
       if (fields.reason !== undefined) assign("reason", "reason", fields.reason === null ? null : redactText(fields.reason));
       if (fields.diff !== undefined) assign("diff", "diff", fields.diff === null ? null : redactText(fields.diff.slice(0, MAX_DIFF)));
       if (fields.attempts !== undefined) assign("attempts", "attempts", fields.attempts);
+      if (fields.workMs !== undefined) assign("work_ms", "workMs", fields.workMs);
       this.db.prepare(`UPDATE fleet_tasks SET ${sets.join(", ")} WHERE run_id = @runId AND id = @taskId`).run(values);
       this.db
         .prepare("INSERT INTO fleet_task_events (run_id, task_id, from_state, to_state, time) VALUES (?, ?, ?, ?, ?)")
@@ -220,5 +225,6 @@ function toTask(row: Row): TaskRecord {
     reason: (row.reason as string | null) ?? null,
     diff: (row.diff as string | null) ?? null,
     attempts: Number(row.attempts),
+    workMs: row.work_ms === null || row.work_ms === undefined ? null : Number(row.work_ms),
   };
 }

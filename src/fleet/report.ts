@@ -55,6 +55,7 @@ export function runJson(run: RunRecord, tasks: TaskRecord[]) {
       reason: record.reason,
       review: record.review,
       checks: record.checks?.map(({ output: _output, ...check }) => check) ?? null,
+      milliseconds: record.workMs,
     })),
   };
 }

@@ -276,6 +276,8 @@ class RunDriver {
     try {
       for (let attempt = 1; attempt <= LAND_ATTEMPTS; attempt++) {
         this.transition(record, "running", { attempts: record.attempts + attempt });
+        const started = performance.now();
+        const workMs = () => performance.now() - started;
         const baseCommit = await git(this.root, ["rev-parse", "--verify", this.runRef]);
         const outcome = await workTask(record.task, {
           root: this.root,
@@ -289,15 +291,15 @@ class RunDriver {
           baseCommit,
         });
         if (outcome.state === "interrupted") return this.transition(record, "planned", { reason: "interrupted" });
-        if (outcome.state === "skipped") return this.transition(record, "skipped", { reason: outcome.reason });
-        if (outcome.state === "rejected") return this.transition(record, "rejected", { reason: outcome.reason, review: outcome.review, diff: outcome.diff });
-        if (outcome.state === "failed") return this.transition(record, "failed", { reason: outcome.reason, checks: outcome.checks, diff: `${outcome.diff}\n\n# failing output\n${outcome.output}` });
+        if (outcome.state === "skipped") return this.transition(record, "skipped", { reason: outcome.reason, workMs: workMs() });
+        if (outcome.state === "rejected") return this.transition(record, "rejected", { reason: outcome.reason, review: outcome.review, diff: outcome.diff, workMs: workMs() });
+        if (outcome.state === "failed") return this.transition(record, "failed", { reason: outcome.reason, checks: outcome.checks, diff: `${outcome.diff}\n\n# failing output\n${outcome.output}`, workMs: workMs() });
         this.transition(record, "proven", { provenCommit: outcome.provenCommit, baseCommit: outcome.baseCommit, checks: outcome.checks, diff: outcome.diff });
         const landed = await this.landing.run(async () => {
           const result = await landOnBranch(this.root, this.runRef, outcome.provenCommit, outcome.baseCommit, record.task.files);
           if (result.state === "landed") {
             this.committed++;
-            this.transition(record, "committed", { commit: result.commit });
+            this.transition(record, "committed", { commit: result.commit, workMs: workMs() });
             await this.mergeWhenThresholdReached();
           }
           return result;

@@ -97,6 +97,17 @@ describe("pyagent improve on a repo with unused imports, unreachable code and pa
     expect(pytestPassesAt(root, "main").passed).toBe(true);
   });
 
+  it("with --merge and --merge-threshold 2 on a clean checkout, merges a batch mid-run and the rest at the end", async () => {
+    const root = makeRepo(FIXTURE);
+    const { report, stderr } = await improveJson(root, "--merge", "--merge-threshold", "2", "--jobs", "1");
+    expect(report.merges.map((merge: { state: string; fastForward: boolean }) => `${merge.state} ${merge.fastForward}`)).toEqual(["merged true", "merged true"]);
+    expect(stderr.match(/^merge: merged into main/gm)).toHaveLength(2);
+    expect(git(root, "rev-parse", "main")).toBe(git(root, "rev-parse", `pyagent/${report.id}`));
+    expect(git(root, "rev-list", "--count", "main")).toBe("4");
+    expect(userView(root).status).toBe("");
+    expect(readFileSync(join(root, "pkg/util.py"), "utf8")).not.toContain("import re");
+  });
+
   it("--merge with uncommitted changes to tracked files leaves the user's branch and files alone and exits 1", async () => {
     const root = makeRepo(FIXTURE);
     const head = git(root, "rev-parse", "HEAD");
