@@ -5,7 +5,9 @@
  *
  *   npx tsx bench/engine-decode.ts [--quick] [--threads N] [--reps N]
  *
- * Models are generated into bench/out/ (git-ignored) with `createModelFile`, seed 1.
+ * Models are generated into bench/out/ (git-ignored) with `createModelFile`, seed 1. Engines run
+ * interleaved, one repetition each in turn, after one warm-up; the JS kernels on stories110m run
+ * at most 2 repetitions of 8 decode tokens (they take seconds per token).
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -198,9 +200,9 @@ async function llamaCppRunner(path: string, decodeTokens: number): Promise<Runne
 }
 
 /** Runs every runner once per repetition, interleaved, so load changes on a shared machine hit all engines alike. */
-async function measure(runners: Runner[]): Promise<Timing[]> {
+async function measure(runners: Runner[], repetitions = reps): Promise<Timing[]> {
   const samples = runners.map(() => ({ prompt: [] as number[], decode: [] as number[] }));
-  for (let rep = 0; rep < reps + 1; rep++) {
+  for (let rep = 0; rep < repetitions + 1; rep++) {
     for (const [i, runner] of runners.entries()) {
       const timing = await runner.once();
       if (rep === 0) continue; // warm-up
@@ -229,9 +231,9 @@ for (const preset of presets) {
     const fast = [await llamaCppRunner(path, decodeTokens), oursRunner(path, "native", decodeTokens), generateRunner(path, decodeTokens)];
     const fastTimings = await measure(fast);
     await Promise.all(fast.map((runner) => runner.close()));
-    // The JS kernels are an order of magnitude slower: fewer tokens, measured on their own.
+    // The JS kernels are an order of magnitude slower: fewer tokens and (on stories110m) fewer repetitions, on their own.
     const slow = [oursRunner(path, "js", preset === "stories15m" ? 32 : 8)];
-    const slowTimings = await measure(slow);
+    const slowTimings = await measure(slow, preset === "stories15m" ? reps : Math.min(reps, 2));
     await Promise.all(slow.map((runner) => runner.close()));
     const reference = fastTimings[0];
     [...fast, ...slow].forEach((runner, i) => {
