@@ -1,4 +1,4 @@
-import { PyAgentError } from "../../core/errors.js";
+import { PyAgentError } from "../../core/index.js";
 
 /** The prompt does not leave room for one generated token in the model's context. */
 export class PromptTooLongError extends PyAgentError {

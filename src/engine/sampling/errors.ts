@@ -1,4 +1,4 @@
-import { PyAgentError } from "../../core/errors.js";
+import { PyAgentError } from "../../core/index.js";
 
 /** A sampling parameter is out of range; the message names the parameter and its allowed range. */
 export class SamplingOptionsError extends PyAgentError {

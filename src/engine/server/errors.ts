@@ -1,4 +1,4 @@
-import { PyAgentError } from "../../core/errors.js";
+import { PyAgentError } from "../../core/index.js";
 
 export type ApiErrorType = "invalid_request_error" | "authentication_error" | "not_found_error" | "server_error";
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isPyAgentError } from "../../core/errors.js";
+import { isPyAgentError } from "../../core/index.js";
 import type { Logger } from "../../observability/index.js";
 import {
   type GenerationEvent,
