@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from "node:buffer";
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { GgufError } from "./errors.js";
 import {
@@ -36,14 +37,39 @@ const MAX_DIMS = 4;
 export function readGguf(path: string): GgufFile {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readWholeFile(path);
   } catch (error) {
+    if (error instanceof GgufError) throw error;
     throw new GgufError(`cannot read model file ${path}: ${(error as Error).message}`, { path }, { cause: error });
   }
   // Views of f32/f16 tensors need the data aligned; offsets are aligned relative to the file start,
   // so the Buffer itself must start on an aligned address (readFileSync's unpooled buffers do).
   if (bytes.byteOffset % 64 !== 0) bytes = Buffer.from(new Uint8Array(bytes));
   return parseGguf(bytes, path);
+}
+
+/** readFileSync stops at 2 GiB; larger files are read in chunks into one Buffer (up to its 4 GiB limit). */
+function readWholeFile(path: string): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= 1 << 30) return readFileSync(fd);
+    if (size > bufferConstants.MAX_LENGTH) {
+      throw new GgufError(
+        `model file ${path} is ${size} bytes; this Node.js can hold at most ${bufferConstants.MAX_LENGTH} bytes in one buffer`,
+        { path, size },
+      );
+    }
+    const bytes = Buffer.allocUnsafeSlow(size);
+    for (let offset = 0; offset < size; ) {
+      const read = readSync(fd, bytes, offset, Math.min(1 << 30, size - offset), offset);
+      if (read === 0) throw new GgufError(`model file ${path} shrank while being read`, { path });
+      offset += read;
+    }
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
