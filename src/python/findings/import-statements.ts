@@ -84,3 +84,16 @@ export function reportableUnusedImports<T extends ImportBinding>(unused: T[], im
       !(binding.submoduleLoad && (rootCounts.get(binding.name) ?? 0) > 1),
   );
 }
+
+/** `from _ssl import MemoryBIO`, `from ._bootstrap import ModuleSpec`: a module publishing a private implementation. */
+export function fromPrivateModule(module: string): boolean {
+  return module.replace(/^\.+/, "").split(".").some((part) => part.startsWith("_"));
+}
+
+/**
+ * A module with no function or class of its own whose imports are mostly unused exists to
+ * re-export them (`compat.py`, backwards-compatibility shims, `moves` modules).
+ */
+export function isReexportFacade(moduleImports: number, unusedModuleImports: number, moduleDefinitions: number): boolean {
+  return moduleDefinitions === 0 && unusedModuleImports >= 2 && unusedModuleImports * 2 >= moduleImports;
+}

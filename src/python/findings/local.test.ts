@@ -116,8 +116,15 @@ describe("unused imports", () => {
   });
 
   it("lowers confidence for a public name imported from a private module (a likely re-export)", () => {
-    const [finding] = findings("from _ssl import MemoryBIO\n");
+    const [finding] = findings("from _ssl import MemoryBIO\ndef f():\n    pass\n");
     expect(finding).toMatchObject({ symbol: "MemoryBIO", confidence: 50 });
+  });
+
+  it("lowers confidence for the imports of a facade module (no definitions, mostly unused imports)", () => {
+    const facade = "from pkg.lexers.c import CLexer\nfrom pkg.lexers.go import GoLexer\n__all__ = []\n";
+    expect(findings(facade).map((finding) => finding.confidence)).toEqual([50, 50]);
+    const script = "import os\nimport sys\nimport json\nprint(sys.argv, json.dumps(os.sep))\nimport re\n";
+    expect(findings(script).map((finding) => [finding.symbol, finding.confidence])).toEqual([["re", 90]]);
   });
 });
 

@@ -8,14 +8,11 @@ export const UNUSED_VARIABLE_CONFIDENCE = 100;
 export const UNUSED_IMPORT_CONFIDENCE = 90;
 export const UNREACHABLE_CONFIDENCE = 100;
 /**
- * A module-level `from _impl import name` that nothing here uses is how modules publish a private
- * implementation (`from _ssl import MemoryBIO` in ssl.py): likely a re-export for outside users.
+ * An unused module-level import that is likely a re-export for outside users: imported from a
+ * private module (`from _ssl import MemoryBIO` in ssl.py) or part of a facade module (no functions
+ * or classes, mostly unused imports).
  */
 export const REEXPORT_LIKE_CONFIDENCE = 50;
-
-function fromPrivateModule(module: string): boolean {
-  return module.replace(/^\.+/, "").split(".").some((part) => part.startsWith("_"));
-}
 
 /**
  * Findings that need only this file: unused imports, unused function locals, unreachable code.
@@ -41,8 +38,7 @@ export function localFindings(
       line: binding.line,
       endLine: binding.endLine,
       message: `unused import '${binding.name}'`,
-      confidence:
-        binding.scope === "module" && binding.fromImport && fromPrivateModule(binding.module) ? REEXPORT_LIKE_CONFIDENCE : UNUSED_IMPORT_CONFIDENCE,
+      confidence: binding.likelyReexport ? REEXPORT_LIKE_CONFIDENCE : UNUSED_IMPORT_CONFIDENCE,
       symbol: binding.name,
     });
   }

@@ -15,7 +15,7 @@ import {
   summarizeDecorators,
   UNITTEST_METHOD_HOOKS,
 } from "./conventions.js";
-import { readImportStatement, reportableUnusedImports } from "./import-statements.js";
+import { fromPrivateModule, isReexportFacade, readImportStatement, reportableUnusedImports } from "./import-statements.js";
 import { SourceLines } from "./noqa.js";
 import { type ImportBinding, type LocalCandidate, newScope, ReadTable, type Scope, type ScopeKind } from "./scopes.js";
 import { afterTerminator, constantIf, constantTernary, constantWhile, ifChain, terminatorOf, type UnreachableDraft } from "./unreachable.js";
@@ -23,7 +23,7 @@ import { addStringNames, identifierPrefix, identifierSuffix, readTypeExpression,
 
 export interface ModuleAnalysis {
   facts: ModuleFacts;
-  unusedImports: Array<ImportBinding & { scope: ScopeKind }>;
+  unusedImports: Array<ImportBinding & { scope: ScopeKind; likelyReexport: boolean }>;
   unusedLocals: LocalCandidate[];
   unreachable: UnreachableDraft[];
 }
@@ -76,7 +76,9 @@ class FindingsWalker {
   private readonly imports: ImportFact[] = [];
   private readonly calls: ModuleFacts["calls"] = [];
   private dunderAll: string[] | null = null;
-  private readonly unusedImports: ModuleAnalysis["unusedImports"] = [];
+  private readonly unusedImports: Array<ImportBinding & { scope: ScopeKind }> = [];
+  /** Functions and classes defined at module level: a module without any is a script or a facade. */
+  private moduleDefinitions = 0;
   private readonly unusedLocals: LocalCandidate[] = [];
   private readonly unreachable: UnreachableDraft[] = [];
   /** Imports in class bodies become class attributes: used by any read or attribute access. */
@@ -346,6 +348,7 @@ class FindingsWalker {
   }
 
   private visitFunction(node: SyntaxNode, decorators: SyntaxNode[], outer: SyntaxNode): void {
+    if (this.scope.kind === "module") this.moduleDefinitions++;
     const nameNode = node.childForFieldName("name");
     const name = nameNode?.text ?? "<anonymous>";
     const parent = this.scope;
@@ -448,6 +451,7 @@ class FindingsWalker {
   }
 
   private visitClass(node: SyntaxNode, decorators: SyntaxNode[], outer: SyntaxNode): void {
+    if (this.scope.kind === "module") this.moduleDefinitions++;
     const name = node.childForFieldName("name")?.text ?? "<anonymous>";
     const qualName = this.qualify(name);
     const bases: string[] = [];
@@ -818,6 +822,11 @@ class FindingsWalker {
       if (!globallyUsed(binding.name) && !this.attributeReads.has(binding.name)) this.unusedImports.push({ ...binding, scope: "class" });
     }
     const kept = reportableUnusedImports(this.unusedImports, this.imports);
+    const facade = isReexportFacade(module.imports.length, kept.filter((binding) => binding.scope === "module").length, this.moduleDefinitions);
+    const unusedImports = kept.map((binding) => ({
+      ...binding,
+      likelyReexport: binding.scope === "module" && (facade || (binding.fromImport && fromPrivateModule(binding.module))),
+    }));
     for (const definition of this.definitions) {
       if (!definition.name.includes(".") && exported.has(definition.name)) definition.implicitlyUsed = true;
     }
@@ -835,7 +844,7 @@ class FindingsWalker {
       usedPrefixes: [...this.prefixes],
       usedSuffixes: [...this.suffixes],
     };
-    return { facts, unusedImports: kept, unusedLocals: this.unusedLocals, unreachable: this.unreachable };
+    return { facts, unusedImports, unusedLocals: this.unusedLocals, unreachable: this.unreachable };
   }
 }
 
