@@ -48,10 +48,22 @@ export function splitModule(parser: Parser, source: string, options: SplitModule
     const { units, refusal } = moduleUnits(root, source);
     if (refusal) return { state: "refused", reason: refusal };
     if (units.some((unit) => unit.kind === "definition" && unit.references.has("__all__"))) return { state: "refused", reason: "code reads __all__" };
+    const definitions = units.filter((unit) => unit.kind === "definition");
+    const certain = new Set(definitions.flatMap((unit) => [...unit.certain]));
+    const deleted = new Set(units.flatMap((unit) => [...unit.deletes]));
+    const rebound = new Set(units.flatMap((unit) => [...unit.globals]));
+    const exported = dunderAllNames(root);
+    for (const name of rebound) {
+      if (certain.has(name) && (isPublic(name) || options.keep?.has(name) || exported.has(name))) {
+        return { state: "refused", reason: `functions rebind ${name} with \`global\`; a re-export of it would go stale` };
+      }
+    }
+    const uncertain = definitions.flatMap((unit) => [...unit.defines]).filter((name) => !certain.has(name));
+    const pinned = new Set([...uncertain, ...deleted, ...rebound]);
     const budget = Math.max(1, Math.floor(options.maxLines * 0.6));
-    const groups = partitionUnits(units, budget);
+    const groups = partitionUnits(units, budget, pinned);
     if (groups.length < 2) return { state: "refused", reason: "its definitions all reference each other; no cohesive split exists" };
-    result = render(source, units, groups, options, dunderAllNames(root));
+    result = render(source, units, groups, options, exported, { certain, deleted });
   } finally {
     tree.delete();
   }
@@ -65,7 +77,14 @@ export function splitModule(parser: Parser, source: string, options: SplitModule
   return result;
 }
 
-function render(source: string, units: readonly Unit[], groups: Unit[][], options: SplitModuleOptions, exported: ReadonlySet<string>): SplitModuleResult {
+interface Bindings {
+  /** Names some definition binds on every path. */
+  certain: ReadonlySet<string>;
+  /** Names a module-level `del` removes. */
+  deleted: ReadonlySet<string>;
+}
+
+function render(source: string, units: readonly Unit[], groups: Unit[][], options: SplitModuleOptions, exported: ReadonlySet<string>, bindings: Bindings): SplitModuleResult {
   const directory = options.path.replace(/\.py$/, "");
   const keep = options.keep ?? new Set<string>();
   const header = units.filter((unit) => unit.kind === "header");
@@ -74,6 +93,7 @@ function render(source: string, units: readonly Unit[], groups: Unit[][], option
 
   const taken = new Set<string>(["__init__", "__main__", ...keep, ...units.flatMap((unit) => [...unit.defines])]);
   const names = groups.map((group) => partName(anchorOf(group), taken));
+  // Where each name comes from: the part that binds it for sure (same-name definers share a part).
   const partOfName = new Map<string, number>();
   groups.forEach((group, index) => group.forEach((unit) => unit.defines.forEach((name) => partOfName.set(name, index))));
 
@@ -121,12 +141,19 @@ function render(source: string, units: readonly Unit[], groups: Unit[][], option
   const reexported: string[] = [];
   let init = header.map((unit) => unitText(source, unit)).join("");
   const partImports: string[] = [];
+  const maybeImports: string[] = [];
   groups.forEach((group, index) => {
-    const public_ = group.flatMap((unit) => [...unit.defines]).filter((name) => options.reexportAll || isPublic(name) || keep.has(name) || exported.has(name));
-    const unique = [...new Set(public_)];
-    if (unique.length === 0) return;
+    const api = group
+      .flatMap((unit) => [...unit.defines])
+      .filter((name) => !bindings.deleted.has(name) && (options.reexportAll || isPublic(name) || keep.has(name) || exported.has(name)));
+    const unique = [...new Set(api)];
+    const sure = unique.filter((name) => bindings.certain.has(name));
+    if (sure.length > 0) partImports.push(fromImport(`.${names[index]}`, sure));
+    // Bound only on some paths (a class under `if hasattr(...)`): re-exported exactly when it exists.
+    for (const name of unique.filter((candidate) => !bindings.certain.has(candidate))) {
+      maybeImports.push(`try:\n    from .${names[index]} import ${name}\nexcept ImportError:\n    pass\n`);
+    }
     reexported.push(...unique);
-    partImports.push(fromImport(`.${names[index]}`, unique));
   });
   const importedApi = new Set([...keep, ...exported].filter((name) => !partOfName.has(name)));
   let apiImports = "";
@@ -137,7 +164,7 @@ function render(source: string, units: readonly Unit[], groups: Unit[][], option
     reexported.push(...wanted);
   }
   if (init && !init.endsWith("\n\n")) init += "\n";
-  init += apiImports + (apiImports ? "\n" : "") + partImports.join("");
+  init += apiImports + (apiImports ? "\n" : "") + partImports.join("") + (maybeImports.length > 0 ? `\n${maybeImports.join("")}` : "");
   const allUnits = units.filter((unit) => unit.kind === "all");
   if (allUnits.length > 0) init += `\n${joinUnits(source, allUnits)}`;
   files.push({ path: `${directory}/__init__.py`, content: init });

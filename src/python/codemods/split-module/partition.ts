@@ -1,14 +1,15 @@
 import type { Unit } from "./units.js";
 
 /**
- * Groups the definition units into parts. Units that reference each other in a cycle (and units
- * that bind the same name) form one strongly connected component and never split. Components are
+ * Groups the definition units into parts. Units that reference each other in a cycle, units that
+ * bind the same name and units that touch a pinned name form one strongly connected component and
+ * never split. Components are
  * laid out in a dependency-first order that keeps each weakly connected cluster contiguous and
  * otherwise follows the source; the parts are intervals of that order, so every part imports only
  * from parts before it (no import cycles). Cuts fall where the fewest references cross, within a
  * budget of lines per part.
  */
-export function partitionUnits(units: readonly Unit[], budget: number): Unit[][] {
+export function partitionUnits(units: readonly Unit[], budget: number, pinned: ReadonlySet<string> = new Set()): Unit[][] {
   const definitions = units.filter((unit) => unit.kind === "definition");
   const definers = new Map<string, number[]>();
   definitions.forEach((unit, index) => {
@@ -22,7 +23,13 @@ export function partitionUnits(units: readonly Unit[], budget: number): Unit[][]
       for (const definer of definers.get(name) ?? []) if (definer !== index) dependencies[index]!.add(definer);
     }
   });
-  for (const indices of definers.values()) {
+  // A pinned name (rebound at run time, bound only on some paths, or deleted) cannot be imported
+  // across parts without going stale or failing: every unit that touches it stays in one part.
+  const touching = new Map<string, number[]>();
+  definitions.forEach((unit, index) => {
+    for (const name of pinned) if (unit.defines.has(name) || unit.references.has(name)) touching.set(name, [...(touching.get(name) ?? []), index]);
+  });
+  for (const indices of [...definers.values(), ...touching.values()]) {
     for (let index = 1; index < indices.length; index++) {
       dependencies[indices[index]!]!.add(indices[index - 1]!);
       dependencies[indices[index - 1]!]!.add(indices[index]!);
@@ -60,25 +67,29 @@ export function partitionUnits(units: readonly Unit[], budget: number): Unit[][]
   return parts;
 }
 
-/** The end (exclusive) of the part starting at `start`: within the budget, at least half full, where the fewest references cross. */
+/**
+ * The end (exclusive) of the part starting at `start`: within the budget and at least half full,
+ * where the fewest references cross. When the next component alone overflows the budget before
+ * the part is half full, the small ones before it join it rather than making a sliver of a part.
+ */
 function chooseCut(sizes: readonly number[], crossings: Float64Array, start: number, budget: number): number {
   let total = 0;
   for (let index = start; index < sizes.length; index++) total += sizes[index]!;
   if (total <= budget * 1.25) return sizes.length;
-  let best = start + 1;
+  let best = -1;
   let bestScore = Number.POSITIVE_INFINITY;
   let size = 0;
   for (let end = start + 1; end <= sizes.length; end++) {
     size += sizes[end - 1]!;
-    if (size > budget && end > start + 1) break;
-    if (size < budget * 0.5 && end < sizes.length) continue;
+    if (size > budget) return best === -1 ? end : best;
+    if (size < budget * 0.5) continue;
     const score = crossings[end]!;
     if (score <= bestScore) {
       bestScore = score;
       best = end;
     }
   }
-  return best;
+  return best === -1 ? sizes.length : best;
 }
 
 /** Tarjan's algorithm, iterative; components come out in reverse topological order of `edges`. */

@@ -71,7 +71,7 @@ export function partName(anchor: string, taken: Set<string>): string {
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
     .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
     .toLowerCase()
-    .replace(/^_+/, "")
+    .replace(/^_+|_+$/g, "")
     .replace(/[^a-z0-9_]/g, "_");
   if (!base || /^[0-9]/.test(base)) base = `part_${base}`;
   // A part named like a name it defines would shadow that name's re-export with the submodule.

@@ -137,3 +137,70 @@ describe("splitModule", () => {
     expect(byPath.get("lib/m/__init__.py")).toBe("from .first_module import first\nfrom .second_module import second\n");
   });
 });
+
+describe("splitModule bindings", () => {
+  const split = (source: string, keep: string[] = []) => splitModule(parser, dedent(source), { path: "m.py", module: "m", maxLines: 2, keep: new Set(keep) });
+
+  it("re-exports a name bound only on some paths exactly when it exists, and keeps its readers with it", () => {
+    const result = split(`
+      import select
+
+      class Base:
+          pass
+
+      if hasattr(select, "epoll"):
+          class Epoll(Base):
+              pass
+
+      def best():
+          return Epoll
+
+      def other():
+          return 1
+    `);
+    expect(result.state).toBe("split");
+    if (result.state !== "split") return;
+    const init = result.files.find((file) => file.path === "m/__init__.py")!.content!;
+    expect(init).toMatch(/try:\n    from \.\w+ import Epoll\nexcept ImportError:\n    pass\n/);
+    const partOf = (name: string) => result.parts.findIndex((part) => part.names.includes(name));
+    expect(partOf("best")).toBe(partOf("Epoll"));
+    const root = writeTree(Object.fromEntries(result.files.filter((file) => file.content !== null).map((file) => [file.path, file.content!])));
+    expect(runPython(root, "import m; print(hasattr(m, 'Epoll') == hasattr(__import__('select'), 'epoll'), m.other())").trim()).toBe("True 1");
+  });
+
+  it("never re-exports comprehension variables, except targets or deleted names", () => {
+    const result = split(`
+      TABLE = {name: index for index, name in enumerate("abc")}
+      try:
+          import json
+      except ImportError as error:
+          json = None
+      _tmp = 1
+      LIMIT = _tmp * 2
+      del _tmp
+
+      def lookup(name):
+          return TABLE[name], json
+
+      def limit():
+          return LIMIT
+    `);
+    expect(result.state).toBe("split");
+    if (result.state !== "split") return;
+    expect(result.reexported).not.toContain("index");
+    expect(result.reexported).not.toContain("name");
+    expect(result.reexported).not.toContain("error");
+    expect(result.reexported).not.toContain("_tmp");
+    const root = writeTree(Object.fromEntries(result.files.filter((file) => file.content !== null).map((file) => [file.path, file.content!])));
+    expect(runPython(root, "from m import TABLE, LIMIT, lookup, limit; print(lookup('b')[0], limit())").trim()).toBe("1 2");
+  });
+
+  it("refuses star imports inside blocks, public names rebound through global, and __name__ handed to module code", () => {
+    expect(split("try:\n    from _heapq import *\nexcept ImportError:\n    pass\n\ndef a():\n    return 1\n\ndef b():\n    return 2\n")).toMatchObject({ state: "refused" });
+    expect(split("state = None\n\ndef reset():\n    global state\n    state = 1\n\ndef other():\n    return 2\n")).toMatchObject({ state: "refused" });
+    expect(split("import enum\nenum.IntEnum._convert_('Mode', __name__, lambda name: name.startswith('M_'))\n\ndef a():\n    return 1\n\ndef b():\n    return 2\n")).toMatchObject({
+      state: "refused",
+    });
+    expect(split("import logging\nlog = logging.getLogger(__name__)\n\ndef a():\n    log.info('a')\n\ndef b():\n    return 2\n")).toMatchObject({ state: "split" });
+  });
+});

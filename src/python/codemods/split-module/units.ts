@@ -23,7 +23,14 @@ export interface Unit {
   /** Text range: from the first comment attached above to the end of the last line. */
   start: number;
   end: number;
+  /** Every name the unit may bind at module level. */
   defines: Set<string>;
+  /** The names it binds on every path (not only in a loop, an `if` without `else`, one `try` branch). */
+  certain: Set<string>;
+  /** Names it unbinds with a module-level `del`. */
+  deletes: Set<string>;
+  /** Names its functions declare `global` (rebound at run time). */
+  globals: Set<string>;
   references: Set<string>;
   lines: number;
   /** The defined name a part may be named after, with what it is. */
@@ -71,6 +78,9 @@ export function moduleUnits(root: SyntaxNode, source: string): ModuleUnits {
       start: source.lastIndexOf("\n", start - 1) + 1,
       end: nextLineStart(source, child.endIndex),
       defines: new Set(),
+      certain: new Set(),
+      deletes: new Set(),
+      globals: new Set(),
       references: new Set(),
       lines: 0,
       label: { name: "", kind: "other" },
@@ -85,9 +95,13 @@ export function moduleUnits(root: SyntaxNode, source: string): ModuleUnits {
     if (unit.kind !== "header") headerOpen = false;
     for (const node of unit.nodes) {
       collectBindings(node, unit.defines);
+      for (const name of certainBindings(node)) unit.certain.add(name);
       collectReferences(node, unit.references);
-      const statement = readImport(node);
-      if (statement?.star) refusal ??= `line ${node.startPosition.row + 1} has a star import, so the names each part needs are unknown`;
+      collectDeletesAndGlobals(node, unit.deletes, unit.globals);
+      walk(node, (child) => {
+        if (child.type === "wildcard_import") refusal ??= `line ${child.startPosition.row + 1} has a star import, so the names each part needs are unknown`;
+        return child.type !== "function_definition";
+      });
       const defined = node.type === "decorated_definition" ? node.childForFieldName("definition") : node;
       const name = defined?.childForFieldName("name")?.text;
       if (name && defined?.type === "function_definition" && (name === "__getattr__" || name === "__dir__")) refusal ??= `module-level ${name} must stay in the module`;
@@ -96,9 +110,25 @@ export function moduleUnits(root: SyntaxNode, source: string): ModuleUnits {
       else if (unit.label.name === "" && unit.defines.size > 0) unit.label = { name: [...unit.defines][0]!, kind: "other" };
     }
     for (const name of unit.references) if (LOCATION_NAMES.has(name)) refusal ??= `the module uses ${name}, which would change meaning in a submodule`;
+    if (unit.kind !== "main") {
+      for (const node of unit.nodes) {
+        const use = moduleLevelNameUse(node);
+        if (use) refusal ??= `line ${use.startPosition.row + 1} hands __name__ to module-level code (it may create module globals by name)`;
+      }
+    }
     // The unit's footprint: its lines plus the blank lines before it, so parts are measured as they will print.
     const previousEnd = units[unit.index - 1]?.end ?? unit.start;
     unit.lines = source.slice(previousEnd, unit.end).split("\n").length - 1 || 1;
+  }
+  // An import that rebinds a name some definition binds (`def reduce` then `try: from _functools import reduce`)
+  // is part of that definition's story: it must stay with it, in source order, so it becomes a definition.
+  const definedByCode = new Set(units.filter((unit) => unit.kind === "definition").flatMap((unit) => [...unit.defines]));
+  // Likewise a block that reads a definition's name (`if _LINUX: GETTERS = [...]`) runs after that definition.
+  for (const unit of units) {
+    if (unit.kind !== "import" && unit.kind !== "import-block") continue;
+    if ([...unit.defines].some((name) => definedByCode.has(name)) || (unit.kind === "import-block" && [...unit.references].some((name) => definedByCode.has(name)))) {
+      unit.kind = "definition";
+    }
   }
   return refusal === undefined ? { units } : { units, refusal };
 }
@@ -173,12 +203,116 @@ export function collectBindings(node: SyntaxNode, out: Set<string>): void {
       break;
     }
     case "as_pattern_target":
-      targetNames(node, out);
+      // `except E as e` unbinds e when the handler ends; only `with ... as x` leaves a binding.
+      if (node.parent?.parent?.type !== "except_clause") targetNames(node, out);
       return;
+    // Comprehension variables and lambda parameters are local to them.
     case "lambda":
+    case "list_comprehension":
+    case "set_comprehension":
+    case "dictionary_comprehension":
+    case "generator_expression":
       return;
   }
   for (const child of node.namedChildren) if (child) collectBindings(child, out);
+}
+
+/**
+ * The names a top-level statement binds on every path: simple statements bind their targets;
+ * an `if` binds what all its branches bind when it has an `else`; a `try` what its body (with
+ * `else`) and every handler bind, plus its `finally`; `with` what its body binds; loops nothing
+ * for sure.
+ */
+export function certainBindings(node: SyntaxNode): Set<string> {
+  const field = (name: string) => node.childForFieldName(name);
+  const blockBindings = (block: SyntaxNode | null | undefined): Set<string> => {
+    const names = new Set<string>();
+    for (const statement of block?.namedChildren ?? []) if (statement && statement.type !== "comment") for (const name of certainBindings(statement)) names.add(name);
+    return names;
+  };
+  const intersect = (sets: Set<string>[]): Set<string> => (sets.length === 0 ? new Set() : new Set([...sets[0]!].filter((name) => sets.every((set) => set.has(name)))));
+  switch (node.type) {
+    case "if_statement": {
+      const branches = [blockBindings(field("consequence"))];
+      let hasElse = false;
+      for (const clause of node.namedChildren) {
+        if (clause?.type === "elif_clause") branches.push(blockBindings(clause.childForFieldName("consequence")));
+        if (clause?.type === "else_clause") {
+          hasElse = true;
+          branches.push(blockBindings(clause.childForFieldName("body")));
+        }
+      }
+      return hasElse ? intersect(branches) : new Set();
+    }
+    case "try_statement": {
+      const body = blockBindings(field("body"));
+      const handlers: Set<string>[] = [];
+      const always = new Set<string>();
+      for (const clause of node.namedChildren) {
+        if (clause?.type === "else_clause") for (const name of blockBindings(clause.childForFieldName("body"))) body.add(name);
+        if (clause?.type === "except_clause" || clause?.type === "except_group_clause") handlers.push(blockBindings(clause.namedChildren.find((child) => child?.type === "block")));
+        if (clause?.type === "finally_clause") for (const name of blockBindings(clause.namedChildren.find((child) => child?.type === "block"))) always.add(name);
+      }
+      for (const name of intersect([body, ...handlers])) always.add(name);
+      return always;
+    }
+    case "with_statement": {
+      const names = blockBindings(field("body"));
+      walk(node.namedChildren.find((child) => child?.type === "with_clause") ?? node, (child) => {
+        if (child.type === "as_pattern_target") targetNames(child, names);
+        return true;
+      });
+      return names;
+    }
+    case "for_statement":
+    case "while_statement":
+    case "match_statement":
+    case "delete_statement":
+      return new Set();
+    default: {
+      const names = new Set<string>();
+      collectBindings(node, names);
+      return names;
+    }
+  }
+}
+
+/**
+ * A read of `__name__` by code that runs at import time, other than the harmless ones
+ * (`getLogger(__name__)`, `module=__name__`): `Enum._convert_(..., __name__)` and
+ * `sys.modules[__name__]` write module globals by name, which a split would send to the wrong module.
+ */
+function moduleLevelNameUse(node: SyntaxNode): SyntaxNode | undefined {
+  let found: SyntaxNode | undefined;
+  walk(node, (child) => {
+    if (found || child.type === "function_definition" || child.type === "lambda") return false;
+    if (child.type !== "identifier" || child.text !== "__name__") return true;
+    const parent = child.parent;
+    if (parent?.type === "keyword_argument") return true;
+    const call = parent?.type === "argument_list" ? parent.parent : null;
+    if (call?.type === "call" && /(^|\.)getLogger$/.test(call.childForFieldName("function")?.text ?? "")) return true;
+    found = child;
+    return false;
+  });
+  return found;
+}
+
+/** Names deleted by a module-level `del` inside `node`, and names its functions declare `global`. */
+function collectDeletesAndGlobals(node: SyntaxNode, deletes: Set<string>, globals: Set<string>): void {
+  walk(node, (child) => {
+    if (child.type === "global_statement") for (const name of child.namedChildren) if (name?.type === "identifier") globals.add(name.text);
+    if (child.type === "delete_statement" && !insideFunction(child, node)) targetNames(child, deletes);
+    return true;
+  });
+}
+
+/** True when `child` sits in a function or class body (its `del` is not a module-level one). */
+function insideFunction(child: SyntaxNode, top: SyntaxNode): boolean {
+  for (let current = child.parent; current; current = current.parent) {
+    if (current.type === "function_definition" || current.type === "class_definition") return true;
+    if (current.id === top.id) return false;
+  }
+  return false;
 }
 
 function targetNames(node: SyntaxNode, out: Set<string>): void {
