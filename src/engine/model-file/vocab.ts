@@ -1,9 +1,6 @@
-import { byteToUnicode, bytesToUnicodeString } from "../tokenizer/index.js";
+import { TokenType, byteToUnicode, bytesToUnicodeString } from "../tokenizer/index.js";
 import { trainBpe } from "./bpe-train.js";
 import { buildCorpus } from "./corpus.js";
-
-/** llama.cpp token types (tokenizer.ggml.token_type). */
-export const TokenType = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
 
 export interface VocabSpec {
   model: "llama" | "gpt2";
