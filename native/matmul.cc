@@ -4,6 +4,7 @@
 // Each product has a scalar version and an AVX2/FMA/F16C version picked once at load time.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -230,24 +231,102 @@ PYAGENT_AVX2 void quantize_q8_avx2(const float* x, int cols, int8_t* quants, flo
   }
 }
 
+
+// ---- four tokens against one row (prefill): the weights are loaded and unpacked once ------------
+
+PYAGENT_AVX2 void dot4_f32_avx2(const uint8_t* wbytes, const float* x, int cols, float* sums) {
+  const float* w = reinterpret_cast<const float*>(wbytes);
+  const float* x0 = x;
+  const float* x1 = x + cols;
+  const float* x2 = x + 2 * cols;
+  const float* x3 = x + 3 * cols;
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+  int c = 0;
+  for (; c + 8 <= cols; c += 8) {
+    __m256 wv = _mm256_loadu_ps(w + c);
+    a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x0 + c), a0);
+    a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x1 + c), a1);
+    a2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x2 + c), a2);
+    a3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x3 + c), a3);
+  }
+  float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+  for (; c < cols; c++) {
+    float value;
+    std::memcpy(&value, wbytes + c * 4, 4);
+    s0 += value * x0[c];
+    s1 += value * x1[c];
+    s2 += value * x2[c];
+    s3 += value * x3[c];
+  }
+  sums[0] = s0;
+  sums[1] = s1;
+  sums[2] = s2;
+  sums[3] = s3;
+}
+
+// |w| as unsigned bytes once per block; each token's int8 values take w's sign.
+template <bool kQ4>
+PYAGENT_AVX2 inline void dot4_quant_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks, int cols, float* sums) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+  const __m256i ones = _mm256_set1_epi16(1);
+  const int bytes = kQ4 ? kQ4Bytes : kQ8Bytes;
+  for (int b = 0; b < blocks; b++) {
+    const uint8_t* block = w + b * bytes;
+    __m256i wq = kQ4 ? unpack_q4(block + 2) : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
+    __m256i wabs = _mm256_sign_epi8(wq, wq);
+    float dw = f16_to_f32(load_u16(block));
+    const int8_t* xb = xq + b * kBlock;
+    const float* sb = xs + b;
+    const int stride_q = cols, stride_s = cols / kBlock;
+#define PYAGENT_TOKEN(k, acc)                                                                                                  \
+  {                                                                                                                            \
+    __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb + (k) * stride_q));                                    \
+    __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(wabs, _mm256_sign_epi8(xv, wq)), ones);                               \
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(dw * sb[(k) * stride_s]), _mm256_cvtepi32_ps(p), acc);                               \
+  }
+    PYAGENT_TOKEN(0, a0)
+    PYAGENT_TOKEN(1, a1)
+    PYAGENT_TOKEN(2, a2)
+    PYAGENT_TOKEN(3, a3)
+#undef PYAGENT_TOKEN
+  }
+  sums[0] = hsum(a0);
+  sums[1] = hsum(a1);
+  sums[2] = hsum(a2);
+  sums[3] = hsum(a3);
+}
+
+PYAGENT_AVX2 void dot4_q8_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks, int cols, float* sums) {
+  dot4_quant_avx2<false>(w, xq, xs, blocks, cols, sums);
+}
+
+PYAGENT_AVX2 void dot4_q4_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks, int cols, float* sums) {
+  dot4_quant_avx2<true>(w, xq, xs, blocks, cols, sums);
+}
+
 // ---- dispatch --------------------------------------------------------------------------------
 
 using DotFloat = float (*)(const uint8_t*, const float*, int);
 using DotQuant = float (*)(const uint8_t*, const int8_t*, const float*, int);
 using Quantize = void (*)(const float*, int, int8_t*, float*);
+using Dot4Float = void (*)(const uint8_t*, const float*, int, float*);
+using Dot4Quant = void (*)(const uint8_t*, const int8_t*, const float*, int, int, float*);
 
 struct Paths {
   bool avx2;
   DotFloat f32, f16;
   DotQuant q8, q4;
   Quantize quantize;
+  // Four consecutive tokens against one row; null where the scalar path has none.
+  Dot4Float f32x4;
+  Dot4Quant q8x4, q4x4;
 };
 
 Paths pick_paths() {
   __builtin_cpu_init();
   bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-  if (avx2) return {true, dot_f32_avx2, dot_f16_avx2, dot_q8_avx2, dot_q4_avx2, quantize_q8_avx2};
-  return {false, dot_f32_scalar, dot_f16_scalar, dot_q8_scalar, dot_q4_scalar, quantize_q8_scalar};
+  if (avx2) return {true, dot_f32_avx2, dot_f16_avx2, dot_q8_avx2, dot_q4_avx2, quantize_q8_avx2, dot4_f32_avx2, dot4_q8_avx2, dot4_q4_avx2};
+  return {false, dot_f32_scalar, dot_f16_scalar, dot_q8_scalar, dot_q4_scalar, quantize_q8_scalar, nullptr, nullptr, nullptr};
 }
 
 const Paths paths = pick_paths();
@@ -261,16 +340,29 @@ struct MatmulJob {
   const float* xs;
   int n, rows, cols;
   size_t bytes_per_row;
+  int rows_per_chunk;
 };
 
-void matmul_rows(void* context, int thread, int threads) {
-  const MatmulJob& job = *static_cast<const MatmulJob*>(context);
-  int begin = static_cast<int>(static_cast<int64_t>(job.rows) * thread / threads);
-  int end = static_cast<int>(static_cast<int64_t>(job.rows) * (thread + 1) / threads);
+// Rows begin .. end of W against every token.
+void matmul_rows(const MatmulJob& job, int begin, int end) {
   int blocks = job.cols / kBlock;
   for (int r = begin; r < end; r++) {
     const uint8_t* row = job.weights + job.bytes_per_row * r;
-    for (int t = 0; t < job.n; t++) {
+    int t = 0;
+    float sums[4];
+    for (; t + 4 <= job.n; t += 4) {
+      if (job.type == kF32 && paths.f32x4 != nullptr) {
+        paths.f32x4(row, job.x + static_cast<size_t>(t) * job.cols, job.cols, sums);
+      } else if (job.type == kQ8_0 && paths.q8x4 != nullptr) {
+        paths.q8x4(row, job.xq + static_cast<size_t>(t) * job.cols, job.xs + static_cast<size_t>(t) * blocks, blocks, job.cols, sums);
+      } else if (job.type == kQ4_0 && paths.q4x4 != nullptr) {
+        paths.q4x4(row, job.xq + static_cast<size_t>(t) * job.cols, job.xs + static_cast<size_t>(t) * blocks, blocks, job.cols, sums);
+      } else {
+        break;
+      }
+      for (int k = 0; k < 4; k++) job.out[static_cast<size_t>(t + k) * job.rows + r] = sums[k];
+    }
+    for (; t < job.n; t++) {
       float value;
       switch (job.type) {
         case kF32: value = paths.f32(row, job.x + static_cast<size_t>(t) * job.cols, job.cols); break;
@@ -283,19 +375,27 @@ void matmul_rows(void* context, int thread, int threads) {
   }
 }
 
+// A chunk is a run of rows; several chunks per thread let a fast thread take a slow one's share.
+void matmul_chunk(void* context, int chunk) {
+  const MatmulJob& job = *static_cast<const MatmulJob*>(context);
+  int begin = chunk * job.rows_per_chunk;
+  matmul_rows(job, begin, std::min(job.rows, begin + job.rows_per_chunk));
+}
+
 // Activations quantized for the current call; only the JavaScript thread touches them outside a job.
 std::vector<int8_t> activation_quants;
 std::vector<float> activation_scales;
 
 // Below this many multiply-adds, waking the other threads costs more than it saves.
 constexpr int64_t kParallelWork = 32 * 1024;
+constexpr int kChunksPerThread = 4;
 
 }  // namespace
 
 bool using_avx2() { return paths.avx2; }
 
 void matmul(ThreadPool& pool, float* out, const uint8_t* weights, int type, const float* x, int n, int rows, int cols) {
-  MatmulJob job{out, weights, type, x, nullptr, nullptr, n, rows, cols, row_bytes(type, cols)};
+  MatmulJob job{out, weights, type, x, nullptr, nullptr, n, rows, cols, row_bytes(type, cols), rows};
   if (type == kQ8_0 || type == kQ4_0) {
     size_t count = static_cast<size_t>(n) * cols;
     if (activation_quants.size() < count) {
@@ -309,10 +409,12 @@ void matmul(ThreadPool& pool, float* out, const uint8_t* weights, int type, cons
     job.xq = activation_quants.data();
     job.xs = activation_scales.data();
   }
-  if (static_cast<int64_t>(n) * rows * cols < kParallelWork) {
-    matmul_rows(&job, 0, 1);
+  if (static_cast<int64_t>(n) * rows * cols < kParallelWork || pool.size() == 1) {
+    matmul_rows(job, 0, rows);
   } else {
-    pool.run(matmul_rows, &job);
+    int chunks = std::min(rows, pool.size() * kChunksPerThread);
+    job.rows_per_chunk = (rows + chunks - 1) / chunks;
+    pool.run((rows + job.rows_per_chunk - 1) / job.rows_per_chunk, matmul_chunk, &job);
   }
 }
 

@@ -82,12 +82,9 @@ struct AttentionJob {
   int position, n, n_heads, n_kv_heads, head_dim;
 };
 
-// One (token, head) pair per unit of work, split evenly across threads.
-void attention_heads(void* context, int thread, int threads) {
-  const AttentionJob& job = *static_cast<const AttentionJob*>(context);
+// Attention of (token, head) pairs begin .. end - 1, unit = token * n_heads + head.
+void attention_units(const AttentionJob& job, int begin, int end) {
   thread_local std::vector<float> scores;
-  int units = job.n * job.n_heads;
-  int begin = units * thread / threads, end = units * (thread + 1) / threads;
   int kv_dim = job.n_kv_heads * job.head_dim;
   int group = job.n_heads / job.n_kv_heads;
   float scale = 1.0f / std::sqrt(static_cast<float>(job.head_dim));
@@ -114,6 +111,9 @@ void attention_heads(void* context, int thread, int threads) {
   }
 }
 
+// One chunk is one (token, head) pair.
+void attention_chunk(void* context, int chunk) { attention_units(*static_cast<const AttentionJob*>(context), chunk, chunk + 1); }
+
 }  // namespace
 
 void attention(ThreadPool& pool, float* out, const float* q, const float* keys, const float* values, int position, int n,
@@ -121,9 +121,9 @@ void attention(ThreadPool& pool, float* out, const float* q, const float* keys, 
   AttentionJob job{out, q, keys, values, position, n, n_heads, n_kv_heads, head_dim};
   int64_t work = static_cast<int64_t>(n) * n_heads * (position + n) * head_dim;
   if (work < 16 * 1024) {
-    attention_heads(&job, 0, 1);
+    attention_units(job, 0, n * n_heads);
   } else {
-    pool.run(attention_heads, &job);
+    pool.run(n * n_heads, attention_chunk, &job);
   }
 }
 

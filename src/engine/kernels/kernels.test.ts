@@ -172,22 +172,51 @@ for (const [setName, create, skipReason] of sets) {
 }
 
 describe.skipIf(!nativeAvailable)("native and js kernels", () => {
-  it("agree closely on quantized products, because both quantize activations the same way", () => {
+  it("agree closely on every product, because both quantize activations the same way (batched and single)", () => {
     const native = createNativeKernels(2);
     const js = createJsKernels();
-    for (const type of [GgmlType.Q8_0, GgmlType.Q4_0]) {
-      const rows = 37;
-      const cols = 320;
-      const weights = encode(type, randomValues(rows * cols, 11));
-      const x = randomValues(2 * cols, 12);
-      const a = new Float32Array(2 * rows);
-      const b = new Float32Array(2 * rows);
-      native.matmul(a, weights, type, x, 2, rows, cols);
-      js.matmul(b, weights, type, x, 2, rows, cols);
-      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-4);
+    for (const type of [GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0]) {
+      for (const n of [1, 4, 6]) {
+        const rows = 37;
+        const cols = 320;
+        const weights = encode(type, randomValues(rows * cols, 11));
+        const x = randomValues(n * cols, 12);
+        const a = new Float32Array(n * rows);
+        const b = new Float32Array(n * rows);
+        native.matmul(a, weights, type, x, n, rows, cols);
+        js.matmul(b, weights, type, x, n, rows, cols);
+        for (let i = 0; i < a.length; i++) {
+          if (Math.abs(a[i] - b[i]) > 1e-4) expect.fail(`${GgmlType[type]} n=${n} out[${i}]: native ${a[i]} vs js ${b[i]}`);
+        }
+      }
     }
   });
 });
+
+describe.skipIf(!nativeAvailable)("native thread pool", () => {
+  it("survives pools replaced right after creation (threads switched back and forth)", () => {
+    const rows = 301;
+    const cols = 320;
+    const weights = encode(GgmlType.Q8_0, randomValues(rows * cols, 13));
+    const x = randomValues(cols, 14);
+    const expected = new Float32Array(rows);
+    createNativeKernels(1).matvec(expected, weights, GgmlType.Q8_0, x, rows, cols);
+    for (let i = 0; i < 50; i++) {
+      const kernels = createNativeKernels(1 + (i % 3));
+      const out = new Float32Array(rows);
+      if (i % 2 === 0) kernels.matvec(out, weights, GgmlType.Q8_0, x, rows, cols);
+      else continue;
+      expect(maxAbs(out, expected)).toBeLessThan(1e-5);
+    }
+    createNativeKernels(2);
+  });
+});
+
+function maxAbs(a: Float32Array, b: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
 
 describe("loadKernels", () => {
   it("returns the TypeScript set when PYAGENT_KERNELS=js", () => {

