@@ -12,7 +12,7 @@ import type { SyntaxNode } from "../parse/parser.js";
 export function operandKey(node: SyntaxNode): string | null {
   let current = node;
   while (current.type === "parenthesized_expression") {
-    const inner = firstNamedNonComment(current);
+    const inner = firstNamedNonExtra(current);
     if (!inner) return null;
     current = inner;
   }
@@ -49,10 +49,10 @@ export function operandKey(node: SyntaxNode): string | null {
   }
 }
 
-function firstNamedNonComment(node: SyntaxNode): SyntaxNode | null {
+function firstNamedNonExtra(node: SyntaxNode): SyntaxNode | null {
   for (let index = 0; index < node.namedChildCount; index++) {
     const child = node.namedChild(index) as SyntaxNode;
-    if (child.type !== "comment") return child;
+    if (!child.isExtra) return child;
   }
   return null;
 }

@@ -165,6 +165,16 @@ function queriedNodes(root: SyntaxNode): SyntaxNode[] {
   return nodes;
 }
 
+/** Children without extras (comments, backslash line continuations). */
+function tokenChildren(node: SyntaxNode): SyntaxNode[] {
+  const children: SyntaxNode[] = [];
+  for (let index = 0; index < node.childCount; index++) {
+    const child = node.child(index) as SyntaxNode;
+    if (!child.isExtra) children.push(child);
+  }
+  return children;
+}
+
 /** `a and b and c` nests as ((a and b) and c) in tree-sitter; the inner node is part of the
  * outer BoolOp unless parentheses separate them (then a parenthesized_expression sits between). */
 function isChainedBoolean(node: SyntaxNode): boolean {
@@ -222,10 +232,10 @@ class HalsteadCounter {
   /** `case -1:` is MatchValue(UnaryOp(USub, Constant 1)) in `ast`; tree-sitter has `-` and the
    * number side by side in the pattern. */
   private countNegativeLiterals(pattern: SyntaxNode, context: string): void {
-    const childCount = pattern.childCount;
-    for (let index = 0; index + 1 < childCount; index++) {
-      if (pattern.child(index)?.type !== "-") continue;
-      const literal = pattern.child(index + 1) as SyntaxNode;
+    const children = tokenChildren(pattern);
+    for (let index = 0; index + 1 < children.length; index++) {
+      if (children[index].type !== "-") continue;
+      const literal = children[index + 1];
       if (literal.type === "integer" || literal.type === "float") this.count("USub", [literal], context);
     }
   }
@@ -272,7 +282,7 @@ class HalsteadCounter {
         const name = COMPARISON_OPERATORS[child.type.replace(/\s+/g, " ")] ?? "Compare";
         this.operators.add(name);
         this.operatorCount++;
-      } else if (child.isNamed && child.type !== "comment") {
+      } else if (child.isNamed && !child.isExtra) {
         this.operandCount++;
         this.addOperand(child, context);
       }
@@ -281,8 +291,7 @@ class HalsteadCounter {
 
   /** `case -1.5 + 2j:` is BinOp(UnaryOp(USub, 1.5), Add, 2j) in `ast`. */
   private countComplexPattern(node: SyntaxNode, context: string): void {
-    const children: SyntaxNode[] = [];
-    for (let index = 0; index < node.childCount; index++) children.push(node.child(index) as SyntaxNode);
+    const children = tokenChildren(node);
     let position = 0;
     let left: SyntaxNode | null = null;
     if (children[0]?.type === "-") {

@@ -74,4 +74,7 @@ export const RADON_CASES: RadonCase[] = [
   { name: "byte-order mark is an error", source: "\ufeffx = 1\n", rawError: "SyntaxError at line: 1", astError: true },
   { name: "trailing backslash at end of file is an error", source: "x = 1 \\", rawError: "SyntaxError at line: 1", astError: true },
   { name: "py2 print statement: raw counts, ast fails", source: "print 'hello'\n", raw: [1, 1, 1, 0, 0, 0, 0], astError: true },
+  { name: "comments and backslash continuations inside operator chains", source: "if (a and\n    # why\n    b and \\\n    c):\n    pass\nx = (p < \\\n     q)\ny = (m +  # plus\n     n)\n", raw: [9, 4, 9, 2, 0, 0, 0], halstead: [3, 7, 3, 7, 10, 10, 24.406371956566698, 33.219280948873624, 1.5, 49.82892142331043, 2.7682734124061352, 0.01107309364962454], complexity: 4, mi: 99.9069757446113 },
+  { name: "union annotations count, parameter annotations do not", source: "x: int | None = None\ndef f(a: int | None = 1 + 2) -> str | None:\n    y: typing.List | None = a\n    return y\n", raw: [4, 6, 4, 0, 0, 0, 0], halstead: [1, 4, 2, 4, 5, 6, 8.0, 13.931568569324174, 0.5, 6.965784284662087, 0.3869880158145604, 0.004643856189774725], complexity: 1, mi: 74.88063052385614 },
+  { name: "names, attributes and strings equal across contexts only within one function", source: "def f():\n    return a.x + x + 'x'\ndef g():\n    return x + x\n", raw: [4, 4, 4, 0, 0, 0, 0], halstead: [1, 3, 3, 6, 4, 9, 4.754887502163469, 18.0, 1.0, 18.0, 1.0, 0.006], complexity: 1, mi: 77.942747490525 },
 ];
