@@ -102,9 +102,11 @@ async function importTimeCheck(tree: string, module: string, before: { microseco
   const milliseconds = performance.now() - started;
   if ("error" in after) return { check: "import", status: "fail", failures: [`import ${module}: ${after.error}`], summary: `import ${module} fails`, milliseconds, output: after.error };
   if (!before || "error" in before) return { check: "import", status: "pass", failures: [], summary: `${module} ${(after.microseconds / 1000).toFixed(1)} ms`, milliseconds };
-  const lower = after.microseconds < before.microseconds;
+  // Import times are noisy (a loaded machine varies best-of-5 by a few percent): a change counts as
+  // lowering only when it beats that noise.
+  const lower = after.microseconds <= before.microseconds - Math.max(100, before.microseconds * 0.02);
   const summary = `${module} ${(before.microseconds / 1000).toFixed(1)} -> ${(after.microseconds / 1000).toFixed(1)} ms`;
   return lower
     ? { check: "import", status: "pass", failures: [], summary, milliseconds }
-    : { check: "import", status: "fail", failures: [`import time of ${module} not lower`], summary, milliseconds, output: `import time of ${module}: ${summary} (best of 5); the change must lower it` };
+    : { check: "import", status: "fail", failures: [`import time of ${module} not lower`], summary, milliseconds, output: `import time of ${module}: ${summary} (best of 5); the change must lower it by more than noise (2%, at least 0.1 ms)` };
 }

@@ -77,6 +77,17 @@ describe("pyagent improve on awkward but valid input", () => {
     expect(report.finalChecks.find((check: { check: string }) => check.check === "pytest").summary).toBe("1 failed, 2 passed");
   });
 
+  it("pytest is found and run as [tool.pytest.ini_options] configures it (testpaths, python_files)", async () => {
+    const root = makeRepo({
+      "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["checks"]\npython_files = ["check_*.py"]\n',
+      "calc.py": "def add(a, b):\n    return a + b\n",
+      "checks/check_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+    });
+    const result = await runCli("improve", root, "--python", PYTHON, "--agents", "dead-code");
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/baseline: compileall ok; pytest 1 passed\n/);
+  });
+
   it("a repository path with spaces works end to end", async () => {
     const parent = mkdtempSync(join(tmpdir(), "pyagent spaced parent-"));
     const root = join(parent, "my project");

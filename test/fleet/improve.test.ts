@@ -108,6 +108,21 @@ describe("pyagent improve on a repo with unused imports, unreachable code and pa
     expect(readFileSync(join(root, "pkg/util.py"), "utf8")).not.toContain("import re");
   });
 
+  it("a merge that conflicts keeps the run branch, leaves the user's branch alone, and exits 1", async () => {
+    const root = makeRepo(FIXTURE);
+    const { report } = await improveJson(root, "--agents", "unused-imports");
+    writeFileSync(join(root, "pkg/util.py"), FIXTURE["pkg/util.py"]!.replace("import re\nimport json\n", "import re  # kept on purpose\nimport json\n"));
+    git(root, "commit", "-q", "-am", "user edits the same lines");
+    const userTip = git(root, "rev-parse", "main");
+    const runTip = git(root, "rev-parse", `pyagent/${report.id}`);
+    const merged = await runCli("merge", report.id, root, "--python", PYTHON);
+    expect(merged.code).toBe(1);
+    expect(merged.stdout).toMatch(/conflict merging into main \(pkg\/util\.py\); the changes stay on the run branch/);
+    expect(git(root, "rev-parse", "main")).toBe(userTip);
+    expect(git(root, "rev-parse", `pyagent/${report.id}`)).toBe(runTip);
+    expect(userView(root)).toEqual({ status: "", worktrees: 1, branches: ["main", `pyagent/${report.id}`] });
+  });
+
   it("--merge with uncommitted changes to tracked files leaves the user's branch and files alone and exits 1", async () => {
     const root = makeRepo(FIXTURE);
     const head = git(root, "rev-parse", "HEAD");
