@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { isPyAgentError } from "../../src/core/index.js";
 import { registerModelCommands } from "../../src/interface/cli/commands/model.js";
+import { runCli } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pyagent-cli-model-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -88,5 +89,19 @@ describe("pyagent model create / info", () => {
     const result = await run("info", bad);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("not a GGUF file");
+  });
+});
+
+describe("pyagent model through main()", () => {
+  it("creates and describes a model, and maps bad input to exit code 2 with one line", async () => {
+    const out = join(dir, "main.gguf");
+    const created = await runCli("model", "create", "--out", out, "--preset", "tiny-qwen2", "--dtype", "q4_0", "--seed", "9");
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain("tiny-qwen2 q4_0 seed 9");
+    const info = await runCli("model", "info", out, "--json");
+    expect(JSON.parse(info.stdout)).toMatchObject({ architecture: "qwen2", attentionBias: true, tiedOutput: true });
+    const bad = await runCli("model", "create", "--out", out, "--preset", "tiny", "--dtype", "q3");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('pyagent: unknown dtype "q3": choose one of f32, f16, q8_0, q4_0\n');
   });
 });
