@@ -197,6 +197,14 @@ describe("unused local variables", () => {
   });
 });
 
+describe("robustness", () => {
+  it("analyzes a generated 20,000-term expression without overflowing the stack", () => {
+    const terms = Array.from({ length: 20_000 }, (_, index) => `a${index}`).join(" + ");
+    const source = `def f():\n    unused = 1\n    total = ${terms}\n    return total\n`;
+    expect(symbols(source, "unused-variable")).toEqual(["unused"]);
+  });
+});
+
 describe("unreachable code", () => {
   it("reports statements after return, raise, continue and break, spanning the rest of the block", () => {
     const source = [

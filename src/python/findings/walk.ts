@@ -29,7 +29,8 @@ export interface ModuleAnalysis {
 }
 
 const DYNAMIC_CALLS = new Set(["locals", "vars", "eval", "exec", "sys._getframe", "inspect.currentframe", "inspect.stack"]);
-const COMPREHENSIONS = new Set(["list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"]);
+/** Nesting depth past which the walk turns iterative (each level costs a few stack frames). */
+const MAX_DEPTH = 1000;
 /** Names that are never reported as unused locals (vulture's list plus the `_` conventions). */
 const IGNORED_LOCALS = new Set(["self", "object"]);
 
@@ -91,6 +92,8 @@ class FindingsWalker {
   private annotationDepth = 0;
   /** Set while visiting the value of an `__all__` assignment: its strings are exported names. */
   private collectingAll = false;
+  /** Current recursion depth of `visit`. */
+  private depth = 0;
 
   constructor(
     private readonly source: string,
@@ -118,6 +121,34 @@ class FindingsWalker {
   }
 
   visit(node: SyntaxNode): void {
+    if (this.depth >= MAX_DEPTH) {
+      this.scanFlat(node);
+      return;
+    }
+    this.depth++;
+    this.visitNode(node);
+    this.depth--;
+  }
+
+  /**
+   * Past MAX_DEPTH nesting (generated 5,000-term expressions) the recursive walk would overflow
+   * the stack: the rest of the subtree is scanned iteratively, every identifier counted as both a
+   * name read and an attribute read. That can only hide findings in that subtree.
+   */
+  private scanFlat(root: SyntaxNode): void {
+    const stack: SyntaxNode[] = [root];
+    for (let node = stack.pop(); node; node = stack.pop()) {
+      if (node.type === "identifier") {
+        const name = identifierAt(this.source, node.startIndex);
+        this.read(name, node.startIndex);
+        this.attributeReads.add(name);
+        continue;
+      }
+      for (const child of node.namedChildren) if (child) stack.push(child);
+    }
+  }
+
+  private visitNode(node: SyntaxNode): void {
     switch (node.type) {
       case "identifier":
         this.read(identifierAt(this.source, node.startIndex), node.startIndex);
