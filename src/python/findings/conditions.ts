@@ -6,31 +6,35 @@ import type { SyntaxNode } from "../parse/parser.js";
  * truth value, and every other operand takes the `unknown` default. Never evaluates code.
  */
 export function conditionIsAlwaysFalse(condition: SyntaxNode): boolean {
-  return !evaluate(condition, true);
+  return !evaluate(condition, true, 0);
 }
 
 export function conditionIsAlwaysTrue(condition: SyntaxNode): boolean {
-  return evaluate(condition, false);
+  return evaluate(condition, false, 0);
 }
 
-function evaluate(node: SyntaxNode, unknown: boolean): boolean {
+/** Deeper conditions (generated code) are not evaluated: they count as unknown. */
+const MAX_DEPTH = 200;
+
+function evaluate(node: SyntaxNode, unknown: boolean, depth: number): boolean {
+  if (depth > MAX_DEPTH) return unknown;
   switch (node.type) {
     case "parenthesized_expression": {
       const inner = node.namedChildren.filter((child) => child?.type !== "comment");
-      return inner.length === 1 && inner[0] ? evaluate(inner[0], unknown) : unknown;
+      return inner.length === 1 && inner[0] ? evaluate(inner[0], unknown, depth + 1) : unknown;
     }
     case "boolean_operator": {
       const left = node.childForFieldName("left");
       const right = node.childForFieldName("right");
       const operator = node.childForFieldName("operator")?.type;
       if (!left || !right) return unknown;
-      const a = evaluate(left, unknown);
-      const b = evaluate(right, unknown);
+      const a = evaluate(left, unknown, depth + 1);
+      const b = evaluate(right, unknown, depth + 1);
       return operator === "and" ? a && b : a || b;
     }
     case "not_operator": {
       const argument = node.childForFieldName("argument");
-      return argument ? !evaluate(argument, !unknown) : unknown;
+      return argument ? !evaluate(argument, !unknown, depth + 1) : unknown;
     }
     default: {
       const truth = literalTruth(node);
