@@ -6,7 +6,7 @@ export type Expr =
   | { kind: "index"; object: Expr; index: Expr }
   | { kind: "slice"; object: Expr; start: Expr | null; stop: Expr | null; step: Expr | null }
   | { kind: "call"; callee: Expr; args: Expr[]; kwargs: Array<[string, Expr]> }
-  | { kind: "filter"; value: Expr; name: string; args: Expr[] }
+  | { kind: "filter"; value: Expr; name: string; args: Expr[]; kwargs: Array<[string, Expr]> }
   | { kind: "test"; value: Expr; name: string; negated: boolean; args: Expr[] }
   | { kind: "unary"; op: "not" | "-" | "+"; value: Expr }
   | { kind: "binary"; op: string; left: Expr; right: Expr }

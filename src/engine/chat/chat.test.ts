@@ -218,6 +218,14 @@ describe("the Jinja subset", () => {
     expect(run(template)).toBe("2 HEY! a=1;b=[true, null]; yes x1None");
   });
 
+  it("passes keyword arguments to filters: tojson(indent=...), map(attribute=...), selectattr and default", () => {
+    const template =
+      "{{ {'a': [1, {}], 'b': 'é'} | tojson(indent=2) }}|{{ {'k': none} | tojson }}|" +
+      "{{ [{'role': 'user'}, {'role': 'tool'}] | map(attribute='role') | join(',') }}|" +
+      "{{ [{'role': 'user'}, {'role': 'tool'}] | selectattr('role', 'equalto', 'tool') | list | length }}|{{ '' | default('empty', true) }}";
+    expect(run(template)).toBe('{\n  "a": [\n    1,\n    {}\n  ],\n  "b": "é"\n}|{"k": null}|user,tool|1|empty');
+  });
+
   it("reports syntax errors and unsupported pieces as ChatTemplateError", () => {
     expect(() => run("{% for x in y %}no end")).toThrow(ChatTemplateError);
     expect(() => run("{{ 1 + }}")).toThrow(/expected an expression/);

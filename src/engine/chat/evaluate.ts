@@ -130,7 +130,12 @@ function evaluate(expr: Expr, scopes: Scope[]): unknown {
     case "call":
       return call(expr, scopes);
     case "filter":
-      return applyFilter(expr.name, evaluate(expr.value, scopes), expr.args.map((arg) => evaluate(arg, scopes)));
+      return applyFilter(
+        expr.name,
+        evaluate(expr.value, scopes),
+        expr.args.map((arg) => evaluate(arg, scopes)),
+        Object.fromEntries(expr.kwargs.map(([name, value]) => [name, evaluate(value, scopes)])),
+      );
     case "test": {
       const result = applyTest(expr.name, evaluate(expr.value, scopes), expr.args.map((arg) => evaluate(arg, scopes)));
       return expr.negated ? !result : result;

@@ -77,11 +77,12 @@ function findTagStart(source: string, from: number): number {
 /** Lexes expression tokens until `closer` (optionally preceded by "-"); returns the closer's index. */
 function lexExpression(source: string, start: number, closer: string, tokens: Token[]): number {
   let i = start;
+  let depth = 0; // open ( [ {: like Jinja, "}}" inside a dict literal does not end the tag
   for (;;) {
     while (i < source.length && /\s/.test(source[i])) i++;
     if (i >= source.length) throw new ChatTemplateError(`chat template: missing "${closer}"`);
-    if (source.startsWith(closer, i)) return i;
-    if (source[i] === "-" && source.startsWith(closer, i + 1)) return i + 1;
+    if (depth === 0 && source.startsWith(closer, i)) return i;
+    if (depth === 0 && source[i] === "-" && source.startsWith(closer, i + 1)) return i + 1;
     const char = source[i];
     if (char === "'" || char === '"') {
       let value = "";
@@ -114,6 +115,8 @@ function lexExpression(source: string, start: number, closer: string, tokens: To
     }
     const operator = OPERATORS.find((op) => source.startsWith(op, i));
     if (!operator) throw new ChatTemplateError(`chat template: unexpected character "${char}"`);
+    if (operator === "(" || operator === "[" || operator === "{") depth++;
+    else if ((operator === ")" || operator === "]" || operator === "}") && depth > 0) depth--;
     tokens.push({ type: "op", value: operator });
     i += operator.length;
   }

@@ -82,7 +82,8 @@ function stripChars(text: string, chars: string | undefined, side: "start" | "en
   return text.slice(start, end);
 }
 
-export function applyFilter(name: string, value: unknown, args: unknown[]): unknown {
+/** Applies filter `name`; keyword arguments (tojson(indent=2), map(attribute='x'), default(boolean=true)) come in `kwargs`. */
+export function applyFilter(name: string, value: unknown, args: unknown[], kwargs: Record<string, unknown> = {}): unknown {
   switch (name) {
     case "trim":
       return stringify(value).trim();
@@ -115,11 +116,13 @@ export function applyFilter(name: string, value: unknown, args: unknown[]): unkn
     case "join":
       return iterate(value).map(stringify).join(args[0] === undefined ? "" : stringify(args[0]));
     case "default":
-      return value === undefined || (args[1] === true && !truthy(value)) ? args[0] : value;
+      return value === undefined || ((args[1] ?? kwargs.boolean) === true && !truthy(value)) ? (args[0] ?? kwargs.default_value) : value;
     case "replace":
       return stringify(value).replaceAll(stringify(args[0]), stringify(args[1]));
-    case "tojson":
-      return toJson(value, typeof args[0] === "number" ? args[0] : undefined);
+    case "tojson": {
+      const indent = args[0] ?? kwargs.indent;
+      return toJson(value, typeof indent === "number" ? indent : undefined);
+    }
     case "safe":
     case "e":
     case "escape":
@@ -136,7 +139,7 @@ export function applyFilter(name: string, value: unknown, args: unknown[]): unkn
       });
     }
     case "map":
-      return iterate(value).map((item) => member(item, args[0]));
+      return iterate(value).map((item) => member(item, args[0] ?? kwargs.attribute));
     default:
       throw new ChatTemplateError(`chat template: unsupported filter "${name}"`);
   }

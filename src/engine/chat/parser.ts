@@ -303,8 +303,8 @@ class Parser {
     while (this.isOp("|")) {
       this.position++;
       const name = this.expectName();
-      const args = this.isOp("(") ? this.parseArguments().args : [];
-      result = { kind: "filter", value: result, name, args };
+      const { args, kwargs } = this.isOp("(") ? this.parseArguments() : { args: [], kwargs: [] };
+      result = { kind: "filter", value: result, name, args, kwargs };
     }
     return result;
   }
