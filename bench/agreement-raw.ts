@@ -1,8 +1,8 @@
 /**
  * Agreement of src/python/metrics/{raw,halstead,maintainability}.ts with radon 5.1.0
  * (`radon raw -j`, `radon hal -j`, `radon mi -j` on a sample), and the speed of each side.
- * Run: npx tsx bench/agreement-raw.ts [DIR] [--mi-sample N] [--cache DIR]
- *   DIR          default /usr/lib/python3.11
+ * Run: npx tsx bench/agreement-raw.ts [DIR...] [--mi-sample N] [--cache DIR]
+ *   DIR          one or more directories or files (default /usr/lib/python3.11)
  *   --mi-sample  run `radon mi` on every Nth file (default 10; 0 skips MI: radon mi needs ~8 min
  *                for the whole stdlib on a 2-core machine)
  *   --cache      keep radon's JSON there and reuse it on the next run (radon raw alone takes
@@ -35,26 +35,27 @@ const RadonHal = z.record(z.string(), z.union([RadonError, z.object({ total: z.a
 const RadonMi = z.record(z.string(), z.union([RadonError, z.object({ mi: z.number(), rank: z.string() })]));
 
 interface Options {
-  dir: string;
+  dirs: string[];
   miSample: number;
   cache: string | null;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { dir: "/usr/lib/python3.11", miSample: 10, cache: null };
+  const options: Options = { dirs: [], miSample: 10, cache: null };
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
     if (argument === "--mi-sample") options.miSample = Number(argv[++index]);
     else if (argument === "--cache") options.cache = argv[++index] ?? null;
-    else options.dir = argument;
+    else options.dirs.push(path.resolve(argument));
   }
-  options.dir = path.resolve(options.dir);
+  if (options.dirs.length === 0) options.dirs.push("/usr/lib/python3.11");
   return options;
 }
 
 /** Runs radon (or reads its cached output) and reports how long radon itself took. */
 function runRadon(options: Options, name: string, args: string[]): { json: string; ms: number | null } {
-  const cacheFile = options.cache ? path.join(options.cache, `${name}-${options.dir.replace(/[^A-Za-z0-9]+/g, "_")}.json`) : null;
+  const cacheKey = options.dirs.join(" ").replace(/[^A-Za-z0-9]+/g, "_").slice(0, 120);
+  const cacheFile = options.cache ? path.join(options.cache, `${name}-${cacheKey}.json`) : null;
   if (cacheFile && existsSync(cacheFile)) return { json: readFileSync(cacheFile, "utf8"), ms: null };
   const started = performance.now();
   const json = execFileSync("radon", args, { maxBuffer: 1 << 30, encoding: "utf8" });
@@ -88,8 +89,8 @@ function sameHalstead(ours: HalsteadMetrics, radon: number[]): boolean {
 const percent = (part: number, whole: number): string => (whole === 0 ? "n/a" : `${((100 * part) / whole).toFixed(2)}%`);
 
 const options = parseOptions(process.argv.slice(2));
-const rawRun = runRadon(options, "raw", ["raw", "-j", options.dir]);
-const halRun = runRadon(options, "hal", ["hal", "-j", options.dir]);
+const rawRun = runRadon(options, "raw", ["raw", "-j", ...options.dirs]);
+const halRun = runRadon(options, "hal", ["hal", "-j", ...options.dirs]);
 const radonRaw = RadonRaw.parse(JSON.parse(rawRun.json));
 const radonHal = RadonHal.parse(JSON.parse(halRun.json));
 const files = Object.keys(radonRaw).sort();
@@ -172,7 +173,7 @@ for (const file of files) {
 
 const seconds = (ms: number | null): string => (ms === null ? "cached" : `${(ms / 1000).toFixed(1)} s`);
 console.log(`machine: ${describeMachine()}`);
-console.log(`dir: ${options.dir}: ${files.length} files radon listed, ${unreadable} not UTF-8 (skipped), ${lines} lines read`);
+console.log(`dirs: ${options.dirs.join(" ")}: ${files.length} files radon listed, ${unreadable} not UTF-8 (skipped), ${lines} lines read`);
 console.log(`raw: ${rawIdentical}/${rawCompared} files with all fields identical (${percent(rawIdentical, rawCompared)}); both error: ${rawBothError}; error on one side only: ${rawErrorMismatch}`);
 console.log(`raw per field: ${RAW_FIELDS.map((field) => `${field} ${percent(fieldIdentical.get(field) ?? 0, rawCompared)}`).join(", ")}`);
 console.log(`hal: ${halIdentical}/${halCompared} files identical within 1e-9 relative (${percent(halIdentical, halCompared)})`);

@@ -17,6 +17,10 @@
  */
 
 /** Kind of the first token of a chunk (radon's `is_single_token` looks at it). */
+import { asciiClass, isWordCodePoint, nameEnd, numberEnd } from "./tokenize-lexemes.js";
+
+export { splitStrippedLines, type StrippedLines } from "./tokenize-lines.js";
+
 export const FirstToken = { None: 0, Comment: 1, String: 2, Other: 3 } as const;
 
 /** Offsets into the state vector. The whole scanner state is one Int32Array, so saving it before
@@ -74,89 +78,6 @@ const enum C {
   BracketClose = 93,
   BraceOpen = 123,
   BraceClose = 125,
-}
-
-/** 1: ASCII `\w`; 2: starts an operator (tokenize's `Special`); 0: neither. */
-const asciiClass = new Uint8Array(128);
-for (let code = 0; code < 128; code++) {
-  const ch = String.fromCharCode(code);
-  if (/[A-Za-z0-9_]/.test(ch)) asciiClass[code] = 1;
-  else if ("%&()*+,-./:;<=>@[]^{|}~!".includes(ch)) asciiClass[code] = 2;
-}
-
-const unicodeWord = /^[\p{L}\p{N}_]$/u;
-
-/** Python's `\w` for a str pattern: alphanumeric (Unicode letters and numbers) or `_`. */
-function isWordCodePoint(codePoint: number): boolean {
-  if (codePoint < 128) return asciiClass[codePoint] === 1;
-  return unicodeWord.test(String.fromCodePoint(codePoint));
-}
-
-/** Python `str.isspace()` for one UTF-16 unit (all such characters are in the BMP). */
-export function isPythonSpace(code: number): boolean {
-  if (code <= 32) return code === 32 || (code >= 9 && code <= 13) || (code >= 28 && code <= 31);
-  if (code < 133) return false;
-  return (
-    code === 133 ||
-    code === 160 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000
-  );
-}
-
-/** Line boundaries of Python's `str.splitlines()` (`\r\n` is one boundary). */
-function isLineBreak(code: number): boolean {
-  if (code <= 13) return code >= 10;
-  if (code < 28) return false;
-  return code <= 30 || code === 133 || code === 0x2028 || code === 0x2029;
-}
-
-/** `str.splitlines()` then `str.strip()` on each line, as [start, end) offsets into the source. */
-export interface StrippedLines {
-  count: number;
-  starts: Int32Array;
-  ends: Int32Array;
-}
-
-export function splitStrippedLines(source: string): StrippedLines {
-  const length = source.length;
-  let capacity = 1024;
-  let starts = new Int32Array(capacity);
-  let ends = new Int32Array(capacity);
-  let count = 0;
-  let lineStart = 0;
-  let position = 0;
-  while (position < length) {
-    let lineEnd = position;
-    while (lineEnd < length && !isLineBreak(source.charCodeAt(lineEnd))) lineEnd++;
-    let start = lineStart;
-    let end = lineEnd;
-    while (start < end && isPythonSpace(source.charCodeAt(start))) start++;
-    while (end > start && isPythonSpace(source.charCodeAt(end - 1))) end--;
-    if (count === capacity) {
-      capacity *= 2;
-      const grownStarts = new Int32Array(capacity);
-      grownStarts.set(starts);
-      starts = grownStarts;
-      const grownEnds = new Int32Array(capacity);
-      grownEnds.set(ends);
-      ends = grownEnds;
-    }
-    starts[count] = start;
-    ends[count] = end;
-    count++;
-    position = lineEnd;
-    if (position < length) {
-      position += source.charCodeAt(position) === 13 && source.charCodeAt(position + 1) === 10 ? 2 : 1;
-    }
-    lineStart = position;
-  }
-  return { count, starts, ends };
 }
 
 /** What a finished chunk looks like to radon. */
@@ -306,7 +227,7 @@ export class ChunkScanner {
       if (code < 128) {
         const cls = asciiClass[code];
         if (code >= C.Digit0 && code <= C.Digit9) {
-          position = this.numberEnd(position, end);
+          position = numberEnd(this.source, position, end);
           this.emit(TokenKind.Other, row);
           continue;
         }
@@ -340,7 +261,7 @@ export class ChunkScanner {
         position += codePoint > 0xffff ? 2 : 1;
         continue;
       }
-      position = this.nameEnd(position, end);
+      position = nameEnd(this.source, position, end);
       this.emit(TokenKind.Other, row);
     }
   }
@@ -480,7 +401,7 @@ export class ChunkScanner {
       case C.Dot:
         if (next >= C.Digit0 && next <= C.Digit9) {
           this.emit(TokenKind.Other, row);
-          return this.numberEnd(position, end);
+          return numberEnd(this.source, position, end);
         }
         this.emit(TokenKind.Other, row);
         return next === C.Dot && position + 2 < end && source.charCodeAt(position + 2) === C.Dot ? position + 3 : position + 1;
@@ -507,59 +428,6 @@ export class ChunkScanner {
       }
     }
   }
-
-  /** End of tokenize's `Number` at `position` (a digit, or `.` before a digit): Imagnumber,
-   * Floatnumber or Intnumber, tried in that order like the regex alternation. */
-  private numberEnd(position: number, end: number): number {
-    const source = this.source;
-    const first = source.charCodeAt(position);
-    if (first === C.Dot) return afterImaginary(source, afterExponent(source, afterDigits(source, position + 1, end), end), end);
-    const intEnd = afterDigits(source, position, end);
-    if (intEnd < end && source.charCodeAt(intEnd) === C.Dot) {
-      return afterImaginary(source, afterExponent(source, afterDigits(source, intEnd + 1, end), end), end);
-    }
-    const exponentEnd = afterExponent(source, intEnd, end);
-    if (exponentEnd > intEnd) return afterImaginary(source, exponentEnd, end);
-    if (afterImaginary(source, intEnd, end) > intEnd) return intEnd + 1;
-    if (first === C.Digit0) {
-      const base = position + 1 < end ? source.charCodeAt(position + 1) | 0x20 : -1;
-      if (base === 120 || base === 111 || base === 98) {
-        // 0[xX](?:_?[0-9a-fA-F])+ and the octal/binary forms
-        let index = position + 2;
-        for (;;) {
-          if (index < end && isBaseDigit(base, source.charCodeAt(index))) index++;
-          else if (index + 1 < end && source.charCodeAt(index) === 95 && isBaseDigit(base, source.charCodeAt(index + 1))) index += 2;
-          else break;
-        }
-        if (index > position + 2) return index;
-      }
-      // 0(?:_?0)*
-      let index = position + 1;
-      for (;;) {
-        if (index < end && source.charCodeAt(index) === C.Digit0) index++;
-        else if (index + 1 < end && source.charCodeAt(index) === 95 && source.charCodeAt(index + 1) === C.Digit0) index += 2;
-        else return index;
-      }
-    }
-    return intEnd;
-  }
-
-  private nameEnd(position: number, end: number): number {
-    const source = this.source;
-    let index = position;
-    while (index < end) {
-      const code = source.charCodeAt(index);
-      if (code < 128) {
-        if (asciiClass[code] !== 1) break;
-        index++;
-        continue;
-      }
-      const codePoint = source.codePointAt(index) as number;
-      if (!isWordCodePoint(codePoint)) break;
-      index += codePoint > 0xffff ? 2 : 1;
-    }
-    return index;
-  }
 }
 
 const enum TokenKind {
@@ -570,40 +438,3 @@ const enum TokenKind {
   Other = 5,
 }
 
-function isDigit(source: string, index: number, end: number): boolean {
-  if (index >= end) return false;
-  const code = source.charCodeAt(index);
-  return code >= C.Digit0 && code <= C.Digit9;
-}
-
-/** tokenize's `[0-9](?:_?[0-9])*` from `from`; returns `from` when no digit is there. */
-function afterDigits(source: string, from: number, end: number): number {
-  if (!isDigit(source, from, end)) return from;
-  let index = from + 1;
-  for (;;) {
-    if (isDigit(source, index, end)) index++;
-    else if (source.charCodeAt(index) === 95 && isDigit(source, index + 1, end)) index += 2;
-    else return index;
-  }
-}
-
-/** `[eE][-+]?[0-9](?:_?[0-9])*` from `from`, or `from` when it does not match. */
-function afterExponent(source: string, from: number, end: number): number {
-  if (from >= end || (source.charCodeAt(from) | 0x20) !== 101) return from;
-  let index = from + 1;
-  const sign = source.charCodeAt(index);
-  if (sign === 43 || sign === 45) index++;
-  const digitsEnd = afterDigits(source, index, end);
-  return digitsEnd === index ? from : digitsEnd;
-}
-
-function afterImaginary(source: string, from: number, end: number): number {
-  return from < end && (source.charCodeAt(from) | 0x20) === 106 ? from + 1 : from;
-}
-
-/** A digit of a `0x`/`0o`/`0b` literal; `base` is the lower-cased base letter's code. */
-function isBaseDigit(base: number, code: number): boolean {
-  if (base === 120) return (code >= 48 && code <= 57) || ((code | 0x20) >= 97 && (code | 0x20) <= 102);
-  if (base === 111) return code >= 48 && code <= 55;
-  return code === 48 || code === 49;
-}
