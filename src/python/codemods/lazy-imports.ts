@@ -9,6 +9,8 @@ import { removeStatements, statementsOf } from "./statements.js";
 export interface LazyImportOptions {
   /** Only this bound name; every movable import when absent. */
   name?: string;
+  /** Only names whose module (as written) is this one or inside it (`json` covers `json.decoder`). */
+  module?: string;
   /** Names other modules import from this one (`from this import json`): they must stay module attributes. */
   keep?: ReadonlySet<string>;
 }
@@ -113,6 +115,8 @@ function plan(root: SyntaxNode, source: string, options: LazyImportOptions): Mov
     statement.elements.forEach((element, index) => {
       const name = element.bound;
       if (options.name !== undefined && options.name !== name) return;
+      const module = statement.kind === "from" ? statement.module : element.imported;
+      if (options.module !== undefined && module !== options.module && !module.startsWith(`${options.module}.`)) return;
       if (element.reexport || exported.has(name) || options.keep?.has(name)) return;
       const targets = functionTargets(uses.get(name) ?? []);
       if (!targets || targets.some((target) => !insertionAtTop(source, target, ""))) return;
