@@ -179,6 +179,14 @@ describe("renderChat with common chat templates", () => {
     );
   });
 
+  it("passes extra variables such as tools to the template", () => {
+    const template = "{% if tools %}{% for tool in tools %}[{{ tool.name }}]{% endfor %}{% endif %}{{ messages[0].content }}";
+    expect(renderChat({ template }, [{ role: "user", content: "q" }], { variables: { tools: [{ name: "search" }, { name: "run" }] } })).toBe(
+      "[search][run]q",
+    );
+    expect(renderChat({ template }, [{ role: "user", content: "q" }])).toBe("q");
+  });
+
   it("falls back to the documented ChatML default when the model has no template", () => {
     const messages: ChatMessage[] = [{ role: "user", content: "x" }];
     expect(renderChat({}, messages)).toBe("<|im_start|>user\nx<|im_end|>\n<|im_start|>assistant\n");

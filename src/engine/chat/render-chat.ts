@@ -18,6 +18,8 @@ export interface ChatTemplateSource {
 export interface RenderChatOptions {
   /** Append the opening of the assistant's turn (the template's add_generation_prompt). Default true. */
   addGenerationPrompt?: boolean;
+  /** More template variables, e.g. `tools` for templates that render tool definitions. */
+  variables?: Record<string, unknown>;
 }
 
 /**
@@ -50,6 +52,7 @@ export function renderChat(
 ): string {
   const { template, bosText, eosText } = "metadata" in source ? templateFromFile(source) : source;
   return render(compileChatTemplate(template ?? DEFAULT_CHAT_TEMPLATE), {
+    ...options.variables,
     messages: messages.map((message) => ({ ...message })),
     add_generation_prompt: options.addGenerationPrompt ?? true,
     bos_token: bosText ?? "",
