@@ -116,6 +116,7 @@ class RunDriver {
   private readonly landing = new Mutex();
   private committed = 0;
   private inFlight = 0;
+  private mergeRefused = false;
 
   constructor(
     private readonly root: string,
@@ -322,8 +323,11 @@ class RunDriver {
 
   /** With --merge, a batch is merged as soon as `merge-threshold` accepted changes are pending. */
   private async mergeWhenThresholdReached(): Promise<void> {
-    if (!this.run.options.merge || (await this.pendingCount()) < this.run.options.mergeThreshold) return;
-    await this.merge();
+    if (!this.run.options.merge || this.mergeRefused || (await this.pendingCount()) < this.run.options.mergeThreshold) return;
+    const outcome = await this.merge();
+    // A refused merge (conflict, failing checks, uncommitted changes) is not retried after every
+    // commit; the end of the run tries once more.
+    if (outcome.state !== "merged" && outcome.state !== "up-to-date") this.mergeRefused = true;
   }
 
   private async merge(): Promise<MergeOutcome> {
@@ -359,8 +363,20 @@ class RunDriver {
       }
     }
     this.run = this.journal.getRun(this.run.id)!;
-    const finalBroken = this.run.finalChecks ? newFailures(this.run.baseline!, this.run.finalChecks).length > 0 : false;
-    if (this.run.options.merge && !finalBroken && (await this.pendingCount()) > 0) await this.merge();
+    const finalBroken = this.run.finalChecks ? newFailures(this.run.baseline!, this.run.finalChecks) : [];
+    if (this.run.options.merge && (await this.pendingCount()) > 0) {
+      if (finalBroken.length === 0) await this.merge();
+      else {
+        const outcome: MergeOutcome = {
+          state: "checks-failed",
+          branch: this.run.baseBranch ?? "HEAD",
+          reason: `the run branch as a whole fails ${finalBroken.map((item) => `${item.check}: ${item.failures.slice(0, 5).join(", ")}`).join("; ")}`,
+        };
+        this.journal.updateRun(this.run.id, { merges: [...this.run.merges, outcome] });
+        this.audit.append("merge-end", outcome);
+        this.emit({ type: "merge-end", outcome });
+      }
+    }
     this.journal.updateRun(this.run.id, { phase: "finished" });
   }
 }

@@ -64,7 +64,14 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
     const read = reader(tree);
     let importBefore: { microseconds: number } | { error: string } | undefined;
     if (task.requires?.kind === "import-time-lower") importBefore = await measureImportTime(tree, task.requires.module, environment);
-    const edits = (await context.agent.apply(task, read)).filter((edit) => read(edit.path) !== (edit.content ?? undefined));
+    let proposed: FileEdit[];
+    try {
+      proposed = await context.agent.apply(task, read);
+    } catch (error) {
+      // A codemod that throws on this code is the agent's failure, not the run's.
+      return { state: "failed", reason: `agent ${task.agent} failed: ${(error as Error).message}`, checks: [], diff: "", output: String((error as Error).stack ?? error) };
+    }
+    const edits = proposed.filter((edit) => read(edit.path) !== (edit.content ?? undefined));
     if (edits.length === 0) return { state: "skipped", reason: "nothing left to change (an earlier change already covered it)" };
 
     const unsafe = edits.filter((edit) => edit.path.startsWith("/") || edit.path.split("/").includes("..") || edit.path.startsWith(".git/"));
