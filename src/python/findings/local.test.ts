@@ -126,6 +126,11 @@ describe("unused imports", () => {
     const script = "import os\nimport sys\nimport json\nprint(sys.argv, json.dumps(os.sep))\nimport re\n";
     expect(findings(script).map((finding) => [finding.symbol, finding.confidence])).toEqual([["re", 90]]);
   });
+
+  it("lowers confidence when the module reads globals by computed name, and skips functions calling locals()", () => {
+    const source = "import json\ndef load(name):\n    return globals()[name]\ndef f():\n    import re\n    return locals()\n";
+    expect(findings(source).map((finding) => [finding.symbol, finding.confidence])).toEqual([["json", 50]]);
+  });
 });
 
 describe("unused local variables", () => {

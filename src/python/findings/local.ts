@@ -10,7 +10,8 @@ export const UNREACHABLE_CONFIDENCE = 100;
 /**
  * An unused module-level import that is likely a re-export for outside users: imported from a
  * private module (`from _ssl import MemoryBIO` in ssl.py) or part of a facade module (no functions
- * or classes, mostly unused imports).
+ * or classes, mostly unused imports); or in a module that reads its globals by computed name
+ * (`globals()[name]`, `eval`, `exec`).
  */
 export const REEXPORT_LIKE_CONFIDENCE = 50;
 

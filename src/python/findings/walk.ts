@@ -23,12 +23,17 @@ import { addStringNames, identifierPrefix, identifierSuffix, readTypeExpression,
 
 export interface ModuleAnalysis {
   facts: ModuleFacts;
+  /** `likelyReexport`: a re-export or a global read by computed name may use it (confidence 50). */
   unusedImports: Array<ImportBinding & { scope: ScopeKind; likelyReexport: boolean }>;
   unusedLocals: LocalCandidate[];
   unreachable: UnreachableDraft[];
 }
 
 const DYNAMIC_CALLS = new Set(["locals", "vars", "eval", "exec", "sys._getframe", "inspect.currentframe", "inspect.stack"]);
+/** Calls that can read module globals by a computed name (`globals()[name]`, `eval(text)`). */
+const GLOBAL_LOOKUPS = new Set(["globals", "eval", "exec", "vars"]);
+/** Node types without named children: asking for their children would be a wasted wasm call. */
+const LEAVES = new Set(["integer", "float", "true", "false", "none", "ellipsis", "pass_statement", "break_statement", "continue_statement", "escape_sequence", "wildcard_import", "import_prefix", "line_continuation", "keyword_separator", "positional_separator"]);
 /** Nesting depth past which the walk turns iterative (each level costs a few stack frames). */
 const MAX_DEPTH = 1000;
 /** Names that are never reported as unused locals (vulture's list plus the `_` conventions). */
@@ -92,6 +97,8 @@ class FindingsWalker {
   private annotationDepth = 0;
   /** Set while visiting the value of an `__all__` assignment: its strings are exported names. */
   private collectingAll = false;
+  /** Something reads module globals by computed name: an unused-looking import may be read that way. */
+  private globalsLookedUp = false;
   /** Current recursion depth of `visit`. */
   private depth = 0;
 
@@ -258,7 +265,7 @@ class FindingsWalker {
         this.visitChildren(node);
         return;
       default:
-        this.visitChildren(node);
+        if (!LEAVES.has(node.type)) this.visitChildren(node);
     }
   }
 
@@ -467,13 +474,13 @@ class FindingsWalker {
 
   private closeFunction(scope: Scope): void {
     this.closePrefixes(scope);
+    if (scope.dynamic) return;
     for (const binding of scope.imports) {
       const used = scope.declared.has(binding.name)
         ? this.reads.has(binding.name)
         : this.reads.readWithin(binding.name, scope.start, scope.end);
       if (!used) this.unusedImports.push({ ...binding, scope: "function" });
     }
-    if (scope.dynamic) return;
     for (const candidate of scope.candidates) {
       const name = candidate.name;
       if (IGNORED_LOCALS.has(name) || name.startsWith("_") || scope.declared.has(name)) continue;
@@ -724,6 +731,7 @@ class FindingsWalker {
   private markDynamic(): void {
     const scope = this.functionScope();
     if (scope) scope.dynamic = true;
+    else this.globalsLookedUp = true;
   }
 
   private visitCall(node: SyntaxNode): void {
@@ -736,6 +744,7 @@ class FindingsWalker {
     if (calleeText !== undefined && /^[\w.]+$/.test(calleeText)) {
       this.calls.push({ caller: this.scope.qualName || "<module>", callee: calleeText, line: line(node) });
       if (DYNAMIC_CALLS.has(calleeText)) this.markDynamic();
+      if (GLOBAL_LOOKUPS.has(calleeText)) this.globalsLookedUp = true;
     }
     if (callee) this.visit(callee);
     if (!argumentsNode) return;
@@ -856,7 +865,7 @@ class FindingsWalker {
     const facade = isReexportFacade(module.imports.length, kept.filter((binding) => binding.scope === "module").length, this.moduleDefinitions);
     const unusedImports = kept.map((binding) => ({
       ...binding,
-      likelyReexport: binding.scope === "module" && (facade || (binding.fromImport && fromPrivateModule(binding.module))),
+      likelyReexport: binding.scope !== "function" && (facade || this.globalsLookedUp || (binding.fromImport && fromPrivateModule(binding.module))),
     }));
     for (const definition of this.definitions) {
       if (!definition.name.includes(".") && exported.has(definition.name)) definition.implicitlyUsed = true;
