@@ -106,6 +106,8 @@ describe("projectFindings", () => {
   it("lowers definitions whose name appears only in a string literal (dynamic lookup)", () => {
     const files = { "m.py": "class Plugin:\n    pass\nREGISTRY = ['Plugin']\n" };
     expect(unused(files)).toEqual(["unused-class Plugin 40"]);
+    const setup = { "pkg/cli.py": "def main():\n    pass\n", "setup.py": "setup(entry_points={'console_scripts': ['tool=pkg.cli:main']})\n" };
+    expect(unused(setup)).toEqual(["unused-function main 40"]);
   });
 });
 

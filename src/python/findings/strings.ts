@@ -2,7 +2,8 @@
 import type { SyntaxNode } from "../parse/parser.js";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+/** `name`, `pkg.mod.func`, and entry-point targets `pkg.cli:main`. */
+const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*([.:][A-Za-z_][A-Za-z0-9_]*)*$/;
 const TYPE_NAME = /(\.?)\s*\b([A-Za-z_][A-Za-z0-9_]*)/g;
 
 /** The text between the quotes of a string literal without interpolations; undefined when it has any. */
@@ -50,11 +51,14 @@ export function readTypeExpression(text: string, use: (name: string, isAttribute
 }
 
 /** A string that spells a (dotted) identifier may name a definition (`mock.patch("m.f")`, registries). */
-export function addStringNames(content: string, into: Set<string>): void {
-  if (content.length === 0 || content.length > 100 || !DOTTED.test(content)) return;
-  if (!content.includes(".")) {
+export function addStringNames(text: string, into: Set<string>): void {
+  if (text.length === 0 || text.length > 100) return;
+  // `tool = pkg.cli:main` (console_scripts entry points) names its target after the `=`.
+  const content = text.includes("=") ? text.replace(/^[\w.-]+\s*=\s*/, "") : text;
+  if (!DOTTED.test(content)) return;
+  if (!content.includes(".") && !content.includes(":")) {
     into.add(content);
     return;
   }
-  for (const part of content.split(".")) into.add(part);
+  for (const part of content.split(/[.:]/)) into.add(part);
 }
