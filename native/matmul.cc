@@ -103,6 +103,9 @@ void quantize_q8_scalar(const float* x, int cols, int8_t* quants, float* scales)
 
 #define PYAGENT_AVX2 __attribute__((target("avx2,fma,f16c")))
 
+// The block scale, converted by the F16C instruction (same result as the table).
+PYAGENT_AVX2 inline float scale_of(const uint8_t* block) { return _cvtsh_ss(load_u16(block)); }
+
 PYAGENT_AVX2 inline float hsum(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -166,14 +169,14 @@ PYAGENT_AVX2 float dot_q8_avx2(const uint8_t* w, const int8_t* xq, const float* 
                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + b * kBlock)));
     __m256 p1 = dot_i8x32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w1 + 2)),
                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + (b + 1) * kBlock)));
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16_to_f32(load_u16(w0)) * xs[b]), p0, acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(f16_to_f32(load_u16(w1)) * xs[b + 1]), p1, acc1);
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w0) * xs[b]), p0, acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w1) * xs[b + 1]), p1, acc1);
   }
   for (; b < blocks; b++) {
     const uint8_t* w0 = w + b * kQ8Bytes;
     __m256 p0 = dot_i8x32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w0 + 2)),
                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + b * kBlock)));
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16_to_f32(load_u16(w0)) * xs[b]), p0, acc0);
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w0) * xs[b]), p0, acc0);
   }
   return hsum(_mm256_add_ps(acc0, acc1));
 }
@@ -195,13 +198,13 @@ PYAGENT_AVX2 float dot_q4_avx2(const uint8_t* w, const int8_t* xq, const float* 
     const uint8_t* w1 = w0 + kQ4Bytes;
     __m256 p0 = dot_i8x32(unpack_q4(w0 + 2), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + b * kBlock)));
     __m256 p1 = dot_i8x32(unpack_q4(w1 + 2), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + (b + 1) * kBlock)));
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16_to_f32(load_u16(w0)) * xs[b]), p0, acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(f16_to_f32(load_u16(w1)) * xs[b + 1]), p1, acc1);
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w0) * xs[b]), p0, acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w1) * xs[b + 1]), p1, acc1);
   }
   for (; b < blocks; b++) {
     const uint8_t* w0 = w + b * kQ4Bytes;
     __m256 p0 = dot_i8x32(unpack_q4(w0 + 2), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + b * kBlock)));
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16_to_f32(load_u16(w0)) * xs[b]), p0, acc0);
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w0) * xs[b]), p0, acc0);
   }
   return hsum(_mm256_add_ps(acc0, acc1));
 }
@@ -274,7 +277,7 @@ PYAGENT_AVX2 inline void dot4_quant_avx2(const uint8_t* w, const int8_t* xq, con
     const uint8_t* block = w + b * bytes;
     __m256i wq = kQ4 ? unpack_q4(block + 2) : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
     __m256i wabs = _mm256_sign_epi8(wq, wq);
-    float dw = f16_to_f32(load_u16(block));
+    float dw = scale_of(block);
     const int8_t* xb = xq + b * kBlock;
     const float* sb = xs + b;
     const int stride_q = cols, stride_s = cols / kBlock;

@@ -37,10 +37,18 @@ void rope(float* vec, int n, int heads, int head_dim, int position, float freq_b
   // style 0 rotates adjacent pairs (2i, 2i+1); style 2 (NEOX) rotates (i, i + half).
   int pair_stride = style == 0 ? 2 : 1;
   int partner = style == 0 ? 1 : half;
+  // Inverse frequencies depend only on (freq_base, head_dim): computed once per shape.
+  thread_local std::vector<double> inverse_frequencies;
+  thread_local float cached_base = 0;
+  if (cached_base != freq_base || inverse_frequencies.size() != static_cast<size_t>(half)) {
+    inverse_frequencies.resize(half);
+    for (int i = 0; i < half; i++) inverse_frequencies[i] = std::pow(static_cast<double>(freq_base), -2.0 * i / head_dim);
+    cached_base = freq_base;
+  }
   for (int t = 0; t < n; t++) {
     double pos = position + t;
     for (int i = 0; i < half; i++) {
-      double angle = pos * std::pow(static_cast<double>(freq_base), -2.0 * i / head_dim);
+      double angle = pos * inverse_frequencies[i];
       cosines[i] = static_cast<float>(std::cos(angle));
       sines[i] = static_cast<float>(std::sin(angle));
     }

@@ -15,6 +15,9 @@ export function jsRmsnorm(out: Float32Array, x: Float32Array, weight: Float32Arr
 /** cos/sin of each pair's angle for the token being rotated; grown, never shrunk. */
 let ropeCos = new Float64Array(0);
 let ropeSin = new Float64Array(0);
+/** freqBase^(-2i / headDim) for the last (freqBase, headDim) seen. */
+let inverseFrequencies = new Float64Array(0);
+let cachedBase = 0;
 
 export function jsRope(vec: Float32Array, n: number, heads: number, headDim: number, position: number, freqBase: number, style: RopeStyle): void {
   const half = headDim / 2;
@@ -22,10 +25,15 @@ export function jsRope(vec: Float32Array, n: number, heads: number, headDim: num
     ropeCos = new Float64Array(half);
     ropeSin = new Float64Array(half);
   }
+  if (cachedBase !== freqBase || inverseFrequencies.length !== half) {
+    inverseFrequencies = new Float64Array(half);
+    for (let i = 0; i < half; i++) inverseFrequencies[i] = freqBase ** ((-2 * i) / headDim);
+    cachedBase = freqBase;
+  }
   for (let t = 0; t < n; t++) {
     const pos = position + t;
     for (let i = 0; i < half; i++) {
-      const angle = pos * freqBase ** ((-2 * i) / headDim);
+      const angle = pos * inverseFrequencies[i];
       ropeCos[i] = Math.cos(angle);
       ropeSin[i] = Math.sin(angle);
     }
@@ -58,10 +66,15 @@ export function jsSoftmax(x: Float32Array, length: number): void {
   for (let i = 0; i < length; i++) x[i] *= inverse;
 }
 
+/**
+ * Rounds every step to f32 like the C kernel: its output feeds q8 activation quantization, where
+ * a one-ulp difference can flip a rounding, so the two sets stay bit-identical here.
+ */
 export function jsSwiglu(out: Float32Array, gate: Float32Array, up: Float32Array): void {
+  const fround = Math.fround;
   for (let i = 0; i < out.length; i++) {
     const g = gate[i];
-    out[i] = (g / (1 + Math.exp(-g))) * up[i];
+    out[i] = fround(g / fround(1 + fround(Math.exp(-g)))) * up[i];
   }
 }
 
