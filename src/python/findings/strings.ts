@@ -62,3 +62,29 @@ export function addStringNames(text: string, into: Set<string>): void {
   }
   for (const part of content.split(/[.:]/)) into.add(part);
 }
+
+/** `# type: ...` at a comment's start (sticky: matched exactly there). */
+export const TYPE_COMMENT = /#\s*type:\s*([^\r\n]*)/y;
+
+/** True when the string literal starting at `start` has an `f` in its prefix (`f"`, `rf'`, `Fr"""`). */
+export function hasFormatPrefix(source: string, start: number): boolean {
+  for (let index = start; index < start + 3; index++) {
+    const code = source.charCodeAt(index);
+    if (code === 102 || code === 70) return true;
+    if (code === 34 || code === 39 || Number.isNaN(code)) return false;
+  }
+  return false;
+}
+
+/** The identifier starting at `start` (indices are UTF-16 code units, as web-tree-sitter's). */
+export function identifierAt(source: string, start: number): string {
+  let end = start;
+  for (;;) {
+    const code = source.charCodeAt(end);
+    const isPart =
+      (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code > 127;
+    if (!isPart || Number.isNaN(code)) break;
+    end++;
+  }
+  return source.slice(start, end);
+}

@@ -17,9 +17,10 @@ import {
 } from "./conventions.js";
 import { fromPrivateModule, isReexportFacade, readImportStatement, reportableUnusedImports } from "./import-statements.js";
 import { SourceLines } from "./noqa.js";
-import { type ImportBinding, type LocalCandidate, newScope, ReadTable, type Scope, type ScopeKind } from "./scopes.js";
+import { type ImportBinding, type LocalCandidate, newScope, type Scope, type ScopeKind } from "./scopes.js";
 import { afterTerminator, constantIf, constantTernary, constantWhile, ifChain, terminatorOf, type UnreachableDraft } from "./unreachable.js";
-import { addStringNames, identifierPrefix, identifierSuffix, readTypeExpression, stringContent } from "./strings.js";
+import { hasFormatPrefix, identifierAt, identifierPrefix, identifierSuffix, stringContent, TYPE_COMMENT } from "./strings.js";
+import { NameUses } from "./uses.js";
 
 export interface ModuleAnalysis {
   facts: ModuleFacts;
@@ -70,13 +71,7 @@ export function analyzeModule(root: SyntaxNode, source: string): ModuleAnalysis 
 }
 
 class FindingsWalker {
-  private readonly reads = new ReadTable();
-  private readonly attributeReads = new Set<string>();
-  /** Keyword-argument names, getattr strings, match keyword attributes: uses of attribute names. */
-  private readonly otherUses = new Set<string>();
-  private readonly stringNames = new Set<string>();
-  private readonly prefixes = new Set<string>();
-  private readonly suffixes = new Set<string>();
+  private readonly uses = new NameUses();
   private readonly definitions: DefinitionFact[] = [];
   private readonly definedQualNames = new Set<string>();
   private readonly imports: ImportFact[] = [];
@@ -124,7 +119,7 @@ class FindingsWalker {
   }
 
   private read(name: string, offset: number): void {
-    this.reads.add(name, offset);
+    this.uses.read(name, offset);
   }
 
   visit(node: SyntaxNode): void {
@@ -148,7 +143,7 @@ class FindingsWalker {
       if (node.type === "identifier") {
         const name = identifierAt(this.source, node.startIndex);
         this.read(name, node.startIndex);
-        this.attributeReads.add(name);
+        this.uses.attributes.add(name);
         continue;
       }
       for (const child of node.namedChildren) if (child) stack.push(child);
@@ -224,7 +219,7 @@ class FindingsWalker {
         return;
       case "keyword_argument": {
         const [name, ...rest] = node.namedChildren;
-        if (name?.type === "identifier") this.otherUses.add(identifierAt(this.source, name.startIndex));
+        if (name?.type === "identifier") this.uses.others.add(identifierAt(this.source, name.startIndex));
         for (const child of rest) if (child) this.visit(child);
         return;
       }
@@ -465,11 +460,7 @@ class FindingsWalker {
 
   /** Confirms the prefixes of names that this scope passed to getattr/hasattr. */
   private closePrefixes(scope: Scope): void {
-    for (const [name, affix] of scope.prefixedNames) {
-      if (!scope.attributeNameArguments.has(name)) continue;
-      if (affix.startsWith("*")) this.suffixes.add(affix.slice(1));
-      else this.prefixes.add(affix);
-    }
+    for (const [name, affix] of scope.prefixedNames) if (scope.attributeNameArguments.has(name)) this.uses.affix(affix);
   }
 
   private closeFunction(scope: Scope): void {
@@ -477,14 +468,14 @@ class FindingsWalker {
     if (scope.dynamic) return;
     for (const binding of scope.imports) {
       const used = scope.declared.has(binding.name)
-        ? this.reads.has(binding.name)
-        : this.reads.readWithin(binding.name, scope.start, scope.end);
+        ? this.uses.reads.has(binding.name)
+        : this.uses.reads.readWithin(binding.name, scope.start, scope.end);
       if (!used) this.unusedImports.push({ ...binding, scope: "function" });
     }
     for (const candidate of scope.candidates) {
       const name = candidate.name;
       if (IGNORED_LOCALS.has(name) || name.startsWith("_") || scope.declared.has(name)) continue;
-      if (!this.reads.readWithin(name, scope.start, scope.end)) this.unusedLocals.push(candidate);
+      if (!this.uses.reads.readWithin(name, scope.start, scope.end)) this.unusedLocals.push(candidate);
     }
   }
 
@@ -707,7 +698,7 @@ class FindingsWalker {
       const child = children[index];
       if (child) this.visit(child);
     }
-    if (attribute?.type === "identifier") this.attributeReads.add(identifierAt(this.source, attribute.startIndex));
+    if (attribute?.type === "identifier") this.uses.attributes.add(identifierAt(this.source, attribute.startIndex));
   }
 
   /** A dotted name used as a value (match patterns, py2 print chevrons): `a` read, the rest attributes. */
@@ -715,7 +706,7 @@ class FindingsWalker {
     const parts = significant(node);
     parts.forEach((part, index) => {
       if (index === 0) this.read(part.text, part.startIndex);
-      else this.attributeReads.add(part.text);
+      else this.uses.attributes.add(part.text);
     });
   }
 
@@ -752,13 +743,13 @@ class FindingsWalker {
     if ((calleeText === "getattr" || calleeText === "hasattr" || calleeText === "setattr" || calleeText === "delattr") && args[1]) {
       const nameArgument = args[1];
       const content = nameArgument.type === "string" ? stringContent(nameArgument, this.source) : undefined;
-      if (content !== undefined) this.otherUses.add(content);
+      if (content !== undefined) this.uses.others.add(content);
       else if (nameArgument.type === "identifier") this.scope.attributeNameArguments.add(nameArgument.text);
       else {
         const prefix = identifierPrefix(nameArgument, this.source);
-        if (prefix) this.prefixes.add(prefix);
+        if (prefix) this.uses.prefixes.add(prefix);
         const suffix = identifierSuffix(nameArgument, this.source);
-        if (suffix) this.suffixes.add(suffix);
+        if (suffix) this.uses.suffixes.add(suffix);
       }
     }
     const castLike = calleeText === "cast" || calleeText === "typing.cast" || calleeText === "TypeVar" || calleeText === "typing.TypeVar";
@@ -789,24 +780,16 @@ class FindingsWalker {
     }
     const content = stringContent(node, this.source);
     if (content === undefined) return;
-    if (this.annotationDepth > 0) {
-      readTypeExpression(content, (name, isAttribute) => {
-        if (isAttribute) this.attributeReads.add(name);
-        else this.read(name, node.startIndex);
-      });
-    }
+    if (this.annotationDepth > 0) this.uses.typeExpression(content, node.startIndex);
     if (this.collectingAll && /^[A-Za-z_][A-Za-z0-9_]*$/.test(content)) this.dunderAll?.push(content);
-    addStringNames(content, this.stringNames);
+    this.uses.literal(content);
   }
 
   private visitComment(node: SyntaxNode): void {
     TYPE_COMMENT.lastIndex = node.startIndex;
     const match = TYPE_COMMENT.exec(this.source);
     if (!match || /^ignore\b/.test(match[1] as string)) return;
-    readTypeExpression(match[1] as string, (name, isAttribute) => {
-      if (isAttribute) this.attributeReads.add(name);
-      else this.read(name, node.startIndex);
-    });
+    this.uses.typeExpression(match[1] as string, node.startIndex);
   }
 
   private visitPattern(node: SyntaxNode): void {
@@ -824,7 +807,7 @@ class FindingsWalker {
         return;
       case "keyword_pattern": {
         const [name, ...rest] = significant(node);
-        if (name) this.otherUses.add(name.text);
+        if (name) this.uses.others.add(name.text);
         for (const child of rest) this.visitPattern(child);
         return;
       }
@@ -854,12 +837,12 @@ class FindingsWalker {
     const module = this.scopes[0] as Scope;
     this.closePrefixes(module);
     const exported = new Set(this.dunderAll ?? []);
-    const globallyUsed = (name: string): boolean => this.reads.has(name) || exported.has(name);
+    const globallyUsed = (name: string): boolean => this.uses.reads.has(name) || exported.has(name);
     for (const binding of module.imports) {
       if (!globallyUsed(binding.name)) this.unusedImports.push({ ...binding, scope: "module" });
     }
     for (const binding of this.classImports) {
-      if (!globallyUsed(binding.name) && !this.attributeReads.has(binding.name)) this.unusedImports.push({ ...binding, scope: "class" });
+      if (!globallyUsed(binding.name) && !this.uses.attributes.has(binding.name)) this.unusedImports.push({ ...binding, scope: "class" });
     }
     const kept = reportableUnusedImports(this.unusedImports, this.imports);
     const facade = isReexportFacade(module.imports.length, kept.filter((binding) => binding.scope === "module").length, this.moduleDefinitions);
@@ -870,46 +853,16 @@ class FindingsWalker {
     for (const definition of this.definitions) {
       if (!definition.name.includes(".") && exported.has(definition.name)) definition.implicitlyUsed = true;
     }
-    const usedNames = new Set<string>(this.reads.names());
-    for (const name of this.attributeReads) usedNames.add(name);
-    for (const name of this.otherUses) usedNames.add(name);
-    for (const name of exported) usedNames.add(name);
     const facts: ModuleFacts = {
       definitions: this.definitions,
       imports: this.imports,
-      usedNames: [...usedNames],
+      usedNames: this.uses.usedNames(exported),
       calls: this.calls,
       dunderAll: this.dunderAll,
-      stringNames: [...this.stringNames],
-      usedPrefixes: [...this.prefixes],
-      usedSuffixes: [...this.suffixes],
+      stringNames: [...this.uses.strings],
+      usedPrefixes: [...this.uses.prefixes],
+      usedSuffixes: [...this.uses.suffixes],
     };
     return { facts, unusedImports, unusedLocals: this.unusedLocals, unreachable: this.unreachable };
   }
-}
-
-/** `# type: ...` at a comment's start (sticky: matched exactly there). */
-const TYPE_COMMENT = /#\s*type:\s*([^\r\n]*)/y;
-
-/** True when the string literal starting at `start` has an `f` in its prefix (`f"`, `rf'`, `Fr"""`). */
-function hasFormatPrefix(source: string, start: number): boolean {
-  for (let index = start; index < start + 3; index++) {
-    const code = source.charCodeAt(index);
-    if (code === 102 || code === 70) return true;
-    if (code === 34 || code === 39 || Number.isNaN(code)) return false;
-  }
-  return false;
-}
-
-/** The identifier starting at `start` (indices are UTF-16 code units, as web-tree-sitter's). */
-function identifierAt(source: string, start: number): string {
-  let end = start;
-  for (;;) {
-    const code = source.charCodeAt(end);
-    const isPart =
-      (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code > 127;
-    if (!isPart || Number.isNaN(code)) break;
-    end++;
-  }
-  return source.slice(start, end);
 }
