@@ -1,5 +1,7 @@
 // Element-wise kernels and attention. Shapes are documented on KernelSet
 // (src/engine/kernels/kernel-set.ts).
+#include <immintrin.h>
+
 #include <cmath>
 #include <vector>
 
@@ -90,6 +92,50 @@ struct AttentionJob {
   int position, n, n_heads, n_kv_heads, head_dim;
 };
 
+#define PYAGENT_AVX2 __attribute__((target("avx2,fma")))
+
+PYAGENT_AVX2 float dot_avx2(const float* a, const float* b, int length) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 16 <= length; i += 16) {
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
+  }
+  for (; i + 8 <= length; i += 8) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+  __m256 v = _mm256_add_ps(acc0, acc1);
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  float sum = _mm_cvtss_f32(s);
+  for (; i < length; i++) sum += a[i] * b[i];
+  return sum;
+}
+
+// out += weight * v
+PYAGENT_AVX2 void axpy_avx2(float* out, float weight, const float* v, int length) {
+  __m256 w = _mm256_set1_ps(weight);
+  int i = 0;
+  for (; i + 8 <= length; i += 8) _mm256_storeu_ps(out + i, _mm256_fmadd_ps(w, _mm256_loadu_ps(v + i), _mm256_loadu_ps(out + i)));
+  for (; i < length; i++) out[i] += weight * v[i];
+}
+
+float dot_scalar(const float* a, const float* b, int length) {
+  float sum = 0;
+  for (int i = 0; i < length; i++) sum += a[i] * b[i];
+  return sum;
+}
+
+void axpy_scalar(float* out, float weight, const float* v, int length) {
+  for (int i = 0; i < length; i++) out[i] += weight * v[i];
+}
+
+// Read here rather than from matmul.cc: the order of static initialization across files is unspecified.
+bool pick_attention_avx2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+const bool attention_avx2 = pick_attention_avx2();
+
 // Attention of (token, head) pairs begin .. end - 1, unit = token * n_heads + head.
 void attention_units(const AttentionJob& job, int begin, int end) {
   thread_local std::vector<float> scores;
@@ -104,17 +150,18 @@ void attention_units(const AttentionJob& job, int begin, int end) {
     size_t kv_offset = static_cast<size_t>(h / group) * job.head_dim;
     for (int p = 0; p < length; p++) {
       const float* k = job.keys + static_cast<size_t>(p) * kv_dim + kv_offset;
-      float dot = 0;
-      for (int i = 0; i < job.head_dim; i++) dot += q[i] * k[i];
-      scores[p] = dot * scale;
+      scores[p] = (attention_avx2 ? dot_avx2(q, k, job.head_dim) : dot_scalar(q, k, job.head_dim)) * scale;
     }
     softmax(scores.data(), length);
     float* out = job.out + static_cast<size_t>(unit) * job.head_dim;
     for (int i = 0; i < job.head_dim; i++) out[i] = 0;
     for (int p = 0; p < length; p++) {
       const float* v = job.values + static_cast<size_t>(p) * kv_dim + kv_offset;
-      float weight = scores[p];
-      for (int i = 0; i < job.head_dim; i++) out[i] += weight * v[i];
+      if (attention_avx2) {
+        axpy_avx2(out, scores[p], v, job.head_dim);
+      } else {
+        axpy_scalar(out, scores[p], v, job.head_dim);
+      }
     }
   }
 }
