@@ -42,3 +42,9 @@ export class UnknownRunError extends FleetError {
   override readonly name = "UnknownRunError";
   override readonly exitCode = 2;
 }
+
+/** Ctrl-C while a step that cannot be half-recorded (baseline, final proof) ran. Exit code 130; resume continues. */
+export class RunInterruptedError extends FleetError {
+  override readonly name = "RunInterruptedError";
+  override readonly exitCode = 130;
+}

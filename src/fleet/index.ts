@@ -8,5 +8,5 @@ export { reviewChange, buildApiIndex, topLevelNames, absoluteModule, REVIEW_LIMI
 export { schedule, Mutex } from "./scheduler.js";
 export { git, gitRun, parseTrailers } from "./git.js";
 export { stateDirectory } from "./worktrees.js";
-export { FleetError, GitError, PreflightError, BaselineError, RunBusyError, UnknownRunError } from "./errors.js";
+export { FleetError, GitError, PreflightError, BaselineError, RunBusyError, UnknownRunError, RunInterruptedError } from "./errors.js";
 export type * from "./types.js";

@@ -59,6 +59,7 @@ export async function mergeRunBranch(context: MergeContext): Promise<MergeOutcom
       const reference = target === context.baseline.commit ? context.baseline : await proveReference(root, context, target, attempt);
       const changed = (await git(worktree, ["diff", "--name-only", "-z", target, merged, "--", "*.py"])).split("\0").filter((path) => path && existsSync(join(worktree, path)));
       const results = await proveTree(worktree, reference, changed, context.environment);
+      if (context.environment.signal?.aborted) return { state: "blocked", branch: targetBranch, reason: "interrupted before the merged tree was proven" };
       const broken = newFailures(reference, results);
       context.onStep?.("merge-proved", { merged, checks: results.map((result) => `${result.check} ${result.summary}`), newFailures: broken });
       if (broken.length > 0) {

@@ -6,7 +6,7 @@ import { createPythonParser } from "../python/index.js";
 import { AuditTrail, auditPath } from "./audit.js";
 import { newFailures, proveTree, runBaseline, type CheckEnvironment } from "./checks.js";
 import { commitsOfRun, landOnBranch } from "./commits.js";
-import { BaselineError, FleetError, UnknownRunError } from "./errors.js";
+import { BaselineError, FleetError, RunInterruptedError, UnknownRunError } from "./errors.js";
 import { git, gitRun, resolveCommit } from "./git.js";
 import { RunJournal, type RunOptions, type RunRecord, type TaskRecord } from "./journal.js";
 import { claimRun } from "./lock.js";
@@ -193,6 +193,7 @@ class RunDriver {
     const tree = await addWorktree(this.root, join(this.worktrees, "baseline"), run.baseCommit);
     try {
       const baseline = await runBaseline(tree, run.baseCommit, this.environment);
+      this.throwIfInterrupted(); // a check killed by Ctrl-C is not a baseline failure
       this.audit.append("baseline-end", { checks: baseline.checks.map(({ output: _output, ...check }) => check), unavailable: baseline.unavailable });
       this.emit({ type: "baseline-end", baseline });
       const hung = baseline.checks.filter((check) => check.status === "timeout");
@@ -216,6 +217,10 @@ class RunDriver {
     } finally {
       if (existsSync(tree)) await removeWorktree(this.root, tree);
     }
+  }
+
+  private throwIfInterrupted(): void {
+    if (this.options.signal?.aborted) throw new RunInterruptedError(`interrupted; continue with: pyagent improve ${this.root} --resume ${this.run.id}`, { runId: this.run.id });
   }
 
   private async dropEmptyRunBranch(): Promise<void> {
@@ -356,6 +361,7 @@ class RunDriver {
       try {
         const changed = (await git(tree, ["diff", "--name-only", "-z", this.run.baseCommit, tip, "--", "*.py"])).split("\0").filter((path) => path && existsSync(join(tree, path)));
         const finalChecks = await proveTree(tree, this.run.baseline!, changed, this.environment);
+        this.throwIfInterrupted();
         this.journal.updateRun(this.run.id, { finalChecks });
         this.audit.append("final-checks", { commit: tip, checks: finalChecks.map(({ output: _output, ...check }) => check), newFailures: newFailures(this.run.baseline!, finalChecks) });
       } finally {
@@ -377,6 +383,7 @@ class RunDriver {
         this.emit({ type: "merge-end", outcome });
       }
     }
+    this.throwIfInterrupted();
     this.journal.updateRun(this.run.id, { phase: "finished" });
   }
 }
