@@ -1,6 +1,6 @@
 import type { Parser } from "web-tree-sitter";
 import type { CodemodResult } from "../../python/codemods/index.js";
-import type { FindingRule } from "../../python/index.js";
+import type { Finding, FindingRule, ProjectAnalysis } from "../../python/index.js";
 import { byBenefit, findingsByFile, moduleOf, sharedParser, taskId } from "./planning.js";
 import type { DeterministicAgent, DeterministicAgentName, PlannedTask } from "./types.js";
 
@@ -11,6 +11,8 @@ export interface PerFileAgentSpec {
   /** What the commit subject says after the scope: `remove unused imports`. */
   summary: string;
   skip?: (path: string) => boolean;
+  /** Builds, once per plan, a filter of the findings worth fixing (e.g. not names other modules import). */
+  keepFinding?: (analysis: ProjectAnalysis) => (finding: Finding) => boolean;
   fix(parser: Parser, source: string, path: string, task: PlannedTask): CodemodResult;
 }
 
@@ -21,8 +23,11 @@ export function perFileAgent(spec: PerFileAgentSpec): DeterministicAgent {
     description: spec.description,
     plan(analysis) {
       const tasks: PlannedTask[] = [];
-      for (const [path, findings] of findingsByFile(analysis, spec.rule)) {
+      const keep = spec.keepFinding?.(analysis) ?? (() => true);
+      for (const [path, all] of findingsByFile(analysis, spec.rule)) {
         if (spec.skip?.(path)) continue;
+        const findings = all.filter(keep);
+        if (findings.length === 0) continue;
         tasks.push({
           id: taskId(spec.name, [path], findings),
           agent: spec.name,

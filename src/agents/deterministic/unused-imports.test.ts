@@ -40,3 +40,17 @@ describe("unused-imports agent", () => {
     expect(await agent.apply(task, () => source)).toEqual([]);
   });
 });
+
+describe("unused-imports agent and other modules", () => {
+  it("leaves an import that another module imports from this one", () => {
+    const analysis = analysisOf(
+      {
+        "pkg/util.py": { module: "pkg.util" },
+        "pkg/app.py": { module: "pkg.app", imports: [{ module: ".util", level: 1, names: ["json"], bound: ["json"], line: 1, conditional: false }] },
+      },
+      [finding("unused-import", "pkg/util.py", 1, "json"), finding("unused-import", "pkg/util.py", 2, "re")],
+    );
+    const tasks = agent.plan(analysis);
+    expect(tasks.map((task) => task.findings.map((item) => item.symbol))).toEqual([["re"]]);
+  });
+});

@@ -1,13 +1,22 @@
 import { removeUnusedImports } from "../../python/codemods/index.js";
 import { perFileAgent } from "./per-file.js";
-import { findingSymbols, isPackageInit } from "./planning.js";
+import { findingSymbols, isPackageInit, moduleOf } from "./planning.js";
+import { importedNamesByModule } from "./references.js";
 
-/** One task per file with `unused-import` findings (never a package `__init__.py`, whose imports are its API). */
+/**
+ * One task per file with `unused-import` findings, leaving out names other modules import from
+ * that file (`from pkg.mod import helper` re-uses mod's import) and package `__init__.py` files,
+ * whose imports are their API.
+ */
 export const unusedImportsAgent = perFileAgent({
   name: "unused-imports",
   description: "Removes imported names nothing reads (keeps __all__ and `x as x` re-exports, # noqa, side-effect imports, __init__.py).",
   rule: "unused-import",
   summary: "remove unused imports",
   skip: isPackageInit,
+  keepFinding(analysis) {
+    const importedElsewhere = importedNamesByModule(analysis);
+    return (finding) => !(finding.symbol && importedElsewhere.get(moduleOf(analysis, finding.path))?.has(finding.symbol));
+  },
   fix: (parser, source, path, task) => removeUnusedImports(parser, source, { names: findingSymbols(task.findings), isPackageInit: isPackageInit(path) }),
 });
