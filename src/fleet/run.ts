@@ -144,6 +144,8 @@ class RunDriver {
       return await this.driveSteps();
     } finally {
       await removeRunWorktrees(this.root, run.id);
+      // A run that stopped before its plan has no commits: leave no branch behind (resume recreates it).
+      if (this.journal.getRun(run.id)?.phase === "baseline") await this.dropEmptyRunBranch();
     }
   }
 

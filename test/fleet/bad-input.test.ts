@@ -77,15 +77,30 @@ describe("pyagent improve on awkward but valid input", () => {
     expect(report.finalChecks.find((check: { check: string }) => check.check === "pytest").summary).toBe("1 failed, 2 passed");
   });
 
-  it("pytest is found and run as [tool.pytest.ini_options] configures it (testpaths, python_files)", async () => {
+  it("pytest is found and run as [tool.pytest.ini_options] configures it (testpaths, python_files); configured pyright that is not installed is reported, not run", async () => {
     const root = makeRepo({
-      "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["checks"]\npython_files = ["check_*.py"]\n',
+      "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["checks"]\npython_files = ["check_*.py"]\n\n[tool.pyright]\nstrict = ["calc.py"]\n',
       "calc.py": "def add(a, b):\n    return a + b\n",
       "checks/check_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
     });
     const result = await runCli("improve", root, "--python", PYTHON, "--agents", "dead-code");
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/baseline: compileall ok; pytest 1 passed\n/);
+    expect(result.stderr).toMatch(/baseline: compileall ok; pytest 1 passed; pyright skipped: configured but the pyright command is not installed\n/);
+  });
+
+  it("a change that makes a check hang is killed at --check-timeout and dropped; the run goes on", async () => {
+    const root = makeRepo({
+      ...FIXTURE,
+      "tests/test_hang_if_changed.py": "import time\nfrom pkg import util\n\n\ndef test_util_keeps_json():\n    if not hasattr(util, 'json'):\n        time.sleep(120)\n",
+    });
+    const result = await runCli("improve", root, "--format", "json", "--python", PYTHON, "--check-timeout", "3", ...AGENTS);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    const util = report.tasks.find((task: { title: string }) => task.title === "refactor(pkg.util): remove unused imports");
+    expect(util.state).toBe("failed");
+    expect(util.reason).toBe("pytest: new failure pytest timed out");
+    expect(report.tasks.filter((task: { state: string }) => task.state === "committed")).toHaveLength(2);
+    expect(userView(root).worktrees).toBe(1);
   });
 
   it("a repository path with spaces works end to end", async () => {
