@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, relative, sep } from "node:path";
 import { extractFacts } from "../src/python/findings/facts.js";
-import { type ProjectModule } from "../src/python/findings/imports.js";
+import { importCycles, type ProjectModule } from "../src/python/findings/imports.js";
 import { localFindings } from "../src/python/findings/local.js";
 import { dropReexportedImports, projectFindings } from "../src/python/findings/project.js";
 import { createPythonParser, parsePython } from "../src/python/parse/parser.js";
@@ -70,26 +70,47 @@ function runVulture(): { items: Item[]; seconds: number } {
   return { items, seconds };
 }
 
-async function runOurs(): Promise<{ items: Item[]; seconds: number; files: number; lines: number }> {
+interface Timings {
+  parse: number;
+  facts: number;
+  local: number;
+  project: number;
+  cycles: number;
+  cycleCount: number;
+}
+
+async function runOurs(): Promise<{ items: Item[]; seconds: number; files: number; lines: number; timings: Timings }> {
   const started = performance.now();
   const parser = await createPythonParser();
   const modules: ProjectModule[] = [];
-  let local: Finding[] = [];
+  const local: Finding[] = [];
+  const timings: Timings = { parse: 0, facts: 0, local: 0, project: 0, cycles: 0, cycleCount: 0 };
   let lines = 0;
   const files = pythonFiles(root, []);
   for (const file of files) {
     const path = relative(root, file).split(sep).join("/");
     const source = readFileSync(file, "utf8");
     lines += source.split("\n").length;
+    let mark = performance.now();
     const tree = parsePython(parser, source);
+    timings.parse += performance.now() - mark;
     const isPackage = path.endsWith("__init__.py");
+    mark = performance.now();
     const facts = extractFacts(tree.rootNode, source);
-    local = local.concat(localFindings(tree.rootNode, source, path, facts, { isPackageInit: isPackage }));
+    timings.facts += performance.now() - mark;
+    mark = performance.now();
+    local.push(...localFindings(tree.rootNode, source, path, facts, { isPackageInit: isPackage }));
+    timings.local += performance.now() - mark;
     tree.delete();
     const module = path.replace(/\.py$/, "").replace(/\/__init__$/, "").split("/").join(".");
     modules.push({ path, module, isPackage, facts });
   }
+  let mark = performance.now();
   const all = [...dropReexportedImports(local, modules), ...projectFindings(modules, { minConfidence: 0 })];
+  timings.project = performance.now() - mark;
+  mark = performance.now();
+  timings.cycleCount = importCycles(modules).length;
+  timings.cycles = performance.now() - mark;
   const seconds = (performance.now() - started) / 1000;
   const items = all
     .filter((finding) => finding.rule !== "import-cycle")
@@ -98,7 +119,7 @@ async function runOurs(): Promise<{ items: Item[]; seconds: number; files: numbe
       const name = kind === "unreachable" ? finding.message : (/'(.*)'/.exec(finding.message)?.[1] ?? finding.symbol ?? "");
       return { kind, path: finding.path, line: finding.line, name, confidence: finding.confidence, message: finding.message };
     });
-  return { items, seconds, files: files.length, lines };
+  return { items, seconds, files: files.length, lines, timings };
 }
 
 /** Attributes are keyed without the line: vulture reports every store, we report the first. */
@@ -131,6 +152,12 @@ console.log(`# PyAgent findings vs vulture on ${root}`);
 console.log(`machine: ${cpu.length} x ${cpu[0]?.model ?? "unknown cpu"}, node ${process.version}`);
 const ours = await runOurs();
 console.log(`ours: ${ours.files} files, ${ours.lines} lines, ${ours.seconds.toFixed(2)} s (parse + facts + local + project findings, one thread)`);
+const ms = (value: number): string => `${(value / 1000).toFixed(2)} s`;
+const { timings } = ours;
+console.log(
+  `  parse ${ms(timings.parse)}, extractFacts ${ms(timings.facts)}, localFindings ${ms(timings.local)}, ` +
+    `projectFindings + dropReexportedImports ${ms(timings.project)}, importCycles ${ms(timings.cycles)} (${timings.cycleCount} cycles)`,
+);
 const theirs = runVulture();
 console.log(`vulture: ${theirs.seconds.toFixed(2)} s (\`vulture . --min-confidence 0\`, cwd ${root})`);
 for (const kind of KINDS) compare(kind, ours.items, theirs.items);
