@@ -1,6 +1,7 @@
-export { improve, planImprove, mergeRun, openJournal, countStates, type ImproveOptions, type RunSummary } from "./run.js";
+export { improve, planImprove, countStates, type ImproveOptions, type RunSummary } from "./run.js";
+export { mergeRun } from "./merge-run.js";
 export { preflight, findPython, type Preflight } from "./preflight.js";
-export { RunJournal, JOURNAL_SCHEMA_VERSION, type RunRecord, type TaskRecord, type RunOptions, type RunPhase, type TaskEvent } from "./journal.js";
+export { openJournal, RunJournal, JOURNAL_SCHEMA_VERSION, type RunRecord, type TaskRecord, type RunOptions, type RunPhase, type TaskEvent } from "./journal.js";
 export { AuditTrail, auditPath, verifyAuditFile, verifyAuditText, canonicalJson, type AuditRecord, type AuditVerdict } from "./audit.js";
 export { newFailures as newFailuresOf } from "./checks.js";
 export { finalTable, runJson, runMarkdown, reportPath, describeMerge } from "./report.js";

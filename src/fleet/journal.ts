@@ -1,6 +1,8 @@
 import type Database from "better-sqlite3";
 import { StateVersionError } from "../core/index.js";
+import { SqliteStore } from "../knowledge/index.js";
 import { redact, redactText } from "../observability/index.js";
+import { stateDirectory } from "./worktrees.js";
 import type { Baseline, CheckResult, FleetTask, MergeOutcome, ReviewComment, TaskState } from "./types.js";
 
 /** Schema version of the fleet's tables in the project store; readers refuse a newer one. */
@@ -227,4 +229,10 @@ function toTask(row: Row): TaskRecord {
     attempts: Number(row.attempts),
     workMs: row.work_ms === null || row.work_ms === undefined ? null : Number(row.work_ms),
   };
+}
+
+/** Opens the journal of the repository at `root` (creating the store when missing). */
+export function openJournal(root: string): { store: SqliteStore; journal: RunJournal } {
+  const store = SqliteStore.open(stateDirectory(root));
+  return { store, journal: new RunJournal(store.db) };
 }

@@ -1,14 +1,13 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { newId } from "../core/index.js";
-import { SqliteStore } from "../knowledge/index.js";
 import { createPythonParser } from "../python/index.js";
 import { AuditTrail, auditPath } from "./audit.js";
 import { newFailures, proveTree, runBaseline, type CheckEnvironment } from "./checks.js";
 import { commitsOfRun, landOnBranch } from "./commits.js";
 import { BaselineError, FleetError, RunInterruptedError, UnknownRunError } from "./errors.js";
 import { git, gitRun, resolveCommit } from "./git.js";
-import { RunJournal, type RunOptions, type RunRecord, type TaskRecord } from "./journal.js";
+import { openJournal, RunJournal, type RunOptions, type RunRecord, type TaskRecord } from "./journal.js";
 import { claimRun } from "./lock.js";
 import { mergeRunBranch } from "./merge.js";
 import { analyzeTree, withCommitAnalysis, planTasks, selectAgents } from "./plan.js";
@@ -54,12 +53,6 @@ export async function planImprove(options: Pick<ImproveOptions, "path" | "agents
   const agents = selectAgents(options.agents, options.agentNames);
   const tasks = await withCommitAnalysis(checked.root, checked.headCommit, (analysis) => planTasks(agents, analysis));
   return { preflight: checked, tasks: options.maxChanges === undefined ? tasks : tasks.slice(0, options.maxChanges) };
-}
-
-/** Opens the journal of the repository at `root` (creating the store when missing). */
-export function openJournal(root: string): { store: SqliteStore; journal: RunJournal } {
-  const store = SqliteStore.open(stateDirectory(root));
-  return { store, journal: new RunJournal(store.db) };
 }
 
 /**
@@ -394,40 +387,4 @@ export function countStates(tasks: TaskRecord[]): Record<TaskState, number> {
   const counts: Record<TaskState, number> = { planned: 0, running: 0, proven: 0, failed: 0, rejected: 0, skipped: 0, committed: 0 };
   for (const task of tasks) counts[task.state]++;
   return counts;
-}
-
-/** `pyagent merge RUN_ID`: the git dance for a finished run, later. */
-export async function mergeRun(path: string, runId: string, options: { python?: string; signal?: AbortSignal } = {}): Promise<MergeOutcome> {
-  const checked = await preflight(path, { python: options.python });
-  const { store, journal } = openJournal(checked.root);
-  let release = () => {};
-  try {
-    const run = journal.getRun(runId);
-    if (!run) throw new UnknownRunError(`no run ${runId} in ${checked.root} (see 'pyagent runs')`);
-    if (!run.baseline) throw new FleetError(`run ${runId} has no baseline (it stopped before proving anything); nothing to merge`);
-    release = claimRun(join(stateDirectory(checked.root), "runs", `${run.id}.lock`));
-    const audit = AuditTrail.open(auditPath(stateDirectory(checked.root), run.id), (seq, hash) => journal.setAuditHead(run.id, seq, hash));
-    const worktrees = runWorktreeDirectory(checked.root, run.id);
-    try {
-      const outcome = await mergeRunBranch({
-        root: checked.root,
-        runId: run.id,
-        runBranch: run.runBranch,
-        targetBranch: run.baseBranch,
-        baseline: run.baseline,
-        environment: { python: options.python ? checked.python : run.options.python, timeoutMs: run.options.checkTimeoutMs, pycacheDir: join(stateDirectory(checked.root), "pycache"), signal: options.signal },
-        worktreeDirectory: worktrees,
-        onStep: (step, data) => audit.append(step, data),
-      });
-      journal.updateRun(run.id, { merges: [...run.merges, outcome] });
-      audit.append("merge-end", outcome);
-      writeRunReport(stateDirectory(checked.root), journal.getRun(run.id)!, journal.getTasks(run.id), journal.getEvents(run.id));
-      return outcome;
-    } finally {
-      await removeRunWorktrees(checked.root, run.id);
-    }
-  } finally {
-    release();
-    store.close();
-  }
 }

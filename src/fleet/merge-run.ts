@@ -1,0 +1,46 @@
+import { join } from "node:path";
+import { AuditTrail, auditPath } from "./audit.js";
+import { FleetError, UnknownRunError } from "./errors.js";
+import { openJournal } from "./journal.js";
+import { claimRun } from "./lock.js";
+import { mergeRunBranch } from "./merge.js";
+import { preflight } from "./preflight.js";
+import { writeRunReport } from "./report.js";
+import type { MergeOutcome } from "./types.js";
+import { removeRunWorktrees, runWorktreeDirectory, stateDirectory } from "./worktrees.js";
+
+/** `pyagent merge RUN_ID`: the git dance for a finished run, later. */
+export async function mergeRun(path: string, runId: string, options: { python?: string; signal?: AbortSignal } = {}): Promise<MergeOutcome> {
+  const checked = await preflight(path, { python: options.python });
+  const { store, journal } = openJournal(checked.root);
+  let release = () => {};
+  try {
+    const run = journal.getRun(runId);
+    if (!run) throw new UnknownRunError(`no run ${runId} in ${checked.root} (see 'pyagent runs')`);
+    if (!run.baseline) throw new FleetError(`run ${runId} has no baseline (it stopped before proving anything); nothing to merge`);
+    release = claimRun(join(stateDirectory(checked.root), "runs", `${run.id}.lock`));
+    const audit = AuditTrail.open(auditPath(stateDirectory(checked.root), run.id), (seq, hash) => journal.setAuditHead(run.id, seq, hash));
+    const worktrees = runWorktreeDirectory(checked.root, run.id);
+    try {
+      const outcome = await mergeRunBranch({
+        root: checked.root,
+        runId: run.id,
+        runBranch: run.runBranch,
+        targetBranch: run.baseBranch,
+        baseline: run.baseline,
+        environment: { python: options.python ? checked.python : run.options.python, timeoutMs: run.options.checkTimeoutMs, pycacheDir: join(stateDirectory(checked.root), "pycache"), signal: options.signal },
+        worktreeDirectory: worktrees,
+        onStep: (step, data) => audit.append(step, data),
+      });
+      journal.updateRun(run.id, { merges: [...run.merges, outcome] });
+      audit.append("merge-end", outcome);
+      writeRunReport(stateDirectory(checked.root), journal.getRun(run.id)!, journal.getTasks(run.id), journal.getEvents(run.id));
+      return outcome;
+    } finally {
+      await removeRunWorktrees(checked.root, run.id);
+    }
+  } finally {
+    release();
+    store.close();
+  }
+}
