@@ -22,7 +22,8 @@ export async function addWorktree(root: string, path: string, commit: string): P
 
 /** Removes a worktree and its admin entry; tolerates one that is half gone. */
 export async function removeWorktree(root: string, path: string): Promise<void> {
-  await gitRun(root, ["worktree", "remove", "--force", "--force", path], { allow: [128] });
+  const removed = await gitRun(root, ["worktree", "remove", "--force", "--force", path], { allow: [128] });
+  if (removed.code === 0) return;
   rmSync(path, { recursive: true, force: true });
   await gitRun(root, ["worktree", "prune"]);
 }
