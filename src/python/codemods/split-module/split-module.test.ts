@@ -37,6 +37,30 @@ function applySplit(root: string, result: SplitModuleResult): void {
   }
 }
 
+/**
+ * Names each file reads as globals but does not bind (and are not builtins), by Python's own
+ * symtable: a part that reads a name it neither defines nor imports would raise NameError.
+ */
+function unresolvedGlobals(root: string, paths: readonly string[]): Record<string, string[]> {
+  const script = [
+    "import builtins, json, symtable, sys",
+    "def reads(table, out):",
+    "    for symbol in table.get_symbols():",
+    "        if symbol.is_referenced() and (table.get_type() == 'module' or symbol.is_global()):",
+    "            out.add(symbol.get_name())",
+    "    for child in table.get_children():",
+    "        reads(child, out)",
+    "    return out",
+    "result = {}",
+    "for path in sys.argv[1:]:",
+    "    table = symtable.symtable(open(path).read(), path, 'exec')",
+    "    bound = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}",
+    "    result[path] = sorted(reads(table, set()) - bound - set(dir(builtins)) - {'__file__', '__name__', '__doc__'})",
+    "print(json.dumps(result))",
+  ].join("\n");
+  return JSON.parse(execFileSync(PYTHON, ["-c", script, ...paths], { cwd: root, encoding: "utf8" })) as Record<string, string[]>;
+}
+
 function pytest(root: string): string {
   return execFileSync(PYTHON, ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], {
     cwd: root,
@@ -98,6 +122,8 @@ describe("splitModule", () => {
       "['Item', 'Money', 'Warehouse', 'emit', 'register', 'slugify', 'validate']",
     );
     expect(pytest(root)).toMatch(/5 passed/);
+    const written = result.files.filter((file) => file.content !== null).map((file) => file.path);
+    expect(Object.values(unresolvedGlobals(root, written)).flat()).toEqual([]);
     expect(execFileSync(PYTHON, ["-m", "shop.inventory"], { cwd: root, encoding: "utf8" }).trim()).toBe('13.50 EUR {"ABC-0001": 3}');
   });
 

@@ -320,15 +320,62 @@ function targetNames(node: SyntaxNode, out: Set<string>): void {
   else if (node.type !== "attribute" && node.type !== "subscript") for (const child of node.namedChildren) if (child) targetNames(child, out);
 }
 
-/** Every name the statement may read: identifiers (not attribute names or keyword-argument names) and forward references. */
+/**
+ * Every module-level name the statement may read: identifiers (not attribute or keyword-argument
+ * names) and forward references, minus names local to an enclosing function or lambda (its
+ * parameters and everything its own body binds, unless declared `global`). Python makes a name
+ * local to the whole function when any statement of it binds the name, so this never drops a read
+ * of a module name; class bodies and comprehensions are not treated as scopes (over-approximation
+ * only adds references, which can only keep code together).
+ */
 function collectReferences(node: SyntaxNode, out: Set<string>): void {
-  walk(node, (child) => {
-    if (child.type === "identifier") {
-      const parent = child.parent;
-      if (parent?.type === "attribute" && parent.childForFieldName("attribute")?.id === child.id) return true;
-      if (parent?.type === "keyword_argument" && parent.childForFieldName("name")?.id === child.id) return true;
-      out.add(child.text);
-    } else for (const word of forwardReferenceWords(child)) out.add(word);
-    return true;
-  });
+  const visit = (current: SyntaxNode, locals: readonly Set<string>[]): void => {
+    const isLocal = (name: string) => locals.some((scope) => scope.has(name));
+    if (current.type === "function_definition" || current.type === "lambda") {
+      const parameters = current.childForFieldName("parameters");
+      const body = current.childForFieldName("body");
+      const name = current.childForFieldName("name");
+      const own = new Set<string>();
+      // Defaults, annotations and the return annotation run in the enclosing scope.
+      for (const child of current.namedChildren) {
+        if (!child || child.id === body?.id || child.id === name?.id) continue;
+        if (child.id === parameters?.id) visitParameters(child, locals, own);
+        else visit(child, locals);
+      }
+      if (!body) return;
+      if (current.type === "function_definition") {
+        for (const statement of body.namedChildren) if (statement) collectBindings(statement, own);
+        walk(body, (child) => {
+          if (child.type === "function_definition" || child.type === "class_definition" || child.type === "lambda") return false;
+          if (child.type === "global_statement") for (const declared of child.namedChildren) if (declared?.type === "identifier") own.delete(declared.text);
+          return true;
+        });
+      }
+      visit(body, [...locals, own]);
+      return;
+    }
+    if (current.type === "identifier") {
+      const parent = current.parent;
+      if (parent?.type === "attribute" && parent.childForFieldName("attribute")?.id === current.id) return;
+      if (parent?.type === "keyword_argument" && parent.childForFieldName("name")?.id === current.id) return;
+      if (!isLocal(current.text)) out.add(current.text);
+      return;
+    }
+    for (const word of forwardReferenceWords(current)) if (!isLocal(word)) out.add(word);
+    for (const child of current.children) if (child) visit(child, locals);
+  };
+  /** Parameter names become locals of the function; their defaults and annotations are read outside it. */
+  const visitParameters = (parameters: SyntaxNode, locals: readonly Set<string>[], own: Set<string>): void => {
+    for (const parameter of parameters.namedChildren) {
+      if (!parameter) continue;
+      if (parameter.type === "identifier") {
+        own.add(parameter.text);
+        continue;
+      }
+      const name = parameter.childForFieldName("name") ?? parameter.namedChildren.find((child) => child?.type === "identifier");
+      if (name?.type === "identifier") own.add(name.text);
+      for (const child of parameter.namedChildren) if (child && child.id !== name?.id) visit(child, locals);
+    }
+  };
+  visit(node, []);
 }
