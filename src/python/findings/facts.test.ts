@@ -111,6 +111,22 @@ describe("extractFacts", () => {
     ]);
   });
 
+  it("reads class patterns and dotted values in match cases, and treats bare names as captures", () => {
+    const source = [
+      "import colors",
+      "from shapes import Point",
+      "def area(shape):",
+      "    match shape:",
+      "        case Point(x=0, y=height):",
+      "            return height",
+      "        case colors.Palette.RED | [first, *rest]:",
+      "            return first",
+    ].join("\n");
+    const result = facts(source);
+    for (const name of ["Point", "colors", "Palette", "RED", "x", "y", "height", "first"]) expect(result.usedNames).toContain(name);
+    expect(result.usedNames).not.toContain("rest");
+  });
+
   it("finds dispatch prefixes only when the computed name reaches getattr", () => {
     const dispatch = "class C:\n    def run(self, kind):\n        method = 'visit_' + kind\n        return getattr(self, method)()\n";
     expect(facts(dispatch).usedPrefixes).toEqual(["visit_"]);

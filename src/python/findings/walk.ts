@@ -4,7 +4,6 @@
  * when the scope closes), and vulture's unreachable-code rules.
  */
 import type { SyntaxNode } from "../parse/parser.js";
-import type { DefinitionFact, FindingRule, ImportFact, ModuleFacts } from "../types.js";
 import {
   decoratorName,
   isDunder,
@@ -15,20 +14,16 @@ import {
   summarizeDecorators,
   UNITTEST_METHOD_HOOKS,
 } from "./conventions.js";
-import { fromPrivateModule, isReexportFacade, readImportStatement, reportableUnusedImports } from "./import-statements.js";
-import { SourceLines } from "./noqa.js";
-import { type ImportBinding, type LocalCandidate, newScope, type Scope, type ScopeKind } from "./scopes.js";
-import { afterTerminator, constantIf, constantTernary, constantWhile, ifChain, terminatorOf, type UnreachableDraft } from "./unreachable.js";
+import { readImportStatement } from "./import-statements.js";
+import { type PatternSink, visitPattern } from "./patterns.js";
+import { type ModuleAnalysis, ModuleState } from "./module-state.js";
+import { newScope, type Scope } from "./scopes.js";
+import { afterTerminator, constantIf, constantTernary, constantWhile, ifChain, terminatorOf } from "./unreachable.js";
 import { hasFormatPrefix, identifierAt, identifierPrefix, identifierSuffix, stringContent, TYPE_COMMENT } from "./strings.js";
-import { NameUses } from "./uses.js";
+import type { NameUses } from "./uses.js";
 
-export interface ModuleAnalysis {
-  facts: ModuleFacts;
-  /** `likelyReexport`: a re-export or a global read by computed name may use it (confidence 50). */
-  unusedImports: Array<ImportBinding & { scope: ScopeKind; likelyReexport: boolean }>;
-  unusedLocals: LocalCandidate[];
-  unreachable: UnreachableDraft[];
-}
+export type { ModuleAnalysis } from "./module-state.js";
+
 
 const DYNAMIC_CALLS = new Set(["locals", "vars", "eval", "exec", "sys._getframe", "inspect.currentframe", "inspect.stack"]);
 /** Calls that can read module globals by a computed name (`globals()[name]`, `eval(text)`). */
@@ -37,16 +32,6 @@ const GLOBAL_LOOKUPS = new Set(["globals", "eval", "exec", "vars"]);
 const LEAVES = new Set(["integer", "float", "true", "false", "none", "ellipsis", "pass_statement", "break_statement", "continue_statement", "escape_sequence", "wildcard_import", "import_prefix", "line_continuation", "keyword_separator", "positional_separator"]);
 /** Nesting depth past which the walk turns iterative (each level costs a few stack frames). */
 const MAX_DEPTH = 1000;
-/** Names that are never reported as unused locals (vulture's list plus the `_` conventions). */
-const IGNORED_LOCALS = new Set(["self", "object"]);
-
-const DEFINITION_RULES: Partial<Record<DefinitionFact["kind"], FindingRule>> = {
-  function: "unused-function",
-  class: "unused-class",
-  method: "unused-method",
-  attribute: "unused-attribute",
-  property: "unused-property",
-};
 
 type BindMode = "assign" | "unpack" | "loop" | "comprehension" | "with" | "capture";
 
@@ -71,29 +56,13 @@ export function analyzeModule(root: SyntaxNode, source: string): ModuleAnalysis 
 }
 
 class FindingsWalker {
-  private readonly uses = new NameUses();
-  private readonly definitions: DefinitionFact[] = [];
-  private readonly definedQualNames = new Set<string>();
-  private readonly imports: ImportFact[] = [];
-  private readonly calls: ModuleFacts["calls"] = [];
-  private dunderAll: string[] | null = null;
-  private readonly unusedImports: Array<ImportBinding & { scope: ScopeKind }> = [];
-  /** Functions and classes defined at module level: a module without any is a script or a facade. */
-  private moduleDefinitions = 0;
-  private readonly unusedLocals: LocalCandidate[] = [];
-  private readonly unreachable: UnreachableDraft[] = [];
-  /** Imports in class bodies become class attributes: used by any read or attribute access. */
-  private readonly classImports: ImportBinding[] = [];
-  private readonly scopes: Scope[];
-  private readonly lines: SourceLines;
+  private readonly state: ModuleState;
   /** Depth of `if TYPE_CHECKING:` / `if __name__ == "__main__":` bodies around the walk. */
   private typeCheckingDepth = 0;
   private importGuardDepth = 0;
   private annotationDepth = 0;
   /** Set while visiting the value of an `__all__` assignment: its strings are exported names. */
   private collectingAll = false;
-  /** Something reads module globals by computed name: an unused-looking import may be read that way. */
-  private globalsLookedUp = false;
   /** Current recursion depth of `visit`. */
   private depth = 0;
 
@@ -101,25 +70,29 @@ class FindingsWalker {
     private readonly source: string,
     root: SyntaxNode,
   ) {
-    this.scopes = [newScope("module", "", root.startIndex, root.endIndex)];
-    this.lines = new SourceLines(source);
+    this.state = new ModuleState(source, root.startIndex, root.endIndex);
+  }
+
+  finish(): ModuleAnalysis {
+    return this.state.finish();
   }
 
   private get scope(): Scope {
-    return this.scopes[this.scopes.length - 1] as Scope;
+    return this.state.scope;
   }
 
-  /** Innermost function scope, if the walk is inside one. */
-  private functionScope(): Scope | undefined {
-    for (let index = this.scopes.length - 1; index >= 0; index--) {
-      const scope = this.scopes[index] as Scope;
-      if (scope.kind === "function") return scope;
-    }
-    return undefined;
+  private readonly patternSink: PatternSink = {
+    value: (dotted) => this.visitDottedValue(dotted),
+    attribute: (name) => this.uses.others.add(name),
+    expression: (node) => this.visit(node),
+  };
+
+  private get uses(): NameUses {
+    return this.state.uses;
   }
 
   private read(name: string, offset: number): void {
-    this.uses.read(name, offset);
+    this.state.uses.read(name, offset);
   }
 
   visit(node: SyntaxNode): void {
@@ -233,17 +206,17 @@ class FindingsWalker {
         this.visitIf(node);
         return;
       case "while_statement":
-        this.unreachable.push(...constantWhile(node));
+        this.state.unreachable.push(...constantWhile(node));
         this.visitChildren(node);
         return;
       case "conditional_expression":
-        this.unreachable.push(...constantTernary(node, significant(node)));
+        this.state.unreachable.push(...constantTernary(node, significant(node)));
         this.visitChildren(node);
         return;
       case "case_clause":
         for (const child of node.namedChildren) {
           if (!child) continue;
-          if (child.type === "case_pattern") this.visitPattern(child);
+          if (child.type === "case_pattern") visitPattern(child, this.patternSink);
           else this.visit(child);
         }
         return;
@@ -278,7 +251,7 @@ class FindingsWalker {
       if (child.type !== "comment") {
         if (terminator && !reported) {
           reported = true;
-          this.unreachable.push(afterTerminator(node, child, terminator));
+          this.state.unreachable.push(afterTerminator(node, child, terminator));
         }
         terminator ??= terminatorOf(child);
       }
@@ -288,7 +261,7 @@ class FindingsWalker {
 
   private visitIf(node: SyntaxNode): void {
     const chain = ifChain(node);
-    this.unreachable.push(...constantIf(chain));
+    this.state.unreachable.push(...constantIf(chain));
     for (const clause of chain.clauses) {
       this.visit(clause.condition);
       // Imports under `if TYPE_CHECKING:` never run; under `if __name__ == "__main__":` they run
@@ -329,10 +302,10 @@ class FindingsWalker {
   private importFact(module: string, names: string[], bound: string[], node: SyntaxNode): void {
     let level = 0;
     while (module[level] === ".") level++;
-    const inFunction = this.functionScope() !== undefined;
+    const inFunction = this.state.functionScope() !== undefined;
     const conditional = inFunction || this.scope.kind === "class" || this.typeCheckingDepth > 0 || this.importGuardDepth > 0;
     const loadTime = !inFunction && this.typeCheckingDepth === 0;
-    this.imports.push({ module, level, names, bound, line: line(node), conditional, loadTime });
+    this.state.imports.push({ module, level, names, bound, line: line(node), conditional, loadTime });
   }
 
   private visitImport(node: SyntaxNode): void {
@@ -345,22 +318,6 @@ class FindingsWalker {
   }
 
   // ---- definitions -----------------------------------------------------------------------------
-
-  /**
-   * Records a definition. Attributes and variables are recorded at their first binding only
-   * (`self.x = ...` repeats in every method); each def/class statement is its own definition,
-   * as conditional redefinitions (`if WINDOWS: def f...` / `else: def f...`) are separate code.
-   */
-  private define(fact: DefinitionFact): void {
-    if (fact.kind === "attribute" || fact.kind === "variable") {
-      if (this.definedQualNames.has(fact.name)) return;
-      this.definedQualNames.add(fact.name);
-    }
-    const rule = DEFINITION_RULES[fact.kind];
-    // `# noqa` (or `# noqa: V103`...) on the definition's lines whitelists it like a convention.
-    if (rule && this.lines.silenced(rule, fact.startLine ?? fact.line, fact.line)) fact.implicitlyUsed = true;
-    this.definitions.push(fact);
-  }
 
   private qualify(name: string): string {
     const prefix = this.scope.qualName;
@@ -381,7 +338,7 @@ class FindingsWalker {
   }
 
   private visitFunction(node: SyntaxNode, decorators: SyntaxNode[], outer: SyntaxNode): void {
-    if (this.scope.kind === "module") this.moduleDefinitions++;
+    if (this.scope.kind === "module") this.state.moduleDefinitions++;
     const nameNode = node.childForFieldName("name");
     const name = nameNode?.text ?? "<anonymous>";
     const parent = this.scope;
@@ -392,7 +349,7 @@ class FindingsWalker {
       const testHook = isMethod
         ? parent.testCase && (name.startsWith("test") || UNITTEST_METHOD_HOOKS.has(name))
         : parent.kind === "module" && MODULE_HOOKS.has(name);
-      this.define({
+      this.state.define({
         name: qualName,
         kind: isMethod ? (decorations.property ? "property" : "method") : "function",
         line: line(node),
@@ -416,12 +373,12 @@ class FindingsWalker {
     const returnType = node.childForFieldName("return_type");
     if (returnType) this.visit(returnType);
 
-    this.scopes.push(scope);
+    this.state.scopes.push(scope);
     this.visitLooseComments(node);
     const body = node.childForFieldName("body");
     if (body) this.visit(body);
-    this.scopes.pop();
-    this.closeFunction(scope);
+    this.state.scopes.pop();
+    this.state.closeFunction(scope);
   }
 
   /** Visits defaults and annotations (evaluated in the enclosing scope); returns the first parameter's name. */
@@ -458,29 +415,8 @@ class FindingsWalker {
     return first || undefined;
   }
 
-  /** Confirms the prefixes of names that this scope passed to getattr/hasattr. */
-  private closePrefixes(scope: Scope): void {
-    for (const [name, affix] of scope.prefixedNames) if (scope.attributeNameArguments.has(name)) this.uses.affix(affix);
-  }
-
-  private closeFunction(scope: Scope): void {
-    this.closePrefixes(scope);
-    if (scope.dynamic) return;
-    for (const binding of scope.imports) {
-      const used = scope.declared.has(binding.name)
-        ? this.uses.reads.has(binding.name)
-        : this.uses.reads.readWithin(binding.name, scope.start, scope.end);
-      if (!used) this.unusedImports.push({ ...binding, scope: "function" });
-    }
-    for (const candidate of scope.candidates) {
-      const name = candidate.name;
-      if (IGNORED_LOCALS.has(name) || name.startsWith("_") || scope.declared.has(name)) continue;
-      if (!this.uses.reads.readWithin(name, scope.start, scope.end)) this.unusedLocals.push(candidate);
-    }
-  }
-
   private visitClass(node: SyntaxNode, decorators: SyntaxNode[], outer: SyntaxNode): void {
-    if (this.scope.kind === "module") this.moduleDefinitions++;
+    if (this.scope.kind === "module") this.state.moduleDefinitions++;
     const name = node.childForFieldName("name")?.text ?? "<anonymous>";
     const qualName = this.qualify(name);
     const bases: string[] = [];
@@ -495,7 +431,7 @@ class FindingsWalker {
       }
     }
     const decorations = summarizeDecorators(decorators.map(decoratorName));
-    this.define({
+    this.state.define({
       name: qualName,
       kind: "class",
       line: line(node),
@@ -508,13 +444,13 @@ class FindingsWalker {
     const scope = newScope("class", qualName, node.startIndex, node.endIndex);
     scope.testCase = bases.some(looksLikeTestCase);
     scope.enumLike = bases.some(looksLikeEnum) || decorators.some((decorator) => /enum/i.test(decoratorName(decorator)));
-    this.scopes.push(scope);
+    this.state.scopes.push(scope);
     this.visitLooseComments(node);
     const body = node.childForFieldName("body");
     if (body) this.visit(body);
-    this.scopes.pop();
-    this.classImports.push(...scope.imports);
-    this.closePrefixes(scope);
+    this.state.scopes.pop();
+    this.state.classImports.push(...scope.imports);
+    this.state.closePrefixes(scope);
   }
 
   private visitLambda(node: SyntaxNode): void {
@@ -539,7 +475,7 @@ class FindingsWalker {
     }
     const isAll = this.scope.kind === "module" && left?.type === "identifier" && left.text === "__all__";
     if (left) {
-      if (isAll) this.dunderAll ??= [];
+      if (isAll) this.state.dunderAll ??= [];
       else this.bindTarget(left, "assign", node, { annotatedOnly: !right && !!type });
       // `method = "visit_" + kind` then `getattr(self, method)`: dispatch by name prefix.
       const prefix = right && left.type === "identifier" ? identifierPrefix(right, this.source) : undefined;
@@ -564,7 +500,7 @@ class FindingsWalker {
     if (right) {
       const previous = this.collectingAll;
       this.collectingAll = isAll;
-      if (isAll) this.dunderAll ??= [];
+      if (isAll) this.state.dunderAll ??= [];
       this.visit(right);
       this.collectingAll = previous;
     }
@@ -654,12 +590,12 @@ class FindingsWalker {
       if (mode === "assign" && !annotatedOnly) scope.candidates.push({ name, line: line(target), endLine: endLine(statement), kind: "assignment" });
     } else if (scope.kind === "module") {
       if (annotatedOnly) return;
-      this.define({ name, kind: "variable", line: line(target), endLine: endLine(statement), confidence: 60, implicitlyUsed: isDunder(name) });
+      this.state.define({ name, kind: "variable", line: line(target), endLine: endLine(statement), confidence: 60, implicitlyUsed: isDunder(name) });
     } else if (mode === "assign" || mode === "unpack") {
       // Annotated class fields are declarations (dataclass, NamedTuple, TypedDict, Protocol):
       // generated constructors and structural typing use them without naming them.
       const annotated = statement.type === "assignment" && statement.childForFieldName("type") !== null;
-      this.define({
+      this.state.define({
         name: `${scope.qualName}.${name}`,
         kind: "attribute",
         line: line(target),
@@ -674,10 +610,10 @@ class FindingsWalker {
     const object = target.childForFieldName("object");
     const attribute = target.childForFieldName("attribute");
     if (object) this.visit(object);
-    const scope = this.functionScope();
+    const scope = this.state.functionScope();
     if (object?.type === "identifier" && attribute && scope?.selfName && object.text === scope.selfName && scope.className) {
       const name = attribute.text;
-      this.define({
+      this.state.define({
         name: `${scope.className}.${name}`,
         kind: "attribute",
         line: line(target),
@@ -720,9 +656,9 @@ class FindingsWalker {
   }
 
   private markDynamic(): void {
-    const scope = this.functionScope();
+    const scope = this.state.functionScope();
     if (scope) scope.dynamic = true;
-    else this.globalsLookedUp = true;
+    else this.state.globalsLookedUp = true;
   }
 
   private visitCall(node: SyntaxNode): void {
@@ -733,9 +669,9 @@ class FindingsWalker {
     const argumentsNode = children.length > 1 && (last?.type === "argument_list" || last?.type === "generator_expression") ? last : undefined;
     const calleeText = callee && (callee.type === "identifier" || callee.type === "attribute") ? callee.text : undefined;
     if (calleeText !== undefined && /^[\w.]+$/.test(calleeText)) {
-      this.calls.push({ caller: this.scope.qualName || "<module>", callee: calleeText, line: line(node) });
+      this.state.calls.push({ caller: this.scope.qualName || "<module>", callee: calleeText, line: line(node) });
       if (DYNAMIC_CALLS.has(calleeText)) this.markDynamic();
-      if (GLOBAL_LOOKUPS.has(calleeText)) this.globalsLookedUp = true;
+      if (GLOBAL_LOOKUPS.has(calleeText)) this.state.globalsLookedUp = true;
     }
     if (callee) this.visit(callee);
     if (!argumentsNode) return;
@@ -754,7 +690,7 @@ class FindingsWalker {
     }
     const castLike = calleeText === "cast" || calleeText === "typing.cast" || calleeText === "TypeVar" || calleeText === "typing.TypeVar";
     const extendsAll = this.scope.kind === "module" && (calleeText === "__all__.extend" || calleeText === "__all__.append");
-    if (extendsAll) this.dunderAll ??= [];
+    if (extendsAll) this.state.dunderAll ??= [];
     const previous = this.collectingAll;
     this.collectingAll = extendsAll;
     for (const arg of args) {
@@ -781,7 +717,7 @@ class FindingsWalker {
     const content = stringContent(node, this.source);
     if (content === undefined) return;
     if (this.annotationDepth > 0) this.uses.typeExpression(content, node.startIndex);
-    if (this.collectingAll && /^[A-Za-z_][A-Za-z0-9_]*$/.test(content)) this.dunderAll?.push(content);
+    if (this.collectingAll && /^[A-Za-z_][A-Za-z0-9_]*$/.test(content)) this.state.dunderAll?.push(content);
     this.uses.literal(content);
   }
 
@@ -790,79 +726,5 @@ class FindingsWalker {
     const match = TYPE_COMMENT.exec(this.source);
     if (!match || /^ignore\b/.test(match[1] as string)) return;
     this.uses.typeExpression(match[1] as string, node.startIndex);
-  }
-
-  private visitPattern(node: SyntaxNode): void {
-    switch (node.type) {
-      case "dotted_name": {
-        const parts = significant(node);
-        if (parts.length > 1) this.visitDottedValue(node);
-        return;
-      }
-      case "class_pattern":
-        for (const child of significant(node)) {
-          if (child.type === "dotted_name") this.visitDottedValue(child);
-          else this.visitPattern(child);
-        }
-        return;
-      case "keyword_pattern": {
-        const [name, ...rest] = significant(node);
-        if (name) this.uses.others.add(name.text);
-        for (const child of rest) this.visitPattern(child);
-        return;
-      }
-      case "identifier":
-        return;
-      case "case_pattern":
-      case "as_pattern":
-      case "union_pattern":
-      case "list_pattern":
-      case "tuple_pattern":
-      case "splat_pattern":
-        for (const child of significant(node)) this.visitPattern(child);
-        return;
-      case "dict_pattern":
-        for (const child of node.namedChildren) {
-          if (!child || child.type === "comment") continue;
-          if (child.type === "case_pattern" || child.type === "splat_pattern") this.visitPattern(child);
-          else this.visit(child);
-        }
-        return;
-      default:
-        this.visit(node);
-    }
-  }
-
-  finish(): ModuleAnalysis {
-    const module = this.scopes[0] as Scope;
-    this.closePrefixes(module);
-    const exported = new Set(this.dunderAll ?? []);
-    const globallyUsed = (name: string): boolean => this.uses.reads.has(name) || exported.has(name);
-    for (const binding of module.imports) {
-      if (!globallyUsed(binding.name)) this.unusedImports.push({ ...binding, scope: "module" });
-    }
-    for (const binding of this.classImports) {
-      if (!globallyUsed(binding.name) && !this.uses.attributes.has(binding.name)) this.unusedImports.push({ ...binding, scope: "class" });
-    }
-    const kept = reportableUnusedImports(this.unusedImports, this.imports);
-    const facade = isReexportFacade(module.imports.length, kept.filter((binding) => binding.scope === "module").length, this.moduleDefinitions);
-    const unusedImports = kept.map((binding) => ({
-      ...binding,
-      likelyReexport: binding.scope !== "function" && (facade || this.globalsLookedUp || (binding.fromImport && fromPrivateModule(binding.module))),
-    }));
-    for (const definition of this.definitions) {
-      if (!definition.name.includes(".") && exported.has(definition.name)) definition.implicitlyUsed = true;
-    }
-    const facts: ModuleFacts = {
-      definitions: this.definitions,
-      imports: this.imports,
-      usedNames: this.uses.usedNames(exported),
-      calls: this.calls,
-      dunderAll: this.dunderAll,
-      stringNames: [...this.uses.strings],
-      usedPrefixes: [...this.uses.prefixes],
-      usedSuffixes: [...this.uses.suffixes],
-    };
-    return { facts, unusedImports, unusedLocals: this.unusedLocals, unreachable: this.unreachable };
   }
 }

@@ -1,0 +1,59 @@
+/**
+ * Names a `match` case pattern uses. A bare name is a capture (a binding, not a use); a dotted
+ * name (`Color.RED`) and a class pattern's class are values read; keyword patterns
+ * (`Point(x=0)`) use attribute names; everything else (literals, guards) is an expression.
+ */
+import type { SyntaxNode } from "../parse/parser.js";
+
+export interface PatternSink {
+  /** A dotted name read as a value: its first part is a name read, the rest attribute names. */
+  value(dotted: SyntaxNode): void;
+  /** An attribute name a keyword pattern matches on. */
+  attribute(name: string): void;
+  /** Any other expression inside the pattern. */
+  expression(node: SyntaxNode): void;
+}
+
+export function visitPattern(node: SyntaxNode, sink: PatternSink): void {
+  switch (node.type) {
+    case "dotted_name":
+      if (significant(node).length > 1) sink.value(node);
+      return;
+    case "class_pattern":
+      for (const child of significant(node)) {
+        if (child.type === "dotted_name") sink.value(child);
+        else visitPattern(child, sink);
+      }
+      return;
+    case "keyword_pattern": {
+      const [name, ...rest] = significant(node);
+      if (name) sink.attribute(name.text);
+      for (const child of rest) visitPattern(child, sink);
+      return;
+    }
+    case "identifier":
+      return;
+    case "case_pattern":
+    case "as_pattern":
+    case "union_pattern":
+    case "list_pattern":
+    case "tuple_pattern":
+    case "splat_pattern":
+      for (const child of significant(node)) visitPattern(child, sink);
+      return;
+    case "dict_pattern":
+      for (const child of significant(node)) {
+        if (child.type === "case_pattern" || child.type === "splat_pattern") visitPattern(child, sink);
+        else sink.expression(child);
+      }
+      return;
+    default:
+      sink.expression(node);
+  }
+}
+
+function significant(node: SyntaxNode): SyntaxNode[] {
+  const result: SyntaxNode[] = [];
+  for (const child of node.namedChildren) if (child && child.type !== "comment") result.push(child);
+  return result;
+}
