@@ -45,6 +45,13 @@ describe("lazy-imports agent", () => {
     expect(await agent.apply(task, () => edits[0]!.content!)).toEqual([]);
   });
 
+  it("leaves an import that more than four functions need at module level", () => {
+    const spread = `import json\n${[1, 2, 3, 4, 5].map((index) => `\ndef f${index}():\n    return json.dumps(${index})\n`).join("")}`;
+    writeFileSync(join(root, "app/spread.py"), spread);
+    const spreadAnalysis = { ...analysisOf({ "app/spread.py": { module: "app.spread", imports: [fact("json", [], ["json"], 1)] } }, []), root };
+    expect(agent.plan(spreadAnalysis)).toEqual([]);
+  });
+
   it("resolves relative imports from modules and packages", () => {
     expect(resolveModule("app.report", false, ".cli", 1)).toBe("app.cli");
     expect(resolveModule("app", true, ".cli", 1)).toBe("app.cli");

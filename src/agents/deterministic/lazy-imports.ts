@@ -9,6 +9,9 @@ import type { DeterministicAgent, PlannedTask } from "./types.js";
 /** Modules the interpreter has loaded before user code runs: importing them lazily cannot save any time. */
 const STARTUP_MODULES = new Set(["__future__", "sys", "builtins", "os", "os.path", "posixpath", "genericpath", "stat", "abc", "io", "codecs", "encodings", "marshal", "time", "site", "_collections_abc"]);
 
+/** An import needed by more functions than this is a module-level dependency in all but name. */
+const MAX_FUNCTIONS = 4;
+
 /**
  * One task per module a file imports at module level but reads only inside function bodies
  * (decorators, defaults, annotations, class bodies and names other modules import from this one
@@ -30,13 +33,15 @@ export const lazyImportsAgent: DeterministicAgent = {
       if (source === undefined) continue;
       const keep = importedElsewhere.get(file.module) ?? new Set<string>();
       const movable = new Map<string, Set<string>>();
+      const spread = new Set<string>();
       for (const candidate of findLazyImports(sharedParser(), source, { keep })) {
         if (candidate.module.startsWith(".")) continue;
         const root = rootOf(candidate.module);
         movable.set(root, (movable.get(root) ?? new Set()).add(candidate.name));
+        if (candidate.functions.length > MAX_FUNCTIONS) spread.add(root);
       }
       for (const [root, names] of movable) {
-        if (STARTUP_MODULES.has(root) || firstParty.has(root)) continue;
+        if (STARTUP_MODULES.has(root) || firstParty.has(root) || spread.has(root)) continue;
         const loading = file.facts.imports.filter((fact) => !fact.conditional && fact.level === 0 && rootOf(fact.module) === root);
         if (!loading.every((fact) => fact.bound.every((name) => names.has(name)))) continue;
         tasks.push({

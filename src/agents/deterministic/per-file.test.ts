@@ -31,3 +31,10 @@ describe("unused-variables and dead-code agents", () => {
     expect(content).toBe("def run(path):\n    open(path)\n    return path\n");
   });
 });
+
+describe("dead-code agent scope", () => {
+  it("plans only unreachable code after a jump, not unsatisfiable conditions", () => {
+    const analysis = analysisOf({ "m.py": {} }, [finding("unreachable-code", "m.py", 3, "if"), finding("unreachable-code", "m.py", 9, "while")]);
+    expect(deterministicAgents["dead-code"].plan(analysis)).toEqual([]);
+  });
+});
