@@ -65,7 +65,7 @@ export const UNITTEST_METHOD_HOOKS = new Set([
   "id",
 ]);
 
-/** unittest and pytest call these module-level functions by name. */
+/** unittest and pytest call these module-level functions by name (and every `pytest_*` hook). */
 export const MODULE_HOOKS = new Set([
   "setUpModule",
   "tearDownModule",
@@ -147,3 +147,33 @@ export function looksLikeTestCase(base: string): boolean {
 export function looksLikeEnum(base: string): boolean {
   return /(Enum|Flag)$/.test(base);
 }
+
+/**
+ * Method names of duck-typed protocols that library code calls on objects handed to it (file-like
+ * objects, mappings, iterators, JSON encoders): a method with such a name may be used without any
+ * call in the project.
+ */
+export const PROTOCOL_METHODS = new Set([
+  "read",
+  "readline",
+  "readlines",
+  "readinto",
+  "write",
+  "writelines",
+  "flush",
+  "close",
+  "fileno",
+  "seek",
+  "tell",
+  "isatty",
+  "readable",
+  "writable",
+  "seekable",
+  "keys",
+  "items",
+  "values",
+  "get",
+  "next",
+  "send",
+  "throw",
+]);

@@ -103,6 +103,11 @@ describe("projectFindings", () => {
     expect(unused(files)).toEqual(["unused-method Other.do_nothing 60"]);
   });
 
+  it("lowers duck-typed protocol methods and keeps pytest hooks", () => {
+    const files = { "conftest.py": "def pytest_addoption(parser):\n    pass\n", "io_like.py": "class Sink:\n    def write(self, data):\n        pass\n    def fileno(self):\n        return 1\nSink()\n" };
+    expect(unused(files)).toEqual(["unused-method Sink.write 40", "unused-method Sink.fileno 40"]);
+  });
+
   it("lowers definitions whose name appears only in a string literal (dynamic lookup)", () => {
     const files = { "m.py": "class Plugin:\n    pass\nREGISTRY = ['Plugin']\n" };
     expect(unused(files)).toEqual(["unused-class Plugin 40"]);

@@ -5,7 +5,7 @@
  */
 import type { DefinitionFact, Finding, FindingRule } from "../types.js";
 import { isNeutralBase, knownBaseOverrides } from "./known-bases.js";
-import { PYTEST_METHOD_NAMES } from "./conventions.js";
+import { PROTOCOL_METHODS, PYTEST_METHOD_NAMES } from "./conventions.js";
 import { absoluteBase, longestKnownPrefix, type ProjectModule } from "./imports.js";
 
 /** vulture's confidence for unused functions, classes, methods, attributes and properties. */
@@ -15,6 +15,8 @@ export const DEFAULT_CONFIDENCE = 60;
  * the framework calls by name (`do_GET`, `run`, `emit`): reported, but below the default bar.
  */
 export const EXTERNAL_BASE_CONFIDENCE = 40;
+/** A method named like a duck-typed protocol's (`read`, `keys`, `fileno`): library code may call it. */
+export const PROTOCOL_METHOD_CONFIDENCE = 40;
 /** A name that appears only inside string literals may be looked up dynamically (registries, mock.patch). */
 export const STRING_REFERENCE_CONFIDENCE = 40;
 
@@ -140,6 +142,7 @@ export function projectFindings(modules: ProjectModule[], options: { minConfiden
       if (testFile && conventionalTestName(definition.kind, name)) continue;
       let confidence = definition.confidence;
       if (inStrings.has(name)) confidence = Math.min(confidence, STRING_REFERENCE_CONFIDENCE);
+      if (definition.kind === "method" && PROTOCOL_METHODS.has(name)) confidence = Math.min(confidence, PROTOCOL_METHOD_CONFIDENCE);
       // Members, nested classes included (Django's `class Meta`, pydantic's `class Config`), take
       // their class's ancestry into account.
       const info = classByKey.get(`${module.path}\u0000${ownerName(definition.name)}`);

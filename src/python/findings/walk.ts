@@ -348,7 +348,7 @@ class FindingsWalker {
     if (!decorations.accessor && !decorations.overload) {
       const testHook = isMethod
         ? parent.testCase && (name.startsWith("test") || UNITTEST_METHOD_HOOKS.has(name))
-        : parent.kind === "module" && MODULE_HOOKS.has(name);
+        : parent.kind === "module" && (MODULE_HOOKS.has(name) || name.startsWith("pytest_"));
       this.state.define({
         name: qualName,
         kind: isMethod ? (decorations.property ? "property" : "method") : "function",
