@@ -11,16 +11,35 @@ export function jsMatmul(out: Float32Array, weights: Uint8Array, type: GgmlType,
   checkMatrix(weights, type, rows, cols);
   switch (type) {
     case GgmlType.F32:
-      return matmulF32(out, f32View(weights, rows * cols), x, n, rows, cols);
+      return matmulF32(out, f32View(weights, rows * cols), widen(x, n * cols), n, rows, cols);
     case GgmlType.F16:
-      return matmulF16(out, u16View(weights, rows * cols), x, n, rows, cols);
+      return matmulF16(out, u16View(weights, rows * cols), widen(x, n * cols), n, rows, cols);
     case GgmlType.Q8_0:
     case GgmlType.Q4_0:
       return matmulQuantized(out, weights, type, x, n, rows, cols);
   }
 }
 
+/** x as float64: V8 then multiplies without converting x on every use (about 2x faster here). Grown, never shrunk. */
+let wideX = new Float64Array(0);
+
+function widen(x: Float32Array, count: number): Float64Array {
+  if (wideX.length < count) wideX = new Float64Array(count);
+  for (let i = 0; i < count; i++) wideX[i] = x[i];
+  return wideX;
+}
+
 const f32Views = new WeakMap<Uint8Array, Float32Array>();
+const i8Views = new WeakMap<Uint8Array, Int8Array>();
+
+function i8View(weights: Uint8Array): Int8Array {
+  let view = i8Views.get(weights);
+  if (view === undefined) {
+    view = new Int8Array(weights.buffer, weights.byteOffset, weights.byteLength);
+    i8Views.set(weights, view);
+  }
+  return view;
+}
 const u16Views = new WeakMap<Uint8Array, Uint16Array>();
 
 /** A Float32Array over the weight bytes: a view when 4-byte aligned, else a one-time copy. */
@@ -48,7 +67,7 @@ function u16View(weights: Uint8Array, count: number): Uint16Array {
   return view;
 }
 
-function matmulF32(out: Float32Array, w: Float32Array, x: Float32Array, n: number, rows: number, cols: number): void {
+function matmulF32(out: Float32Array, w: Float32Array, x: Float64Array, n: number, rows: number, cols: number): void {
   const tail = cols - (cols % 4);
   for (let r = 0; r < rows; r++) {
     const wBase = r * cols;
@@ -70,7 +89,7 @@ function matmulF32(out: Float32Array, w: Float32Array, x: Float32Array, n: numbe
   }
 }
 
-function matmulF16(out: Float32Array, w: Uint16Array, x: Float32Array, n: number, rows: number, cols: number): void {
+function matmulF16(out: Float32Array, w: Uint16Array, x: Float64Array, n: number, rows: number, cols: number): void {
   const table = F16_TO_F32;
   const tail = cols - (cols % 4);
   for (let r = 0; r < rows; r++) {
@@ -108,6 +127,7 @@ function matmulQuantized(out: Float32Array, w: Uint8Array, type: GgmlType, x: Fl
   for (let t = 0; t < n; t++) quantizeActivationsQ8(x, t * cols, cols, xq, xs);
   const bytesPerRow = rowBytes(type, cols);
   const table = F16_TO_F32;
+  const signed = i8View(w);
   for (let r = 0; r < rows; r++) {
     const rowStart = r * bytesPerRow;
     for (let t = 0; t < n; t++) {
@@ -119,11 +139,7 @@ function matmulQuantized(out: Float32Array, w: Uint8Array, type: GgmlType, x: Fl
           const xb = t * cols + b * QK;
           let isum = 0;
           for (let j = 0; j < QK; j += 4) {
-            isum +=
-              ((w[q + j] << 24) >> 24) * xq[xb + j] +
-              ((w[q + j + 1] << 24) >> 24) * xq[xb + j + 1] +
-              ((w[q + j + 2] << 24) >> 24) * xq[xb + j + 2] +
-              ((w[q + j + 3] << 24) >> 24) * xq[xb + j + 3];
+            isum += signed[q + j] * xq[xb + j] + signed[q + j + 1] * xq[xb + j + 1] + signed[q + j + 2] * xq[xb + j + 2] + signed[q + j + 3] * xq[xb + j + 3];
           }
           sum += table[w[o] | (w[o + 1] << 8)] * xs[t * blocks + b] * isum;
         }
