@@ -14,6 +14,7 @@ import {
   summarizeDecorators,
   UNITTEST_METHOD_HOOKS,
 } from "./conventions.js";
+import { type BindingContext, type BindMode, bindTarget } from "./bindings.js";
 import { readImportStatement } from "./import-statements.js";
 import { type PatternSink, visitPattern } from "./patterns.js";
 import { type ModuleAnalysis, ModuleState } from "./module-state.js";
@@ -33,7 +34,6 @@ const LEAVES = new Set(["integer", "float", "true", "false", "none", "ellipsis",
 /** Nesting depth past which the walk turns iterative (each level costs a few stack frames). */
 const MAX_DEPTH = 1000;
 
-type BindMode = "assign" | "unpack" | "loop" | "comprehension" | "with" | "capture";
 
 function line(node: SyntaxNode): number {
   return node.startPosition.row + 1;
@@ -57,6 +57,7 @@ export function analyzeModule(root: SyntaxNode, source: string): ModuleAnalysis 
 
 class FindingsWalker {
   private readonly state: ModuleState;
+  private readonly bindingContext: BindingContext;
   /** Depth of `if TYPE_CHECKING:` / `if __name__ == "__main__":` bodies around the walk. */
   private typeCheckingDepth = 0;
   private importGuardDepth = 0;
@@ -71,6 +72,7 @@ class FindingsWalker {
     root: SyntaxNode,
   ) {
     this.state = new ModuleState(source, root.startIndex, root.endIndex);
+    this.bindingContext = { state: this.state, visit: (node) => this.visit(node) };
   }
 
   finish(): ModuleAnalysis {
@@ -86,6 +88,11 @@ class FindingsWalker {
     attribute: (name) => this.uses.others.add(name),
     expression: (node) => this.visit(node),
   };
+
+  /** Binds an assignment, loop, `with` or comprehension target (see bindings.ts). */
+  private bind(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, options: { annotatedOnly?: boolean } = {}): void {
+    bindTarget(target, mode, statement, this.bindingContext, options.annotatedOnly ?? false);
+  }
 
   private get uses(): NameUses {
     return this.state.uses;
@@ -476,7 +483,7 @@ class FindingsWalker {
     const isAll = this.scope.kind === "module" && left?.type === "identifier" && left.text === "__all__";
     if (left) {
       if (isAll) this.state.dunderAll ??= [];
-      else this.bindTarget(left, "assign", node, { annotatedOnly: !right && !!type });
+      else this.bind(left, "assign", node, { annotatedOnly: !right && !!type });
       // `method = "visit_" + kind` then `getattr(self, method)`: dispatch by name prefix.
       const prefix = right && left.type === "identifier" ? identifierPrefix(right, this.source) : undefined;
       if (prefix) this.scope.prefixedNames.set(left.text, prefix);
@@ -512,7 +519,7 @@ class FindingsWalker {
     for (const child of node.namedChildren) {
       if (!child) continue;
       if (left && child.id === left.id) {
-        this.bindTarget(child, comprehension ? "comprehension" : "loop", node);
+        this.bind(child, comprehension ? "comprehension" : "loop", node);
       } else {
         this.visit(child);
       }
@@ -525,7 +532,7 @@ class FindingsWalker {
       const [expression] = significant(value);
       if (expression) this.visit(expression);
       const target = value.childForFieldName("alias");
-      if (target) for (const inner of significant(target)) this.bindTarget(inner, "with", node);
+      if (target) for (const inner of significant(target)) this.bind(inner, "with", node);
     } else if (value) {
       this.visit(value);
     }
@@ -546,81 +553,6 @@ class FindingsWalker {
       } else {
         this.visit(child);
       }
-    }
-  }
-
-  /**
-   * Binds an assignment target. Only a plain `name = value` in a function becomes an unused-local
-   * candidate: unpacking, loop, `with` and pattern targets are rebinding conventions (`for _ in`,
-   * `a, _ = pair`) whose fix is a rename, not a deletion.
-   */
-  private bindTarget(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, options: { annotatedOnly?: boolean } = {}): void {
-    switch (target.type) {
-      case "identifier":
-        this.bindName(target, mode, statement, options.annotatedOnly ?? false);
-        return;
-      case "pattern_list":
-      case "tuple_pattern":
-      case "list_pattern":
-      case "tuple":
-      case "list":
-      case "expression_list":
-        for (const child of significant(target)) this.bindTarget(child, mode === "assign" ? "unpack" : mode, statement);
-        return;
-      case "parenthesized_expression":
-        for (const child of significant(target)) this.bindTarget(child, mode, statement);
-        return;
-      case "list_splat_pattern":
-      case "list_splat":
-        for (const child of significant(target)) this.bindTarget(child, mode === "assign" ? "unpack" : mode, statement);
-        return;
-      case "attribute":
-        this.bindAttribute(target, statement);
-        return;
-      default:
-        this.visit(target);
-    }
-  }
-
-  private bindName(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, annotatedOnly: boolean): void {
-    const name = target.text;
-    const scope = this.scope;
-    if (mode === "comprehension" || mode === "capture") return;
-    if (scope.kind === "function") {
-      if (mode === "assign" && !annotatedOnly) scope.candidates.push({ name, line: line(target), endLine: endLine(statement), kind: "assignment" });
-    } else if (scope.kind === "module") {
-      if (annotatedOnly) return;
-      this.state.define({ name, kind: "variable", line: line(target), endLine: endLine(statement), confidence: 60, implicitlyUsed: isDunder(name) });
-    } else if (mode === "assign" || mode === "unpack") {
-      // Annotated class fields are declarations (dataclass, NamedTuple, TypedDict, Protocol):
-      // generated constructors and structural typing use them without naming them.
-      const annotated = statement.type === "assignment" && statement.childForFieldName("type") !== null;
-      this.state.define({
-        name: `${scope.qualName}.${name}`,
-        kind: "attribute",
-        line: line(target),
-        endLine: endLine(statement),
-        confidence: 60,
-        implicitlyUsed: isDunder(name) || isSunder(name) || annotated || scope.enumLike,
-      });
-    }
-  }
-
-  private bindAttribute(target: SyntaxNode, statement: SyntaxNode): void {
-    const object = target.childForFieldName("object");
-    const attribute = target.childForFieldName("attribute");
-    if (object) this.visit(object);
-    const scope = this.state.functionScope();
-    if (object?.type === "identifier" && attribute && scope?.selfName && object.text === scope.selfName && scope.className) {
-      const name = attribute.text;
-      this.state.define({
-        name: `${scope.className}.${name}`,
-        kind: "attribute",
-        line: line(target),
-        endLine: endLine(statement),
-        confidence: 60,
-        implicitlyUsed: isDunder(name) || isSunder(name),
-      });
     }
   }
 

@@ -1,0 +1,106 @@
+/**
+ * Assignment targets: what a `name = ...`, `a, b = ...`, `for x in`, `with ... as x` or
+ * `self.attr = ...` binds, recorded as unused-local candidates (function scope), module variables
+ * or class attributes.
+ */
+import type { SyntaxNode } from "../parse/parser.js";
+import { isDunder, isSunder } from "./conventions.js";
+import type { ModuleState } from "./module-state.js";
+
+export type BindMode = "assign" | "unpack" | "loop" | "comprehension" | "with" | "capture";
+
+export interface BindingContext {
+  state: ModuleState;
+  /** Visits an expression that is read, not bound (an attribute's object, a subscript). */
+  visit(node: SyntaxNode): void;
+}
+
+/**
+ * Binds an assignment target. Only a plain `name = value` in a function becomes an unused-local
+ * candidate: unpacking, loop, `with` and pattern targets are rebinding conventions (`for _ in`,
+ * `a, _ = pair`) whose fix is a rename, not a deletion.
+ */
+export function bindTarget(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, context: BindingContext, annotatedOnly = false): void {
+  switch (target.type) {
+    case "identifier":
+      bindName(target, mode, statement, context.state, annotatedOnly);
+      return;
+    case "pattern_list":
+    case "tuple_pattern":
+    case "list_pattern":
+    case "tuple":
+    case "list":
+    case "expression_list":
+      for (const child of significant(target)) bindTarget(child, mode === "assign" ? "unpack" : mode, statement, context);
+      return;
+    case "parenthesized_expression":
+      for (const child of significant(target)) bindTarget(child, mode, statement, context);
+      return;
+    case "list_splat_pattern":
+    case "list_splat":
+      for (const child of significant(target)) bindTarget(child, mode === "assign" ? "unpack" : mode, statement, context);
+      return;
+    case "attribute":
+      bindAttribute(target, statement, context);
+      return;
+    default:
+      context.visit(target);
+  }
+}
+
+function bindName(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, state: ModuleState, annotatedOnly: boolean): void {
+  const name = target.text;
+  const scope = state.scope;
+  if (mode === "comprehension" || mode === "capture") return;
+  if (scope.kind === "function") {
+    if (mode === "assign" && !annotatedOnly) scope.candidates.push({ name, line: line(target), endLine: endLine(statement), kind: "assignment" });
+  } else if (scope.kind === "module") {
+    if (annotatedOnly) return;
+    state.define({ name, kind: "variable", line: line(target), endLine: endLine(statement), confidence: 60, implicitlyUsed: isDunder(name) });
+  } else if (mode === "assign" || mode === "unpack") {
+    // Annotated class fields are declarations (dataclass, NamedTuple, TypedDict, Protocol):
+    // generated constructors and structural typing use them without naming them.
+    const annotated = statement.type === "assignment" && statement.childForFieldName("type") !== null;
+    state.define({
+      name: `${scope.qualName}.${name}`,
+      kind: "attribute",
+      line: line(target),
+      endLine: endLine(statement),
+      confidence: 60,
+      implicitlyUsed: isDunder(name) || isSunder(name) || annotated || scope.enumLike,
+    });
+  }
+}
+
+/** `self.x = ...` in a method (or a function nested in one) defines attribute `Class.x`. */
+function bindAttribute(target: SyntaxNode, statement: SyntaxNode, context: BindingContext): void {
+  const object = target.childForFieldName("object");
+  const attribute = target.childForFieldName("attribute");
+  if (object) context.visit(object);
+  const scope = context.state.functionScope();
+  if (object?.type === "identifier" && attribute && scope?.selfName && object.text === scope.selfName && scope.className) {
+    const name = attribute.text;
+    context.state.define({
+      name: `${scope.className}.${name}`,
+      kind: "attribute",
+      line: line(target),
+      endLine: endLine(statement),
+      confidence: 60,
+      implicitlyUsed: isDunder(name) || isSunder(name),
+    });
+  }
+}
+
+function line(node: SyntaxNode): number {
+  return node.startPosition.row + 1;
+}
+
+function endLine(node: SyntaxNode): number {
+  return node.endPosition.row + 1;
+}
+
+function significant(node: SyntaxNode): SyntaxNode[] {
+  const result: SyntaxNode[] = [];
+  for (const child of node.namedChildren) if (child && child.type !== "comment") result.push(child);
+  return result;
+}
