@@ -1,0 +1,170 @@
+import { APICallError, type LanguageModel, type OutputInterface, generateText, streamText } from "ai";
+import { redactText } from "../observability/index.js";
+import { languageModelFor } from "./adapters.js";
+import type { ModelEntry } from "./config.js";
+import { ProviderCallError, ResponseTooLargeError, StructuredOutputError } from "./errors.js";
+import { type FetchWatch, cappedFetch, retryAfterMs } from "./http.js";
+import { estimateTokens } from "./prices.js";
+import { JSON_REPAIR_ATTEMPTS, checkJsonReply, repairTurn, withJsonInstruction } from "./structured.js";
+import type { ChatMessage, ChatRequest, JsonSchema, TokenUsage } from "./types.js";
+
+export interface CallContext {
+  apiKey: string | undefined;
+  maxResponseBytes: number;
+  /** The transport under the byte cap (tests may count requests; production uses global fetch). */
+  fetch?: typeof fetch;
+}
+
+export interface ModelReply {
+  text: string;
+  json?: unknown;
+  usage: TokenUsage;
+  /** The provider reported no usage; counts are the chars/4 estimate. */
+  usageEstimated: boolean;
+}
+
+export type ModelStreamPart = { type: "text-delta"; text: string } | { type: "usage"; usage: TokenUsage; usageEstimated: boolean };
+
+interface Prepared {
+  model: LanguageModel;
+  watch: FetchWatch;
+  signal: AbortSignal;
+  timeout: AbortSignal;
+}
+
+function prepare(entry: ModelEntry, request: ChatRequest, context: CallContext): Prepared {
+  const watch: FetchWatch = {};
+  const timeout = AbortSignal.timeout(entry.timeoutMs);
+  const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+  return { model: languageModelFor(entry, context.apiKey, cappedFetch(context.maxResponseBytes, watch, context.fetch)), watch, signal, timeout };
+}
+
+/** An output mode that asks the provider for JSON-schema output but leaves validation to us. */
+function jsonSchemaOutput(schema: JsonSchema): OutputInterface<string, string, never> {
+  return {
+    name: "json-schema",
+    responseFormat: Promise.resolve({ type: "json", schema: schema as never, name: "response" }),
+    parseCompleteOutput: async ({ text }) => text,
+    parsePartialOutput: async () => undefined,
+    createElementStreamTransform: () => undefined,
+  };
+}
+
+function settings(entry: ModelEntry, request: ChatRequest, messages: ChatMessage[], prepared: Prepared) {
+  const nativeJson = request.schema !== undefined && entry.structuredOutput;
+  return {
+    model: prepared.model,
+    messages,
+    allowSystemInMessages: true,
+    maxOutputTokens: request.maxOutputTokens,
+    temperature: request.temperature,
+    seed: request.seed,
+    abortSignal: prepared.signal,
+    maxRetries: 0, // the router retries, with retry-after and fallback
+    ...(nativeJson ? { output: jsonSchemaOutput(request.schema!) } : {}),
+  };
+}
+
+function usageOf(reported: { inputTokens: number | undefined; outputTokens: number | undefined }, messages: ChatMessage[], text: string): { usage: TokenUsage; usageEstimated: boolean } {
+  const estimated = reported.inputTokens === undefined || reported.outputTokens === undefined;
+  return {
+    usage: {
+      inputTokens: reported.inputTokens ?? estimateTokens(messages.map((message) => message.content).join("\n")),
+      outputTokens: reported.outputTokens ?? estimateTokens(text),
+    },
+    usageEstimated: estimated,
+  };
+}
+
+/** One model, one request: plain text, or JSON validated (and repaired a bounded number of times). */
+export async function completeOnModel(entry: ModelEntry, request: ChatRequest, context: CallContext): Promise<ModelReply> {
+  let messages = request.schema && !entry.structuredOutput ? withJsonInstruction(request.messages, request.schema) : request.messages;
+  const total: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+  let anyEstimated = false;
+  for (let attempt = 0; ; attempt++) {
+    const reply = await generateOnModel(entry, request, messages, context);
+    total.inputTokens += reply.usage.inputTokens;
+    total.outputTokens += reply.usage.outputTokens;
+    anyEstimated ||= reply.usageEstimated;
+    if (request.schema === undefined) return { ...reply, usage: total, usageEstimated: anyEstimated };
+    const checked = checkJsonReply(reply.text, request.schema);
+    if (checked.ok) return { text: reply.text, json: checked.value, usage: total, usageEstimated: anyEstimated };
+    if (attempt >= JSON_REPAIR_ATTEMPTS) {
+      throw new StructuredOutputError(`model ${entry.name} gave no valid JSON for the schema after ${attempt + 1} attempts: ${checked.problem}`, { model: entry.name, attempts: attempt + 1 });
+    }
+    messages = [...messages, ...repairTurn(reply.text, checked.problem)];
+  }
+}
+
+async function generateOnModel(entry: ModelEntry, request: ChatRequest, messages: ChatMessage[], context: CallContext): Promise<ModelReply> {
+  const prepared = prepare(entry, request, context);
+  try {
+    const result = await generateText(settings(entry, request, messages, prepared));
+    return { text: result.text, ...usageOf(result.usage, messages, result.text) };
+  } catch (error) {
+    throw providerErrorOf(error, entry, prepared, request.signal);
+  }
+}
+
+/** One model, streamed: text deltas, then one usage part. */
+export async function* streamOnModel(entry: ModelEntry, request: ChatRequest, context: CallContext): AsyncGenerator<ModelStreamPart> {
+  const messages = request.messages;
+  const prepared = prepare(entry, request, context);
+  let text = "";
+  try {
+    const result = streamText({ ...settings(entry, request, messages, prepared), onError: () => {} });
+    for await (const part of result.fullStream) {
+      if (part.type === "text-delta") {
+        text += part.text;
+        yield { type: "text-delta", text: part.text };
+      } else if (part.type === "error") {
+        throw part.error;
+      } else if (part.type === "abort") {
+        throw prepared.signal.reason ?? new Error("stream aborted");
+      } else if (part.type === "finish") {
+        yield { type: "usage", ...usageOf(part.totalUsage, messages, text) };
+      }
+    }
+  } catch (error) {
+    throw providerErrorOf(error, entry, prepared, request.signal);
+  }
+}
+
+/**
+ * Maps whatever the SDK threw to our typed errors. The caller's own abort passes through
+ * unchanged; messages are redacted, so an echoed key never leaves this function.
+ */
+function providerErrorOf(error: unknown, entry: ModelEntry, prepared: Prepared, userSignal: AbortSignal | undefined): unknown {
+  if (userSignal?.aborted) return error;
+  if (error instanceof ResponseTooLargeError || error instanceof ProviderCallError) return error;
+  if (prepared.watch.exceededBytes !== undefined) {
+    return new ResponseTooLargeError(`model ${entry.name} sent a response larger than ${prepared.watch.exceededBytes} bytes; the call was stopped`, { model: entry.name, maxBytes: prepared.watch.exceededBytes });
+  }
+  const where = `model ${entry.name} (${entry.provider} ${entry.modelId})`;
+  if (prepared.timeout.aborted) {
+    return new ProviderCallError(`${where} timed out after ${entry.timeoutMs / 1000} s`, { model: entry.name, kind: "timeout", retryable: true }, { cause: error });
+  }
+  if (APICallError.isInstance(error)) {
+    const status = error.statusCode;
+    if (status === undefined) {
+      return new ProviderCallError(`${where} is unreachable at ${entry.baseUrl ?? "its default endpoint"}: ${redactText(firstLine(error.message))}`, { model: entry.name, kind: "connection", retryable: true });
+    }
+    const retryable = error.isRetryable || status === 408 || status === 429 || status >= 500;
+    return new ProviderCallError(`${where} answered HTTP ${status}: ${redactText(firstLine(error.message)).slice(0, 300)}`, {
+      model: entry.name,
+      kind: "http",
+      status,
+      retryable,
+      retryAfterMs: retryAfterMs(error.responseHeaders),
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (/fetch failed|ECONNREFUSED|ECONNRESET|ENOTFOUND|socket/i.test(message)) {
+    return new ProviderCallError(`${where} is unreachable: ${redactText(firstLine(message))}`, { model: entry.name, kind: "connection", retryable: true });
+  }
+  return new ProviderCallError(`${where} sent a reply that could not be read: ${redactText(firstLine(message)).slice(0, 300)}`, { model: entry.name, kind: "invalid-response", retryable: false });
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0] ?? "";
+}

@@ -1,0 +1,242 @@
+import { setTimeout as delay } from "node:timers/promises";
+import type { Logger } from "../observability/index.js";
+import type { Budget, Reservation } from "./budget.js";
+import { type ResponseCacheStore, responseCacheKey } from "./cache.js";
+import { type CallContext, type ModelReply, completeOnModel, streamOnModel } from "./call.js";
+import { type ModelEntry, readApiKey, requiresApiKey } from "./config.js";
+import { BudgetExhaustedError, NoModelAvailableError, ProviderCallError } from "./errors.js";
+import { ConnectivityManager } from "./health.js";
+import { NANO_PER_USD, costNanos, estimateTokens } from "./prices.js";
+import { JSON_REPAIR_ATTEMPTS } from "./structured.js";
+import { type ChatModelClient, type ChatRequest, type ChatResponse, type StreamEvent, TIERS, type Tier, type TokenUsage } from "./types.js";
+
+export interface RetryPolicy {
+  /** Attempts per model for retryable answers (429, 5xx), before falling back. Default 3. */
+  attemptsPerModel: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A retry-after longer than this sends the call to the next model instead of waiting. */
+  maxRetryAfterMs: number;
+}
+
+export interface RouterOptions {
+  models: ModelEntry[];
+  connectivity?: ConnectivityManager;
+  cache?: ResponseCacheStore;
+  budget?: Budget;
+  retry?: Partial<RetryPolicy>;
+  /** Sent when a request names no maxOutputTokens, so every call's worst case is bounded. */
+  defaultMaxOutputTokens?: number;
+  maxResponseBytes?: number;
+  /** Injectable for tests: the wait between retries, and the jitter's randomness. */
+  sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  env?: NodeJS.ProcessEnv;
+  root?: string;
+  fetch?: typeof fetch;
+  logger?: Logger;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { attemptsPerModel: 3, baseDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 60_000 };
+
+type Decision = { action: "retry"; delayMs: number } | { action: "next"; reason: string } | { action: "throw" };
+
+/**
+ * The ChatModelClient agents use. Each call names a tier; the chain is every configured model at
+ * or above it, cheapest first, minus those the connectivity manager knows are down. A call walks
+ * the chain: retryable answers (429 honouring retry-after, 5xx) are retried on the same model with
+ * backoff and jitter; a dead endpoint, a timeout or a refusal moves on to the next model.
+ */
+export class Router implements ChatModelClient {
+  readonly models: readonly ModelEntry[];
+  readonly connectivity: ConnectivityManager;
+  private readonly options: RouterOptions;
+  private readonly retry: RetryPolicy;
+  private readonly sleep: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(options: RouterOptions) {
+    this.options = options;
+    this.models = options.models;
+    this.connectivity = options.connectivity ?? new ConnectivityManager({ env: options.env, root: options.root, fetch: options.fetch });
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.sleep = options.sleep ?? ((milliseconds, signal) => delay(milliseconds, undefined, { signal }));
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Models able to serve `tier`, cheapest first (config order breaks ties), known-down ones left out. */
+  chainFor(tier: Tier = "small"): { chain: ModelEntry[]; skipped: string[] } {
+    const rank = TIERS.indexOf(tier);
+    const skipped: string[] = [];
+    const chain = this.models
+      .filter((entry) => TIERS.indexOf(entry.tier) >= rank)
+      .filter((entry) => {
+        const health = this.connectivity.health(entry);
+        if (health.state === "down") skipped.push(`${entry.name}: down (${health.reason})`);
+        else if (requiresApiKey(entry) && this.apiKey(entry) === undefined) skipped.push(`${entry.name}: no API key (set ${entry.apiKeyEnv ?? "api-key-file"})`);
+        else return true;
+        return false;
+      })
+      .map((entry, index) => ({ entry, index, price: entry.price.inputPerMillion + entry.price.outputPerMillion }))
+      .sort((a, b) => a.price - b.price || a.index - b.index)
+      .map(({ entry }) => entry);
+    return { chain, skipped };
+  }
+
+  async complete(request: ChatRequest): Promise<ChatResponse> {
+    const effective = this.effective(request);
+    const { chain, skipped } = this.chainFor(request.tier);
+    const failures = [...skipped];
+    for (const entry of chain) {
+      const key = responseCacheKey(entry, effective);
+      const hit = effective.noCache ? undefined : this.options.cache?.get(key);
+      if (hit) return { ...hit, costUsd: 0, model: entry.name, provider: entry.provider, cached: true };
+      for (let attempt = 0; ; attempt++) {
+        const reservation = this.reserve(entry, effective);
+        const started = performance.now();
+        let reply: ModelReply;
+        try {
+          reply = await completeOnModel(entry, effective, this.context(entry));
+        } catch (error) {
+          if (reservation) this.options.budget!.release(reservation);
+          const decision = this.decide(error, entry, attempt, effective.signal);
+          if (decision.action === "throw") throw error;
+          if (decision.action === "next") {
+            failures.push(`${entry.name}: ${decision.reason}`);
+            break;
+          }
+          await this.sleep(decision.delayMs, effective.signal);
+          continue;
+        }
+        this.connectivity.reportSuccess(entry, Math.round(performance.now() - started));
+        const costUsd = this.settle(entry, reply.usage, reservation, effective);
+        if (!effective.noCache) this.options.cache?.put(key, entry.name, { text: reply.text, json: reply.json, usage: reply.usage });
+        return { text: reply.text, json: reply.json, usage: reply.usage, costUsd, model: entry.name, provider: entry.provider, cached: false, usageEstimated: reply.usageEstimated };
+      }
+    }
+    throw noModel(request.tier ?? "small", failures);
+  }
+
+  async *stream(request: ChatRequest): AsyncGenerator<StreamEvent> {
+    const effective = this.effective(request);
+    const { chain, skipped } = this.chainFor(request.tier);
+    const failures = [...skipped];
+    for (const entry of chain) {
+      const key = responseCacheKey(entry, effective);
+      const hit = effective.noCache ? undefined : this.options.cache?.get(key);
+      if (hit) {
+        yield { type: "text-delta", text: hit.text };
+        yield { type: "finish", text: hit.text, usage: hit.usage, costUsd: 0, model: entry.name, provider: entry.provider, cached: true };
+        return;
+      }
+      for (let attempt = 0; ; attempt++) {
+        const reservation = this.reserve(entry, effective);
+        const started = performance.now();
+        const parts = streamOnModel(entry, effective, this.context(entry));
+        let first: IteratorResult<Awaited<ReturnType<typeof parts.next>>["value"]>;
+        try {
+          first = await parts.next(); // until the first part arrives, failing over is still invisible to the caller
+        } catch (error) {
+          if (reservation) this.options.budget!.release(reservation);
+          const decision = this.decide(error, entry, attempt, effective.signal);
+          if (decision.action === "throw") throw error;
+          if (decision.action === "next") {
+            failures.push(`${entry.name}: ${decision.reason}`);
+            break;
+          }
+          await this.sleep(decision.delayMs, effective.signal);
+          continue;
+        }
+        let text = "";
+        try {
+          for (let part = first; !part.done; part = await parts.next()) {
+            if (part.value.type === "text-delta") {
+              text += part.value.text;
+              yield part.value;
+              continue;
+            }
+            this.connectivity.reportSuccess(entry, Math.round(performance.now() - started));
+            const costUsd = this.settle(entry, part.value.usage, reservation, effective);
+            if (!effective.noCache) this.options.cache?.put(key, entry.name, { text, usage: part.value.usage });
+            yield { type: "finish", text, usage: part.value.usage, costUsd, model: entry.name, provider: entry.provider, cached: false, usageEstimated: part.value.usageEstimated };
+            return;
+          }
+        } catch (error) {
+          if (reservation) this.options.budget!.release(reservation);
+          throw error;
+        }
+        if (reservation) this.options.budget!.release(reservation);
+        return;
+      }
+    }
+    throw noModel(request.tier ?? "small", failures);
+  }
+
+  private effective(request: ChatRequest): ChatRequest {
+    return { ...request, maxOutputTokens: request.maxOutputTokens ?? this.options.defaultMaxOutputTokens ?? 4096 };
+  }
+
+  private apiKey(entry: ModelEntry): string | undefined {
+    return readApiKey(entry, this.options.env ?? process.env, this.options.root ?? process.cwd());
+  }
+
+  private context(entry: ModelEntry): CallContext {
+    return { apiKey: this.apiKey(entry), maxResponseBytes: this.options.maxResponseBytes ?? 8_000_000, fetch: this.options.fetch };
+  }
+
+  /**
+   * Worst case of one call on `entry`: the prompt (chars/4 estimate) plus every output token it
+   * may produce, times the structured-output repair attempts. Throws when the budget could not
+   * cover it: the caller should have stopped scheduling LLM work (Budget.canAfford).
+   */
+  private reserve(entry: ModelEntry, request: ChatRequest): Reservation | null {
+    const budget = this.options.budget;
+    if (budget === undefined) return null;
+    const rounds = request.schema ? JSON_REPAIR_ATTEMPTS + 1 : 1;
+    const prompt = estimateTokens(request.messages.map((message) => message.content).join("\n")) + (request.schema ? estimateTokens(JSON.stringify(request.schema)) : 0);
+    const worst: TokenUsage = { inputTokens: prompt * rounds, outputTokens: request.maxOutputTokens! * rounds };
+    const maxCost = { usd: costNanos(worst, entry.price) / NANO_PER_USD, tokens: worst.inputTokens + worst.outputTokens };
+    const reservation = budget.reserve(maxCost, { agent: request.agent, task: request.task });
+    if (reservation === null) {
+      throw new BudgetExhaustedError(`the budget cannot cover the next call on ${entry.name} (worst case $${maxCost.usd.toFixed(6)}, ${maxCost.tokens} tokens); no new LLM work is started`, {
+        model: entry.name,
+        remaining: budget.remaining(),
+      });
+    }
+    return reservation;
+  }
+
+  private settle(entry: ModelEntry, usage: TokenUsage, reservation: Reservation | null, request: ChatRequest): number {
+    const costUsd = costNanos(usage, entry.price) / NANO_PER_USD;
+    const actual = { usd: costUsd, tokens: usage.inputTokens + usage.outputTokens };
+    if (reservation) this.options.budget!.commit(reservation, actual);
+    else this.options.budget?.charge(actual, { agent: request.agent, task: request.task });
+    return costUsd;
+  }
+
+  private decide(error: unknown, entry: ModelEntry, attempt: number, signal: AbortSignal | undefined): Decision {
+    if (signal?.aborted || !(error instanceof ProviderCallError)) return { action: "throw" };
+    this.options.logger?.warn({ model: entry.name, kind: error.kind, status: error.status, attempt }, error.message);
+    if (error.kind === "connection" || error.kind === "timeout" || error.status === 401 || error.status === 403) {
+      this.connectivity.reportFailure(entry, error.message);
+      return { action: "next", reason: error.message };
+    }
+    if (!error.retryable || attempt + 1 >= this.retry.attemptsPerModel) return { action: "next", reason: error.message };
+    if (error.retryAfterMs !== undefined) {
+      if (error.retryAfterMs > this.retry.maxRetryAfterMs) return { action: "next", reason: `${error.message} (asked to wait ${Math.round(error.retryAfterMs / 1000)} s)` };
+      return { action: "retry", delayMs: error.retryAfterMs + Math.round(this.random() * 100) };
+    }
+    // Exponential backoff with "equal jitter": half fixed, half random, so retries spread out.
+    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
+    return { action: "retry", delayMs: Math.round(ceiling / 2 + this.random() * (ceiling / 2)) };
+  }
+}
+
+function noModel(tier: Tier, failures: string[]): NoModelAvailableError {
+  const detail = failures.length > 0 ? `: ${failures.join("; ")}` : " (configure one in [tool.pyagent.models] or pass --model URL)";
+  return new NoModelAvailableError(`no model could serve a ${tier}-tier call${detail}`, { tier });
+}
+
+export function createRouter(options: RouterOptions): Router {
+  return new Router(options);
+}
