@@ -230,6 +230,19 @@ describe("loadKernels", () => {
     }
   });
 
+  it("falls back to the TypeScript set, saying why, when the addon is missing", () => {
+    const saved = process.env.PYAGENT_NATIVE_ADDON;
+    process.env.PYAGENT_NATIVE_ADDON = join(packageRoot(), "build", "missing", "pyagent_kernels.node");
+    try {
+      const reasons: string[] = [];
+      expect(loadKernels("auto", { onFallback: (reason) => reasons.push(reason) }).name).toBe("js");
+      expect(reasons[0]).toMatch(/missing.*does not exist/);
+    } finally {
+      if (saved === undefined) delete process.env.PYAGENT_NATIVE_ADDON;
+      else process.env.PYAGENT_NATIVE_ADDON = saved;
+    }
+  });
+
   it.skipIf(!nativeAvailable)("picks the native set by default when the addon is built", () => {
     expect(loadKernels("auto", { threads: 2 }).name).toBe("native");
   });

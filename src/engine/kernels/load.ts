@@ -9,6 +9,8 @@ export type KernelPreference = "native" | "js" | "auto";
 export interface LoadKernelsOptions {
   /** Threads for the native set; default: every core. */
   threads?: number;
+  /** Receives the reason when the native set was wanted but the TypeScript set is returned. */
+  onFallback?: (reason: string) => void;
 }
 
 const logger = createLogger({ name: "engine.kernels" });
@@ -25,6 +27,7 @@ export function loadKernels(preference: KernelPreference = "auto", options: Load
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     logger.warn({ reason }, "native kernels unavailable, using the TypeScript kernels");
+    options.onFallback?.(reason);
     return createJsKernels();
   }
 }

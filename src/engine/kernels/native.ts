@@ -51,14 +51,21 @@ export function packageRoot(): string {
   }
 }
 
-let addon: NativeAddon | undefined;
+const addons = new Map<string, NativeAddon>();
 
-/** Loads the addon once; throws (with the loader's reason) when it is missing or will not load. */
+/** Where the addon is: PYAGENT_NATIVE_ADDON when set, else build/Release under the package root. */
+export function addonPath(): string {
+  return process.env.PYAGENT_NATIVE_ADDON ?? join(packageRoot(), ADDON_RELATIVE_PATH);
+}
+
+/** Loads the addon once per path; throws (with the loader's reason) when it is missing or will not load. */
 function loadAddon(): NativeAddon {
+  const path = addonPath();
+  let addon = addons.get(path);
   if (addon === undefined) {
-    const path = join(packageRoot(), ADDON_RELATIVE_PATH);
     if (!existsSync(path)) throw new Error(`${path} does not exist (npm install builds it with node-gyp)`);
     addon = createRequire(import.meta.url)(path) as NativeAddon;
+    addons.set(path, addon);
   }
   return addon;
 }
