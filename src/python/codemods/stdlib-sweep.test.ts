@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Parser } from "web-tree-sitter";
 import { createPythonParser } from "../parse/parser.js";
-import { moveImportsIntoFunctions, removeDeadCode, removeUnusedImports, removeUnusedVariables, splitModule } from "./index.js";
+import { moveImportsIntoFunctions, removeDeadCode, removeUnusedImports, removeUnusedVariables, splitModule, type CodemodResult } from "./index.js";
 import { PYTHON } from "./test-support.js";
 
 const STDLIB = process.env.PYAGENT_STDLIB ?? "/usr/lib/python3.11";
@@ -29,7 +29,12 @@ function stdlibFiles(): string[] {
 
 describe.skipIf(!enabled)("codemods over the standard library (PYAGENT_STDLIB_SWEEP=1)", () => {
   it("every output parses, compiles with python3, and a second run changes nothing", () => {
-    const codemods = { imports: removeUnusedImports, variables: removeUnusedVariables, dead: removeDeadCode, lazy: moveImportsIntoFunctions };
+    const codemods: Record<string, (parser: Parser, source: string) => CodemodResult> = {
+      imports: (p, source) => removeUnusedImports(p, source),
+      variables: (p, source) => removeUnusedVariables(p, source),
+      dead: (p, source) => removeDeadCode(p, source),
+      lazy: (p, source) => moveImportsIntoFunctions(p, source),
+    };
     const outputs: string[] = [];
     const summary: Record<string, { files: number; changes: number; milliseconds: number }> = {};
     for (const [name, codemod] of Object.entries(codemods)) {
@@ -37,12 +42,12 @@ describe.skipIf(!enabled)("codemods over the standard library (PYAGENT_STDLIB_SW
       for (const path of stdlibFiles()) {
         const source = readFileSync(join(STDLIB, path), "utf8");
         const started = performance.now();
-        const result = codemod(parser, source, {});
+        const result = codemod(parser, source);
         stats.milliseconds += performance.now() - started;
         if (result.changes.length === 0) continue;
         stats.files++;
         stats.changes += result.changes.length;
-        expect(codemod(parser, result.source, {}).source, `${name} on ${path} twice`).toBe(result.source);
+        expect(codemod(parser, result.source).source, `${name} on ${path} twice`).toBe(result.source);
         const output = join(scratch, name, path.replace(/\//g, "__"));
         mkdirSync(dirname(output), { recursive: true });
         writeFileSync(output, result.source);
