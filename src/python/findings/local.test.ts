@@ -259,6 +259,24 @@ describe("unreachable code", () => {
     ]);
   });
 
+  it("reports code after a while True loop that no break leaves, but not after one with a break", () => {
+    const source = [
+      "def serve():",
+      "    while True:",
+      "        for item in queue:",
+      "            break",
+      "        handle()",
+      "    cleanup()",
+      "def poll():",
+      "    while 1:",
+      "        if ready():",
+      "            break",
+      "    return done()",
+    ].join("\n");
+    const found = findings(source).filter((finding) => finding.rule === "unreachable-code");
+    expect(found.map((finding) => [finding.line, finding.message])).toEqual([[6, "unreachable code after 'while'"]]);
+  });
+
   it("does not treat names, TYPE_CHECKING or while True without else as unreachable", () => {
     const source = "if TYPE_CHECKING:\n    import x\nwhile True:\n    break\nif DEBUG:\n    pass\n";
     expect(findings(source).filter((finding) => finding.rule === "unreachable-code")).toEqual([]);

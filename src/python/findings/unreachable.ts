@@ -21,9 +21,37 @@ const TERMINATORS: Record<string, string> = {
   break_statement: "break",
 };
 
-/** `return`, `raise`, `continue` or `break` for a statement that ends its block's flow. */
+/**
+ * `return`, `raise`, `continue` or `break` for a statement that ends its block's flow; `while` for
+ * a `while` loop whose condition is always true and that no `break` leaves (vulture does not report
+ * code after such a loop; nothing can reach it, so we do).
+ */
 export function terminatorOf(statement: SyntaxNode): string | undefined {
-  return TERMINATORS[statement.type];
+  const terminator = TERMINATORS[statement.type];
+  if (terminator || statement.type !== "while_statement") return terminator;
+  const condition = statement.childForFieldName("condition");
+  const body = statement.childForFieldName("body");
+  if (!condition || !body || !conditionIsAlwaysTrue(condition)) return undefined;
+  return breaksOut(body) ? undefined : "while";
+}
+
+/** Node types whose `break` statements belong to another loop or frame. */
+const OWN_BREAK_SCOPES = new Set(["for_statement", "while_statement", "function_definition", "class_definition", "lambda"]);
+
+/** True when a `break` in `body` leaves the loop whose body it is. */
+function breaksOut(body: SyntaxNode): boolean {
+  const stack: SyntaxNode[] = [body];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    if (node.type === "break_statement") return true;
+    for (const child of node.namedChildren) {
+      if (!child || OWN_BREAK_SCOPES.has(child.type)) continue;
+      // Only statements can hold a break; expressions are skipped.
+      if (child.type.endsWith("_statement") || child.type.endsWith("_clause") || child.type === "block" || child.type === "decorated_definition") {
+        stack.push(child);
+      }
+    }
+  }
+  return false;
 }
 
 /** The finding for the rest of `block` from `first`, the first statement after `terminator`. */
