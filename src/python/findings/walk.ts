@@ -4,6 +4,7 @@
  * when the scope closes), and vulture's unreachable-code rules.
  */
 import type { SyntaxNode } from "../parse/parser.js";
+import { type BindingContext, type BindMode, bindTarget } from "./bindings.js";
 import {
   decoratorName,
   isDunder,
@@ -14,26 +15,39 @@ import {
   summarizeDecorators,
   UNITTEST_METHOD_HOOKS,
 } from "./conventions.js";
-import { type BindingContext, type BindMode, bindTarget } from "./bindings.js";
 import { readImportStatement } from "./import-statements.js";
-import { type PatternSink, visitPattern } from "./patterns.js";
 import { type ModuleAnalysis, ModuleState } from "./module-state.js";
+import { type PatternSink, visitPattern } from "./patterns.js";
 import { newScope, type Scope } from "./scopes.js";
-import { afterTerminator, constantIf, constantTernary, constantWhile, ifChain, terminatorOf } from "./unreachable.js";
 import { hasFormatPrefix, identifierAt, identifierPrefix, identifierSuffix, stringContent, TYPE_COMMENT } from "./strings.js";
+import { afterTerminator, constantIf, constantTernary, constantWhile, ifChain, terminatorOf } from "./unreachable.js";
 import type { NameUses } from "./uses.js";
 
 export type { ModuleAnalysis } from "./module-state.js";
-
 
 const DYNAMIC_CALLS = new Set(["locals", "vars", "eval", "exec", "sys._getframe", "inspect.currentframe", "inspect.stack"]);
 /** Calls that can read module globals by a computed name (`globals()[name]`, `eval(text)`). */
 const GLOBAL_LOOKUPS = new Set(["globals", "eval", "exec", "vars"]);
 /** Node types without named children: asking for their children would be a wasted wasm call. */
-const LEAVES = new Set(["integer", "float", "true", "false", "none", "ellipsis", "pass_statement", "break_statement", "continue_statement", "escape_sequence", "wildcard_import", "import_prefix", "line_continuation", "keyword_separator", "positional_separator"]);
+const LEAVES = new Set([
+  "integer",
+  "float",
+  "true",
+  "false",
+  "none",
+  "ellipsis",
+  "pass_statement",
+  "break_statement",
+  "continue_statement",
+  "escape_sequence",
+  "wildcard_import",
+  "import_prefix",
+  "line_continuation",
+  "keyword_separator",
+  "positional_separator",
+]);
 /** Nesting depth past which the walk turns iterative (each level costs a few stack frames). */
 const MAX_DEPTH = 1000;
-
 
 function line(node: SyntaxNode): number {
   return node.startPosition.row + 1;
@@ -66,6 +80,11 @@ class FindingsWalker {
   private collectingAll = false;
   /** Current recursion depth of `visit`. */
   private depth = 0;
+  private readonly patternSink: PatternSink = {
+    value: (dotted) => this.visitDottedValue(dotted),
+    attribute: (name) => this.uses.others.add(name),
+    expression: (node) => this.visit(node),
+  };
 
   constructor(
     private readonly source: string,
@@ -82,12 +101,6 @@ class FindingsWalker {
   private get scope(): Scope {
     return this.state.scope;
   }
-
-  private readonly patternSink: PatternSink = {
-    value: (dotted) => this.visitDottedValue(dotted),
-    attribute: (name) => this.uses.others.add(name),
-    expression: (node) => this.visit(node),
-  };
 
   /** Binds an assignment, loop, `with` or comprehension target (see bindings.ts). */
   private bind(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, options: { annotatedOnly?: boolean } = {}): void {
