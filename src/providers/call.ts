@@ -1,5 +1,5 @@
 import { APICallError, type LanguageModel, type OutputInterface, generateText, streamText } from "ai";
-import { redactText } from "../observability/index.js";
+import { MASK, redactText } from "../observability/index.js";
 import { languageModelFor } from "./adapters.js";
 import type { ModelEntry } from "./config.js";
 import { ProviderCallError, ResponseTooLargeError, StructuredOutputError } from "./errors.js";
@@ -102,7 +102,7 @@ async function generateOnModel(entry: ModelEntry, request: ChatRequest, messages
     const result = await generateText(settings(entry, request, messages, prepared));
     return { text: result.text, ...usageOf(result.usage, messages, result.text) };
   } catch (error) {
-    throw providerErrorOf(error, entry, prepared, request.signal);
+    throw providerErrorOf(error, entry, prepared, request.signal, context.apiKey);
   }
 }
 
@@ -126,7 +126,7 @@ export async function* streamOnModel(entry: ModelEntry, request: ChatRequest, co
       }
     }
   } catch (error) {
-    throw providerErrorOf(error, entry, prepared, request.signal);
+    throw providerErrorOf(error, entry, prepared, request.signal, context.apiKey);
   }
 }
 
@@ -134,12 +134,18 @@ export async function* streamOnModel(entry: ModelEntry, request: ChatRequest, co
  * Maps whatever the SDK threw to our typed errors. The caller's own abort passes through
  * unchanged; messages are redacted, so an echoed key never leaves this function.
  */
-function providerErrorOf(error: unknown, entry: ModelEntry, prepared: Prepared, userSignal: AbortSignal | undefined): unknown {
+function providerErrorOf(error: unknown, entry: ModelEntry, prepared: Prepared, userSignal: AbortSignal | undefined, apiKey: string | undefined): unknown {
+  // Servers echo keys in error bodies ("Incorrect API key provided: ..."); a key of no known
+  // format escapes redactText, so the exact key is masked too.
+  const clean = (text: string) => {
+    const masked = redactText(firstLine(text));
+    return apiKey ? masked.replaceAll(apiKey, MASK) : masked;
+  };
   if (userSignal?.aborted) return error;
-  if (error instanceof ResponseTooLargeError || error instanceof ProviderCallError) return error;
   if (prepared.watch.exceededBytes !== undefined) {
     return new ResponseTooLargeError(`model ${entry.name} sent a response larger than ${prepared.watch.exceededBytes} bytes; the call was stopped`, { model: entry.name, maxBytes: prepared.watch.exceededBytes });
   }
+  if (error instanceof ProviderCallError) return error;
   const where = `model ${entry.name} (${entry.provider} ${entry.modelId})`;
   if (prepared.timeout.aborted) {
     return new ProviderCallError(`${where} timed out after ${entry.timeoutMs / 1000} s`, { model: entry.name, kind: "timeout", retryable: true }, { cause: error });
@@ -147,10 +153,10 @@ function providerErrorOf(error: unknown, entry: ModelEntry, prepared: Prepared, 
   if (APICallError.isInstance(error)) {
     const status = error.statusCode;
     if (status === undefined) {
-      return new ProviderCallError(`${where} is unreachable at ${entry.baseUrl ?? "its default endpoint"}: ${redactText(firstLine(error.message))}`, { model: entry.name, kind: "connection", retryable: true });
+      return new ProviderCallError(`${where} is unreachable at ${entry.baseUrl ?? "its default endpoint"}: ${clean(error.message)}`, { model: entry.name, kind: "connection", retryable: true });
     }
     const retryable = error.isRetryable || status === 408 || status === 429 || status >= 500;
-    return new ProviderCallError(`${where} answered HTTP ${status}: ${redactText(firstLine(error.message)).slice(0, 300)}`, {
+    return new ProviderCallError(`${where} answered HTTP ${status}: ${clean(error.message).slice(0, 300)}`, {
       model: entry.name,
       kind: "http",
       status,
@@ -160,9 +166,9 @@ function providerErrorOf(error: unknown, entry: ModelEntry, prepared: Prepared, 
   }
   const message = error instanceof Error ? error.message : String(error);
   if (/fetch failed|ECONNREFUSED|ECONNRESET|ENOTFOUND|socket/i.test(message)) {
-    return new ProviderCallError(`${where} is unreachable: ${redactText(firstLine(message))}`, { model: entry.name, kind: "connection", retryable: true });
+    return new ProviderCallError(`${where} is unreachable: ${clean(message)}`, { model: entry.name, kind: "connection", retryable: true });
   }
-  return new ProviderCallError(`${where} sent a reply that could not be read: ${redactText(firstLine(message)).slice(0, 300)}`, { model: entry.name, kind: "invalid-response", retryable: false });
+  return new ProviderCallError(`${where} sent a reply that could not be read: ${clean(message).slice(0, 300)}`, { model: entry.name, kind: "invalid-response", retryable: false });
 }
 
 function firstLine(text: string): string {
