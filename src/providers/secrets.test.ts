@@ -39,7 +39,7 @@ describe("API keys", () => {
     const table = { provider: "openai-compatible", model: "m", "base-url": server.url, "api-key-env": "MY_SERVER_KEY" };
     const env = { MY_SERVER_KEY: KEY };
     const first = new Router({ models: parseModelsTable({ keyed: table }).models, env, logger, cache: new SqliteResponseCache(database), retry: { attemptsPerModel: 1 } });
-    const error = await first.complete({ messages: [{ role: "user", content: "hi" }] }).catch((caught: unknown) => caught as Error);
+    const error = (await first.complete({ messages: [{ role: "user", content: "hi" }] }).catch((caught: unknown) => caught)) as Error;
     expect(error.message).toContain("Incorrect API key provided: [REDACTED]");
     const second = new Router({ models: parseModelsTable({ keyed: table }).models, env, logger, cache: new SqliteResponseCache(database), sleep: async () => {} });
     expect((await second.complete({ messages: [{ role: "user", content: "hi" }] })).text).toBe("fine");
