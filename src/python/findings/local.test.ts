@@ -105,6 +105,11 @@ describe("unused imports", () => {
     expect(symbols("import cache\ndef reset():\n    global cache\n    cache = None\n", "unused-import")).toEqual([]);
   });
 
+  it("decides an import declared global inside a function with the module's later reads", () => {
+    const source = "def setup():\n    global np\n    import numpy as np\ndef use():\n    return np.zeros(3)\n";
+    expect(symbols(source, "unused-import")).toEqual([]);
+  });
+
   it("reports an unused import inside a function even when the module uses the name elsewhere", () => {
     const source = "import json\ndef f():\n    import json\n    return 1\ndef g():\n    return json.dumps({})\n";
     const found = findings(source).filter((finding) => finding.rule === "unused-import");

@@ -92,10 +92,10 @@ export class ModuleState {
     this.closePrefixes(scope);
     if (scope.dynamic) return;
     for (const binding of scope.imports) {
-      const used = scope.declared.has(binding.name)
-        ? this.uses.reads.has(binding.name)
-        : this.uses.reads.readWithin(binding.name, scope.start, scope.end);
-      if (!used) this.unusedImports.push({ ...binding, scope: "function" });
+      // `global np; import numpy as np` binds a module global: reads after this function count,
+      // so it is decided with the module's imports at the end.
+      if (scope.declared.has(binding.name)) (this.scopes[0] as Scope).imports.push(binding);
+      else if (!this.uses.reads.readWithin(binding.name, scope.start, scope.end)) this.unusedImports.push({ ...binding, scope: "function" });
     }
     for (const candidate of scope.candidates) {
       const name = candidate.name;
