@@ -80,6 +80,9 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
       return { state: "rejected", reason: review.map((comment) => comment.message).join("; "), review, diff: "" };
     }
     const review = reviewChange(context.parser, task, edits, read, context.apiIndex);
+    const imported = review.length > 0 ? [] : importedModules(task, edits, context.apiIndex);
+    const importsBefore = new Map<string, Awaited<ReturnType<typeof measureImportTime>>>();
+    for (const module of imported) importsBefore.set(module, await measureImportTime(tree, module, environment, 2)); // best of 2: the first compiles
     writeEdits(tree, edits);
     await git(tree, ["add", "--all", "--", ...edits.map((edit) => edit.path)]);
     const diff = await git(tree, ["diff", "--cached", "--no-color", "--no-ext-diff"]);
@@ -88,6 +91,7 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
     const changedPython = edits.filter((edit) => edit.content !== null && edit.path.endsWith(".py")).map((edit) => edit.path);
     const checks = await proveTree(tree, context.baseline, changedPython, environment);
     if (environment.signal?.aborted) return { state: "interrupted" };
+    if (imported.length > 0) checks.push(await importsStillWork(tree, importsBefore, environment));
     if (task.requires?.kind === "import-time-lower") checks.push(await importTimeCheck(tree, task.requires.module, importBefore, environment));
     const broken = newFailures(context.baseline, checks);
     if (broken.length > 0) {
@@ -100,6 +104,43 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
   } finally {
     await removeWorktree(context.root, tree);
   }
+}
+
+const TEST_FILE = /(^|\/)(test_[^/]*|[^/]*_test|conftest|__main__|setup)\.py$/;
+
+/**
+ * Library modules the change touches (inside a package, not tests or scripts, whose import runs
+ * code by design), at most 5: each must still import after the change if it did before.
+ */
+function importedModules(task: FleetTask, edits: FileEdit[], index: ApiIndex): string[] {
+  const modules = new Set<string>();
+  for (const edit of edits) {
+    const module = index.moduleOfPath.get(edit.path);
+    if (!module || !module.includes(".") || TEST_FILE.test(edit.path) || module === task.requires?.module) continue;
+    modules.add(module);
+  }
+  return [...modules].slice(0, 5);
+}
+
+/** `import module` for each touched module: a module that imported before the change must import after it. */
+async function importsStillWork(tree: string, before: Map<string, Awaited<ReturnType<typeof measureImportTime>>>, environment: CheckEnvironment): Promise<CheckResult> {
+  const started = performance.now();
+  const failures: string[] = [];
+  const parts: string[] = [];
+  const output: string[] = [];
+  for (const [module, previous] of before) {
+    const after = await measureImportTime(tree, module, environment, 2);
+    if ("error" in after) {
+      if (!("error" in previous)) {
+        failures.push(`import ${module}`);
+        output.push(`import ${module}: ${after.error}`);
+      }
+      parts.push(`${module} fails`);
+    } else {
+      parts.push(`${module} ${"error" in previous ? "?" : (previous.microseconds / 1000).toFixed(1)} -> ${(after.microseconds / 1000).toFixed(1)} ms`);
+    }
+  }
+  return { check: "import", status: failures.length === 0 ? "pass" : "fail", failures, summary: parts.join(", "), milliseconds: performance.now() - started, output: output.length > 0 ? output.join("\n") : undefined };
 }
 
 /** The proof a lazy-imports change needs: the module still imports, and faster than before. */
