@@ -1,0 +1,39 @@
+import { createServer } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { EndpointUnreachableError, type ScriptedServer, UnknownModelError, parseModelsTable, resolveModelChoice, startScriptedServer } from "./index.js";
+
+let server: ScriptedServer | undefined;
+afterEach(async () => server?.close());
+
+const config = parseModelsTable({ local: { provider: "openai-compatible", model: "tiny", "base-url": "http://127.0.0.1:9/v1", tier: "small" } });
+
+describe("--model URL|NAME", () => {
+  it("turns a server's base URL into a model entry for the first model it lists", async () => {
+    server = await startScriptedServer({ version: 1, models: ["qwen-coder", "other"], interactions: [] });
+    const entry = await resolveModelChoice(`${server.url}/`, config);
+    expect(entry).toMatchObject({ name: "qwen-coder", provider: "openai-compatible", modelId: "qwen-coder", baseUrl: server.url, tier: "large", price: { inputPerMillion: 0, outputPerMillion: 0 } });
+    expect(server.requests[0]).toMatchObject({ method: "GET", path: "/models" });
+  });
+
+  it("returns a configured model by name", async () => {
+    expect(await resolveModelChoice("local", config)).toBe(config.models[0]);
+  });
+
+  it("rejects an unknown name with the configured names, as a usage error (exit 2)", async () => {
+    const error = await resolveModelChoice("gpt-9", config).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnknownModelError);
+    expect((error as UnknownModelError).exitCode).toBe(2);
+    expect((error as Error).message).toMatch(/unknown model "gpt-9": configured models are local/);
+  });
+
+  it("rejects an unreachable URL with one clear line (exit 2)", async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const error = await resolveModelChoice(`http://127.0.0.1:${port}/v1`, config).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(EndpointUnreachableError);
+    expect((error as EndpointUnreachableError).exitCode).toBe(2);
+    expect((error as Error).message).toMatch(new RegExp(`cannot reach the model server at http://127.0.0.1:${port}/v1 \\(.*ECONNREFUSED.*\\)`));
+  });
+});
