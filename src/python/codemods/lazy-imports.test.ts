@@ -161,3 +161,12 @@ describe("moveImportsIntoFunctions", () => {
     }
   });
 });
+
+describe("line endings", () => {
+  it("keeps a CRLF file CRLF when moving an import", () => {
+    const source = "import json\r\n\r\ndef f():\r\n    return json.dumps(1)\r\n";
+    const result = moveImportsIntoFunctions(parser, source);
+    expect(result.source).toBe("def f():\r\n    import json\r\n    return json.dumps(1)\r\n");
+    pyCompile(result.source);
+  });
+});

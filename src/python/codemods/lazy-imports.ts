@@ -218,8 +218,9 @@ function insertionAtTop(source: string, fn: SyntaxNode, text: string): TextEdit 
   }
   if (!onlyCommentAfter(source, after)) return undefined;
   const at = nextLineStart(source, after);
-  const newline = at === source.length && !source.endsWith("\n") ? "\n" : "";
-  return { start: at, end: at, text: `${newline}${indentationAt(source, first.startIndex)}${text}\n` };
+  const eol = source.includes("\r\n") ? "\r\n" : "\n";
+  const newline = at === source.length && !source.endsWith("\n") ? eol : "";
+  return { start: at, end: at, text: `${newline}${indentationAt(source, first.startIndex)}${text}${eol}` };
 }
 
 function importText(statement: ImportStatement, element: ImportElement): string {

@@ -44,8 +44,9 @@ export function deleteStatement(source: string, node: SyntaxNode): TextEdit {
   if (onlyWhitespaceBefore(source, node.startIndex) && onlyCommentAfter(source, node.endIndex)) {
     const start = lineStart(source, node.startIndex);
     let end = nextLineStart(source, node.endIndex);
-    // A statement between two blank lines takes one of them along, so no double gap is left behind.
-    if (start > 0 && isBlankLine(source, lineStart(source, start - 1)) && end < source.length && isBlankLine(source, end)) end = nextLineStart(source, end);
+    // A statement between two blank lines (or first in the file) takes the one after it along: no double gap is left.
+    const blankBefore = start === 0 || isBlankLine(source, lineStart(source, start - 1));
+    if (blankBefore && end < source.length && isBlankLine(source, end)) end = nextLineStart(source, end);
     return { start, end, text: "" };
   }
   return { start: node.startIndex, end: node.endIndex, text: "" };

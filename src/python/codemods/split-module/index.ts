@@ -64,6 +64,10 @@ export function splitModule(parser: Parser, source: string, options: SplitModule
     const groups = partitionUnits(units, budget, pinned);
     if (groups.length < 2) return { state: "refused", reason: "its definitions all reference each other; no cohesive split exists" };
     result = render(source, units, groups, options, exported, { certain, deleted });
+    // Generated lines use \n; a CRLF module gets CRLF files throughout.
+    if (result.state === "split" && source.includes("\r\n")) {
+      for (const file of result.files) if (file.content !== null) file.content = file.content.replace(/\r?\n/g, "\r\n");
+    }
   } finally {
     tree.delete();
   }

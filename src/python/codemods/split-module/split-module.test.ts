@@ -230,3 +230,12 @@ describe("splitModule bindings", () => {
     expect(split("import logging\nlog = logging.getLogger(__name__)\n\ndef a():\n    log.info('a')\n\ndef b():\n    return 2\n")).toMatchObject({ state: "split" });
   });
 });
+
+describe("splitModule line endings", () => {
+  it("writes CRLF parts for a CRLF module", () => {
+    const result = splitModule(parser, "import os\r\n\r\n\r\ndef first():\r\n    return os.sep\r\n\r\n\r\ndef second():\r\n    return 2\r\n", { path: "m.py", module: "m", maxLines: 2 });
+    expect(result.state).toBe("split");
+    if (result.state !== "split") return;
+    for (const file of result.files) if (file.content !== null) expect(file.content).not.toMatch(/(^|[^\r])\n/);
+  });
+});
