@@ -8,7 +8,24 @@
  *   --cache      keep radon's JSON there and reuse it on the next run (radon raw alone takes
  *                minutes on the stdlib)
  *
- * RESULTS: filled in below after the last run.
+ * RESULTS (AMD EPYC, 2 cores shared with other jobs, load 6-9, Node v20.20.2; radon 5.1.0 on
+ * Python 3.11.7):
+ *   npx tsx bench/agreement-raw.ts --cache scratch/radon-cache            (/usr/lib/python3.11)
+ *     668 files, 304,671 lines
+ *     raw: 668/668 files with all 7 fields identical (100.00%), every field 100.00%
+ *     hal: 668/668 files identical within 1e-9 relative (100.00%)
+ *     mi (every 10th file): 67/67 within 0.01 (100.00%)
+ *     time: ours raw 0.27-0.58 s for the 304k lines; radon raw 23 min wall (7 min 47 s CPU: it
+ *     re-tokenizes a growing buffer for every multi-line string); radon hal 7.8 s; ours
+ *     tree-sitter parse + hal ~6-9 s (parse is ~80% of that).
+ *   npx tsx bench/agreement-raw.ts <18 dist-packages dirs: _pytest future cryptography oauthlib
+ *     pyparsing py gi OpenSSL yaml radon attr apt more_itertools packaging httplib2 jwt colorama
+ *     setuptools> --cache scratch/radon-cache                             (721 files, 229,155 lines)
+ *     raw: 719/719 identical (100.00%) + 2 files radon rejects, which we reject too
+ *     hal: 721/721 (100.00%); mi: 73/73 (100.00%); radon raw 107 s, ours 0.57 s
+ *   No disagreement is left. Known possible residue (not seen in these trees): Halstead floats can
+ *   differ in the last bit because V8's Math.log is not glibc's log (far inside 1e-9), and a
+ *   `\N{NAME}` escape is compared by its spelling, not by the character it names.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -135,6 +135,7 @@ const QUERIED_TYPES = [
   "augmented_assignment",
   "comparison_operator",
   "complex_pattern",
+  "chevron",
   "case_pattern",
   "union_pattern",
   "list_pattern",
@@ -224,6 +225,9 @@ class HalsteadCounter {
       case "complex_pattern":
         this.countComplexPattern(node, context);
         return;
+      case "chevron":
+        this.countChevron(node, context);
+        return;
       default:
         this.countNegativeLiterals(node, context);
     }
@@ -287,6 +291,17 @@ class HalsteadCounter {
         this.addOperand(child, context);
       }
     }
+  }
+
+  /** tree-sitter reads `print >>f, x` as a Python 2 print statement; Python 3 parses it as
+   * `(print >> f), x`: a BinOp RShift of the name `print` and the target. */
+  private countChevron(node: SyntaxNode, context: string): void {
+    const target = tokenChildren(node).find((child) => child.isNamed) ?? null;
+    this.operators.add("RShift");
+    this.operatorCount++;
+    this.operandCount += 2;
+    this.operandKeys.add(`${context}\u0000s:print`);
+    this.addOperand(target, context);
   }
 
   /** `case -1.5 + 2j:` is BinOp(UnaryOp(USub, 1.5), Add, 2j) in `ast`. */
