@@ -277,6 +277,13 @@ describe("unreachable code", () => {
       "        if ready():",
       "            break",
       "    return done()",
+      "def normalize(segments):",
+      "    while 1:",
+      "        for item in segments:",
+      "            pass",
+      "        else:",
+      "            break",
+      "    return segments",
     ].join("\n");
     const found = findings(source).filter((finding) => finding.rule === "unreachable-code");
     expect(found.map((finding) => [finding.line, finding.message])).toEqual([[6, "unreachable code after 'while'"]]);

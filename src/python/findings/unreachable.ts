@@ -44,7 +44,13 @@ function breaksOut(body: SyntaxNode): boolean {
   for (let node = stack.pop(); node; node = stack.pop()) {
     if (node.type === "break_statement") return true;
     for (const child of node.namedChildren) {
-      if (!child || OWN_BREAK_SCOPES.has(child.type)) continue;
+      if (!child) continue;
+      if (OWN_BREAK_SCOPES.has(child.type)) {
+        // A nested loop's `else:` is outside that loop: its `break` leaves this one.
+        const loopElse = child.type === "for_statement" || child.type === "while_statement" ? child.childForFieldName("alternative") : null;
+        if (loopElse) stack.push(loopElse);
+        continue;
+      }
       // Only statements can hold a break; expressions are skipped.
       if (child.type.endsWith("_statement") || child.type.endsWith("_clause") || child.type === "block" || child.type === "decorated_definition") {
         stack.push(child);
