@@ -40,6 +40,13 @@ describe("computeHalstead matches radon 5.1.0 hal (file total)", () => {
     expectSameReport(halsteadOf("a = x + 'x'\n"), halsteadOf("a = x + x\n"));
   });
 
+  it("gives the same totals for CRLF and LF sources", () => {
+    for (const radonCase of RADON_CASES) {
+      if (!radonCase.halstead) continue;
+      expect(halsteadOf(radonCase.source.replace(/\r?\n/g, "\r\n")), radonCase.name).toEqual(halsteadOf(radonCase.source));
+    }
+  });
+
   it("gives every call operand its own identity", () => {
     const [h1, h2, N1, N2] = halsteadOf("a = f() + f()\n");
     expect([h1, h2, N1, N2]).toEqual([1, 2, 1, 2]);
