@@ -75,6 +75,24 @@ export class AuditTrail {
     return new AuditTrail(path, verdict.records, verdict.lastHash, onAppend);
   }
 
+  /**
+   * Checks the trail against the head the journal recorded. A kill between writing a record and
+   * recording it leaves the trail exactly one record ahead: that is taken as the head. Anything
+   * else (records missing, or more than one extra) means the trail was tampered with: refused.
+   */
+  agreeWith(journalHead: { seq: number; hash: string }): void {
+    if (this.seq === journalHead.seq && (journalHead.seq === 0 || this.last === journalHead.hash)) return;
+    if (this.seq === journalHead.seq + 1) {
+      const lines = readFileSync(this.path, "utf8").split("\n");
+      const previous = journalHead.seq === 0 ? undefined : (JSON.parse(lines[journalHead.seq - 1]!) as AuditRecord);
+      if (journalHead.seq === 0 || previous?.hash === journalHead.hash) {
+        this.onAppend(this.seq, this.last);
+        return;
+      }
+    }
+    throw new Error(`audit trail ${this.path} has ${this.seq} records but the run journal recorded ${journalHead.seq}: it was changed outside PyAgent (see 'pyagent audit verify')`);
+  }
+
   get head(): { seq: number; hash: string } {
     return { seq: this.seq, hash: this.last };
   }

@@ -20,6 +20,7 @@ export async function mergeRun(path: string, runId: string, options: { python?: 
     if (!run.baseline) throw new FleetError(`run ${runId} has no baseline (it stopped before proving anything); nothing to merge`);
     release = claimRun(join(stateDirectory(checked.root), "runs", `${run.id}.lock`));
     const audit = AuditTrail.open(auditPath(stateDirectory(checked.root), run.id), (seq, hash) => journal.setAuditHead(run.id, seq, hash));
+    audit.agreeWith({ seq: run.auditSeq, hash: run.auditHash });
     const worktrees = runWorktreeDirectory(checked.root, run.id);
     try {
       const outcome = await mergeRunBranch({

@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, rmSync } from "node:fs";
+import { join, resolve as resolvePath } from "node:path";
 import { newId } from "../core/index.js";
 import { createPythonParser } from "../python/index.js";
 import { AuditTrail, auditPath } from "./audit.js";
@@ -94,6 +94,7 @@ export async function improve(options: ImproveOptions): Promise<RunSummary> {
       journal.updateRun(run.id, { options: run.options });
     }
     const audit = AuditTrail.open(auditPath(stateDirectory(root), run.id), (seq, hash) => journal.setAuditHead(run.id, seq, hash));
+    audit.agreeWith({ seq: run.auditSeq, hash: run.auditHash });
     const runner = new RunDriver(root, run, journal, audit, options.agents, options);
     return await runner.drive(Boolean(options.resume));
   } finally {
@@ -133,6 +134,8 @@ class RunDriver {
     this.audit.append(resumed ? "run-resume" : "run-start", { runId: run.id, root: this.root, baseCommit: run.baseCommit, baseBranch: run.baseBranch, options: run.options });
     this.emit({ type: "run-start", runId: run.id, resumed });
     await removeRunWorktrees(this.root, run.id); // leftovers of a killed process
+    // A kill inside `git update-ref` leaves the ref's lock file; this process holds the run, so it is stale.
+    rmSync(await git(this.root, ["rev-parse", "--git-path", `${this.runRef}.lock`]).then((path) => resolvePath(this.root, path)), { force: true });
     try {
       return await this.driveSteps();
     } finally {

@@ -60,4 +60,18 @@ describe("hash-chained audit trail", () => {
     reopened.append("run-resume", {});
     expect(verifyAuditFile(path)).toMatchObject({ ok: true, records: 4 });
   });
+
+  it("on reopening, accepts a trail one record ahead of the journal (a kill between the two writes) and refuses missing records", () => {
+    const { path, head, lines } = trail(4);
+    const recorded = head();
+    const ahead = AuditTrail.open(path, () => {});
+    expect(() => ahead.agreeWith(recorded)).not.toThrow();
+    const third = JSON.parse(lines()[2]!);
+    let synced = { seq: 0, hash: "" };
+    const oneAhead = AuditTrail.open(path, (seq, hash) => (synced = { seq, hash }));
+    oneAhead.agreeWith({ seq: 3, hash: third.hash });
+    expect(synced).toEqual(recorded);
+    writeFileSync(path, lines().slice(0, 2).join("\n") + "\n");
+    expect(() => AuditTrail.open(path).agreeWith(recorded)).toThrowError(/has 2 records but the run journal recorded 4/);
+  });
 });
