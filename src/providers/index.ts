@@ -10,7 +10,7 @@ export {
   StructuredOutputError,
   UnknownModelError,
 } from "./errors.js";
-export { type ModelEntry, type ModelsConfig, type ProviderKind, PROVIDER_KINDS, DEFAULT_KEY_ENV, loadModelsConfig, parseModelsTable, readApiKey } from "./config.js";
+export { type ModelEntry, type ModelsConfig, type ProviderKind, PROVIDER_KINDS, DEFAULT_KEY_ENV, loadModelsConfig, parseModelsTable, readApiKey, requiresApiKey } from "./config.js";
 export { DEFAULT_PRICES, type Price, costUsd, defaultPriceFor, estimateTokens } from "./prices.js";
 export { Budget, type BudgetLimits, type Cost, type Reservation, type Spend } from "./budget.js";
 export { type CachedReply, type ResponseCacheStore, SqliteResponseCache, responseCacheKey } from "./cache.js";

@@ -47,6 +47,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
 const COMMAND_FAMILIES: Array<{ names: string[]; register: (program: Command, io: CliIo) => Promise<void> }> = [
   { names: ["analyze"], register: async (program, io) => (await import("./commands/analyze.js")).registerAnalyzeCommand(program, io) },
   { names: ["improve", "merge", "runs", "show", "audit"], register: async (program, io) => (await import("./commands/improve.js")).registerImproveCommands(program, io) },
+  { names: ["models"], register: async (program, io) => (await import("./commands/models.js")).registerModelsCommand(program, io) },
   { names: ["model"], register: async (program) => (await import("./commands/model.js")).registerModelCommands(program) },
   { names: ["generate"], register: async (program) => (await import("./commands/generate.js")).registerGenerateCommand(program) },
   { names: ["serve"], register: async (program) => (await import("./commands/serve.js")).registerServeCommand(program) },
