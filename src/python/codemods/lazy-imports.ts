@@ -2,7 +2,7 @@ import type { Parser } from "web-tree-sitter";
 import { parsePython, type SyntaxNode } from "../parse/parser.js";
 import { indentationAt, lineStart, nextLineStart, onlyCommentAfter, type TextEdit } from "./edits.js";
 import { readImport, removeImportElements, type ImportElement, type ImportStatement } from "./imports.js";
-import { dunderAllNames, forwardReferenceWords, IMPORT_TYPES, walk } from "./names.js";
+import { dunderAllNames, forwardReferenceWords, IMPORT_TYPES, readsNamespaceDynamically, walk } from "./names.js";
 import { finishEdits, type CodemodResult } from "./result.js";
 import { removeStatements, statementsOf } from "./statements.js";
 
@@ -106,6 +106,7 @@ interface Move {
 }
 
 function plan(root: SyntaxNode, source: string, options: LazyImportOptions): Move[] {
+  if (readsNamespaceDynamically(root)) return [];
   const exported = dunderAllNames(root);
   const uses = identifierUses(root);
   const moves: Move[] = [];

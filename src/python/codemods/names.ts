@@ -66,6 +66,35 @@ export function dunderAllNames(root: SyntaxNode): Set<string> {
   return names;
 }
 
+const DYNAMIC_NAMESPACE = new Set(["globals", "vars", "locals", "eval", "exec", "__import__"]);
+
+/**
+ * True when the module may read its own names through strings: it calls `globals()`, `vars()`,
+ * `eval`/`exec`, defines a module `__getattr__`, or builds `__all__` from something other than
+ * string literals. Then no import can be proven unused or movable.
+ */
+export function readsNamespaceDynamically(root: SyntaxNode): boolean {
+  let dynamic = false;
+  walk(root, (node) => {
+    if (dynamic) return false;
+    if (node.type === "identifier" && DYNAMIC_NAMESPACE.has(node.text) && node.parent?.type === "call") dynamic = true;
+    return true;
+  });
+  if (dynamic) return true;
+  for (const statement of root.namedChildren) {
+    if (statement?.type === "function_definition" && statement.childForFieldName("name")?.text === "__getattr__") return true;
+    if (statement?.type !== "expression_statement" || !/^__all__\b/.test(statement.text)) continue;
+    let literal = true;
+    walk(statement, (node) => {
+      if (node.type === "identifier" && node.text !== "__all__" && !["extend", "append"].includes(node.text)) literal = false;
+      if (node.type === "call" && !/^__all__\.(extend|append)$/.test(node.childForFieldName("function")?.text ?? "")) literal = false;
+      return literal;
+    });
+    if (!literal) return true;
+  }
+  return false;
+}
+
 const NOQA = /#\s*noqa(?::\s*([A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?/i;
 
 /** True when a line of `text` carries `# noqa` that is bare or lists one of `codes`. */

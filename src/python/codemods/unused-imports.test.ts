@@ -154,3 +154,13 @@ describe("removeUnusedImports layout", () => {
     expect(fix("import os\n\nfrom _struct import __doc__\n\nimport json\n\nprint(os)\n")).toBe("import os\n\nfrom _struct import __doc__\n\nprint(os)\n");
   });
 });
+
+describe("removeUnusedImports and dynamic namespaces", () => {
+  it("keeps every import of a module that reads its names through globals(), eval or a computed __all__", () => {
+    for (const tail of ["def get(name):\n    return globals()[name]\n", "__all__ = [name for name in dir() if not name.startswith('_')]\n", "def __getattr__(name):\n    return 1\n"]) {
+      const source = `import json\nfrom os import path\n\n${tail}`;
+      expect(fix(source)).toBe(source);
+    }
+    expect(fix("import json\nimport os\n__all__ = ['json']\n__all__ += ['x']\n")).toBe("import json\n__all__ = ['json']\n__all__ += ['x']\n");
+  });
+});

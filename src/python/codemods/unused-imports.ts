@@ -2,7 +2,7 @@ import type { Parser } from "web-tree-sitter";
 import { parsePython, type SyntaxNode } from "../parse/parser.js";
 import type { TextEdit } from "./edits.js";
 import { readImport, removeImportElements, type ImportStatement } from "./imports.js";
-import { ancestors, hasNoqa, IMPORT_TYPES, linesOf, namesReadOutsideImports, walk } from "./names.js";
+import { ancestors, hasNoqa, IMPORT_TYPES, linesOf, namesReadOutsideImports, readsNamespaceDynamically, walk } from "./names.js";
 import { finishEdits, type CodemodResult } from "./result.js";
 import { removeStatements } from "./statements.js";
 
@@ -20,14 +20,15 @@ const IMPORT_ERRORS = /\b(ImportError|ModuleNotFoundError|Exception|BaseExceptio
 /**
  * Removes imported names that nothing in the module reads. Keeps `__all__` re-exports, `x as x`
  * re-exports, dunder names, lines with `# noqa` (F401/V104), side-effect modules, availability checks inside
- * `try: ... except ImportError`, and every import of a package `__init__.py`.
+ * `try: ... except ImportError`, and every import of a package `__init__.py` or of a module that
+ * reads its namespace dynamically (`globals()`, `eval`, module `__getattr__`, computed `__all__`).
  */
 export function removeUnusedImports(parser: Parser, source: string, options: UnusedImportsOptions = {}): CodemodResult {
   if (options.isPackageInit) return { source, changes: [] };
   const tree = parsePython(parser, source);
   try {
     const root = tree.rootNode;
-    if (root.hasError) return { source, changes: [] };
+    if (root.hasError || readsNamespaceDynamically(root)) return { source, changes: [] };
     const read = namesReadOutsideImports(root);
     const statements: ImportStatement[] = [];
     walk(root, (node) => {
