@@ -50,6 +50,7 @@ describe("split-module agent", () => {
     expect(edits.map((edit) => edit.path)).toEqual(task.files);
     expect(edits[0]).toEqual({ path: "shop/inventory.py", content: null });
     expect(edits.find((edit) => edit.path === "shop/inventory/__init__.py")!.content).toContain("_normalize_sku,");
+    expect(await agent.apply(task, (path) => (path === "shop/inventory/__init__.py" ? "" : read(path)))).toEqual([]);
     const after = new Map(edits.map((edit) => [edit.path, edit.content]));
     expect(await agent.apply(task, (path) => after.get(path) ?? undefined)).toEqual([]);
   });

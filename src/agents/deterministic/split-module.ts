@@ -51,7 +51,10 @@ export const splitModuleAgent: DeterministicAgent = {
     if (path === undefined || source === undefined) return [];
     const module = path.replace(/\.py$/, "").replace(/\//g, ".");
     const result = split(source, path, module, task.findings, task.keepNames);
-    return result.state === "split" ? result.files : [];
+    if (result.state !== "split") return [];
+    // Never overwrite what is already there (a `mod/` package beside `mod.py`).
+    if (result.files.some((file) => file.content !== null && readFile(file.path) !== undefined)) return [];
+    return result.files;
   },
 };
 
