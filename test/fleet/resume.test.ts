@@ -58,11 +58,14 @@ describe("kill -9 during a run, then --resume", () => {
     expect(expected.commits).toHaveLength(8);
 
     const root = makeRepo(files);
-    // Kill once right after a change is proven (before or while it lands), then again in the middle of a task's checks.
-    const first = await startAndKill(["improve", root, ...ARGS], /proven .*\n/);
+    // Kill during the baseline, then right after a change is proven (before or while it lands),
+    // then in the middle of a task's checks; each time the next process resumes.
+    const first = await startAndKill(["improve", root, ...ARGS], /starting run .*\n/);
     expect(first.killed).toBe(true);
-    const second = await startAndKill(["improve", root, ...ARGS, "--resume", first.runId], /committed.*\n(?:.*\n)*running .*\n/);
+    const second = await startAndKill(["improve", root, ...ARGS, "--resume", first.runId], /proven .*\n/);
     expect(second.runId).toBe(first.runId);
+    const third = await startAndKill(["improve", root, ...ARGS, "--resume", first.runId], /committed.*\n(?:.*\n)*running .*\n/);
+    expect(third.killed).toBe(true);
     const resumed = await runCli("improve", root, "--format", "json", ...ARGS, "--resume", first.runId);
     expect(resumed.code).toBe(0);
 
@@ -71,7 +74,7 @@ describe("kill -9 during a run, then --resume", () => {
     expect(actual.commits).toEqual(expected.commits); // no commit lost, none duplicated, same order
     const report = JSON.parse(resumed.stdout);
     expect(report.tasks.map((task: { state: string }) => task.state)).toEqual(Array(8).fill("committed"));
-    // Proven work is never redone: each task was proven exactly once across the three processes.
+    // Proven work is never redone: each task was proven exactly once across the four processes.
     const db = new Database(join(root, ".pyagent/pyagent.db"), { readonly: true });
     const proven = db.prepare("SELECT task_id, COUNT(*) AS n FROM fleet_task_events WHERE run_id = ? AND to_state = 'proven' GROUP BY task_id").all(first.runId) as Array<{ n: number }>;
     db.close();
