@@ -32,7 +32,7 @@ describe("split-module agent", () => {
     const [task, ...rest] = agent.plan(analysis);
     expect(rest).toEqual([]);
     expect(task!.title).toBe("refactor(shop.inventory): split into a package of 2 cohesive modules");
-    expect(task!.files).toEqual(["shop/inventory.py", "shop/inventory/warehouse.py", "shop/inventory/validate_module.py", "shop/inventory/__init__.py", "shop/inventory/__main__.py"]);
+    expect(task!.files).toEqual(["shop/inventory.py", "shop/inventory/warehouse.py", "shop/inventory/_validate.py", "shop/inventory/__init__.py", "shop/inventory/__main__.py"]);
     expect(task!.keepNames).toEqual(["Item", "_normalize_sku"]);
     expect(agent.plan(analysis)[0]!.id).toBe(task!.id);
   });

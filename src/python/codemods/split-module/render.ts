@@ -74,10 +74,11 @@ export function partName(anchor: string, taken: Set<string>): string {
     .replace(/^_+|_+$/g, "")
     .replace(/[^a-z0-9_]/g, "_");
   if (!base || /^[0-9]/.test(base)) base = `part_${base}`;
-  // A part named like a name it defines would shadow that name's re-export with the submodule.
+  // A part named like a name it defines would shadow that name's re-export with the submodule, so
+  // `label()` lives in `_label.py`: a private module, its API re-exported by the package.
   let name = base;
-  if (taken.has(name) || KEYWORDS.has(name)) name = `${base}_module`;
-  for (let suffix = 2; taken.has(name); suffix++) name = `${base}_module_${suffix}`;
+  if (taken.has(name) || KEYWORDS.has(name)) name = `_${base}`;
+  for (let suffix = 2; taken.has(name); suffix++) name = `_${base}_${suffix}`;
   taken.add(name);
   return name;
 }

@@ -156,11 +156,11 @@ describe("splitModule", () => {
     if (result.state !== "split") return;
     const byPath = new Map(result.files.map((file) => [file.path, file.content]));
     expect(byPath.get("lib/m.py")).toBeNull();
-    expect(byPath.get("lib/m/first_module.py")).toBe(
+    expect(byPath.get("lib/m/_first.py")).toBe(
       '"""first and what it needs, split out of lib.m (which re-exports its names)."""\n\nimport os\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from collections import OrderedDict\n\n\ndef first(path) -> "OrderedDict":\n    return os.path.basename(path)\n',
     );
-    expect(byPath.get("lib/m/second_module.py")).toBe('"""second and what it needs, split out of lib.m (which re-exports its names)."""\n\nimport sys\n\n\ndef second():\n    return sys.argv\n');
-    expect(byPath.get("lib/m/__init__.py")).toBe("from .first_module import first\nfrom .second_module import second\n");
+    expect(byPath.get("lib/m/_second.py")).toBe('"""second and what it needs, split out of lib.m (which re-exports its names)."""\n\nimport sys\n\n\ndef second():\n    return sys.argv\n');
+    expect(byPath.get("lib/m/__init__.py")).toBe("from ._first import first\nfrom ._second import second\n");
   });
 });
 
