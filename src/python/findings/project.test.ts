@@ -39,6 +39,11 @@ describe("projectFindings", () => {
     expect(finding).toMatchObject({ path: "app/core.py", line: 4, endLine: 5, message: "unused method 'stop'" });
   });
 
+  it("counts a from-import under an alias as a use of the imported definition", () => {
+    const files = { "util.py": "def make_assert():\n    pass\n", "ssl.py": "from util import make_assert as _make_assert\n_make_assert()\n" };
+    expect(unused(files)).toEqual([]);
+  });
+
   it("reports unused classes, properties and attributes", () => {
     const files = {
       "m.py": "class Box:\n    def __init__(self):\n        self.width = 1\n        self.used = 2\n    @property\n    def area(self):\n        return 0\n\nclass Spare:\n    pass\n\nprint(Box().used)\n",

@@ -331,6 +331,8 @@ class FindingsWalker {
   private visitImport(node: SyntaxNode): void {
     for (const imported of readImportStatement(node)) {
       this.importFact(imported.module, imported.names, imported.bound, node);
+      // `from m import f as _f` uses `f` of module m under another name (vulture does the same).
+      for (const name of imported.names) if (name !== "*") this.uses.others.add(name);
       for (const binding of imported.bindings) {
         this.scope.imports.push({ ...binding, line: line(node), endLine: endLine(node), guarded: this.importGuardDepth > 0 });
       }
