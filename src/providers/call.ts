@@ -30,13 +30,16 @@ interface Prepared {
   watch: FetchWatch;
   signal: AbortSignal;
   timeout: AbortSignal;
+  /** Stops the call when its consumer goes away (a stream closed early). */
+  stop: AbortController;
 }
 
 function prepare(entry: ModelEntry, request: ChatRequest, context: CallContext): Prepared {
   const watch: FetchWatch = {};
   const timeout = AbortSignal.timeout(entry.timeoutMs);
-  const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
-  return { model: languageModelFor(entry, context.apiKey, cappedFetch(context.maxResponseBytes, watch, context.fetch)), watch, signal, timeout };
+  const stop = new AbortController();
+  const signal = AbortSignal.any(request.signal ? [request.signal, timeout, stop.signal] : [timeout, stop.signal]);
+  return { model: languageModelFor(entry, context.apiKey, cappedFetch(context.maxResponseBytes, watch, context.fetch)), watch, signal, timeout, stop };
 }
 
 /** An output mode that asks the provider for JSON-schema output but leaves validation to us. */
@@ -90,7 +93,7 @@ export async function completeOnModel(entry: ModelEntry, request: ChatRequest, c
     const checked = checkJsonReply(reply.text, request.schema);
     if (checked.ok) return { text: reply.text, json: checked.value, usage: total, usageEstimated: anyEstimated };
     if (attempt >= JSON_REPAIR_ATTEMPTS) {
-      throw new StructuredOutputError(`model ${entry.name} gave no valid JSON for the schema after ${attempt + 1} attempts: ${checked.problem}`, { model: entry.name, attempts: attempt + 1 });
+      throw new StructuredOutputError(`model ${entry.name} gave no valid JSON for the schema after ${attempt + 1} attempts: ${checked.problem}`, { model: entry.name, attempts: attempt + 1 }, total);
     }
     messages = [...messages, ...repairTurn(reply.text, checked.problem)];
   }
@@ -103,6 +106,8 @@ async function generateOnModel(entry: ModelEntry, request: ChatRequest, messages
     return { text: result.text, ...usageOf(result.usage, messages, result.text) };
   } catch (error) {
     throw providerErrorOf(error, entry, prepared, request.signal, context.apiKey);
+  } finally {
+    prepared.stop.abort(); // no-op after a complete stream; ends the HTTP request when closed early
   }
 }
 
@@ -127,6 +132,8 @@ export async function* streamOnModel(entry: ModelEntry, request: ChatRequest, co
     }
   } catch (error) {
     throw providerErrorOf(error, entry, prepared, request.signal, context.apiKey);
+  } finally {
+    prepared.stop.abort(); // no-op after a complete stream; ends the HTTP request when closed early
   }
 }
 

@@ -46,6 +46,13 @@ export class ResponseTooLargeError extends ProviderError {
 /** Structured output was still invalid JSON (or did not match the schema) after the repair attempts. */
 export class StructuredOutputError extends ProviderError {
   override readonly name = "StructuredOutputError";
+  /** Tokens the failed rounds used: they were paid for, so the budget is charged for them. */
+  readonly usage: { inputTokens: number; outputTokens: number };
+
+  constructor(message: string, context: Record<string, unknown>, usage: { inputTokens: number; outputTokens: number }) {
+    super(message, context);
+    this.usage = usage;
+  }
 }
 
 /** Every model able to serve the tier failed or is known to be down. */

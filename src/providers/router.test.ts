@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConnectivityManager, NoModelAvailableError, Router, type ScriptedServer, parseModelsTable, startScriptedServer } from "./index.js";
+import { Budget, ConnectivityManager, NoModelAvailableError, Router, StructuredOutputError, type ScriptedServer, parseModelsTable, startScriptedServer } from "./index.js";
 import type { Cassette } from "./scripted/index.js";
 
 const servers: ScriptedServer[] = [];
@@ -141,5 +141,37 @@ describe("router over the openai-compatible adapter and a real loopback server",
   it("skips cloud models whose API key is not set", async () => {
     const router = new Router({ models: parseModelsTable({ gpt: { provider: "openai", model: "gpt-4o-mini" } }).models, env: {} });
     await expect(router.complete({ messages: hello })).rejects.toThrow(/gpt: no API key \(set OPENAI_API_KEY\)/);
+  });
+
+  it("stops at once when the caller aborts, without falling back or marking the model down", async () => {
+    const hanging = await serve([{ response: { hang: true } }]);
+    const backup = await serve([{ response: { text: "should not be asked" } }]);
+    const router = new Router({ models: models({ a: { "base-url": hanging.url }, b: { "base-url": backup.url, "input-price": 1 } }) });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    await expect(router.complete({ messages: hello, signal: controller.signal })).rejects.toThrow(/abort/i);
+    expect(backup.requests).toHaveLength(0);
+    expect(router.connectivity.health(router.models[0]!).state).toBe("unknown");
+  });
+
+  it("charges a stream the caller stops reading at its estimate and leaves no reservation open", async () => {
+    const server = await serve([{ response: { text: "a b c d e f g h", usage: { prompt_tokens: 100, completion_tokens: 100 } } }]);
+    const budget = new Budget({ usd: 1 });
+    const router = new Router({ models: models({ paid: { "base-url": server.url, "input-price": 1000, "output-price": 1000 } }), budget });
+    for await (const event of router.stream({ messages: hello, maxOutputTokens: 100, agent: "docs" })) {
+      expect(event).toMatchObject({ type: "text-delta", text: "a " });
+      break;
+    }
+    // "hello" is 2 tokens and "a " 1 token at chars/4; $1000/M each = $0.003.
+    expect(budget.spentBy("docs")).toEqual({ usd: 0.003, tokens: 3, calls: 1 });
+    expect(budget.remaining().usd).toBe(0.997);
+  });
+
+  it("charges the budget for the rounds of structured output that never became valid JSON", async () => {
+    const server = await serve(Array.from({ length: 3 }, () => ({ response: { text: "no json here", usage: { prompt_tokens: 10, completion_tokens: 10 } } })));
+    const budget = new Budget();
+    const router = new Router({ models: models({ paid: { "base-url": server.url, "input-price": 1, "output-price": 1 } }), budget });
+    await expect(router.complete({ messages: hello, schema: { type: "object" } })).rejects.toBeInstanceOf(StructuredOutputError);
+    expect(budget.spent).toEqual({ usd: 0.00006, tokens: 60, calls: 1 });
   });
 });

@@ -4,7 +4,7 @@ import type { Budget, Reservation } from "./budget.js";
 import { type ResponseCacheStore, responseCacheKey } from "./cache.js";
 import { type CallContext, type ModelReply, completeOnModel, streamOnModel } from "./call.js";
 import { type ModelEntry, readApiKey, requiresApiKey } from "./config.js";
-import { BudgetExhaustedError, NoModelAvailableError, ProviderCallError } from "./errors.js";
+import { BudgetExhaustedError, NoModelAvailableError, ProviderCallError, StructuredOutputError } from "./errors.js";
 import { ConnectivityManager } from "./health.js";
 import { NANO_PER_USD, costNanos, estimateTokens } from "./prices.js";
 import { JSON_REPAIR_ATTEMPTS } from "./structured.js";
@@ -98,7 +98,8 @@ export class Router implements ChatModelClient {
         try {
           reply = await completeOnModel(entry, effective, this.context(entry));
         } catch (error) {
-          if (reservation) this.options.budget!.release(reservation);
+          if (error instanceof StructuredOutputError) this.settle(entry, error.usage, reservation, effective);
+          else if (reservation) this.options.budget!.release(reservation);
           const decision = this.decide(error, entry, attempt, effective.signal);
           if (decision.action === "throw") throw error;
           if (decision.action === "next") {
@@ -147,7 +148,11 @@ export class Router implements ChatModelClient {
           await this.sleep(decision.delayMs, effective.signal);
           continue;
         }
+        // From the first delta on this model owns the call: errors reach the caller, and a caller
+        // who stops reading closes the HTTP stream. A stream cut short is charged its estimate
+        // (prompt and streamed text at chars/4): the tokens were generated either way.
         let text = "";
+        let settled = false;
         try {
           for (let part = first; !part.done; part = await parts.next()) {
             if (part.value.type === "text-delta") {
@@ -157,15 +162,15 @@ export class Router implements ChatModelClient {
             }
             this.connectivity.reportSuccess(entry, Math.round(performance.now() - started));
             const costUsd = this.settle(entry, part.value.usage, reservation, effective);
+            settled = true;
             if (!effective.noCache) this.options.cache?.put(key, entry.name, { text, usage: part.value.usage });
             yield { type: "finish", text, usage: part.value.usage, costUsd, model: entry.name, provider: entry.provider, cached: false, usageEstimated: part.value.usageEstimated };
             return;
           }
-        } catch (error) {
-          if (reservation) this.options.budget!.release(reservation);
-          throw error;
+        } finally {
+          if (!settled) this.settle(entry, { inputTokens: promptTokens(effective), outputTokens: estimateTokens(text) }, reservation, effective);
+          await parts.return(undefined);
         }
-        if (reservation) this.options.budget!.release(reservation);
         return;
       }
     }
@@ -193,8 +198,7 @@ export class Router implements ChatModelClient {
     const budget = this.options.budget;
     if (budget === undefined) return null;
     const rounds = request.schema ? JSON_REPAIR_ATTEMPTS + 1 : 1;
-    const prompt = estimateTokens(request.messages.map((message) => message.content).join("\n")) + (request.schema ? estimateTokens(JSON.stringify(request.schema)) : 0);
-    const worst: TokenUsage = { inputTokens: prompt * rounds, outputTokens: request.maxOutputTokens! * rounds };
+    const worst: TokenUsage = { inputTokens: promptTokens(request) * rounds, outputTokens: request.maxOutputTokens! * rounds };
     const maxCost = { usd: costNanos(worst, entry.price) / NANO_PER_USD, tokens: worst.inputTokens + worst.outputTokens };
     const reservation = budget.reserve(maxCost, { agent: request.agent, task: request.task });
     if (reservation === null) {
@@ -230,6 +234,11 @@ export class Router implements ChatModelClient {
     const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
     return { action: "retry", delayMs: Math.round(ceiling / 2 + this.random() * (ceiling / 2)) };
   }
+}
+
+/** The chars/4 estimate of what a request sends (messages, and the schema when it has one). */
+function promptTokens(request: ChatRequest): number {
+  return estimateTokens(request.messages.map((message) => message.content).join("\n")) + (request.schema ? estimateTokens(JSON.stringify(request.schema)) : 0);
 }
 
 function noModel(tier: Tier, failures: string[]): NoModelAvailableError {

@@ -2,7 +2,10 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { type Cassette, type CassetteResponse, type ParsedCassette, parseCassette, requestHash } from "./cassette.js";
 
-/** What the scripted server received (the authorization header only as a yes/no). */
+/** Headers that carry a key: OpenAI-style bearer, Azure, Anthropic, Gemini. */
+const CREDENTIAL_HEADERS = ["authorization", "api-key", "x-api-key", "x-goog-api-key"];
+
+/** What the scripted server received (credentials only as a yes/no: no key is kept). */
 export interface ScriptedRequest {
   method: string;
   path: string;
@@ -44,10 +47,12 @@ export async function startScriptedServer(source: Cassette | string): Promise<Sc
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const path = (request.url ?? "/").split("?")[0]!.replace(/^\/v1/, "");
+    // Any prefix serves (…/v1, Azure's …/openai/v1): the route is the path's last segments.
+    const full = (request.url ?? "/").split("?")[0]!;
+    const path = full.endsWith("/chat/completions") ? "/chat/completions" : full.endsWith("/models") ? "/models" : full;
     const text = await readBody(request);
     const body: unknown = text.length > 0 ? JSON.parse(text) : undefined;
-    requests.push({ method: request.method ?? "GET", path, body, hasAuthorization: request.headers.authorization !== undefined });
+    requests.push({ method: request.method ?? "GET", path, body, hasAuthorization: CREDENTIAL_HEADERS.some((name) => request.headers[name] !== undefined) });
     if (request.method === "GET" && path === "/models") {
       return sendJson(response, 200, { object: "list", data: cassette.models.map((id) => ({ id, object: "model", owned_by: "scripted" })) });
     }
