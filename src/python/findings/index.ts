@@ -1,4 +1,12 @@
 export { extractFacts } from "./facts.js";
 export { localFindings, REEXPORT_LIKE_CONFIDENCE, UNREACHABLE_CONFIDENCE, UNUSED_IMPORT_CONFIDENCE, UNUSED_VARIABLE_CONFIDENCE } from "./local.js";
 export { importCycles, resolveImport, type ProjectModule } from "./imports.js";
-export { DEFAULT_CONFIDENCE, dropReexportedImports, EXTERNAL_BASE_CONFIDENCE, isTestFile, STRING_REFERENCE_CONFIDENCE, projectFindings } from "./project.js";
+export {
+  DEFAULT_CONFIDENCE,
+  dropReexportedImports,
+  EXTERNAL_BASE_CONFIDENCE,
+  isTestFile,
+  PROTOCOL_METHOD_CONFIDENCE,
+  projectFindings,
+  STRING_REFERENCE_CONFIDENCE,
+} from "./project.js";
