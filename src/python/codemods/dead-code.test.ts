@@ -92,3 +92,10 @@ describe("removeDeadCode", () => {
     expect(fix(source)).toBe(source);
   });
 });
+
+describe("removeDeadCode and generators", () => {
+  it("keeps a dead yield that makes the function a generator", () => {
+    const source = "def empty():\n    return\n    yield\n\ndef nested():\n    return 1\n    def inner():\n        yield 2\n";
+    expect(fix(source)).toBe("def empty():\n    return\n    yield\n\ndef nested():\n    return 1\n");
+  });
+});

@@ -11,8 +11,8 @@ const JUMPS = new Set(["return_statement", "raise_statement", "continue_statemen
  * Removes the statements that follow a `return`, `raise`, `continue` or `break` in the same block.
  * The jump stays, so no block is ever left empty. Comments among the dead statements go with them;
  * comments after the last dead statement (which usually introduce the next live code, even when
- * tree-sitter files them under the inner block) stay. A dead statement marked `# noqa: V201` keeps
- * its block untouched.
+ * tree-sitter files them under the inner block) stay. A dead statement marked `# noqa: V201`, or
+ * a dead `yield` (which still makes the function a generator), keeps its block untouched.
  */
 export function removeDeadCode(parser: Parser, source: string): CodemodResult {
   const tree = parsePython(parser, source);
@@ -32,6 +32,8 @@ export function removeDeadCode(parser: Parser, source: string): CodemodResult {
       if (jump === -1 || jump === statements.length - 1) return true;
       const dead = statements.slice(jump + 1);
       if (dead.some((statement) => hasNoqa(linesOf(source, statement), ["V201"]))) return true;
+      // `return; yield` is the empty-generator idiom: the dead yield is what makes the function a generator.
+      if (dead.some(containsOwnYield)) return true;
       edits.push(...deadRangeEdits(source, dead, commentsBetween(node, statements[jump]!, dead[0]!)));
       deadStart = dead[0]!.startIndex;
       deadEnd = dead[dead.length - 1]!.endIndex;
@@ -44,6 +46,16 @@ export function removeDeadCode(parser: Parser, source: string): CodemodResult {
   } finally {
     tree.delete();
   }
+}
+
+function containsOwnYield(statement: SyntaxNode): boolean {
+  let found = false;
+  walk(statement, (node) => {
+    if (found || node.type === "function_definition" || node.type === "lambda" || node.type === "class_definition") return false;
+    if (node.type === "yield") found = true;
+    return !found;
+  });
+  return found;
 }
 
 /** Comments on their own lines between the jump and the first dead statement, indented like the dead code: they describe it. */
