@@ -16,11 +16,11 @@
  * other token", ERRORTOKENs, and the rows a string token spans. NL/NEWLINE/ENDMARKER carry nothing.
  */
 
-/** Kind of the first token of a chunk (radon's `is_single_token` looks at it). */
 import { asciiClass, isWordCodePoint, nameEnd, numberEnd } from "./tokenize-lexemes.js";
 
 export { splitStrippedLines, type StrippedLines } from "./tokenize-lines.js";
 
+/** Kind of the first token of a chunk (radon's `is_single_token` looks at it). */
 export const FirstToken = { None: 0, Comment: 1, String: 2, Other: 3 } as const;
 
 /** Offsets into the state vector. The whole scanner state is one Int32Array, so saving it before
@@ -91,7 +91,10 @@ export interface ChunkSummary {
   lloc: number;
 }
 
-/** radon raises `SyntaxError('SyntaxError at line: N')` when a chunk never tokenizes cleanly. */
+/**
+ * Scans one chunk line by line (`reset`, then `tryFinalLine` / `innerLine` per line, then
+ * `summary`). radon raises `SyntaxError('SyntaxError at line: N')` when a chunk never closes.
+ */
 export class ChunkScanner {
   private readonly state = new Int32Array(S.size);
   private readonly saved = new Int32Array(S.size);
