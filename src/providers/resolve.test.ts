@@ -1,6 +1,17 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { EndpointUnreachableError, type ScriptedServer, UnknownModelError, parseModelsTable, resolveModelChoice, startScriptedServer } from "./index.js";
+import {
+  EndpointUnreachableError,
+  type ScriptedServer,
+  UnknownModelError,
+  createChatModelClient,
+  parseModelsTable,
+  resolveModelChoice,
+  startScriptedServer,
+} from "./index.js";
 
 let server: ScriptedServer | undefined;
 afterEach(async () => server?.close());
@@ -35,5 +46,24 @@ describe("--model URL|NAME", () => {
     expect(error).toBeInstanceOf(EndpointUnreachableError);
     expect((error as EndpointUnreachableError).exitCode).toBe(2);
     expect((error as Error).message).toMatch(new RegExp(`cannot reach the model server at http://127.0.0.1:${port}/v1 \\(.*ECONNREFUSED.*\\)`));
+  });
+});
+
+describe("createChatModelClient", () => {
+  it("pins the run to --model, else to the configured default, else routes over every model", async () => {
+    server = await startScriptedServer({ version: 1, models: ["served"], interactions: [{ response: { text: "pinned" } }] });
+    const root = mkdtempSync(join(tmpdir(), "pyagent-client-"));
+    try {
+      const models = `[tool.pyagent.models.a]\nprovider = "openai-compatible"\nmodel = "a"\nbase-url = "http://127.0.0.1:9/v1"\n\n[tool.pyagent.models.b]\nprovider = "openai-compatible"\nmodel = "b"\nbase-url = "http://127.0.0.1:9/v1"\n`;
+      writeFileSync(join(root, "pyproject.toml"), models);
+      expect((await createChatModelClient({ root })).models.map((model) => model.name)).toEqual(["a", "b"]);
+      expect((await createChatModelClient({ root, model: "b" })).models.map((model) => model.name)).toEqual(["b"]);
+      writeFileSync(join(root, "pyproject.toml"), `[tool.pyagent.models]\ndefault = "a"\n\n${models}`);
+      expect((await createChatModelClient({ root })).models.map((model) => model.name)).toEqual(["a"]);
+      const pinned = await createChatModelClient({ root, model: server.url });
+      expect(await pinned.complete({ messages: [{ role: "user", content: "x" }] })).toMatchObject({ text: "pinned", model: "served" });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,37 @@
+import type { Logger } from "../observability/index.js";
+import type { Budget } from "./budget.js";
+import type { ResponseCacheStore } from "./cache.js";
+import { loadModelsConfig } from "./config.js";
+import { ConnectivityManager } from "./health.js";
+import { resolveModelChoice } from "./resolve.js";
+import { Router } from "./router.js";
+
+export interface ChatClientOptions {
+  /** Project root: its pyproject.toml holds `[tool.pyagent.models]`; `api-key-file` paths are relative to it. */
+  root: string;
+  /** `--model URL|NAME`: pins every call of the run to that model. Default: `default` from the config, else tier routing over all models. */
+  model?: string;
+  budget?: Budget;
+  /** The response cache (e.g. `new SqliteResponseCache(database)`); omit for `--no-cache`. */
+  cache?: ResponseCacheStore;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The ChatModelClient of a run, from the project's configuration and the command line. */
+export async function createChatModelClient(options: ChatClientOptions): Promise<Router> {
+  const config = loadModelsConfig(options.root);
+  const env = options.env ?? process.env;
+  const choice = options.model ?? config.defaultModel;
+  const models = choice === undefined ? config.models : [await resolveModelChoice(choice, config, { env })];
+  return new Router({
+    models,
+    budget: options.budget,
+    cache: options.cache,
+    logger: options.logger,
+    env,
+    root: options.root,
+    maxResponseBytes: config.maxResponseBytes,
+    connectivity: new ConnectivityManager({ ttlMs: config.healthTtlMs, env, root: options.root }),
+  });
+}
