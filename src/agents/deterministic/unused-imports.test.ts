@@ -10,11 +10,12 @@ describe("unused-imports agent", () => {
     finding("unused-import", "pkg/core.py", 2, "json"),
     finding("unused-import", "pkg/util.py", 1, "re"),
     finding("unused-import", "pkg/__init__.py", 1, "core"),
+    finding("unused-import", "tests/conftest.py", 1, "database"),
     finding("unused-variable", "pkg/core.py", 5, "x"),
   ];
   const analysis = analysisOf({ "pkg/core.py": {}, "pkg/util.py": {}, "pkg/__init__.py": {} }, findings);
 
-  it("plans one task per file, most findings first, never for __init__.py, with stable ids", () => {
+  it("plans one task per file, most findings first, never for __init__.py or conftest.py, with stable ids", () => {
     const tasks = agent.plan(analysis);
     expect(tasks.map((task) => [task.title, task.files, task.benefit])).toEqual([
       ["refactor(pkg.core): remove unused imports", ["pkg/core.py"], 2],
