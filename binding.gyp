@@ -4,6 +4,8 @@
       "target_name": "pyagent_kernels",
       "sources": [
         "native/addon.cc",
+        "native/dot_avx2.cc",
+        "native/dot_scalar.cc",
         "native/f16.cc",
         "native/matmul.cc",
         "native/ops.cc",

@@ -150,6 +150,12 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setSimd("scalar" | "auto"): the scalar kernels exist for CPUs without AVX2; tests force them here.
+Napi::Value SetSimd(const Napi::CallbackInfo& info) {
+  pyagent::use_scalar_kernels(info[0].As<Napi::String>().Utf8Value() == "scalar");
+  return info.Env().Undefined();
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   pyagent::CpuFeatures features = pyagent::cpu_features();
@@ -171,6 +177,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("swiglu", Napi::Function::New(env, Swiglu));
   exports.Set("attention", Napi::Function::New(env, Attention));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("setSimd", Napi::Function::New(env, SetSimd));
   exports.Set("info", Napi::Function::New(env, Info));
   return exports;
 }

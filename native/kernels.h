@@ -29,6 +29,8 @@ struct CpuFeatures {
 CpuFeatures cpu_features();
 // True when the AVX2/FMA/F16C paths are in use.
 bool using_avx2();
+// Forces the portable scalar kernels (true) or goes back to the best the CPU has (false); for tests.
+void use_scalar_kernels(bool scalar);
 
 float f16_to_f32(uint16_t bits);
 uint16_t f32_to_f16(float value);

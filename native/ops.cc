@@ -129,16 +129,10 @@ void axpy_scalar(float* out, float weight, const float* v, int length) {
   for (int i = 0; i < length; i++) out[i] += weight * v[i];
 }
 
-// Read here rather than from matmul.cc: the order of static initialization across files is unspecified.
-bool pick_attention_avx2() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-const bool attention_avx2 = pick_attention_avx2();
-
 // Attention of (token, head) pairs begin .. end - 1, unit = token * n_heads + head.
 void attention_units(const AttentionJob& job, int begin, int end) {
   thread_local std::vector<float> scores;
+  const bool attention_avx2 = using_avx2();
   int kv_dim = job.n_kv_heads * job.head_dim;
   int group = job.n_heads / job.n_kv_heads;
   float scale = 1.0f / std::sqrt(static_cast<float>(job.head_dim));

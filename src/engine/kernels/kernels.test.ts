@@ -57,6 +57,7 @@ const nativeAvailable = existsSync(join(packageRoot(), "build", "Release", "pyag
 const sets: Array<[string, () => KernelSet, string | null]> = [
   ["js", createJsKernels, null],
   ["native (2 threads)", () => createNativeKernels(2), nativeAvailable ? null : "addon not built (npx node-gyp rebuild)"],
+  ["native scalar (3 threads)", () => createNativeKernels(3, { simd: "scalar" }), nativeAvailable ? null : "addon not built (npx node-gyp rebuild)"],
 ];
 
 const types: Array<[GgmlType, number[]]> = [

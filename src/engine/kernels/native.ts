@@ -24,6 +24,7 @@ interface NativeAddon {
     headDim: number,
   ): void;
   setThreads(threads: number): void;
+  setSimd(simd: "auto" | "scalar"): void;
   info(): NativeInfo;
 }
 
@@ -75,12 +76,14 @@ export function nativeInfo(): NativeInfo {
 }
 
 /**
- * The native kernel set over `threads` threads. The addon's thread pool is process-wide, so the
- * last set created decides the thread count.
+ * The native kernel set over `threads` threads. The addon's thread pool and SIMD choice are
+ * process-wide, so the last set created decides them. `simd: "scalar"` forces the portable C
+ * kernels (used on CPUs without AVX2; tests force them to cover that path).
  */
-export function createNativeKernels(threads: number): KernelSet {
+export function createNativeKernels(threads: number, options: { simd?: "auto" | "scalar" } = {}): KernelSet {
   const native = loadAddon();
   native.setThreads(Math.max(1, Math.floor(threads)));
+  native.setSimd(options.simd ?? "auto");
   return {
     name: "native",
     threads: native.info().threads,

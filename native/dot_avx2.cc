@@ -1,0 +1,218 @@
+// AVX2/FMA/F16C dot products. Every function carries the target attribute, so this file builds
+// without -mavx2 and runs only where matmul.cc found the instructions at load time.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "dot.h"
+#include "kernels.h"
+
+namespace pyagent {
+
+#define PYAGENT_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+// The block scale, converted by the F16C instruction (same result as the table).
+static PYAGENT_AVX2 inline float scale_of(const uint8_t* block) { return _cvtsh_ss(load_u16(block)); }
+
+static PYAGENT_AVX2 inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+PYAGENT_AVX2 float dot_f32_avx2(const uint8_t* wbytes, const float* x, int cols) {
+  const float* w = reinterpret_cast<const float*>(wbytes);
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+  int c = 0;
+  for (; c + 32 <= cols; c += 32) {
+    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + c), _mm256_loadu_ps(x + c), a0);
+    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + c + 8), _mm256_loadu_ps(x + c + 8), a1);
+    a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + c + 16), _mm256_loadu_ps(x + c + 16), a2);
+    a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + c + 24), _mm256_loadu_ps(x + c + 24), a3);
+  }
+  for (; c + 8 <= cols; c += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + c), _mm256_loadu_ps(x + c), a0);
+  float sum = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+  for (; c < cols; c++) {
+    float value;
+    std::memcpy(&value, wbytes + c * 4, 4);
+    sum += value * x[c];
+  }
+  return sum;
+}
+
+static PYAGENT_AVX2 inline __m256 load_f16x8(const uint8_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
+PYAGENT_AVX2 float dot_f16_avx2(const uint8_t* w, const float* x, int cols) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+  int c = 0;
+  for (; c + 32 <= cols; c += 32) {
+    a0 = _mm256_fmadd_ps(load_f16x8(w + 2 * c), _mm256_loadu_ps(x + c), a0);
+    a1 = _mm256_fmadd_ps(load_f16x8(w + 2 * c + 16), _mm256_loadu_ps(x + c + 8), a1);
+    a2 = _mm256_fmadd_ps(load_f16x8(w + 2 * c + 32), _mm256_loadu_ps(x + c + 16), a2);
+    a3 = _mm256_fmadd_ps(load_f16x8(w + 2 * c + 48), _mm256_loadu_ps(x + c + 24), a3);
+  }
+  for (; c + 8 <= cols; c += 8) a0 = _mm256_fmadd_ps(load_f16x8(w + 2 * c), _mm256_loadu_ps(x + c), a0);
+  float sum = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+  for (; c < cols; c++) sum += f16_to_f32(load_u16(w + 2 * c)) * x[c];
+  return sum;
+}
+
+// Sum of the 32 int8 products of a and b as 8 int32 lanes, as floats. maddubs needs one unsigned
+// operand, so multiply |a| by b carrying a's sign; pairs stay below 2 * 128 * 127, no saturation.
+static PYAGENT_AVX2 inline __m256 dot_i8x32(__m256i a, __m256i b) {
+  __m256i products = _mm256_maddubs_epi16(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
+  return _mm256_cvtepi32_ps(_mm256_madd_epi16(products, _mm256_set1_epi16(1)));
+}
+
+PYAGENT_AVX2 float dot_q8_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  int b = 0;
+  for (; b + 2 <= blocks; b += 2) {
+    const uint8_t* w0 = w + b * kQ8Bytes;
+    const uint8_t* w1 = w0 + kQ8Bytes;
+    __m256 p0 = dot_i8x32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w0 + 2)),
+                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + b * kBlock)));
+    __m256 p1 = dot_i8x32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w1 + 2)),
+                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + (b + 1) * kBlock)));
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w0) * xs[b]), p0, acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w1) * xs[b + 1]), p1, acc1);
+  }
+  for (; b < blocks; b++) {
+    const uint8_t* w0 = w + b * kQ8Bytes;
+    __m256 p0 = dot_i8x32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w0 + 2)),
+                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + b * kBlock)));
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w0) * xs[b]), p0, acc0);
+  }
+  return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+// 16 packed bytes -> 32 int8 values in [-8, 7]: low nibbles are values 0..15, high nibbles 16..31.
+static PYAGENT_AVX2 inline __m256i unpack_q4(const uint8_t* p) {
+  __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i mask = _mm_set1_epi8(0x0f);
+  __m128i low = _mm_and_si128(raw, mask);
+  __m128i high = _mm_and_si128(_mm_srli_epi16(raw, 4), mask);
+  return _mm256_sub_epi8(_mm256_inserti128_si256(_mm256_castsi128_si256(low), high, 1), _mm256_set1_epi8(8));
+}
+
+PYAGENT_AVX2 float dot_q4_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  int b = 0;
+  for (; b + 2 <= blocks; b += 2) {
+    const uint8_t* w0 = w + b * kQ4Bytes;
+    const uint8_t* w1 = w0 + kQ4Bytes;
+    __m256 p0 = dot_i8x32(unpack_q4(w0 + 2), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + b * kBlock)));
+    __m256 p1 = dot_i8x32(unpack_q4(w1 + 2), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + (b + 1) * kBlock)));
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w0) * xs[b]), p0, acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w1) * xs[b + 1]), p1, acc1);
+  }
+  for (; b < blocks; b++) {
+    const uint8_t* w0 = w + b * kQ4Bytes;
+    __m256 p0 = dot_i8x32(unpack_q4(w0 + 2), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + b * kBlock)));
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w0) * xs[b]), p0, acc0);
+  }
+  return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+PYAGENT_AVX2 void quantize_q8_avx2(const float* x, int cols, int8_t* quants, float* scales) {
+  const __m256 sign_mask = _mm256_set1_ps(-0.0f);
+  for (int b = 0; b < cols / kBlock; b++) {
+    const float* xb = x + b * kBlock;
+    __m256 v0 = _mm256_loadu_ps(xb), v1 = _mm256_loadu_ps(xb + 8), v2 = _mm256_loadu_ps(xb + 16), v3 = _mm256_loadu_ps(xb + 24);
+    __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign_mask, v0), _mm256_andnot_ps(sign_mask, v1)),
+                             _mm256_max_ps(_mm256_andnot_ps(sign_mask, v2), _mm256_andnot_ps(sign_mask, v3)));
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_movehdup_ps(h));
+    float amax = _mm_cvtss_f32(h);
+    scales[b] = f16_to_f32(f32_to_f16(amax / 127.0f));
+    __m256 inverse = _mm256_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f);
+    constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+    __m256i i0 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v0, inverse), kNearest));
+    __m256i i1 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v1, inverse), kNearest));
+    __m256i i2 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v2, inverse), kNearest));
+    __m256i i3 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v3, inverse), kNearest));
+    // packs interleave 128-bit lanes; the permute puts the 32 values back in order.
+    __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+    packed = _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(quants + b * kBlock), packed);
+  }
+}
+
+
+// ---- four tokens against one row (prefill): the weights are loaded and unpacked once ------------
+
+PYAGENT_AVX2 void dot4_f32_avx2(const uint8_t* wbytes, const float* x, int cols, float* sums) {
+  const float* w = reinterpret_cast<const float*>(wbytes);
+  const float* x0 = x;
+  const float* x1 = x + cols;
+  const float* x2 = x + 2 * cols;
+  const float* x3 = x + 3 * cols;
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+  int c = 0;
+  for (; c + 8 <= cols; c += 8) {
+    __m256 wv = _mm256_loadu_ps(w + c);
+    a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x0 + c), a0);
+    a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x1 + c), a1);
+    a2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x2 + c), a2);
+    a3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x3 + c), a3);
+  }
+  float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+  for (; c < cols; c++) {
+    float value;
+    std::memcpy(&value, wbytes + c * 4, 4);
+    s0 += value * x0[c];
+    s1 += value * x1[c];
+    s2 += value * x2[c];
+    s3 += value * x3[c];
+  }
+  sums[0] = s0;
+  sums[1] = s1;
+  sums[2] = s2;
+  sums[3] = s3;
+}
+
+// |w| as unsigned bytes once per block; each token's int8 values take w's sign.
+template <bool kQ4>
+static PYAGENT_AVX2 inline void dot4_quant_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks, int cols, float* sums) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+  const __m256i ones = _mm256_set1_epi16(1);
+  const int bytes = kQ4 ? kQ4Bytes : kQ8Bytes;
+  for (int b = 0; b < blocks; b++) {
+    const uint8_t* block = w + b * bytes;
+    __m256i wq = kQ4 ? unpack_q4(block + 2) : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
+    __m256i wabs = _mm256_sign_epi8(wq, wq);
+    float dw = scale_of(block);
+    const int8_t* xb = xq + b * kBlock;
+    const float* sb = xs + b;
+    const int stride_q = cols, stride_s = cols / kBlock;
+#define PYAGENT_TOKEN(k, acc)                                                                                                  \
+  {                                                                                                                            \
+    __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb + (k) * stride_q));                                    \
+    __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(wabs, _mm256_sign_epi8(xv, wq)), ones);                               \
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(dw * sb[(k) * stride_s]), _mm256_cvtepi32_ps(p), acc);                               \
+  }
+    PYAGENT_TOKEN(0, a0)
+    PYAGENT_TOKEN(1, a1)
+    PYAGENT_TOKEN(2, a2)
+    PYAGENT_TOKEN(3, a3)
+#undef PYAGENT_TOKEN
+  }
+  sums[0] = hsum(a0);
+  sums[1] = hsum(a1);
+  sums[2] = hsum(a2);
+  sums[3] = hsum(a3);
+}
+
+PYAGENT_AVX2 void dot4_q8_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks, int cols, float* sums) {
+  dot4_quant_avx2<false>(w, xq, xs, blocks, cols, sums);
+}
+
+PYAGENT_AVX2 void dot4_q4_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks, int cols, float* sums) {
+  dot4_quant_avx2<true>(w, xq, xs, blocks, cols, sums);
+}
+
+}  // namespace pyagent
