@@ -65,6 +65,20 @@ describe("pyagent analyze", () => {
     }
   });
 
+  it("does not report an import another module re-imports from it, on cold and warm runs", async () => {
+    const root = makeTree({
+      "app/__init__.py": "",
+      "app/compat.py": "from app.impl import helper\nimport json\n\n\ndef local():\n    return 2\n",
+      "app/impl.py": "def helper():\n    return 1\n",
+      "app/main.py": "from app.compat import helper\n\nprint(helper())\n",
+    });
+    for (let run = 0; run < 2; run++) {
+      const report = await analyzeJson(root);
+      const unused = report.findings.filter((finding: { rule: string }) => finding.rule === "unused-import").map((finding: { symbol: string }) => finding.symbol);
+      expect(unused).toEqual(["json"]);
+    }
+  });
+
   it("stores the code graph in PATH/.pyagent and keeps the store out of git", async () => {
     const root = makeTree(SAMPLE);
     await analyzeJson(root);

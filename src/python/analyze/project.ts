@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { contentHash, type PyAgentConfig } from "../../core/index.js";
-import { importCycles, projectFindings, type ProjectModule } from "../findings/index.js";
+import { dropReexportedImports, importCycles, projectFindings, type ProjectModule } from "../findings/index.js";
 import type { FileAnalysis, Finding } from "../types.js";
 import { describeFsError, discoverPythonFiles } from "./discover.js";
 import { moduleNames } from "./modules.js";
@@ -23,6 +23,8 @@ export interface ProjectResults {
   digest: string;
   findings: Finding[];
   cycles: string[][];
+  /** `path\0symbol` of per-file unused-import findings that another module imports by name (re-exports). */
+  reexportedImports: string[];
 }
 
 /** Where earlier results come from (the project store), so unchanged files are not re-parsed. */
@@ -132,8 +134,9 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
 
   const digest = contentHash(JSON.stringify([config.minConfidence, files.map((file) => [file.path, file.hash])]));
   const projectResults = cache?.projectResults?.(digest) ?? computeProjectResults(files, config.minConfidence, digest);
+  const reexported = new Set(projectResults.reexportedImports);
   const findings: Finding[] = [
-    ...files.flatMap((file) => file.findings),
+    ...files.flatMap((file) => file.findings).filter((finding) => finding.rule !== "unused-import" || !reexported.has(`${finding.path}\u0000${finding.symbol ?? ""}`)),
     ...projectResults.findings,
     ...sizeAndComplexityFindings(files, config),
   ];
@@ -171,7 +174,10 @@ function computeProjectResults(files: AnalyzedFile[], minConfidence: number, dig
       symbol: cycle[0],
     });
   }
-  return { digest, findings, cycles };
+  const unusedImports = files.flatMap((file) => file.findings).filter((finding) => finding.rule === "unused-import");
+  const kept = new Set(dropReexportedImports(unusedImports, modules));
+  const reexportedImports = unusedImports.filter((finding) => !kept.has(finding)).map((finding) => `${finding.path}\u0000${finding.symbol ?? ""}`);
+  return { digest, findings, cycles, reexportedImports };
 }
 
 function sizeAndComplexityFindings(files: AnalyzedFile[], config: PyAgentConfig): Finding[] {

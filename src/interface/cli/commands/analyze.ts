@@ -14,7 +14,7 @@ import { failures, parseFailOn } from "../fail-on.js";
 import { PYAGENT_VERSION } from "../version.js";
 
 /** Bump when per-file analysis results change shape or meaning, so stored results are recomputed. */
-const ANALYSIS_FORMAT = "1";
+const ANALYSIS_FORMAT = "2";
 
 interface AnalyzeFlags {
   format: "text" | "json" | "sarif" | "md" | "html";
