@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
@@ -137,13 +138,15 @@ export function loadModelsConfig(root: string, priceTable?: Record<string, Price
 }
 
 /**
- * The model's API key, from the file the user named (`api-key-file`, relative to `root`) or the
+ * The model's API key, from the file the user named (`api-key-file`, relative to `root`, `~/` =
+ * home) or the
  * environment variable (`api-key-env` or the provider's default). Undefined when none is set.
  * The key is returned to the adapter only; it is never logged, stored or put in an error.
  */
 export function readApiKey(entry: ModelEntry, env: NodeJS.ProcessEnv = process.env, root = process.cwd()): string | undefined {
   if (entry.apiKeyFile !== undefined) {
-    const path = isAbsolute(entry.apiKeyFile) ? entry.apiKeyFile : join(root, entry.apiKeyFile);
+    const file = entry.apiKeyFile.startsWith("~/") ? join(homedir(), entry.apiKeyFile.slice(2)) : entry.apiKeyFile;
+    const path = isAbsolute(file) ? file : join(root, file);
     if (!existsSync(path)) throw new ConfigError(`api-key-file of model ${entry.name} does not exist: ${entry.apiKeyFile}`);
     const key = readFileSync(path, "utf8").trim();
     return key.length > 0 ? key : undefined;
