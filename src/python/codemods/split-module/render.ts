@@ -1,4 +1,3 @@
-import type { SyntaxNode } from "../../parse/parser.js";
 import { readImport } from "../imports.js";
 import { walk } from "../names.js";
 import type { Unit } from "./units.js";
@@ -110,9 +109,4 @@ export function anchorOf(units: readonly Unit[]): string {
   const functions = units.filter((unit) => unit.label.kind === "function");
   const anchor = best(classes) ?? best(functions.filter((unit) => !unit.label.name.startsWith("_"))) ?? best(functions) ?? units[0];
   return anchor?.label.name || "part";
-}
-
-/** True when `node` is a string expression statement (a docstring). */
-export function isDocstring(node: SyntaxNode): boolean {
-  return node.type === "expression_statement" && node.namedChildren.length === 1 && node.namedChildren[0]?.type === "string";
 }
