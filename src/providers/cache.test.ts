@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { Budget, Router, type ScriptedServer, SqliteResponseCache, parseModelsTable, responseCacheKey, startScriptedServer } from "./index.js";
+import { Budget, type CallRecord, Router, type ScriptedServer, SqliteResponseCache, parseModelsTable, responseCacheKey, startScriptedServer } from "./index.js";
 
 let server: ScriptedServer | undefined;
 afterEach(async () => server?.close());
@@ -18,7 +18,8 @@ async function setup() {
   const database = new Database(":memory:");
   const models = parseModelsTable({ paid: { provider: "openai-compatible", model: "m", "base-url": server.url, "input-price": 1, "output-price": 2 } }).models;
   const budget = new Budget({ usd: 10 });
-  return { database, budget, router: new Router({ models, budget, cache: new SqliteResponseCache(database) }) };
+  const calls: CallRecord[] = [];
+  return { database, budget, calls, router: new Router({ models, budget, cache: new SqliteResponseCache(database), onCall: (call) => calls.push(call) }) };
 }
 
 const chats = () => server!.requests.filter((request) => request.path === "/chat/completions").length;
@@ -26,7 +27,7 @@ const question = { messages: [{ role: "user" as const, content: "what is 2+2?" }
 
 describe("response cache", () => {
   it("answers an identical request from the cache for free", async () => {
-    const { router, budget } = await setup();
+    const { router, budget, calls } = await setup();
     const first = await router.complete(question);
     const second = await router.complete({ ...question, messages: [...question.messages] });
     expect(first).toMatchObject({ text: "first answer", cached: false });
@@ -34,6 +35,11 @@ describe("response cache", () => {
     expect(second).toMatchObject({ text: "first answer", cached: true, costUsd: 0, usage: { inputTokens: 10, outputTokens: 20 } });
     expect(chats()).toBe(1);
     expect(budget.spent.calls).toBe(1);
+    expect(calls.map((call) => [call.text, call.cached, call.costUsd])).toEqual([
+      ["first answer", false, first.costUsd],
+      ["first answer", true, 0],
+    ]);
+    expect(calls[0]!.messages).toEqual(question.messages);
   });
 
   it("treats a different parameter or message as a different request", async () => {

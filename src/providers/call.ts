@@ -113,7 +113,8 @@ async function generateOnModel(entry: ModelEntry, request: ChatRequest, messages
 
 /** One model, streamed: text deltas, then one usage part. */
 export async function* streamOnModel(entry: ModelEntry, request: ChatRequest, context: CallContext): AsyncGenerator<ModelStreamPart> {
-  const messages = request.messages;
+  // Streams are not validated (a partial reply cannot be); the fallback instruction still applies.
+  const messages = request.schema && !entry.structuredOutput ? withJsonInstruction(request.messages, request.schema) : request.messages;
   const prepared = prepare(entry, request, context);
   let text = "";
   try {

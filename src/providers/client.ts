@@ -4,7 +4,7 @@ import type { ResponseCacheStore } from "./cache.js";
 import { loadModelsConfig } from "./config.js";
 import { ConnectivityManager } from "./health.js";
 import { resolveModelChoice } from "./resolve.js";
-import { Router } from "./router.js";
+import { Router, type RouterOptions } from "./router.js";
 
 export interface ChatClientOptions {
   /** Project root: its pyproject.toml holds `[tool.pyagent.models]`; `api-key-file` paths are relative to it. */
@@ -15,6 +15,8 @@ export interface ChatClientOptions {
   /** The response cache (e.g. `new SqliteResponseCache(database)`); omit for `--no-cache`. */
   cache?: ResponseCacheStore;
   logger?: Logger;
+  /** Told of every answered call: the run record keeps prompts and replies from here. */
+  onCall?: RouterOptions["onCall"];
   env?: NodeJS.ProcessEnv;
 }
 
@@ -29,6 +31,7 @@ export async function createChatModelClient(options: ChatClientOptions): Promise
     budget: options.budget,
     cache: options.cache,
     logger: options.logger,
+    onCall: options.onCall,
     env,
     root: options.root,
     maxResponseBytes: config.maxResponseBytes,

@@ -1,4 +1,4 @@
-export type { ChatMessage, ChatModelClient, ChatRequest, ChatResponse, JsonSchema, StreamEvent, Tier, TokenUsage } from "./types.js";
+export type { CallRecord, ChatMessage, ChatModelClient, ChatRequest, ChatResponse, JsonSchema, StreamEvent, Tier, TokenUsage } from "./types.js";
 export { TIERS } from "./types.js";
 export {
   BudgetExhaustedError,

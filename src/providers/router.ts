@@ -8,7 +8,7 @@ import { BudgetExhaustedError, NoModelAvailableError, ProviderCallError, Structu
 import { ConnectivityManager } from "./health.js";
 import { NANO_PER_USD, costNanos, estimateTokens } from "./prices.js";
 import { JSON_REPAIR_ATTEMPTS } from "./structured.js";
-import { type ChatModelClient, type ChatRequest, type ChatResponse, type StreamEvent, TIERS, type Tier, type TokenUsage } from "./types.js";
+import { type CallRecord, type ChatModelClient, type ChatRequest, type ChatResponse, type StreamEvent, TIERS, type Tier, type TokenUsage } from "./types.js";
 
 export interface RetryPolicy {
   /** Attempts per model for retryable answers (429, 5xx), before falling back. Default 3. */
@@ -35,6 +35,8 @@ export interface RouterOptions {
   root?: string;
   fetch?: typeof fetch;
   logger?: Logger;
+  /** Told of every answered call (cache hits included), e.g. to keep prompts and replies in the run record. */
+  onCall?: (record: CallRecord) => void;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { attemptsPerModel: 3, baseDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 60_000 };
@@ -90,7 +92,10 @@ export class Router implements ChatModelClient {
     for (const entry of chain) {
       const key = responseCacheKey(entry, effective);
       const hit = effective.noCache ? undefined : this.options.cache?.get(key);
-      if (hit) return { ...hit, costUsd: 0, model: entry.name, provider: entry.provider, cached: true };
+      if (hit) {
+        this.record(entry, effective, hit.text, hit.usage, 0, true, false, 0);
+        return { ...hit, costUsd: 0, model: entry.name, provider: entry.provider, cached: true };
+      }
       for (let attempt = 0; ; attempt++) {
         const reservation = this.reserve(entry, effective);
         const started = performance.now();
@@ -109,9 +114,11 @@ export class Router implements ChatModelClient {
           await this.sleep(decision.delayMs, effective.signal);
           continue;
         }
-        this.connectivity.reportSuccess(entry, Math.round(performance.now() - started));
+        const durationMs = Math.round(performance.now() - started);
+        this.connectivity.reportSuccess(entry, durationMs);
         const costUsd = this.settle(entry, reply.usage, reservation, effective);
         if (!effective.noCache) this.options.cache?.put(key, entry.name, { text: reply.text, json: reply.json, usage: reply.usage });
+        this.record(entry, effective, reply.text, reply.usage, costUsd, false, false, durationMs);
         return { text: reply.text, json: reply.json, usage: reply.usage, costUsd, model: entry.name, provider: entry.provider, cached: false, usageEstimated: reply.usageEstimated };
       }
     }
@@ -126,6 +133,7 @@ export class Router implements ChatModelClient {
       const key = responseCacheKey(entry, effective);
       const hit = effective.noCache ? undefined : this.options.cache?.get(key);
       if (hit) {
+        this.record(entry, effective, hit.text, hit.usage, 0, true, true, 0);
         yield { type: "text-delta", text: hit.text };
         yield { type: "finish", text: hit.text, usage: hit.usage, costUsd: 0, model: entry.name, provider: entry.provider, cached: true };
         return;
@@ -160,10 +168,12 @@ export class Router implements ChatModelClient {
               yield part.value;
               continue;
             }
-            this.connectivity.reportSuccess(entry, Math.round(performance.now() - started));
+            const durationMs = Math.round(performance.now() - started);
+            this.connectivity.reportSuccess(entry, durationMs);
             const costUsd = this.settle(entry, part.value.usage, reservation, effective);
             settled = true;
             if (!effective.noCache) this.options.cache?.put(key, entry.name, { text, usage: part.value.usage });
+            this.record(entry, effective, text, part.value.usage, costUsd, false, true, durationMs);
             yield { type: "finish", text, usage: part.value.usage, costUsd, model: entry.name, provider: entry.provider, cached: false, usageEstimated: part.value.usageEstimated };
             return;
           }
@@ -216,6 +226,10 @@ export class Router implements ChatModelClient {
     if (reservation) this.options.budget!.commit(reservation, actual);
     else this.options.budget?.charge(actual, { agent: request.agent, task: request.task });
     return costUsd;
+  }
+
+  private record(entry: ModelEntry, request: ChatRequest, text: string, usage: TokenUsage, costUsd: number, cached: boolean, streamed: boolean, durationMs: number): void {
+    this.options.onCall?.({ model: entry.name, provider: entry.provider, messages: request.messages, text, usage, costUsd, cached, streamed, durationMs, agent: request.agent, task: request.task });
   }
 
   private decide(error: unknown, entry: ModelEntry, attempt: number, signal: AbortSignal | undefined): Decision {

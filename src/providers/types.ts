@@ -57,3 +57,18 @@ export interface ChatModelClient {
   /** Text deltas as they arrive, then one `finish` event with usage and cost. */
   stream(request: ChatRequest): AsyncIterable<StreamEvent>;
 }
+
+/** One answered call, for the run record: what was asked, what came back, what it cost. */
+export interface CallRecord {
+  model: string;
+  provider: string;
+  messages: ChatMessage[];
+  text: string;
+  usage: TokenUsage;
+  costUsd: number;
+  cached: boolean;
+  streamed: boolean;
+  durationMs: number;
+  agent?: string;
+  task?: string;
+}

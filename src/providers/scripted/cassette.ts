@@ -5,7 +5,7 @@ import { StateVersionError, contentHash } from "../../core/index.js";
 /**
  * A cassette: recorded (or hand-written) answers of an OpenAI-compatible server.
  *
- * - `mode: "ordered"`: each chat request takes the next interaction (a 500 once they run out).
+ * - `mode: "ordered"`: each chat request takes the next interaction (a 400 once they run out).
  * - `mode: "matched"`: each request takes the first interaction whose `match` fits it: `hash` is
  *   `requestHash(body)`, `contains` a substring of the request's messages; interactions are reusable.
  *

@@ -33,6 +33,7 @@ export async function startScriptedServer(source: Cassette | string): Promise<Sc
   const sockets = new Set<Socket>();
   let connections = 0;
   let next = 0;
+  let chatCount = 0;
 
   const server = createServer((request, response) => {
     void handle(request, response).catch((error: Error) => {
@@ -57,8 +58,10 @@ export async function startScriptedServer(source: Cassette | string): Promise<Sc
       return sendJson(response, 200, { object: "list", data: cassette.models.map((id) => ({ id, object: "model", owned_by: "scripted" })) });
     }
     if (request.method !== "POST" || path !== "/chat/completions") return sendJson(response, 404, { error: { message: `no route ${request.method} ${path}`, type: "invalid_request_error" } });
+    chatCount++;
     const answer = pick(cassette, body);
-    if (answer === undefined) return sendJson(response, 500, { error: { message: "scripted server: the cassette has no answer for this request", type: "server_error" } });
+    // 400, not 5xx: a test that ran off its cassette should fail at once, not after retries.
+    if (answer === undefined) return sendJson(response, 400, { error: { message: `scripted server: the cassette has no answer for chat request #${chatCount}`, type: "invalid_request_error" } });
     if (answer.hang) return; // never answers; closed with the server
     if (answer.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
     await respond(response, answer, body as { model?: string; stream?: boolean; stream_options?: { include_usage?: boolean } });
