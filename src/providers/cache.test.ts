@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { Budget, type CallRecord, Router, type ScriptedServer, SqliteResponseCache, parseModelsTable, responseCacheKey, startScriptedServer } from "./index.js";
+import { Budget, type CallRecord, MemoryResponseCache, type ResponseCacheStore, Router, type ScriptedServer, SqliteResponseCache, parseModelsTable, responseCacheKey, startScriptedServer } from "./index.js";
 
 let server: ScriptedServer | undefined;
 afterEach(async () => server?.close());
@@ -79,5 +79,37 @@ describe("response cache", () => {
     expect(responseCacheKey({ ...model, modelId: "n" }, question)).not.toBe(base);
     expect(responseCacheKey(model, { ...question, seed: 1 })).not.toBe(base);
     expect(responseCacheKey(model, { ...question, schema: { type: "object" } })).not.toBe(base);
+  });
+});
+
+describe.each([
+  ["SqliteResponseCache", () => new SqliteResponseCache(new Database(":memory:"))],
+  ["MemoryResponseCache", () => new MemoryResponseCache()],
+] as Array<[string, () => ResponseCacheStore]>)("%s (the ResponseCacheStore contract)", (_name, create) => {
+  it("returns what was put under a key, as a copy, and nothing for an unknown key", () => {
+    const store = create();
+    expect(store.get("missing")).toBeUndefined();
+    const reply = { text: "t", json: { a: [1] }, usage: { inputTokens: 1, outputTokens: 2 } };
+    store.put("k", "model", reply);
+    const read = store.get("k")!;
+    expect(read).toEqual(reply);
+    (read.json as { a: number[] }).a.push(2);
+    expect(store.get("k")).toEqual(reply);
+  });
+
+  it("keeps text-only replies without a json field, and replaces a key's reply", () => {
+    const store = create();
+    store.put("k", "model", { text: "old", usage: { inputTokens: 0, outputTokens: 0 } });
+    store.put("k", "model", { text: "new", usage: { inputTokens: 3, outputTokens: 4 } });
+    expect(store.get("k")).toEqual({ text: "new", usage: { inputTokens: 3, outputTokens: 4 } });
+  });
+});
+
+describe("SqliteResponseCache", () => {
+  it("rejects a row of another cache version loudly instead of guessing", () => {
+    const database = new Database(":memory:");
+    const store = new SqliteResponseCache(database);
+    database.prepare("INSERT INTO provider_response_cache VALUES (?, ?, ?, ?)").run("k", "m", JSON.stringify({ version: 2, text: "x", usage: { inputTokens: 0, outputTokens: 0 } }), 0);
+    expect(() => store.get("k")).toThrow(/not a version 1 reply/);
   });
 });

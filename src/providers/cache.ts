@@ -68,3 +68,17 @@ export class SqliteResponseCache implements ResponseCacheStore {
     this.insert.run(key, model, JSON.stringify({ version: CACHE_VERSION, ...reply }), Date.now());
   }
 }
+
+/** The response cache in memory: for one process (tests, a dry run); the same contract as SQLite. */
+export class MemoryResponseCache implements ResponseCacheStore {
+  private readonly replies = new Map<string, string>();
+
+  get(key: string): CachedReply | undefined {
+    const stored = this.replies.get(key);
+    return stored === undefined ? undefined : (JSON.parse(stored) as CachedReply); // our own serialization: a copy, never shared state
+  }
+
+  put(key: string, _model: string, reply: CachedReply): void {
+    this.replies.set(key, JSON.stringify(reply));
+  }
+}

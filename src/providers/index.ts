@@ -13,7 +13,7 @@ export {
 export { type ModelEntry, type ModelsConfig, type ProviderKind, PROVIDER_KINDS, DEFAULT_KEY_ENV, loadModelsConfig, parseModelsTable, readApiKey, requiresApiKey } from "./config.js";
 export { DEFAULT_PRICES, type Price, costUsd, defaultPriceFor, estimateTokens } from "./prices.js";
 export { Budget, type BudgetLimits, type Cost, type Reservation, type Spend } from "./budget.js";
-export { type CachedReply, type ResponseCacheStore, SqliteResponseCache, responseCacheKey } from "./cache.js";
+export { type CachedReply, MemoryResponseCache, type ResponseCacheStore, SqliteResponseCache, responseCacheKey } from "./cache.js";
 export { ConnectivityManager, type ConnectivityOptions, type Health } from "./health.js";
 export { Router, type RouterOptions, type RetryPolicy, createRouter } from "./router.js";
 export { type ChatClientOptions, createChatModelClient } from "./client.js";
