@@ -174,4 +174,25 @@ describe("router over the openai-compatible adapter and a real loopback server",
     await expect(router.complete({ messages: hello, schema: { type: "object" } })).rejects.toBeInstanceOf(StructuredOutputError);
     expect(budget.spent).toEqual({ usd: 0.00006, tokens: 60, calls: 1 });
   });
+
+  it("retries and falls back for streams too, as long as nothing was streamed yet", async () => {
+    const limited = await serve([{ response: { status: 429, headers: { "retry-after": "1" }, body: { error: { message: "busy" } } } }, { response: { status: 400, body: { error: { message: "bad" } } } }]);
+    const backup = await serve([{ response: { text: "streamed by backup" } }]);
+    const waits: number[] = [];
+    const router = new Router({
+      models: models({ first: { "base-url": limited.url }, backup: { "base-url": backup.url, "input-price": 1 } }),
+      sleep: async (ms) => void waits.push(ms),
+      random: () => 0,
+    });
+    let text = "";
+    let last: unknown;
+    for await (const event of router.stream({ messages: hello })) {
+      if (event.type === "text-delta") text += event.text;
+      last = event;
+    }
+    expect(text).toBe("streamed by backup");
+    expect(last).toMatchObject({ type: "finish", model: "backup" });
+    expect(waits).toEqual([1000]);
+    expect(limited.requests).toHaveLength(2);
+  });
 });
