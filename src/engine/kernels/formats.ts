@@ -90,33 +90,41 @@ function roundHalfEven(value: number): number {
   return r - value === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** Dequantizes row `row` of a rows x cols matrix in `type` into out[outOffset .. outOffset + cols). */
+const dataViews = new WeakMap<Uint8Array, DataView>();
+
+/**
+ * Dequantizes row `row` of a rows x cols matrix in `type` into out[outOffset .. outOffset + cols).
+ * Reads the weight bytes in place (a DataView cached per weights array for f32): no allocation per call.
+ */
 export function readRow(out: Float32Array, outOffset: number, weights: Uint8Array, type: GgmlType, row: number, cols: number): void {
-  const start = weights.byteOffset + row * rowBytes(type, cols);
-  const bytes = new Uint8Array(weights.buffer, start, rowBytes(type, cols));
+  const start = row * rowBytes(type, cols);
   switch (type) {
     case GgmlType.F32: {
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      for (let c = 0; c < cols; c++) out[outOffset + c] = view.getFloat32(c * 4, true);
+      let view = dataViews.get(weights);
+      if (view === undefined) {
+        view = new DataView(weights.buffer, weights.byteOffset, weights.byteLength);
+        dataViews.set(weights, view);
+      }
+      for (let c = 0; c < cols; c++) out[outOffset + c] = view.getFloat32(start + c * 4, true);
       return;
     }
     case GgmlType.F16:
-      for (let c = 0; c < cols; c++) out[outOffset + c] = F16_TO_F32[bytes[2 * c] | (bytes[2 * c + 1] << 8)];
+      for (let c = 0; c < cols; c++) out[outOffset + c] = F16_TO_F32[weights[start + 2 * c] | (weights[start + 2 * c + 1] << 8)];
       return;
     case GgmlType.Q8_0:
       for (let block = 0; block < cols / QK; block++) {
-        const o = block * Q8_0_BLOCK_BYTES;
-        const d = F16_TO_F32[bytes[o] | (bytes[o + 1] << 8)];
-        for (let j = 0; j < QK; j++) out[outOffset + block * QK + j] = ((bytes[o + 2 + j] << 24) >> 24) * d;
+        const o = start + block * Q8_0_BLOCK_BYTES;
+        const d = F16_TO_F32[weights[o] | (weights[o + 1] << 8)];
+        for (let j = 0; j < QK; j++) out[outOffset + block * QK + j] = ((weights[o + 2 + j] << 24) >> 24) * d;
       }
       return;
     case GgmlType.Q4_0:
       for (let block = 0; block < cols / QK; block++) {
-        const o = block * Q4_0_BLOCK_BYTES;
-        const d = F16_TO_F32[bytes[o] | (bytes[o + 1] << 8)];
+        const o = start + block * Q4_0_BLOCK_BYTES;
+        const d = F16_TO_F32[weights[o] | (weights[o + 1] << 8)];
         const base = outOffset + block * QK;
         for (let j = 0; j < 16; j++) {
-          const b = bytes[o + 2 + j];
+          const b = weights[o + 2 + j];
           out[base + j] = ((b & 0x0f) - 8) * d;
           out[base + j + 16] = ((b >> 4) - 8) * d;
         }
