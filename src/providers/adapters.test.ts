@@ -49,3 +49,56 @@ describe("provider adapters", () => {
     expect(healthProbeFor(bedrock!, undefined)).toBeUndefined();
   });
 });
+
+describe("provider adapters against loopback servers speaking their own protocols", () => {
+  it("Anthropic: Messages API with x-api-key, usage mapped", async () => {
+    server = await startScriptedServer({
+      version: 1,
+      interactions: [
+        {
+          response: {
+            body: { id: "msg_1", type: "message", role: "assistant", model: "claude-sonnet-4-5", content: [{ type: "text", text: "from claude" }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 11, output_tokens: 3 } },
+          },
+        },
+      ],
+    });
+    const models = parseModelsTable({ claude: { provider: "anthropic", model: "claude-sonnet-4-5", "base-url": server.url } }).models;
+    const router = new Router({ models, env: { ANTHROPIC_API_KEY: "k-anthropic" } });
+    expect(await router.complete({ messages: [{ role: "system", content: "be brief" }, { role: "user", content: "hi" }], maxOutputTokens: 50 })).toMatchObject({
+      text: "from claude",
+      usage: { inputTokens: 11, outputTokens: 3 },
+      provider: "anthropic",
+    });
+    expect(server.requests[0]).toMatchObject({ path: "/v1/messages", hasAuthorization: true, body: { model: "claude-sonnet-4-5", max_tokens: 50, system: [{ type: "text", text: "be brief" }] } });
+    expect(await router.connectivity.probe(router.models[0]!, true)).toMatchObject({ state: "up" });
+  });
+
+  it("Gemini: generateContent with x-goog-api-key, usage mapped", async () => {
+    server = await startScriptedServer({
+      version: 1,
+      interactions: [
+        {
+          response: {
+            body: { candidates: [{ content: { role: "model", parts: [{ text: "from gemini" }] }, finishReason: "STOP", index: 0 }], usageMetadata: { promptTokenCount: 7, candidatesTokenCount: 2, totalTokenCount: 9 } },
+          },
+        },
+      ],
+    });
+    const models = parseModelsTable({ gem: { provider: "google", model: "gemini-2.5-flash", "base-url": server.url } }).models;
+    const router = new Router({ models, env: { GOOGLE_GENERATIVE_AI_API_KEY: "k-google" } });
+    expect(await router.complete({ messages: [{ role: "user", content: "hi" }] })).toMatchObject({ text: "from gemini", usage: { inputTokens: 7, outputTokens: 2 }, provider: "google" });
+    expect(server.requests[0]).toMatchObject({ path: "/v1/models/gemini-2.5-flash:generateContent", hasAuthorization: true });
+  });
+
+  it("Bedrock: Converse API with a bearer API key, usage mapped", async () => {
+    server = await startScriptedServer({
+      version: 1,
+      interactions: [{ response: { body: { output: { message: { role: "assistant", content: [{ text: "from bedrock" }] } }, stopReason: "end_turn", usage: { inputTokens: 5, outputTokens: 4, totalTokens: 9 } } } }],
+    });
+    const models = parseModelsTable({ nova: { provider: "bedrock", model: "amazon.nova-lite-v1:0", region: "us-east-1", "base-url": server.url, "api-key-env": "BEDROCK_KEY" } }).models;
+    const router = new Router({ models, env: { BEDROCK_KEY: "k-bedrock" } });
+    expect(await router.complete({ messages: [{ role: "user", content: "hi" }] })).toMatchObject({ text: "from bedrock", usage: { inputTokens: 5, outputTokens: 4 }, provider: "bedrock" });
+    expect(server.requests[0]!.path).toMatch(/^\/v1\/model\/amazon\.nova-lite-v1(%3A|:)0\/converse$/);
+    expect(server.requests[0]!.hasAuthorization).toBe(true);
+  });
+});

@@ -57,7 +57,8 @@ export async function startScriptedServer(source: Cassette | string): Promise<Sc
     if (request.method === "GET" && path === "/models") {
       return sendJson(response, 200, { object: "list", data: cassette.models.map((id) => ({ id, object: "model", owned_by: "scripted" })) });
     }
-    if (request.method !== "POST" || path !== "/chat/completions") return sendJson(response, 404, { error: { message: `no route ${request.method} ${path}`, type: "invalid_request_error" } });
+    // Any other POST also takes the next answer: a raw `body` cassette can speak another provider's protocol.
+    if (request.method !== "POST") return sendJson(response, 404, { error: { message: `no route ${request.method} ${path}`, type: "invalid_request_error" } });
     chatCount++;
     const answer = pick(cassette, body);
     // 400, not 5xx: a test that ran off its cassette should fail at once, not after retries.
