@@ -21,7 +21,8 @@ export interface ConnectivityOptions {
 /**
  * Health of each configured model's endpoint, cached with a TTL. A model seen down (by a probe or
  * by a real call that could not connect or timed out) is skipped until its verdict expires, so a
- * dead endpoint costs one timeout per TTL, not one per call. Keyed by endpoint + model name.
+ * dead endpoint costs one timeout per TTL, not one per call. An endpoint that cannot be reached
+ * takes every model it serves down with it (one Ollama, many models); a refused key only its model.
  */
 export class ConnectivityManager {
   readonly ttlMs: number;
@@ -31,6 +32,8 @@ export class ConnectivityManager {
   private readonly root: string;
   private readonly fetch: typeof fetch;
   private readonly verdicts = new Map<string, Exclude<Health, { state: "unknown" }>>();
+  /** Endpoints that could not be reached, by `endpointOf`. */
+  private readonly unreachable = new Map<string, { reason: string; checkedAt: number }>();
 
   constructor(options: ConnectivityOptions = {}) {
     this.ttlMs = options.ttlMs ?? 15 * 60_000;
@@ -42,8 +45,13 @@ export class ConnectivityManager {
   }
 
   health(entry: ModelEntry): Health {
+    const endpoint = this.unreachable.get(endpointOf(entry));
     const verdict = this.verdicts.get(entry.name);
-    if (verdict === undefined || this.now() - verdict.checkedAt >= this.ttlMs) return { state: "unknown" };
+    const fresh = (checkedAt: number) => this.now() - checkedAt < this.ttlMs;
+    if (endpoint !== undefined && fresh(endpoint.checkedAt) && (verdict === undefined || verdict.checkedAt <= endpoint.checkedAt)) {
+      return { state: "down", reason: endpoint.reason, checkedAt: endpoint.checkedAt };
+    }
+    if (verdict === undefined || !fresh(verdict.checkedAt)) return { state: "unknown" };
     return verdict;
   }
 
@@ -52,11 +60,15 @@ export class ConnectivityManager {
     return this.health(entry).state === "down";
   }
 
-  reportFailure(entry: ModelEntry, reason: string): void {
-    this.verdicts.set(entry.name, { state: "down", reason: redactText(reason), checkedAt: this.now() });
+  /** Marks the model down; `scope: "endpoint"` (no connection, no answer) marks its endpoint's other models too. */
+  reportFailure(entry: ModelEntry, reason: string, scope: "model" | "endpoint" = "model"): void {
+    const verdict = { state: "down" as const, reason: redactText(reason), checkedAt: this.now() };
+    this.verdicts.set(entry.name, verdict);
+    if (scope === "endpoint") this.unreachable.set(endpointOf(entry), { reason: verdict.reason, checkedAt: verdict.checkedAt });
   }
 
   reportSuccess(entry: ModelEntry, latencyMs: number): void {
+    this.unreachable.delete(endpointOf(entry));
     this.verdicts.set(entry.name, { state: "up", latencyMs, checkedAt: this.now() });
   }
 
@@ -79,7 +91,8 @@ export class ConnectivityManager {
       else this.reportSuccess(entry, Math.round(performance.now() - started));
     } catch (error) {
       const timedOut = (error as Error).name === "TimeoutError";
-      this.reportFailure(entry, timedOut ? `no answer within ${this.probeTimeoutMs} ms` : `unreachable: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`);
+      const reason = timedOut ? `no answer within ${this.probeTimeoutMs} ms` : `unreachable: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`;
+      this.reportFailure(entry, reason, "endpoint");
     }
     return this.health(entry);
   }
@@ -88,4 +101,9 @@ export class ConnectivityManager {
     const results = await Promise.all(entries.map(async (entry) => [entry.name, await this.probe(entry, force)] as const));
     return new Map(results);
   }
+}
+
+/** What "the same endpoint" means: provider and base URL (a provider's default URL when none). */
+function endpointOf(entry: ModelEntry): string {
+  return `${entry.provider} ${entry.baseUrl ?? "default"}`;
 }

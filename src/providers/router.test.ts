@@ -92,9 +92,15 @@ describe("router over the openai-compatible adapter and a real loopback server",
   it("falls back from a dead provider (closed port) and then skips it without trying it again", async () => {
     const backup = await serve([{ response: { text: "first" } }, { response: { text: "second" } }]);
     const connectivity = new ConnectivityManager();
-    const router = new Router({ models: models({ dead: { "base-url": await closedPortUrl() }, backup: { "base-url": backup.url, "input-price": 1 } }), connectivity });
+    const dead = await closedPortUrl();
+    const router = new Router({
+      models: models({ dead: { "base-url": dead }, "same-server": { "base-url": dead, model: "other", "input-price": 0.5 }, backup: { "base-url": backup.url, "input-price": 1 } }),
+      connectivity,
+    });
     expect((await router.complete({ messages: hello })).model).toBe("backup");
     expect(connectivity.health(router.models[0]!)).toMatchObject({ state: "down" });
+    // The other model on the dead server was never tried: its endpoint is known to be down.
+    expect(connectivity.health(router.models[1]!)).toMatchObject({ state: "down", reason: expect.stringMatching(/model dead .* is unreachable/) });
     expect(router.chainFor("small").chain.map((entry) => entry.name)).toEqual(["backup"]);
     expect((await router.complete({ messages: hello })).text).toBe("second");
   });

@@ -90,6 +90,7 @@ export class Router implements ChatModelClient {
     const { chain, skipped } = this.chainFor(request.tier);
     const failures = [...skipped];
     for (const entry of chain) {
+      if (this.skipIfDown(entry, failures)) continue;
       const key = responseCacheKey(entry, effective);
       const hit = effective.noCache ? undefined : this.options.cache?.get(key);
       if (hit) {
@@ -130,6 +131,7 @@ export class Router implements ChatModelClient {
     const { chain, skipped } = this.chainFor(request.tier);
     const failures = [...skipped];
     for (const entry of chain) {
+      if (this.skipIfDown(entry, failures)) continue;
       const key = responseCacheKey(entry, effective);
       const hit = effective.noCache ? undefined : this.options.cache?.get(key);
       if (hit) {
@@ -187,6 +189,14 @@ export class Router implements ChatModelClient {
     throw noModel(request.tier ?? "small", failures);
   }
 
+  /** A model whose endpoint went down earlier in this same call (a shared server) is not tried. */
+  private skipIfDown(entry: ModelEntry, failures: string[]): boolean {
+    const health = this.connectivity.health(entry);
+    if (health.state !== "down") return false;
+    failures.push(`${entry.name}: down (${health.reason})`);
+    return true;
+  }
+
   private effective(request: ChatRequest): ChatRequest {
     return { ...request, maxOutputTokens: request.maxOutputTokens ?? this.options.defaultMaxOutputTokens ?? 4096 };
   }
@@ -235,7 +245,11 @@ export class Router implements ChatModelClient {
   private decide(error: unknown, entry: ModelEntry, attempt: number, signal: AbortSignal | undefined): Decision {
     if (signal?.aborted || !(error instanceof ProviderCallError)) return { action: "throw" };
     this.options.logger?.warn({ model: entry.name, kind: error.kind, status: error.status, attempt }, error.message);
-    if (error.kind === "connection" || error.kind === "timeout" || error.status === 401 || error.status === 403) {
+    if (error.kind === "connection" || error.kind === "timeout") {
+      this.connectivity.reportFailure(entry, error.message, "endpoint");
+      return { action: "next", reason: error.message };
+    }
+    if (error.status === 401 || error.status === 403) {
       this.connectivity.reportFailure(entry, error.message);
       return { action: "next", reason: error.message };
     }
