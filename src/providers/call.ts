@@ -1,5 +1,5 @@
 import { APICallError, type LanguageModel, type OutputInterface, generateText, streamText } from "ai";
-import { MASK, redactText } from "../observability/index.js";
+import { type Logger, MASK, redactText } from "../observability/index.js";
 import { languageModelFor } from "./adapters.js";
 import type { ModelEntry } from "./config.js";
 import { ProviderCallError, ResponseTooLargeError, StructuredOutputError } from "./errors.js";
@@ -8,8 +8,13 @@ import { estimateTokens } from "./prices.js";
 import { JSON_REPAIR_ATTEMPTS, checkJsonReply, repairTurn, withJsonInstruction } from "./structured.js";
 import type { ChatMessage, ChatRequest, JsonSchema, TokenUsage } from "./types.js";
 
+// The AI SDK prints provider warnings ("seed is not supported", ...) with console.info, which is
+// stdout, where PyAgent's command output goes. They go to PyAgent's logger instead (debug level).
+if (globalThis.AI_SDK_LOG_WARNINGS === undefined) globalThis.AI_SDK_LOG_WARNINGS = false;
+
 export interface CallContext {
   apiKey: string | undefined;
+  logger?: Logger;
   maxResponseBytes: number;
   /** The transport under the byte cap (tests may count requests; production uses global fetch). */
   fetch?: typeof fetch;
@@ -103,6 +108,7 @@ async function generateOnModel(entry: ModelEntry, request: ChatRequest, messages
   const prepared = prepare(entry, request, context);
   try {
     const result = await generateText(settings(entry, request, messages, prepared));
+    if (result.warnings?.length) context.logger?.debug({ model: entry.name, warnings: result.warnings }, "provider warnings");
     return { text: result.text, ...usageOf(result.usage, messages, result.text) };
   } catch (error) {
     throw providerErrorOf(error, entry, prepared, request.signal, context.apiKey);

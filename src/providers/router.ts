@@ -206,7 +206,7 @@ export class Router implements ChatModelClient {
   }
 
   private context(entry: ModelEntry): CallContext {
-    return { apiKey: this.apiKey(entry), maxResponseBytes: this.options.maxResponseBytes ?? 8_000_000, fetch: this.options.fetch };
+    return { apiKey: this.apiKey(entry), maxResponseBytes: this.options.maxResponseBytes ?? 8_000_000, fetch: this.options.fetch, logger: this.options.logger };
   }
 
   /**
