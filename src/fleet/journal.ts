@@ -234,5 +234,10 @@ function toTask(row: Row): TaskRecord {
 /** Opens the journal of the repository at `root` (creating the store when missing). */
 export function openJournal(root: string): { store: SqliteStore; journal: RunJournal } {
   const store = SqliteStore.open(stateDirectory(root));
-  return { store, journal: new RunJournal(store.db) };
+  try {
+    return { store, journal: new RunJournal(store.db) };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
 }
