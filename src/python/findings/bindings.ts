@@ -4,6 +4,7 @@
  * or class attributes.
  */
 import type { SyntaxNode } from "../parse/parser.js";
+import { typeOf, typeOfMaybe } from "./nodes.js";
 import { isDunder, isSunder } from "./conventions.js";
 import type { ModuleState } from "./module-state.js";
 
@@ -21,7 +22,7 @@ export interface BindingContext {
  * `a, _ = pair`) whose fix is a rename, not a deletion.
  */
 export function bindTarget(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, context: BindingContext, annotatedOnly = false): void {
-  switch (target.type) {
+  switch (typeOf(target)) {
     case "identifier":
       bindName(target, mode, statement, context.state, annotatedOnly);
       return;
@@ -60,7 +61,7 @@ function bindName(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, sta
   } else if (mode === "assign" || mode === "unpack") {
     // Annotated class fields are declarations (dataclass, NamedTuple, TypedDict, Protocol):
     // generated constructors and structural typing use them without naming them.
-    const annotated = statement.type === "assignment" && statement.childForFieldName("type") !== null;
+    const annotated = typeOf(statement) === "assignment" && statement.childForFieldName("type") !== null;
     state.define({
       name: `${scope.qualName}.${name}`,
       kind: "attribute",
@@ -78,7 +79,7 @@ function bindAttribute(target: SyntaxNode, statement: SyntaxNode, context: Bindi
   const attribute = target.childForFieldName("attribute");
   if (object) context.visit(object);
   const scope = context.state.functionScope();
-  if (object?.type === "identifier" && attribute && scope?.selfName && object.text === scope.selfName && scope.className) {
+  if (object && typeOf(object) === "identifier" && attribute && scope?.selfName && object.text === scope.selfName && scope.className) {
     const name = attribute.text;
     context.state.define({
       name: `${scope.className}.${name}`,
@@ -101,6 +102,6 @@ function endLine(node: SyntaxNode): number {
 
 function significant(node: SyntaxNode): SyntaxNode[] {
   const result: SyntaxNode[] = [];
-  for (const child of node.namedChildren) if (child && child.type !== "comment") result.push(child);
+  for (const child of node.namedChildren) if (child && typeOf(child) !== "comment") result.push(child);
   return result;
 }

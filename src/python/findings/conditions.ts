@@ -1,4 +1,5 @@
 import type { SyntaxNode } from "../parse/parser.js";
+import { typeOf, typeOfMaybe } from "./nodes.js";
 
 /**
  * Whether a condition is constant, decided the way vulture decides it: `and`/`or`/`not` are
@@ -18,15 +19,15 @@ const MAX_DEPTH = 200;
 
 function evaluate(node: SyntaxNode, unknown: boolean, depth: number): boolean {
   if (depth > MAX_DEPTH) return unknown;
-  switch (node.type) {
+  switch (typeOf(node)) {
     case "parenthesized_expression": {
-      const inner = node.namedChildren.filter((child) => child?.type !== "comment");
+      const inner = node.namedChildren.filter((child) => typeOfMaybe(child) !== "comment");
       return inner.length === 1 && inner[0] ? evaluate(inner[0], unknown, depth + 1) : unknown;
     }
     case "boolean_operator": {
       const left = node.childForFieldName("left");
       const right = node.childForFieldName("right");
-      const operator = node.childForFieldName("operator")?.type;
+      const operator = typeOfMaybe(node.childForFieldName("operator"));
       if (!left || !right) return unknown;
       const a = evaluate(left, unknown, depth + 1);
       const b = evaluate(right, unknown, depth + 1);
@@ -45,7 +46,7 @@ function evaluate(node: SyntaxNode, unknown: boolean, depth: number): boolean {
 
 /** The truth value of a literal `ast.literal_eval` accepts, or undefined when it is not one. */
 export function literalTruth(node: SyntaxNode): boolean | undefined {
-  switch (node.type) {
+  switch (typeOf(node)) {
     case "true":
     case "ellipsis":
       return true;
@@ -56,10 +57,10 @@ export function literalTruth(node: SyntaxNode): boolean | undefined {
     case "float":
       return !isZeroNumber(node.text);
     case "unary_operator": {
-      const operator = node.childForFieldName("operator")?.type;
+      const operator = typeOfMaybe(node.childForFieldName("operator"));
       const argument = node.childForFieldName("argument");
       if ((operator !== "-" && operator !== "+") || !argument) return undefined;
-      return argument.type === "integer" || argument.type === "float" ? literalTruth(argument) : undefined;
+      return typeOf(argument) === "integer" || typeOf(argument) === "float" ? literalTruth(argument) : undefined;
     }
     case "string":
       return stringTruth(node);
@@ -77,12 +78,12 @@ export function literalTruth(node: SyntaxNode): boolean | undefined {
     case "list":
     case "set":
     case "dictionary": {
-      const elements = node.namedChildren.filter((child) => child?.type !== "comment");
+      const elements = node.namedChildren.filter((child) => typeOfMaybe(child) !== "comment");
       for (const element of elements) if (!element || !isLiteral(element)) return undefined;
       return elements.length > 0;
     }
     case "parenthesized_expression": {
-      const inner = node.namedChildren.filter((child) => child?.type !== "comment");
+      const inner = node.namedChildren.filter((child) => typeOfMaybe(child) !== "comment");
       return inner.length === 1 && inner[0] ? literalTruth(inner[0]) : undefined;
     }
     default:
@@ -91,7 +92,7 @@ export function literalTruth(node: SyntaxNode): boolean | undefined {
 }
 
 function isLiteral(node: SyntaxNode): boolean {
-  if (node.type === "pair") {
+  if (typeOf(node) === "pair") {
     const key = node.childForFieldName("key");
     const value = node.childForFieldName("value");
     return !!key && !!value && isLiteral(key) && isLiteral(value);
@@ -101,12 +102,12 @@ function isLiteral(node: SyntaxNode): boolean {
 
 /** f-strings are not literals for `ast.literal_eval`; other strings are truthy unless empty. */
 function stringTruth(node: SyntaxNode): boolean | undefined {
-  if (node.type !== "string") return undefined;
+  if (typeOf(node) !== "string") return undefined;
   let content = false;
   for (const child of node.namedChildren) {
     if (!child) continue;
-    if (child.type === "interpolation") return undefined;
-    if (child.type === "string_content" || child.type === "escape_sequence") content = true;
+    if (typeOf(child) === "interpolation") return undefined;
+    if (typeOf(child) === "string_content" || typeOf(child) === "escape_sequence") content = true;
   }
   return content;
 }

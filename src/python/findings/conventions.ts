@@ -4,6 +4,7 @@
  * effects, dunder and sunder names.
  */
 import type { SyntaxNode } from "../parse/parser.js";
+import { typeOf, typeOfMaybe } from "./nodes.js";
 
 /** Decorators that return the function (or a descriptor of it) without registering it anywhere. */
 const TRANSPARENT_DECORATORS = new Set([
@@ -111,8 +112,8 @@ export function isSunder(name: string): boolean {
 
 /** The decorator's expression without `@` and without call arguments: `app.route`, `property`. */
 export function decoratorName(decorator: SyntaxNode): string {
-  let expression = decorator.namedChildren.find((child) => child?.type !== "comment") ?? decorator;
-  if (expression.type === "call") expression = expression.childForFieldName("function") ?? expression;
+  let expression = decorator.namedChildren.find((child) => typeOfMaybe(child) !== "comment") ?? decorator;
+  if (typeOf(expression) === "call") expression = expression.childForFieldName("function") ?? expression;
   return expression.text;
 }
 

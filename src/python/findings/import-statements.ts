@@ -4,6 +4,7 @@
  * submodule loads are not).
  */
 import type { SyntaxNode } from "../parse/parser.js";
+import { typeOf, typeOfMaybe } from "./nodes.js";
 import type { ImportFact } from "../types.js";
 import { isDunder, isSideEffectModule } from "./conventions.js";
 import type { ImportBinding } from "./scopes.js";
@@ -18,12 +19,12 @@ export interface ImportedModule {
 
 /** `import a.b as c, d` gives one entry per module; `from m import x, y as z` gives one entry. */
 export function readImportStatement(node: SyntaxNode): ImportedModule[] {
-  if (node.type === "import_statement") {
+  if (typeOf(node) === "import_statement") {
     const result: ImportedModule[] = [];
     for (const child of node.namedChildren) {
-      if (!child || child.type === "comment") continue;
-      const nameNode = child.type === "aliased_import" ? child.childForFieldName("name") : child;
-      const alias = child.type === "aliased_import" ? child.childForFieldName("alias")?.text : undefined;
+      if (!child || typeOf(child) === "comment") continue;
+      const nameNode = typeOf(child) === "aliased_import" ? child.childForFieldName("name") : child;
+      const alias = typeOf(child) === "aliased_import" ? child.childForFieldName("alias")?.text : undefined;
       if (!nameNode) continue;
       const module = nameNode.text.replace(/\s+/g, "");
       const bound = alias ?? (module.split(".")[0] as string);
@@ -44,13 +45,13 @@ export function readImportStatement(node: SyntaxNode): ImportedModule[] {
     }
     return result;
   }
-  const future = node.type === "future_import_statement";
+  const future = typeOf(node) === "future_import_statement";
   const module = future ? "__future__" : (node.childForFieldName("module_name")?.text.replace(/\s+/g, "") ?? "");
   const entry: ImportedModule = { module, names: [], bound: [], bindings: [] };
   for (const child of node.childrenForFieldName("name")) {
     if (!child) continue;
-    const nameNode = child.type === "aliased_import" ? child.childForFieldName("name") : child;
-    const alias = child.type === "aliased_import" ? child.childForFieldName("alias")?.text : undefined;
+    const nameNode = typeOf(child) === "aliased_import" ? child.childForFieldName("name") : child;
+    const alias = typeOf(child) === "aliased_import" ? child.childForFieldName("alias")?.text : undefined;
     if (!nameNode) continue;
     const name = nameNode.text;
     entry.names.push(name);
@@ -59,7 +60,7 @@ export function readImportStatement(node: SyntaxNode): ImportedModule[] {
       entry.bindings.push({ name: alias ?? name, module, reexport: alias !== undefined && alias === name, submoduleLoad: false, fromImport: true });
     }
   }
-  if (node.namedChildren.some((child) => child?.type === "wildcard_import")) entry.names.push("*");
+  if (node.namedChildren.some((child) => typeOfMaybe(child) === "wildcard_import")) entry.names.push("*");
   return [entry];
 }
 

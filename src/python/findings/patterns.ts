@@ -4,6 +4,7 @@
  * (`Point(x=0)`) use attribute names; everything else (literals, guards) is an expression.
  */
 import type { SyntaxNode } from "../parse/parser.js";
+import { typeOf } from "./nodes.js";
 
 export interface PatternSink {
   /** A dotted name read as a value: its first part is a name read, the rest attribute names. */
@@ -15,13 +16,13 @@ export interface PatternSink {
 }
 
 export function visitPattern(node: SyntaxNode, sink: PatternSink): void {
-  switch (node.type) {
+  switch (typeOf(node)) {
     case "dotted_name":
       if (significant(node).length > 1) sink.value(node);
       return;
     case "class_pattern":
       for (const child of significant(node)) {
-        if (child.type === "dotted_name") sink.value(child);
+        if (typeOf(child) === "dotted_name") sink.value(child);
         else visitPattern(child, sink);
       }
       return;
@@ -43,7 +44,7 @@ export function visitPattern(node: SyntaxNode, sink: PatternSink): void {
       return;
     case "dict_pattern":
       for (const child of significant(node)) {
-        if (child.type === "case_pattern" || child.type === "splat_pattern") visitPattern(child, sink);
+        if (typeOf(child) === "case_pattern" || typeOf(child) === "splat_pattern") visitPattern(child, sink);
         else sink.expression(child);
       }
       return;
@@ -54,6 +55,6 @@ export function visitPattern(node: SyntaxNode, sink: PatternSink): void {
 
 function significant(node: SyntaxNode): SyntaxNode[] {
   const result: SyntaxNode[] = [];
-  for (const child of node.namedChildren) if (child && child.type !== "comment") result.push(child);
+  for (const child of node.namedChildren) if (child && typeOf(child) !== "comment") result.push(child);
   return result;
 }

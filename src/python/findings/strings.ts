@@ -1,5 +1,6 @@
 /** Names hidden in string literals and comments: forward references, type comments, `__all__`. */
 import type { SyntaxNode } from "../parse/parser.js";
+import { typeOf, typeOfMaybe } from "./nodes.js";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** `name`, `pkg.mod.func`, and entry-point targets `pkg.cli:main`. */
@@ -8,12 +9,12 @@ const TYPE_NAME = /(\.?)\s*\b([A-Za-z_][A-Za-z0-9_]*)/g;
 
 /** The text between the quotes of a string literal without interpolations; undefined when it has any. */
 export function stringContent(node: SyntaxNode, source: string): string | undefined {
-  if (node.type !== "string") return undefined;
+  if (typeOf(node) !== "string") return undefined;
   const text = source.slice(node.startIndex, node.endIndex);
   const opening = /^[A-Za-z]*("""|'''|"|')/.exec(text);
   if (!opening) return undefined;
   if (/[fF]/.test(text.slice(0, opening[0].length - (opening[1] as string).length))) {
-    for (const child of node.namedChildren) if (child?.type === "interpolation") return undefined;
+    for (const child of node.namedChildren) if (typeOfMaybe(child) === "interpolation") return undefined;
   }
   const quote = (opening[1] as string).length;
   return text.slice(opening[0].length, Math.max(opening[0].length, text.length - quote));
@@ -25,22 +26,22 @@ export function stringContent(node: SyntaxNode, source: string): string | undefi
  */
 export function identifierPrefix(node: SyntaxNode, source: string): string | undefined {
   let candidate: string | undefined;
-  if (node.type === "binary_operator") {
+  if (typeOf(node) === "binary_operator") {
     const left = node.namedChildren[0];
-    if (left?.type === "string" && node.childForFieldName("operator")?.type === "+") candidate = stringContent(left, source);
-  } else if (node.type === "string") {
+    if (typeOfMaybe(left) === "string" && typeOfMaybe(node.childForFieldName("operator")) === "+") candidate = stringContent(left, source);
+  } else if (typeOf(node) === "string") {
     const [, first, second] = node.namedChildren;
-    if (first?.type === "string_content" && second?.type === "interpolation") candidate = first.text;
+    if (typeOfMaybe(first) === "string_content" && typeOfMaybe(second) === "interpolation") candidate = first.text;
   }
   return candidate !== undefined && candidate.length >= 3 && IDENTIFIER.test(candidate) ? candidate : undefined;
 }
 
 /** The literal identifier suffix of a computed attribute name: `kind + "_lib_format"` gives `_lib_format`. */
 export function identifierSuffix(node: SyntaxNode, source: string): string | undefined {
-  if (node.type !== "binary_operator" || node.childForFieldName("operator")?.type !== "+") return undefined;
+  if (typeOf(node) !== "binary_operator" || typeOfMaybe(node.childForFieldName("operator")) !== "+") return undefined;
   const children = node.namedChildren;
   const right = children[children.length - 1];
-  const candidate = right?.type === "string" ? stringContent(right, source) : undefined;
+  const candidate = typeOfMaybe(right) === "string" ? stringContent(right, source) : undefined;
   return candidate !== undefined && candidate.length >= 3 && /^[A-Za-z0-9_]+$/.test(candidate) ? candidate : undefined;
 }
 

@@ -5,6 +5,7 @@
  * findings walk calls them as it passes each node.
  */
 import type { SyntaxNode } from "../parse/parser.js";
+import { typeOf } from "./nodes.js";
 import { conditionIsAlwaysFalse, conditionIsAlwaysTrue } from "./conditions.js";
 
 export interface UnreachableDraft {
@@ -27,8 +28,8 @@ const TERMINATORS: Record<string, string> = {
  * code after such a loop; nothing can reach it, so we do).
  */
 export function terminatorOf(statement: SyntaxNode): string | undefined {
-  const terminator = TERMINATORS[statement.type];
-  if (terminator || statement.type !== "while_statement") return terminator;
+  const terminator = TERMINATORS[typeOf(statement)];
+  if (terminator || typeOf(statement) !== "while_statement") return terminator;
   const condition = statement.childForFieldName("condition");
   const body = statement.childForFieldName("body");
   if (!condition || !body || !conditionIsAlwaysTrue(condition)) return undefined;
@@ -42,17 +43,17 @@ const OWN_BREAK_SCOPES = new Set(["for_statement", "while_statement", "function_
 function breaksOut(body: SyntaxNode): boolean {
   const stack: SyntaxNode[] = [body];
   for (let node = stack.pop(); node; node = stack.pop()) {
-    if (node.type === "break_statement") return true;
+    if (typeOf(node) === "break_statement") return true;
     for (const child of node.namedChildren) {
       if (!child) continue;
-      if (OWN_BREAK_SCOPES.has(child.type)) {
+      if (OWN_BREAK_SCOPES.has(typeOf(child))) {
         // A nested loop's `else:` is outside that loop: its `break` leaves this one.
-        const loopElse = child.type === "for_statement" || child.type === "while_statement" ? child.childForFieldName("alternative") : null;
+        const loopElse = typeOf(child) === "for_statement" || typeOf(child) === "while_statement" ? child.childForFieldName("alternative") : null;
         if (loopElse) stack.push(loopElse);
         continue;
       }
       // Only statements can hold a break; expressions are skipped.
-      if (child.type.endsWith("_statement") || child.type.endsWith("_clause") || child.type === "block" || child.type === "decorated_definition") {
+      if (typeOf(child).endsWith("_statement") || typeOf(child).endsWith("_clause") || typeOf(child) === "block" || typeOf(child) === "decorated_definition") {
         stack.push(child);
       }
     }
@@ -86,7 +87,7 @@ export function ifChain(node: SyntaxNode): { clauses: IfClause[]; elseBody: Synt
   if (condition && consequence) clauses.push({ condition, body: consequence, start: startLine(node) });
   for (const alternative of node.childrenForFieldName("alternative")) {
     if (!alternative) continue;
-    if (alternative.type === "elif_clause") {
+    if (typeOf(alternative) === "elif_clause") {
       const test = alternative.childForFieldName("condition");
       const body = alternative.childForFieldName("consequence");
       if (test && body) clauses.push({ condition: test, body, start: startLine(alternative) });
@@ -161,12 +162,12 @@ function lastStatement(block: SyntaxNode): SyntaxNode | undefined {
   const children = block.namedChildren;
   for (let index = children.length - 1; index >= 0; index--) {
     const child = children[index];
-    if (child && child.type !== "comment") return child;
+    if (child && typeOf(child) !== "comment") return child;
   }
   return undefined;
 }
 
 function firstStatementLine(block: SyntaxNode): number {
-  for (const child of block.namedChildren) if (child && child.type !== "comment") return startLine(child);
+  for (const child of block.namedChildren) if (child && typeOf(child) !== "comment") return startLine(child);
   return startLine(block);
 }

@@ -4,6 +4,7 @@
  * when the scope closes), and vulture's unreachable-code rules.
  */
 import type { SyntaxNode } from "../parse/parser.js";
+import { typeOf, typeOfMaybe } from "./nodes.js";
 import { type BindingContext, type BindMode, bindTarget } from "./bindings.js";
 import {
   decoratorName,
@@ -59,7 +60,7 @@ function endLine(node: SyntaxNode): number {
 
 function significant(node: SyntaxNode): SyntaxNode[] {
   const result: SyntaxNode[] = [];
-  for (const child of node.namedChildren) if (child && child.type !== "comment") result.push(child);
+  for (const child of node.namedChildren) if (child && typeOf(child) !== "comment") result.push(child);
   return result;
 }
 
@@ -133,7 +134,7 @@ class FindingsWalker {
   private scanFlat(root: SyntaxNode): void {
     const stack: SyntaxNode[] = [root];
     for (let node = stack.pop(); node; node = stack.pop()) {
-      if (node.type === "identifier") {
+      if (typeOf(node) === "identifier") {
         const name = identifierAt(this.source, node.startIndex);
         this.read(name, node.startIndex);
         this.uses.attributes.add(name);
@@ -144,7 +145,7 @@ class FindingsWalker {
   }
 
   private visitNode(node: SyntaxNode): void {
-    switch (node.type) {
+    switch (typeOf(node)) {
       case "identifier":
         this.read(identifierAt(this.source, node.startIndex), node.startIndex);
         return;
@@ -212,7 +213,7 @@ class FindingsWalker {
         return;
       case "keyword_argument": {
         const [name, ...rest] = node.namedChildren;
-        if (name?.type === "identifier") this.uses.others.add(identifierAt(this.source, name.startIndex));
+        if (typeOfMaybe(name) === "identifier") this.uses.others.add(identifierAt(this.source, name.startIndex));
         for (const child of rest) if (child) this.visit(child);
         return;
       }
@@ -236,7 +237,7 @@ class FindingsWalker {
       case "case_clause":
         for (const child of node.namedChildren) {
           if (!child) continue;
-          if (child.type === "case_pattern") visitPattern(child, this.patternSink);
+          if (typeOf(child) === "case_pattern") visitPattern(child, this.patternSink);
           else this.visit(child);
         }
         return;
@@ -253,7 +254,7 @@ class FindingsWalker {
         this.visitChildren(node);
         return;
       default:
-        if (!LEAVES.has(node.type)) this.visitChildren(node);
+        if (!LEAVES.has(typeOf(node))) this.visitChildren(node);
     }
   }
 
@@ -268,7 +269,7 @@ class FindingsWalker {
     let reported = false;
     for (const child of node.namedChildren) {
       if (!child) continue;
-      if (child.type !== "comment") {
+      if (typeOf(child) !== "comment") {
         if (terminator && !reported) {
           reported = true;
           this.state.unreachable.push(afterTerminator(node, child, terminator));
@@ -298,19 +299,19 @@ class FindingsWalker {
 
   /** Comments that sit directly in a compound statement (before its body): type comments live there. */
   private visitLooseComments(node: SyntaxNode): void {
-    for (const child of node.namedChildren) if (child?.type === "comment") this.visitComment(child);
+    for (const child of node.namedChildren) if (typeOfMaybe(child) === "comment") this.visitComment(child);
   }
 
   private visitTry(node: SyntaxNode): void {
     let guards = false;
     for (const child of node.namedChildren) {
-      if (child?.type !== "except_clause" && child?.type !== "except_group_clause") continue;
+      if (typeOfMaybe(child) !== "except_clause" && typeOfMaybe(child) !== "except_group_clause") continue;
       const value = child.childForFieldName("value");
       if (!value || /\b(ImportError|ModuleNotFoundError|Exception|BaseException)\b/.test(value.text)) guards = true;
     }
     for (const child of node.namedChildren) {
       if (!child) continue;
-      const isBody = child.type === "block";
+      const isBody = typeOf(child) === "block";
       if (isBody && guards) this.importGuardDepth++;
       this.visit(child);
       if (isBody && guards) this.importGuardDepth--;
@@ -349,14 +350,14 @@ class FindingsWalker {
   private visitDecorated(node: SyntaxNode): void {
     const decorators: SyntaxNode[] = [];
     for (const child of node.namedChildren) {
-      if (child?.type === "decorator") {
+      if (typeOfMaybe(child) === "decorator") {
         decorators.push(child);
         this.visitChildren(child);
       }
     }
     const definition = node.childForFieldName("definition");
-    if (definition?.type === "function_definition") this.visitFunction(definition, decorators, node);
-    else if (definition?.type === "class_definition") this.visitClass(definition, decorators, node);
+    if (definition && typeOf(definition) === "function_definition") this.visitFunction(definition, decorators, node);
+    else if (definition && typeOf(definition) === "class_definition") this.visitClass(definition, decorators, node);
   }
 
   private visitFunction(node: SyntaxNode, decorators: SyntaxNode[], outer: SyntaxNode): void {
@@ -408,7 +409,7 @@ class FindingsWalker {
     let first: string | undefined;
     for (const parameter of parameters.namedChildren) {
       if (!parameter) continue;
-      switch (parameter.type) {
+      switch (typeOf(parameter)) {
         case "identifier":
           first ??= parameter.text;
           break;
@@ -416,7 +417,7 @@ class FindingsWalker {
         case "typed_default_parameter":
         case "typed_parameter": {
           const nameNode = parameter.childForFieldName("name") ?? parameter.namedChildren[0];
-          if (nameNode?.type === "identifier") first ??= nameNode.text;
+          if (typeOfMaybe(nameNode) === "identifier") first ??= nameNode.text;
           else first ??= "";
           const type = parameter.childForFieldName("type");
           const value = parameter.childForFieldName("value");
@@ -431,7 +432,7 @@ class FindingsWalker {
         case "comment":
           break;
         default:
-          if (parameter.type !== "positional_separator" && parameter.type !== "keyword_separator") this.visit(parameter);
+          if (typeOf(parameter) !== "positional_separator" && typeOf(parameter) !== "keyword_separator") this.visit(parameter);
       }
     }
     return first || undefined;
@@ -446,8 +447,8 @@ class FindingsWalker {
     if (superclasses) {
       for (const base of superclasses.namedChildren) {
         if (!base) continue;
-        if (base.type !== "keyword_argument" && base.type !== "comment" && base.type !== "list_splat" && base.type !== "dictionary_splat") {
-          bases.push(base.type === "subscript" ? (base.childForFieldName("value")?.text ?? base.text) : base.text);
+        if (typeOf(base) !== "keyword_argument" && typeOf(base) !== "comment" && typeOf(base) !== "list_splat" && typeOf(base) !== "dictionary_splat") {
+          bases.push(typeOf(base) === "subscript" ? (base.childForFieldName("value")?.text ?? base.text) : base.text);
         }
         this.visit(base);
       }
@@ -490,19 +491,19 @@ class FindingsWalker {
     let type: SyntaxNode | undefined;
     let right: SyntaxNode | undefined;
     for (const child of node.namedChildren) {
-      if (!child || child.type === "comment") continue;
+      if (!child || typeOf(child) === "comment") continue;
       if (!left) left = child;
-      else if (!type && !right && child.type === "type") type = child;
+      else if (!type && !right && typeOf(child) === "type") type = child;
       else right = child;
     }
-    const isAll = this.scope.kind === "module" && left?.type === "identifier" && left.text === "__all__";
+    const isAll = this.scope.kind === "module" && !!left && typeOf(left) === "identifier" && left.text === "__all__";
     if (left) {
       if (isAll) this.state.dunderAll ??= [];
       else this.bind(left, "assign", node, { annotatedOnly: !right && !!type });
       // `method = "visit_" + kind` then `getattr(self, method)`: dispatch by name prefix.
-      const prefix = right && left.type === "identifier" ? identifierPrefix(right, this.source) : undefined;
+      const prefix = right && typeOf(left) === "identifier" ? identifierPrefix(right, this.source) : undefined;
       if (prefix) this.scope.prefixedNames.set(left.text, prefix);
-      const suffix = right && left.type === "identifier" ? identifierSuffix(right, this.source) : undefined;
+      const suffix = right && typeOf(left) === "identifier" ? identifierSuffix(right, this.source) : undefined;
       if (suffix) this.scope.prefixedNames.set(left.text, `*${suffix}`);
     }
     if (type) this.visit(type);
@@ -517,7 +518,7 @@ class FindingsWalker {
   private visitAugmentedAssignment(node: SyntaxNode): void {
     const left = node.childForFieldName("left");
     const right = node.childForFieldName("right");
-    const isAll = this.scope.kind === "module" && left?.type === "identifier" && left.text === "__all__";
+    const isAll = this.scope.kind === "module" && !!left && typeOf(left) === "identifier" && left.text === "__all__";
     if (left) this.visit(left);
     if (right) {
       const previous = this.collectingAll;
@@ -529,7 +530,7 @@ class FindingsWalker {
   }
 
   private visitFor(node: SyntaxNode): void {
-    const comprehension = node.type === "for_in_clause";
+    const comprehension = typeOf(node) === "for_in_clause";
     const left = node.childForFieldName("left");
     for (const child of node.namedChildren) {
       if (!child) continue;
@@ -543,7 +544,7 @@ class FindingsWalker {
 
   private visitWithItem(node: SyntaxNode): void {
     const value = node.childForFieldName("value");
-    if (value?.type === "as_pattern") {
+    if (value && typeOf(value) === "as_pattern") {
       const [expression] = significant(value);
       if (expression) this.visit(expression);
       const target = value.childForFieldName("alias");
@@ -556,13 +557,13 @@ class FindingsWalker {
   private visitExcept(node: SyntaxNode): void {
     for (const child of node.namedChildren) {
       if (!child) continue;
-      if (child.type === "as_pattern") {
+      if (typeOf(child) === "as_pattern") {
         const [expression] = significant(child);
         if (expression) this.visit(expression);
         const target = child.childForFieldName("alias");
         const nameNode = target ? significant(target)[0] : undefined;
         const scope = this.scope;
-        if (nameNode?.type === "identifier" && scope.kind === "function") {
+        if (nameNode && typeOf(nameNode) === "identifier" && scope.kind === "function") {
           scope.candidates.push({ name: nameNode.text, line: line(nameNode), endLine: line(nameNode), kind: "exception" });
         }
       } else {
@@ -581,7 +582,7 @@ class FindingsWalker {
       const child = children[index];
       if (child) this.visit(child);
     }
-    if (attribute?.type === "identifier") this.uses.attributes.add(identifierAt(this.source, attribute.startIndex));
+    if (typeOfMaybe(attribute) === "identifier") this.uses.attributes.add(identifierAt(this.source, attribute.startIndex));
   }
 
   /** A dotted name used as a value (match patterns, py2 print chevrons): `a` read, the rest attributes. */
@@ -613,8 +614,8 @@ class FindingsWalker {
     const children = node.namedChildren;
     const callee = children[0];
     const last = children[children.length - 1];
-    const argumentsNode = children.length > 1 && (last?.type === "argument_list" || last?.type === "generator_expression") ? last : undefined;
-    const calleeText = callee && (callee.type === "identifier" || callee.type === "attribute") ? callee.text : undefined;
+    const argumentsNode = children.length > 1 && (typeOfMaybe(last) === "argument_list" || typeOfMaybe(last) === "generator_expression") ? last : undefined;
+    const calleeText = callee && (typeOf(callee) === "identifier" || typeOf(callee) === "attribute") ? callee.text : undefined;
     if (calleeText !== undefined && /^[\w.]+$/.test(calleeText)) {
       this.state.calls.push({ caller: this.scope.qualName || "<module>", callee: calleeText, line: line(node) });
       if (DYNAMIC_CALLS.has(calleeText)) this.markDynamic();
@@ -622,12 +623,12 @@ class FindingsWalker {
     }
     if (callee) this.visit(callee);
     if (!argumentsNode) return;
-    const args = argumentsNode.type === "argument_list" ? significant(argumentsNode) : [argumentsNode];
+    const args = typeOf(argumentsNode) === "argument_list" ? significant(argumentsNode) : [argumentsNode];
     if ((calleeText === "getattr" || calleeText === "hasattr" || calleeText === "setattr" || calleeText === "delattr") && args[1]) {
       const nameArgument = args[1];
-      const content = nameArgument.type === "string" ? stringContent(nameArgument, this.source) : undefined;
+      const content = typeOf(nameArgument) === "string" ? stringContent(nameArgument, this.source) : undefined;
       if (content !== undefined) this.uses.others.add(content);
-      else if (nameArgument.type === "identifier") this.scope.attributeNameArguments.add(nameArgument.text);
+      else if (typeOf(nameArgument) === "identifier") this.scope.attributeNameArguments.add(nameArgument.text);
       else {
         const prefix = identifierPrefix(nameArgument, this.source);
         if (prefix) this.uses.prefixes.add(prefix);
@@ -654,7 +655,7 @@ class FindingsWalker {
     if (hasFormatPrefix(this.source, node.startIndex)) {
       let interpolated = false;
       for (const child of node.namedChildren) {
-        if (child?.type === "interpolation") {
+        if (typeOfMaybe(child) === "interpolation") {
           interpolated = true;
           this.visitChildren(child);
         }
