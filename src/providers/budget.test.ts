@@ -67,6 +67,8 @@ describe("Budget through the router", () => {
       }
     }
     expect(completed).toBe(3);
+    expect(router.maxCostOf({ messages: [{ role: "user", content: "go" }], maxOutputTokens: 100 })).toEqual({ usd: 1.000001, tokens: 101 });
+    expect(budget.canAfford(router.maxCostOf({ messages: [{ role: "user", content: "go" }], maxOutputTokens: 100 })!)).toBe(false);
     expect(stopped).toBeInstanceOf(BudgetExhaustedError);
     expect(budget.spent.usd).toBe(3.000003);
     expect(budget.spentBy("docstrings").calls).toBe(3);

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "../observability/index.js";
-import type { Budget, Reservation } from "./budget.js";
+import type { Budget, Cost, Reservation } from "./budget.js";
 import { type ResponseCacheStore, responseCacheKey } from "./cache.js";
 import { type CallContext, type ModelReply, completeOnModel, streamOnModel } from "./call.js";
 import { type ModelEntry, readApiKey, requiresApiKey } from "./config.js";
@@ -83,6 +83,15 @@ export class Router implements ChatModelClient {
       .sort((a, b) => a.price - b.price || a.index - b.index)
       .map(({ entry }) => entry);
     return { chain, skipped };
+  }
+
+  /**
+   * The most `request` could cost on the first model of its chain (undefined when none is up):
+   * what a scheduler passes to `budget.canAfford` before it starts LLM work.
+   */
+  maxCostOf(request: ChatRequest): Cost | undefined {
+    const entry = this.chainFor(request.tier).chain[0];
+    return entry === undefined ? undefined : worstCase(entry, this.effective(request));
   }
 
   async complete(request: ChatRequest): Promise<ChatResponse> {
@@ -210,16 +219,13 @@ export class Router implements ChatModelClient {
   }
 
   /**
-   * Worst case of one call on `entry`: the prompt (chars/4 estimate) plus every output token it
-   * may produce, times the structured-output repair attempts. Throws when the budget could not
-   * cover it: the caller should have stopped scheduling LLM work (Budget.canAfford).
+   * Reserves the call's worst case on `entry`. Throws when the budget could not cover it: the
+   * caller should have stopped scheduling LLM work (`budget.canAfford(router.maxCostOf(request))`).
    */
   private reserve(entry: ModelEntry, request: ChatRequest): Reservation | null {
     const budget = this.options.budget;
     if (budget === undefined) return null;
-    const rounds = request.schema ? JSON_REPAIR_ATTEMPTS + 1 : 1;
-    const worst: TokenUsage = { inputTokens: promptTokens(request) * rounds, outputTokens: request.maxOutputTokens! * rounds };
-    const maxCost = { usd: costNanos(worst, entry.price) / NANO_PER_USD, tokens: worst.inputTokens + worst.outputTokens };
+    const maxCost = worstCase(entry, request);
     const reservation = budget.reserve(maxCost, { agent: request.agent, task: request.task });
     if (reservation === null) {
       throw new BudgetExhaustedError(`the budget cannot cover the next call on ${entry.name} (worst case $${maxCost.usd.toFixed(6)}, ${maxCost.tokens} tokens); no new LLM work is started`, {
@@ -262,6 +268,16 @@ export class Router implements ChatModelClient {
     const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
     return { action: "retry", delayMs: Math.round(ceiling / 2 + this.random() * (ceiling / 2)) };
   }
+}
+
+/**
+ * Worst case of one call on `entry`: the prompt (chars/4 estimate) plus every output token it may
+ * produce, times the rounds structured output may take.
+ */
+function worstCase(entry: ModelEntry, request: ChatRequest): Cost {
+  const rounds = request.schema ? JSON_REPAIR_ATTEMPTS + 1 : 1;
+  const worst: TokenUsage = { inputTokens: promptTokens(request) * rounds, outputTokens: request.maxOutputTokens! * rounds };
+  return { usd: costNanos(worst, entry.price) / NANO_PER_USD, tokens: worst.inputTokens + worst.outputTokens };
 }
 
 /** The chars/4 estimate of what a request sends (messages, and the schema when it has one). */
