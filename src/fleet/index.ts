@@ -11,3 +11,4 @@ export { git, gitRun, parseTrailers } from "./git.js";
 export { stateDirectory } from "./worktrees.js";
 export { FleetError, GitError, PreflightError, BaselineError, RunBusyError, UnknownRunError, RunInterruptedError } from "./errors.js";
 export type * from "./types.js";
+export { runHolder } from "./lock.js";

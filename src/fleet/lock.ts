@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { RunBusyError } from "./errors.js";
 
@@ -27,4 +27,11 @@ export function claimRun(path: string): () => void {
     writeFileSync(path, String(process.pid));
   }
   return () => rmSync(path, { force: true });
+}
+
+/** The live process driving the run whose lock is at `path`, if any (a stale lock counts as none). */
+export function runHolder(path: string): number | undefined {
+  if (!existsSync(path)) return undefined;
+  const holder = Number(readFileSync(path, "utf8").trim());
+  return Number.isInteger(holder) && holder > 0 && alive(holder) ? holder : undefined;
 }

@@ -30,6 +30,7 @@ import {
   newFailuresOf,
   openJournal,
   planImprove,
+  runHolder,
   runJson,
   stateDirectory,
   verifyAuditFile,
@@ -117,7 +118,9 @@ export function registerImproveCommands(program: Command, io: Io): void {
         if (runs.length === 0) return void io.stdout.write("no runs\n");
         for (const { run, counts } of runs) {
           const merged = run.merges.at(-1);
-          io.stdout.write(`${run.id}  ${run.phase.padEnd(9)}  ${counts.committed} committed, ${counts.failed + counts.rejected} rejected, ${counts.planned} not attempted  ${run.runBranch}${merged ? `  (${merged.state})` : ""}\n`);
+          const live = runHolder(join(stateDirectory(run.root), "runs", `${run.id}.lock`));
+          const state = run.phase === "finished" ? "finished" : live ? "running" : "stopped";
+          io.stdout.write(`${run.id}  ${state.padEnd(9)}  ${counts.committed} committed, ${counts.failed + counts.rejected} rejected, ${counts.planned} not attempted  ${run.runBranch}${merged ? `  (${merged.state})` : ""}${state === "stopped" ? `  (resume: pyagent improve ${run.root} --resume ${run.id})` : ""}\n`);
         }
       } finally {
         journal.store.close();
