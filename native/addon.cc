@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "kernels.h"
@@ -15,6 +16,9 @@ using pyagent::ThreadPool;
 
 // One pool per process, shared by every model; setThreads replaces it.
 std::unique_ptr<ThreadPool> pool;
+// The pool, the SIMD choice and matmul's activation scratch are process-wide: calls from several
+// JavaScript threads (worker_threads) take turns. Uncontended, the lock costs nanoseconds.
+std::mutex kernel_mutex;
 
 ThreadPool& the_pool() {
   if (!pool) pool = std::make_unique<ThreadPool>(1);
@@ -67,6 +71,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
       !require(info, x.bytes >= static_cast<size_t>(n) * cols * 4, "x is smaller than n x cols") ||
       !require(info, out.bytes >= static_cast<size_t>(n) * rows * 4, "out is smaller than n x rows"))
     return info.Env().Undefined();
+  std::lock_guard<std::mutex> lock(kernel_mutex);
   pyagent::matmul(the_pool(), static_cast<float*>(out.data), static_cast<const uint8_t*>(weights.data), type,
                   static_cast<const float*>(x.data), n, rows, cols);
   return info.Env().Undefined();
@@ -134,6 +139,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
       !require(info, out.bytes >= q_bytes && q.bytes >= q_bytes, "q/out are smaller than n x nHeads x headDim") ||
       !require(info, keys.bytes >= kv_bytes && values.bytes >= kv_bytes, "keys/values hold fewer than position + n rows"))
     return info.Env().Undefined();
+  std::lock_guard<std::mutex> lock(kernel_mutex);
   pyagent::attention(the_pool(), static_cast<float*>(out.data), static_cast<const float*>(q.data), static_cast<const float*>(keys.data),
                      static_cast<const float*>(values.data), position, n, n_heads, n_kv_heads, head_dim);
   return info.Env().Undefined();
@@ -143,6 +149,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   int threads = int_arg(info, 0);
   if (!require(info, threads >= 1 && threads <= 1024, "threads must be between 1 and 1024")) return info.Env().Undefined();
+  std::lock_guard<std::mutex> lock(kernel_mutex);
   if (!pool || pool->size() != threads) {
     pool.reset();
     pool = std::make_unique<ThreadPool>(threads);
@@ -152,6 +159,7 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
 
 // setSimd("scalar" | "auto"): the scalar kernels exist for CPUs without AVX2; tests force them here.
 Napi::Value SetSimd(const Napi::CallbackInfo& info) {
+  std::lock_guard<std::mutex> lock(kernel_mutex);
   pyagent::use_scalar_kernels(info[0].As<Napi::String>().Utf8Value() == "scalar");
   return info.Env().Undefined();
 }
@@ -160,6 +168,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   pyagent::CpuFeatures features = pyagent::cpu_features();
   Napi::Object result = Napi::Object::New(env);
+  std::lock_guard<std::mutex> lock(kernel_mutex);
   result.Set("threads", the_pool().size());
   result.Set("simd", pyagent::using_avx2() ? "avx2" : "scalar");
   result.Set("avx2", features.avx2);
