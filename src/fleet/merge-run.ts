@@ -7,7 +7,7 @@ import { mergeRunBranch } from "./merge.js";
 import { preflight } from "./preflight.js";
 import { writeRunReport } from "./report.js";
 import type { MergeOutcome } from "./types.js";
-import { removeRunWorktrees, runWorktreeDirectory, stateDirectory } from "./worktrees.js";
+import { pycacheDirectory, removeRunWorktrees, runWorktreeDirectory, stateDirectory } from "./worktrees.js";
 
 /** `pyagent merge RUN_ID`: the git dance for a finished run, later. */
 export async function mergeRun(path: string, runId: string, options: { python?: string; signal?: AbortSignal } = {}): Promise<MergeOutcome> {
@@ -29,7 +29,7 @@ export async function mergeRun(path: string, runId: string, options: { python?: 
         runBranch: run.runBranch,
         targetBranch: run.baseBranch,
         baseline: run.baseline,
-        environment: { python: options.python ? checked.python : run.options.python, timeoutMs: run.options.checkTimeoutMs, pycacheDir: join(stateDirectory(checked.root), "pycache"), signal: options.signal },
+        environment: { python: options.python ? checked.python : run.options.python, timeoutMs: run.options.checkTimeoutMs, pycacheDir: pycacheDirectory(checked.root), signal: options.signal },
         worktreeDirectory: worktrees,
         onStep: (step, data) => audit.append(step, data),
       });

@@ -17,7 +17,7 @@ import { buildApiIndex, type ApiIndex } from "./review.js";
 import { Mutex, schedule } from "./scheduler.js";
 import { workTask } from "./task.js";
 import type { FleetAgent, FleetTask, MergeOutcome, RunEvent, TaskState } from "./types.js";
-import { addWorktree, removeRunWorktrees, removeWorktree, runWorktreeDirectory, stateDirectory } from "./worktrees.js";
+import { addWorktree, pycacheDirectory, removeRunWorktrees, removeWorktree, runWorktreeDirectory, stateDirectory } from "./worktrees.js";
 
 export interface ImproveOptions {
   path: string;
@@ -122,7 +122,7 @@ class RunDriver {
   ) {
     this.worktrees = runWorktreeDirectory(root, run.id);
     this.runRef = `refs/heads/${run.runBranch}`;
-    this.environment = { python: run.options.python, timeoutMs: run.options.checkTimeoutMs, pycacheDir: join(stateDirectory(root), "pycache"), signal: options.signal };
+    this.environment = { python: run.options.python, timeoutMs: run.options.checkTimeoutMs, pycacheDir: pycacheDirectory(root), signal: options.signal };
   }
 
   private emit(event: RunEvent): void {

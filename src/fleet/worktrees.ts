@@ -12,6 +12,11 @@ export function runWorktreeDirectory(root: string, runId: string): string {
   return join(stateDirectory(root), "worktrees", runId);
 }
 
+/** Python's bytecode cache for every check (`PYTHONPYCACHEPREFIX`): it mirrors absolute source paths. */
+export function pycacheDirectory(root: string): string {
+  return join(stateDirectory(root), "pycache");
+}
+
 /** Adds a detached worktree at `commit`; a leftover at the same path (from a killed run) is removed first. */
 export async function addWorktree(root: string, path: string, commit: string): Promise<string> {
   if (existsSync(path)) await removeWorktree(root, path);
@@ -36,6 +41,8 @@ export async function removeRunWorktrees(root: string, runId: string): Promise<v
     if (line.startsWith("worktree ") && line.slice(9).startsWith(directory)) await gitRun(root, ["worktree", "remove", "--force", "--force", line.slice(9)], { allow: [128] });
   }
   rmSync(directory, { recursive: true, force: true });
+  // Bytecode of the run's worktrees is never read again (the standard library's entries are kept).
+  rmSync(join(pycacheDirectory(root), directory), { recursive: true, force: true });
   await gitRun(root, ["worktree", "prune"]);
 }
 
