@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
 import { newId } from "../core/index.js";
-import { createPythonParser } from "../python/index.js";
+import { createPythonParser, type ProjectAnalysis } from "../python/index.js";
 import { AuditTrail, auditPath } from "./audit.js";
 import { newFailures, proveTree, runBaseline, type CheckEnvironment } from "./checks.js";
 import { commitsOfRun, landOnBranch } from "./commits.js";
@@ -35,6 +35,10 @@ export interface ImproveOptions {
   resume?: string;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
+  /** Replans the agents' candidate tasks (the LLM director): may drop, reorder and re-target them. Not asked on resume. */
+  director?: (candidates: FleetTask[], analysis: ProjectAnalysis, goal: string | null) => Promise<FleetTask[]>;
+  /** Told the run's id and an appender to its audit trail once the run is open: model calls join the hash-chained record. */
+  onRunOpen?: (runId: string, record: (type: string, data: unknown) => void) => void;
 }
 
 export interface RunSummary {
@@ -95,6 +99,7 @@ export async function improve(options: ImproveOptions): Promise<RunSummary> {
     }
     const audit = AuditTrail.open(auditPath(stateDirectory(root), run.id), (seq, hash) => journal.setAuditHead(run.id, seq, hash));
     audit.agreeWith({ seq: run.auditSeq, hash: run.auditHash });
+    options.onRunOpen?.(run.id, (type, data) => void audit.append(type, data));
     const runner = new RunDriver(root, run, journal, audit, options.agents, options);
     return await runner.drive(Boolean(options.resume));
   } finally {
@@ -206,7 +211,8 @@ class RunDriver {
       }
       const analysis = await analyzeTree(tree);
       const agents = this.agents.filter((agent) => run.options.agents.includes(agent.name));
-      const tasks = planTasks(agents, analysis);
+      const candidates = planTasks(agents, analysis);
+      const tasks = this.options.director ? await this.options.director(candidates, analysis, run.options.goal) : candidates;
       this.journal.saveTasks(run.id, tasks);
       this.journal.updateRun(run.id, { baseline, phase: "working" });
       this.audit.append("plan-end", { tasks: tasks.map((task) => ({ id: task.id, agent: task.agent, title: task.title, files: task.files, benefit: task.benefit })) });

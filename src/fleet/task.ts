@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Parser } from "web-tree-sitter";
 import { checksSummary, measureImportTime, newFailures, proveTree, type CheckEnvironment } from "./checks.js";
 import { commitInWorktree, commitMessage } from "./commits.js";
 import { git } from "./git.js";
 import { reviewChange, type ApiIndex } from "./review.js";
-import type { Baseline, CheckResult, FileEdit, FleetAgent, FleetTask, ReviewComment } from "./types.js";
+import type { Baseline, CheckResult, FileEdit, FleetAgent, FleetTask, ModelReview, ReviewComment, TrialResult } from "./types.js";
 import { addWorktree, removeWorktree } from "./worktrees.js";
 
 /** What working on one task produced, before it lands on the run branch. */
@@ -67,8 +67,16 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
     if (task.requires?.kind === "import-time-lower") importBefore = await measureImportTime(tree, task.requires.module, environment);
     const lazyBeforeMs = performance.now() - lazyStarted;
     let proposed: FileEdit[];
+    let modelReview: ModelReview | undefined;
     try {
-      proposed = await context.agent.apply(task, read);
+      if (context.agent.work) {
+        const result = await context.agent.work(task, { read, prove: (edits) => trial(tree, task, edits, read, context), signal: environment.signal });
+        if (environment.signal?.aborted) return { state: "interrupted" };
+        if (result.state === "skipped") return { state: "skipped", reason: result.reason };
+        if (result.state === "failed") return { state: "failed", reason: result.reason, checks: result.checks ?? [], diff: result.diff ?? "", output: result.output };
+        proposed = result.edits;
+        modelReview = result.review;
+      } else proposed = await context.agent.apply(task, read);
     } catch (error) {
       // A codemod that throws on this code is the agent's failure, not the run's.
       return { state: "failed", reason: `agent ${task.agent} failed: ${(error as Error).message}`, checks: [], diff: "", output: String((error as Error).stack ?? error) };
@@ -76,7 +84,7 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
     const edits = proposed.filter((edit) => read(edit.path) !== (edit.content ?? undefined));
     if (edits.length === 0) return { state: "skipped", reason: "nothing left to change (an earlier change already covered it)" };
 
-    const unsafe = edits.filter((edit) => edit.path.startsWith("/") || edit.path.split("/").includes("..") || edit.path.startsWith(".git/"));
+    const unsafe = edits.filter((edit) => isUnsafePath(tree, edit.path));
     if (unsafe.length > 0) {
       const review: ReviewComment[] = unsafe.map((edit) => ({ rule: "scope", path: edit.path, message: `writes outside the repository's files: ${edit.path}` }));
       return { state: "rejected", reason: review.map((comment) => comment.message).join("; "), review, diff: "" };
@@ -91,6 +99,9 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
     await git(tree, ["add", "--all", "--", ...edits.map((edit) => edit.path)]);
     const diff = await git(tree, ["diff", "--cached", "--no-color", "--no-ext-diff"]);
     if (review.length > 0) return { state: "rejected", reason: review.map((comment) => comment.message).join("; "), review, diff };
+    if (modelReview && !modelReview.approve) {
+      return { state: "rejected", reason: `model review: ${modelReview.summary}`, review: [{ rule: "model", message: modelReview.summary }, ...modelReview.comments], diff };
+    }
 
     const changedPython = edits.filter((edit) => edit.content !== null && edit.path.endsWith(".py")).map((edit) => edit.path);
     const checks = await proveTree(tree, context.baseline, changedPython, environment);
@@ -113,6 +124,46 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
     return { state: "proven", provenCommit, baseCommit: context.baseCommit, checks, diff };
   } finally {
     await removeWorktree(context.root, tree);
+  }
+}
+
+/** Absolute, `..`, `.git/`, or through a symlink of the tree: an edit there could land outside the worktree. */
+function isUnsafePath(tree: string, path: string): boolean {
+  if (path.startsWith("/") || path.split("/").includes("..") || path === ".git" || path.startsWith(".git/")) return true;
+  const parts = path.split("/");
+  for (let depth = 1; depth <= parts.length; depth++) {
+    try {
+      if (lstatSync(join(tree, ...parts.slice(0, depth))).isSymbolicLink()) return true;
+    } catch {
+      return false; // the rest does not exist yet: nothing below can be a link
+    }
+  }
+  return false;
+}
+
+/**
+ * One try of candidate edits for an agent that iterates (`FleetAgent.work`): the rule review,
+ * then the baseline's checks, in the task's worktree; the tree is reset to `baseCommit` after,
+ * whatever happened, so every try starts from the same files.
+ */
+async function trial(tree: string, task: FleetTask, edits: FileEdit[], read: (path: string) => string | undefined, context: TaskContext): Promise<TrialResult> {
+  const unsafe = edits.filter((edit) => isUnsafePath(tree, edit.path));
+  if (unsafe.length > 0) return { proven: false, reason: `writes outside the repository's files: ${unsafe.map((edit) => edit.path).join(", ")}`, output: "", diff: "", checks: [] };
+  const review = reviewChange(context.parser, task, edits, read, context.apiIndex);
+  if (review.length > 0) return { proven: false, reason: review.map((comment) => comment.message).join("; "), output: review.map((comment) => `${comment.path ?? ""}: ${comment.message}`).join("\n"), diff: "", checks: [] };
+  try {
+    writeEdits(tree, edits);
+    await git(tree, ["add", "--all", "--", ...edits.map((edit) => edit.path)]);
+    const diff = await git(tree, ["diff", "--cached", "--no-color", "--no-ext-diff"]);
+    const changedPython = edits.filter((edit) => edit.content !== null && edit.path.endsWith(".py")).map((edit) => edit.path);
+    const checks = await proveTree(tree, context.baseline, changedPython, context.environment);
+    const broken = newFailures(context.baseline, checks);
+    const reason = broken.map((item) => `${item.check}: new failures ${item.failures.slice(0, 5).join(", ")}`).join("; ");
+    const output = checks.filter((check) => broken.some((item) => item.check === check.check)).map((check) => `$ ${check.check}\n${check.output ?? check.summary}`).join("\n\n");
+    return { proven: broken.length === 0, reason, output, diff, checks };
+  } finally {
+    await git(tree, ["reset", "-q", "--hard", context.baseCommit]);
+    await git(tree, ["clean", "-fdq"]);
   }
 }
 

@@ -28,7 +28,43 @@ export interface FleetAgent {
   description: string;
   plan(analysis: ProjectAnalysis): FleetTask[];
   apply(task: FleetTask, readFile: (path: string) => string | undefined): Promise<FileEdit[]>;
+  /**
+   * Agents that iterate against the proof (the LLM agents): when present, the fleet calls `work`
+   * instead of `apply`, handing it `prove` to try candidate edits in the task's worktree (each try
+   * is undone). The edits it returns are then reviewed, proven and committed as usual, and a
+   * model review that does not approve rejects the change.
+   */
+  work?(task: FleetTask, context: AgentWorkContext): Promise<AgentWorkResult>;
 }
+
+/** What `prove` found for one candidate: the rule review and the baseline's checks. */
+export interface TrialResult {
+  proven: boolean;
+  /** Why not, in one line (rule review or the checks' new failures). */
+  reason: string;
+  /** The failing check's output, for a retry prompt. */
+  output: string;
+  diff: string;
+  checks: CheckResult[];
+}
+
+export interface AgentWorkContext {
+  read(path: string): string | undefined;
+  prove(edits: FileEdit[]): Promise<TrialResult>;
+  signal?: AbortSignal;
+}
+
+/** A model reviewer's verdict on a proven diff. */
+export interface ModelReview {
+  approve: boolean;
+  summary: string;
+  comments: ReviewComment[];
+}
+
+export type AgentWorkResult =
+  | { state: "edits"; edits: FileEdit[]; review?: ModelReview }
+  | { state: "skipped"; reason: string }
+  | { state: "failed"; reason: string; output: string; diff?: string; checks?: CheckResult[] };
 
 /** Task states; every transition is journaled. `planned → running → proven|failed|rejected|skipped → committed`. */
 export type TaskState = "planned" | "running" | "proven" | "failed" | "rejected" | "skipped" | "committed";
@@ -60,7 +96,8 @@ export interface Baseline {
 }
 
 export interface ReviewComment {
-  rule: "scope" | "syntax" | "public-api" | "size" | "empty";
+  rule: "scope" | "syntax" | "public-api" | "size" | "empty" | "model";
+  line?: number;
   path?: string;
   message: string;
 }
