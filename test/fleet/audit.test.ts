@@ -1,16 +1,18 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { AuditTrail, verifyAuditFile } from "../../src/fleet/index.js";
+import { removeTempDirs, tempDir } from "./repo.js";
 
 function trail(records = 5) {
-  const path = join(mkdtempSync(join(tmpdir(), "pyagent-audit-")), "run.jsonl");
+  const path = join(tempDir("pyagent-audit-"), "run.jsonl");
   let head = { seq: 0, hash: "" };
   const audit = AuditTrail.open(path, (seq, hash) => (head = { seq, hash }));
   for (let index = 0; index < records; index++) audit.append("task-state", { taskId: `t${index}`, state: "committed" });
   return { path, head: () => head, lines: () => readFileSync(path, "utf8").split("\n").filter(Boolean) };
 }
+
+afterAll(removeTempDirs);
 
 describe("hash-chained audit trail", () => {
   it("verifies an untouched trail and matches the head the journal keeps", () => {

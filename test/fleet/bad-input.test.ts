@@ -1,15 +1,16 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { FIXTURE, git, makeRepo, PYTHON, pytestPassesAt, userView } from "./repo.js";
+import { FIXTURE, git, makeRepo, pytestPassesAt, PYTHON, removeTempDirs, tempDir, userView } from "./repo.js";
 
 const AGENTS = ["--agents", "unused-imports,dead-code"];
 
+afterAll(removeTempDirs);
+
 describe("pyagent improve refuses bad input with one clear line and a documented exit code", () => {
   it("a folder that is not a git repository: exit 2", async () => {
-    const root = mkdtempSync(join(tmpdir(), "pyagent-norepo-"));
+    const root = tempDir("pyagent-norepo-");
     writeFileSync(join(root, "a.py"), "import os\n");
     const result = await runCli("improve", root);
     expect(result.code).toBe(2);
@@ -34,7 +35,7 @@ describe("pyagent improve refuses bad input with one clear line and a documented
 
   it("no Python on PATH: exit 2 and says how to fix it", async () => {
     const root = makeRepo(FIXTURE);
-    const bin = mkdtempSync(join(tmpdir(), "pyagent-bin-"));
+    const bin = tempDir("pyagent-bin-");
     symlinkSync("/usr/bin/git", join(bin, "git"));
     const saved = { path: process.env.PATH, python: process.env.PYAGENT_PYTHON };
     process.env.PATH = bin;
@@ -104,7 +105,7 @@ describe("pyagent improve on awkward but valid input", () => {
   });
 
   it("a repository path with spaces works end to end", async () => {
-    const parent = mkdtempSync(join(tmpdir(), "pyagent spaced parent-"));
+    const parent = tempDir("pyagent spaced parent-");
     const root = join(parent, "my project");
     mkdirSync(root);
     const made = makeRepo(FIXTURE);

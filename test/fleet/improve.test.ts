@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { FIXTURE, git, makeRepo, PYTHON, pytestPassesAt, showFile, userView } from "./repo.js";
+import { FIXTURE, git, makeRepo, pytestPassesAt, PYTHON, removeTempDirs, showFile, userView } from "./repo.js";
 
 const AGENTS = ["--agents", "unused-imports,dead-code"];
 
@@ -11,6 +11,8 @@ async function improveJson(root: string, ...extra: string[]) {
   if (result.code !== 0) throw new Error(`improve exited ${result.code}: ${result.stderr}`);
   return { report: JSON.parse(result.stdout), stderr: result.stderr };
 }
+
+afterAll(removeTempDirs);
 
 describe("pyagent improve on a repo with unused imports, unreachable code and passing tests", () => {
   it("lands every fix as its own trailered commit on pyagent/<run-id>, tests pass there, and the user's branch is untouched", async () => {

@@ -1,15 +1,15 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { StateVersionError } from "../../src/core/index.js";
 import { openJournal } from "../../src/fleet/index.js";
+import { removeTempDirs, tempDir } from "./repo.js";
 
 function journal() {
-  return openJournal(mkdtempSync(join(tmpdir(), "pyagent-journal-")));
+  return openJournal(tempDir("pyagent-journal-"));
 }
 
 const OPTIONS = { agents: ["dead-code"], maxChanges: null, mergeThreshold: 50, merge: false, jobs: 1, checkTimeoutMs: 1000, python: "python3", goal: "password=hunter22hunter" };
+
+afterAll(removeTempDirs);
 
 describe("run journal", () => {
   it("records every task transition in order, and masks secrets in what it stores", () => {
@@ -28,7 +28,7 @@ describe("run journal", () => {
   });
 
   it("refuses a journal written by a newer PyAgent (exit code 3)", () => {
-    const root = mkdtempSync(join(tmpdir(), "pyagent-journal-"));
+    const root = tempDir("pyagent-journal-");
     const first = openJournal(root);
     first.store.setMeta("fleet_schema_version", "99");
     first.store.close();

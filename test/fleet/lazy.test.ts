@@ -1,6 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { makeRepo, PYTHON, showFile } from "./repo.js";
+import { makeRepo, PYTHON, removeTempDirs, showFile } from "./repo.js";
+
+afterAll(removeTempDirs);
 
 describe("lazy-imports through the fleet: the measurement decides", () => {
   it("keeps moving `import asyncio` into the function that uses it, because the module's import time drops", async () => {

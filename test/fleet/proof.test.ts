@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { improve, type FleetAgent, type FleetTask } from "../../src/fleet/index.js";
-import { git, makeRepo, PYTHON } from "./repo.js";
+import { git, makeRepo, PYTHON, removeTempDirs } from "./repo.js";
 
 /**
  * Agents defined here on purpose make bad changes the real agents would not, to show what the
@@ -27,6 +27,8 @@ const REPO = {
   "tests/test_api.py": "from lib.api import level\n\n\ndef test_level():\n    assert level() == 1\n",
   "lib/untested.py": "def helper():\n    return 2\n",
 };
+
+afterAll(removeTempDirs);
 
 describe("the fleet's proof and review on changes that look harmless", () => {
   it("drops a change that breaks importing an untested module, and rejects one that removes a name another module imports", async () => {

@@ -1,7 +1,21 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+
+const created: string[] = [];
+
+/** A temp folder that `removeTempDirs` deletes after the file's tests. */
+export function tempDir(prefix: string): string {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  created.push(path);
+  return path;
+}
+
+/** Deletes every folder this file's tests made (call from afterAll). */
+export function removeTempDirs(): void {
+  for (const path of created.splice(0)) rmSync(path, { recursive: true, force: true });
+}
 
 /** git in `cwd`, synchronously; returns trimmed stdout. */
 export function git(cwd: string, ...args: string[]): string {
@@ -22,7 +36,7 @@ export function writeFiles(root: string, files: Record<string, string>): void {
 
 /** A fresh git repository on branch `main` with `files` in one commit (none when `files` is empty). */
 export function makeRepo(files: Record<string, string>, options: { prefix?: string; commit?: boolean } = {}): string {
-  const root = mkdtempSync(join(tmpdir(), options.prefix ?? "pyagent-fleet-"));
+  const root = tempDir(options.prefix ?? "pyagent-fleet-");
   git(root, "init", "-q", "-b", "main");
   git(root, "config", "user.name", "Test User");
   git(root, "config", "user.email", "test@example.com");
@@ -39,7 +53,7 @@ export const PYTHON = spawnSync("/usr/bin/python3", ["-m", "pytest", "--version"
 
 /** Runs pytest on `commit` of the repo in a throwaway export; true when it passes. */
 export function pytestPassesAt(root: string, commit: string): { passed: boolean; output: string } {
-  const scratch = mkdtempSync(join(tmpdir(), "pyagent-export-"));
+  const scratch = tempDir("pyagent-export-");
   execFileSync("sh", ["-c", 'git archive "$1" | tar -x -C "$2"', "sh", commit, scratch], { cwd: root });
   const result = spawnSync(PYTHON, ["-m", "pytest", "-q", "-p", "no:cacheprovider"], { cwd: scratch, encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
   return { passed: result.status === 0, output: `${result.stdout}${result.stderr}` };

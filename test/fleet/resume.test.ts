@@ -2,9 +2,9 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { BIN, REPO_ROOT, runCli } from "../helpers/cli.js";
-import { git, makeRepo, PYTHON, userView } from "./repo.js";
+import { git, makeRepo, PYTHON, removeTempDirs, userView } from "./repo.js";
 
 /** Four modules, each with an unused import and unreachable code: eight tasks. */
 function fixture(): Record<string, string> {
@@ -46,6 +46,8 @@ function finalState(root: string, runId: string) {
   const commits = git(root, "log", "--reverse", "--format=%s|%(trailers:key=PyAgent-Agent,valueonly,separator=)|%(trailers:key=PyAgent-Task,valueonly,separator=)", `${base}..${branch}`).split("\n");
   return { tree: git(root, "rev-parse", `${branch}^{tree}`), commits };
 }
+
+afterAll(removeTempDirs);
 
 describe("kill -9 during a run, then --resume", () => {
   it.skipIf(!existsSync(join(REPO_ROOT, "dist/interface/cli/commands/improve.js")))("finishes with the same commits and tree as an uninterrupted run, without redoing proven work", async () => {

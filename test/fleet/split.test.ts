@@ -1,10 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { git, makeRepo, PYTHON, pytestPassesAt } from "./repo.js";
+import { git, makeRepo, pytestPassesAt, PYTHON, removeTempDirs, tempDir } from "./repo.js";
 
 /** Two cohesive groups (geometry, text) in one module over the project's 60-line limit. */
 function shapes(): string {
@@ -21,6 +19,8 @@ function shapes(): string {
 }
 
 const NAMES = ["PI", "Point", "Circle", "unit_circle", "slugify", "titleize", "label", "text_helper_0", "text_helper_5"];
+
+afterAll(removeTempDirs);
 
 describe("split-module through the fleet", () => {
   it("splits an oversized module into a package, and `from pkg.shapes import X` still works for every X", async () => {
@@ -58,7 +58,7 @@ describe("split-module through the fleet", () => {
     expect(files.filter((file) => file.startsWith("pkg/shapes/")).length).toBeGreaterThan(2);
     expect(pytestPassesAt(root, branch).passed).toBe(true);
 
-    const scratch = mkdtempSync(join(tmpdir(), "pyagent-split-"));
+    const scratch = tempDir("pyagent-split-");
     execFileSync("sh", ["-c", 'git archive "$1" | tar -x -C "$2"', "sh", branch, scratch], { cwd: root });
     for (const name of NAMES) {
       const check = spawnSync(PYTHON, ["-c", `from pkg.shapes import ${name}; print(${name})`], { cwd: scratch, encoding: "utf8" });

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { git, makeRepo, PYTHON, showFile } from "./repo.js";
+import { git, makeRepo, PYTHON, removeTempDirs, showFile } from "./repo.js";
 
 /** `paths.py` never uses `os` itself, but a test monkeypatches `paths.os`: the import is load-bearing. */
 const TRAP = {
@@ -23,6 +23,8 @@ const TRAP = {
     "",
   ].join("\n"),
 };
+
+afterAll(removeTempDirs);
 
 describe("the proof catches an 'unused' import a test relies on", () => {
   it("removes `import os`, sees the monkeypatch test fail, commits nothing, and the report says why", async () => {
