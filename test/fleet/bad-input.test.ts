@@ -17,6 +17,20 @@ describe("pyagent improve refuses bad input with one clear line and a documented
     expect(result.stderr).toBe(`pyagent: ${root} is not a git repository: run 'git init' and commit your code first\n`);
   });
 
+  it("an unknown agent or a bad flag value: exit 2, nothing written", async () => {
+    const root = makeRepo(FIXTURE);
+    const agents = await runCli("improve", root, "--agents", "unused-imports,telepathy", "--python", PYTHON);
+    expect(agents.code).toBe(2);
+    expect(agents.stderr).toBe("pyagent: unknown agent telepathy in --agents (known: unused-imports, unused-variables, dead-code, lazy-imports, split-module)\n");
+    const jobs = await runCli("improve", root, "--jobs", "0");
+    expect(jobs.code).toBe(2);
+    expect(jobs.stderr).toMatch(/invalid --jobs '0': expected an integer >= 1/);
+    const unknownRun = await runCli("improve", root, "--resume", "20990101T000000-000000", "--python", PYTHON);
+    expect(unknownRun.code).toBe(2);
+    expect(unknownRun.stderr).toMatch(/no run 20990101T000000-000000 in .* \(see 'pyagent runs'\)/);
+    expect(userView(root)).toEqual({ status: "", worktrees: 1, branches: ["main"] });
+  });
+
   it("a repository without commits: exit 2", async () => {
     const root = makeRepo({ "a.py": "import os\n" }, { commit: false });
     const result = await runCli("improve", root);
