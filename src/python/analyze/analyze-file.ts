@@ -4,9 +4,9 @@ import { extractFacts } from "../findings/facts.js";
 import { computeBlocks, totalComplexity } from "../metrics/complexity.js";
 import { computeHalstead } from "../metrics/halstead.js";
 import { maintainabilityIndex } from "../metrics/maintainability.js";
-import { computeRawMetrics } from "../metrics/raw.js";
+import { computeRawMetrics, RawMetricsError } from "../metrics/raw.js";
 import { parsePython, type SyntaxNode } from "../parse/parser.js";
-import type { FileAnalysis } from "../types.js";
+import type { FileAnalysis, RawMetrics } from "../types.js";
 import { decodePythonSource } from "./source.js";
 
 /** Analyzes one file's bytes: decode, parse once, then every per-file metric and finding. */
@@ -18,7 +18,14 @@ export function analyzeFile(parser: Parser, path: string, bytes: Uint8Array, has
   try {
     const root = tree.rootNode;
     if (root.hasError) return { state: "error", path, hash, message: describeSyntaxError(root) };
-    const raw = computeRawMetrics(source);
+    let raw: RawMetrics;
+    try {
+      raw = computeRawMetrics(source);
+    } catch (error) {
+      // radon gives up on these files too (tokens Python's tokenizer refuses that tree-sitter accepts).
+      if (error instanceof RawMetricsError) return { state: "error", path, hash, message: `syntax error: ${error.message}` };
+      throw error;
+    }
     const halstead = computeHalstead(root, source);
     const blocks = computeBlocks(root, source);
     const mi = maintainabilityIndex({ halsteadVolume: halstead.volume, totalComplexity: totalComplexity(root, source), raw });
