@@ -20,6 +20,7 @@ import { join, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { UsageError } from "../../../core/index.js";
 import { deterministicAgents } from "../../../agents/deterministic/index.js";
+import { LLM_AGENT_NAMES, prepareLlmRun, type LlmRunFlags } from "../../../agents/llm/index.js";
 import {
   auditPath,
   countStates,
@@ -45,7 +46,7 @@ interface Io {
   stderr: NodeJS.WritableStream;
 }
 
-interface ImproveFlags {
+interface ImproveFlags extends LlmRunFlags {
   goal?: string;
   agents?: string;
   maxChanges?: number;
@@ -58,6 +59,13 @@ interface ImproveFlags {
   python?: string;
   format: "text" | "json";
   progress: boolean;
+}
+
+function decimal(name: string) {
+  return (value: string) => {
+    if (!/^\d+(\.\d+)?$/.test(value)) throw new UsageError(`invalid --${name} '${value}': expected a non-negative number`);
+    return Number(value);
+  };
 }
 
 function integer(name: string, minimum = 0) {
@@ -90,6 +98,16 @@ export function registerImproveCommands(program: Command, io: Io): void {
     .option("--python <interpreter>", "Python that runs the checks (default $PYAGENT_PYTHON, python3, python)")
     .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--no-progress", "no progress lines on stderr")
+    .option("--model <url|name>", `model for the LLM agents (${LLM_AGENT_NAMES.join(", ")}): an OpenAI-compatible base URL or a configured name; with it, --agents defaults to every agent`)
+    .option("--budget <usd>", "hard limit on model spend in USD: no model call starts that could exceed it", decimal("budget"))
+    .option("--token-budget <n>", "hard limit on model tokens (input + output)", integer("token-budget", 1))
+    .option("--no-cache", "do not answer model calls from the response cache")
+    .option("--strategy <name>", "LLM agents' reasoning: single, plan-then-act, self-consistency, reflexion (default)")
+    .option("--swarm <strategies>", "per task, one proposer per listed strategy in parallel; the proven one the reviewer ranks best wins")
+    .option("--retries <n>", "reflexion retries after a failed proof (default 2)", integer("retries", 0))
+    .option("--max-output-tokens <n>", "bound on each model reply (default 2048)", integer("max-output-tokens", 1))
+    .option("--no-director", "run the agents' own plan instead of the LLM director's")
+    .option("--no-model-review", "commit proven LLM changes without the model reviewer's verdict")
     .action(async (path: string, flags: ImproveFlags) => setExit(await runImprove(path, flags, io)));
 
   program
@@ -181,7 +199,16 @@ function readJournal(path: string) {
 
 async function runImprove(path: string, flags: ImproveFlags, io: Io): Promise<number> {
   const agentNames = flags.agents?.split(",").map((name) => name.trim()).filter(Boolean);
-  const agents = availableAgents();
+  const llm = await prepareLlmRun(path, flags, agentNames, flags.goal);
+  try {
+    return await runImproveWith(path, flags, io, agentNames, llm);
+  } finally {
+    llm?.close();
+  }
+}
+
+async function runImproveWith(path: string, flags: ImproveFlags, io: Io, agentNames: string[] | undefined, llm: Awaited<ReturnType<typeof prepareLlmRun>>): Promise<number> {
+  const agents = [...availableAgents(), ...(llm?.agents ?? [])];
   if (flags.dryRun) {
     const { tasks, preflight } = await planImprove({ path, agents, agentNames, maxChanges: flags.maxChanges, python: flags.python });
     if (flags.format === "json") io.stdout.write(`${JSON.stringify({ root: preflight.root, head: preflight.headCommit, branch: preflight.branch, tasks }, null, 2)}\n`);
@@ -214,19 +241,23 @@ async function runImprove(path: string, flags: ImproveFlags, io: Io): Promise<nu
       resume: flags.resume,
       signal: controller.signal,
       onEvent: progress,
+      ...llm?.improveOptions,
     });
   } finally {
     process.removeListener("SIGINT", onInterrupt);
   }
   const code = exitCode(summary);
+  llm?.appendToReport(summary.reportPath);
   if (flags.format === "json") {
-    io.stdout.write(`${JSON.stringify({ ...runJson(summary.run, summary.tasks), report: summary.reportPath, interrupted: summary.interrupted, exitCode: code }, null, 2)}\n`);
+    const models = llm ? { spend: llm.fleet.budget.report(), stopped: llm.fleet.session.stopped ?? null, directorFallback: llm.fleet.directorFallback ?? null } : undefined;
+    io.stdout.write(`${JSON.stringify({ ...runJson(summary.run, summary.tasks), report: summary.reportPath, interrupted: summary.interrupted, exitCode: code, models }, null, 2)}\n`);
   } else {
     io.stdout.write(finalTable(summary.tasks));
     const counts = countStates(summary.tasks);
     io.stdout.write(`\nrun ${summary.run.id}: ${counts.committed} committed on ${summary.run.runBranch}, ${counts.failed} failed the proof, ${counts.rejected} rejected by review, ${counts.skipped} skipped, ${counts.planned} not attempted\n`);
     for (const merge of summary.run.merges) io.stdout.write(`merge: ${describeMerge(merge)}\n`);
     if (!summary.run.options.merge && counts.committed > 0) io.stdout.write(`your branch was not touched; merge with: pyagent merge ${summary.run.id} ${summary.run.root}\n`);
+    for (const line of llm?.summaryLines() ?? []) io.stdout.write(`${line}\n`);
     if (summary.interrupted) io.stdout.write(`interrupted: continue with pyagent improve ${summary.run.root} --resume ${summary.run.id}\n`);
     io.stdout.write(`report: ${summary.reportPath}\n`);
   }

@@ -1,0 +1,11 @@
+export { createLlmFleet, type LlmFleet, type LlmFleetOptions } from "./fleet.js";
+export { createLlmAgent, STRATEGIES, type LlmAgentOptions, type Strategy } from "./editor.js";
+export { createDirector, type DirectorOptions } from "./director.js";
+export { reviewDiff, type ScoredReview } from "./reviewer.js";
+export { ModelSession, type Ask, type PricedClient, type SessionOptions } from "./session.js";
+export { LLM_AGENT_NAMES, REFACTOR_COMPLEXITY, definitionsOf, llmPlanners, type LlmAgentName, type LlmTask } from "./planners.js";
+export { applyBlock, parseEditBlocks, MAX_REPLY_CHARS, type BlockResult, type EditBlock } from "./edit-blocks.js";
+export { confinePath, editsFromReply, MAX_NEW_FILE_LINES, type ReplyEdits } from "./confine.js";
+export { loadPrompt, promptsDirectory, renderPrompt, type PromptTemplate } from "./prompts.js";
+export { LlmAgentError, PromptFileError } from "./errors.js";
+export { prepareLlmRun, type LlmRun, type LlmRunFlags } from "./run-options.js";
