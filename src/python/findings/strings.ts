@@ -8,8 +8,8 @@ const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*([.:][A-Za-z_][A-Za-z0-9_]*)*$/;
 const TYPE_NAME = /(\.?)\s*\b([A-Za-z_][A-Za-z0-9_]*)/g;
 
 /** The text between the quotes of a string literal without interpolations; undefined when it has any. */
-export function stringContent(node: SyntaxNode, source: string): string | undefined {
-  if (typeOf(node) !== "string") return undefined;
+export function stringContent(node: SyntaxNode, source: string, type = typeOf(node)): string | undefined {
+  if (type !== "string") return undefined;
   const text = source.slice(node.startIndex, node.endIndex);
   const opening = /^[A-Za-z]*("""|'''|"|')/.exec(text);
   if (!opening) return undefined;
@@ -24,12 +24,12 @@ export function stringContent(node: SyntaxNode, source: string): string | undefi
  * The literal identifier prefix of a computed attribute name: `"visit_" + kind` and
  * `f"do_{command}"` give `visit_` and `do_` (dispatch by name, as `ast.NodeVisitor` and `cmd.Cmd` do).
  */
-export function identifierPrefix(node: SyntaxNode, source: string): string | undefined {
+export function identifierPrefix(node: SyntaxNode, source: string, type = typeOf(node)): string | undefined {
   let candidate: string | undefined;
-  if (typeOf(node) === "binary_operator") {
+  if (type === "binary_operator") {
     const left = node.namedChildren[0];
     if (typeOfMaybe(left) === "string" && typeOfMaybe(node.childForFieldName("operator")) === "+") candidate = stringContent(left, source);
-  } else if (typeOf(node) === "string") {
+  } else if (type === "string") {
     const [, first, second] = node.namedChildren;
     if (typeOfMaybe(first) === "string_content" && typeOfMaybe(second) === "interpolation") candidate = first.text;
   }
@@ -37,8 +37,8 @@ export function identifierPrefix(node: SyntaxNode, source: string): string | und
 }
 
 /** The literal identifier suffix of a computed attribute name: `kind + "_lib_format"` gives `_lib_format`. */
-export function identifierSuffix(node: SyntaxNode, source: string): string | undefined {
-  if (typeOf(node) !== "binary_operator" || typeOfMaybe(node.childForFieldName("operator")) !== "+") return undefined;
+export function identifierSuffix(node: SyntaxNode, source: string, type = typeOf(node)): string | undefined {
+  if (type !== "binary_operator" || typeOfMaybe(node.childForFieldName("operator")) !== "+") return undefined;
   const children = node.namedChildren;
   const right = children[children.length - 1];
   const candidate = typeOfMaybe(right) === "string" ? stringContent(right, source) : undefined;

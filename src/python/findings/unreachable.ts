@@ -27,9 +27,9 @@ const TERMINATORS: Record<string, string> = {
  * a `while` loop whose condition is always true and that no `break` leaves (vulture does not report
  * code after such a loop; nothing can reach it, so we do).
  */
-export function terminatorOf(statement: SyntaxNode): string | undefined {
-  const terminator = TERMINATORS[typeOf(statement)];
-  if (terminator || typeOf(statement) !== "while_statement") return terminator;
+export function terminatorOf(statement: SyntaxNode, type = typeOf(statement)): string | undefined {
+  const terminator = TERMINATORS[type];
+  if (terminator || type !== "while_statement") return terminator;
   const condition = statement.childForFieldName("condition");
   const body = statement.childForFieldName("body");
   if (!condition || !body || !conditionIsAlwaysTrue(condition)) return undefined;

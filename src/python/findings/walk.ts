@@ -116,13 +116,14 @@ class FindingsWalker {
     this.state.uses.read(name, offset);
   }
 
-  visit(node: SyntaxNode): void {
+  /** `type` is the node's type when the caller has already read it (each read is a wasm call). */
+  visit(node: SyntaxNode, type?: string): void {
     if (this.depth >= MAX_DEPTH) {
       this.scanFlat(node);
       return;
     }
     this.depth++;
-    this.visitNode(node);
+    this.visitNode(node, type ?? typeOf(node));
     this.depth--;
   }
 
@@ -144,8 +145,8 @@ class FindingsWalker {
     }
   }
 
-  private visitNode(node: SyntaxNode): void {
-    switch (typeOf(node)) {
+  private visitNode(node: SyntaxNode, type: string): void {
+    switch (type) {
       case "identifier":
         this.read(identifierAt(this.source, node.startIndex), node.startIndex);
         return;
@@ -254,7 +255,7 @@ class FindingsWalker {
         this.visitChildren(node);
         return;
       default:
-        if (!LEAVES.has(typeOf(node))) this.visitChildren(node);
+        if (!LEAVES.has(type)) this.visitChildren(node);
     }
   }
 
@@ -269,14 +270,15 @@ class FindingsWalker {
     let reported = false;
     for (const child of node.namedChildren) {
       if (!child) continue;
-      if (typeOf(child) !== "comment") {
+      const type = typeOf(child);
+      if (type !== "comment") {
         if (terminator && !reported) {
           reported = true;
           this.state.unreachable.push(afterTerminator(node, child, terminator));
         }
-        terminator ??= terminatorOf(child);
+        terminator ??= terminatorOf(child, type);
       }
-      this.visit(child);
+      this.visit(child, type);
     }
   }
 
@@ -488,29 +490,38 @@ class FindingsWalker {
   private visitAssignment(node: SyntaxNode): void {
     // (left, [type], [right]) in order; the annotation is the only child of type `type`.
     let left: SyntaxNode | undefined;
+    let leftType = "";
     let type: SyntaxNode | undefined;
     let right: SyntaxNode | undefined;
+    let rightType = "";
     for (const child of node.namedChildren) {
-      if (!child || typeOf(child) === "comment") continue;
-      if (!left) left = child;
-      else if (!type && !right && typeOf(child) === "type") type = child;
-      else right = child;
+      if (!child) continue;
+      const childType = typeOf(child);
+      if (childType === "comment") continue;
+      if (!left) {
+        left = child;
+        leftType = childType;
+      } else if (!type && !right && childType === "type") type = child;
+      else {
+        right = child;
+        rightType = childType;
+      }
     }
-    const isAll = this.scope.kind === "module" && !!left && typeOf(left) === "identifier" && left.text === "__all__";
+    const isAll = this.scope.kind === "module" && !!left && leftType === "identifier" && left.text === "__all__";
     if (left) {
       if (isAll) this.state.dunderAll ??= [];
       else this.bind(left, "assign", node, { annotatedOnly: !right && !!type });
       // `method = "visit_" + kind` then `getattr(self, method)`: dispatch by name prefix.
-      const prefix = right && typeOf(left) === "identifier" ? identifierPrefix(right, this.source) : undefined;
+      const prefix = right && leftType === "identifier" ? identifierPrefix(right, this.source, rightType) : undefined;
       if (prefix) this.scope.prefixedNames.set(left.text, prefix);
-      const suffix = right && typeOf(left) === "identifier" ? identifierSuffix(right, this.source) : undefined;
+      const suffix = right && leftType === "identifier" ? identifierSuffix(right, this.source, rightType) : undefined;
       if (suffix) this.scope.prefixedNames.set(left.text, `*${suffix}`);
     }
-    if (type) this.visit(type);
+    if (type) this.visit(type, "type");
     if (right) {
       const previous = this.collectingAll;
       this.collectingAll = isAll;
-      this.visit(right);
+      this.visit(right, rightType);
       this.collectingAll = previous;
     }
   }
@@ -614,25 +625,42 @@ class FindingsWalker {
     const children = node.namedChildren;
     const callee = children[0];
     const last = children[children.length - 1];
-    const argumentsNode = children.length > 1 && (typeOfMaybe(last) === "argument_list" || typeOfMaybe(last) === "generator_expression") ? last : undefined;
-    const calleeText = callee && (typeOf(callee) === "identifier" || typeOf(callee) === "attribute") ? callee.text : undefined;
+    const lastType = children.length > 1 ? typeOfMaybe(last) : undefined;
+    const argumentsNode = lastType === "argument_list" || lastType === "generator_expression" ? last : undefined;
+    const calleeType = typeOfMaybe(callee);
+    const calleeText = callee && (calleeType === "identifier" || calleeType === "attribute") ? callee.text : undefined;
     if (calleeText !== undefined && /^[\w.]+$/.test(calleeText)) {
       this.state.calls.push({ caller: this.scope.qualName || "<module>", callee: calleeText, line: line(node) });
       if (DYNAMIC_CALLS.has(calleeText)) this.markDynamic();
       if (GLOBAL_LOOKUPS.has(calleeText)) this.state.globalsLookedUp = true;
     }
-    if (callee) this.visit(callee);
+    if (callee) this.visit(callee, calleeType);
     if (!argumentsNode) return;
-    const args = typeOf(argumentsNode) === "argument_list" ? significant(argumentsNode) : [argumentsNode];
+    // The arguments without comments, and their types (read once: each read is a wasm call).
+    const args: SyntaxNode[] = [];
+    const argTypes: string[] = [];
+    if (lastType === "argument_list") {
+      for (const child of argumentsNode.namedChildren) {
+        if (!child) continue;
+        const childType = typeOf(child);
+        if (childType === "comment") continue;
+        args.push(child);
+        argTypes.push(childType);
+      }
+    } else {
+      args.push(argumentsNode);
+      argTypes.push(lastType as string);
+    }
     if ((calleeText === "getattr" || calleeText === "hasattr" || calleeText === "setattr" || calleeText === "delattr") && args[1]) {
       const nameArgument = args[1];
-      const content = typeOf(nameArgument) === "string" ? stringContent(nameArgument, this.source) : undefined;
+      const nameType = argTypes[1] as string;
+      const content = nameType === "string" ? stringContent(nameArgument, this.source, nameType) : undefined;
       if (content !== undefined) this.uses.others.add(content);
-      else if (typeOf(nameArgument) === "identifier") this.scope.attributeNameArguments.add(nameArgument.text);
+      else if (nameType === "identifier") this.scope.attributeNameArguments.add(nameArgument.text);
       else {
-        const prefix = identifierPrefix(nameArgument, this.source);
+        const prefix = identifierPrefix(nameArgument, this.source, nameType);
         if (prefix) this.uses.prefixes.add(prefix);
-        const suffix = identifierSuffix(nameArgument, this.source);
+        const suffix = identifierSuffix(nameArgument, this.source, nameType);
         if (suffix) this.uses.suffixes.add(suffix);
       }
     }
@@ -641,9 +669,9 @@ class FindingsWalker {
     if (extendsAll) this.state.dunderAll ??= [];
     const previous = this.collectingAll;
     this.collectingAll = extendsAll;
-    for (const arg of args) {
+    for (let index = 0; index < args.length; index++) {
       if (castLike) this.annotationDepth++;
-      this.visit(arg);
+      this.visit(args[index] as SyntaxNode, argTypes[index]);
       if (castLike) this.annotationDepth--;
     }
     this.collectingAll = previous;
@@ -662,7 +690,7 @@ class FindingsWalker {
       }
       if (interpolated) return;
     }
-    const content = stringContent(node, this.source);
+    const content = stringContent(node, this.source, "string");
     if (content === undefined) return;
     if (this.annotationDepth > 0) this.uses.typeExpression(content, node.startIndex);
     if (this.collectingAll && /^[A-Za-z_][A-Za-z0-9_]*$/.test(content)) this.state.dunderAll?.push(content);
