@@ -7,11 +7,14 @@ import type { SyntaxNode } from "../parse/parser.js";
 import { typeOf, typeOfMaybe } from "./nodes.js";
 import { isDunder, isSunder } from "./conventions.js";
 import type { ModuleState } from "./module-state.js";
+import { identifierAt } from "./strings.js";
 
 export type BindMode = "assign" | "unpack" | "loop" | "comprehension" | "with" | "capture";
 
 export interface BindingContext {
   state: ModuleState;
+  /** The module's source: identifier names are read from it (`node.text` is a wasm call). */
+  source: string;
   /** Visits an expression that is read, not bound (an attribute's object, a subscript). */
   visit(node: SyntaxNode): void;
 }
@@ -24,7 +27,7 @@ export interface BindingContext {
 export function bindTarget(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, context: BindingContext, annotatedOnly = false): void {
   switch (typeOf(target)) {
     case "identifier":
-      bindName(target, mode, statement, context.state, annotatedOnly);
+      bindName(target, mode, statement, context, annotatedOnly);
       return;
     case "pattern_list":
     case "tuple_pattern":
@@ -49,8 +52,9 @@ export function bindTarget(target: SyntaxNode, mode: BindMode, statement: Syntax
   }
 }
 
-function bindName(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, state: ModuleState, annotatedOnly: boolean): void {
-  const name = target.text;
+function bindName(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, context: BindingContext, annotatedOnly: boolean): void {
+  const state = context.state;
+  const name = identifierAt(context.source, target.startIndex);
   const scope = state.scope;
   if (mode === "comprehension" || mode === "capture") return;
   if (scope.kind === "function") {
@@ -79,8 +83,8 @@ function bindAttribute(target: SyntaxNode, statement: SyntaxNode, context: Bindi
   const attribute = target.childForFieldName("attribute");
   if (object) context.visit(object);
   const scope = context.state.functionScope();
-  if (object && typeOf(object) === "identifier" && attribute && scope?.selfName && object.text === scope.selfName && scope.className) {
-    const name = attribute.text;
+  if (object && typeOf(object) === "identifier" && attribute && scope?.selfName && identifierAt(context.source, object.startIndex) === scope.selfName && scope.className) {
+    const name = identifierAt(context.source, attribute.startIndex);
     context.state.define({
       name: `${scope.className}.${name}`,
       kind: "attribute",

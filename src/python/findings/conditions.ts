@@ -6,20 +6,21 @@ import { typeOf, typeOfMaybe } from "./nodes.js";
  * evaluated over their operands, every operand that `ast.literal_eval` could evaluate counts by its
  * truth value, and every other operand takes the `unknown` default. Never evaluates code.
  */
-export function conditionIsAlwaysFalse(condition: SyntaxNode): boolean {
-  return !evaluate(condition, true, 0);
+/** `type` is the condition's node type when the caller has read it already (each read is a wasm call). */
+export function conditionIsAlwaysFalse(condition: SyntaxNode, type = typeOf(condition)): boolean {
+  return !evaluate(condition, true, 0, type);
 }
 
-export function conditionIsAlwaysTrue(condition: SyntaxNode): boolean {
-  return evaluate(condition, false, 0);
+export function conditionIsAlwaysTrue(condition: SyntaxNode, type = typeOf(condition)): boolean {
+  return evaluate(condition, false, 0, type);
 }
 
 /** Deeper conditions (generated code) are not evaluated: they count as unknown. */
 const MAX_DEPTH = 200;
 
-function evaluate(node: SyntaxNode, unknown: boolean, depth: number): boolean {
+function evaluate(node: SyntaxNode, unknown: boolean, depth: number, type = typeOf(node)): boolean {
   if (depth > MAX_DEPTH) return unknown;
-  switch (typeOf(node)) {
+  switch (type) {
     case "parenthesized_expression": {
       const inner = node.namedChildren.filter((child) => typeOfMaybe(child) !== "comment");
       return inner.length === 1 && inner[0] ? evaluate(inner[0], unknown, depth + 1) : unknown;
@@ -38,15 +39,15 @@ function evaluate(node: SyntaxNode, unknown: boolean, depth: number): boolean {
       return argument ? !evaluate(argument, !unknown, depth + 1) : unknown;
     }
     default: {
-      const truth = literalTruth(node);
+      const truth = literalTruth(node, type);
       return truth === undefined ? unknown : truth;
     }
   }
 }
 
 /** The truth value of a literal `ast.literal_eval` accepts, or undefined when it is not one. */
-export function literalTruth(node: SyntaxNode): boolean | undefined {
-  switch (typeOf(node)) {
+export function literalTruth(node: SyntaxNode, type = typeOf(node)): boolean | undefined {
+  switch (type) {
     case "true":
     case "ellipsis":
       return true;

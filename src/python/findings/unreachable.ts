@@ -73,6 +73,8 @@ export function afterTerminator(block: SyntaxNode, first: SyntaxNode, terminator
 
 export interface IfClause {
   condition: SyntaxNode;
+  /** The condition's node type, read once (a wasm call). */
+  conditionType: string;
   body: SyntaxNode;
   /** Line of the `if` or `elif` keyword. */
   start: number;
@@ -84,13 +86,13 @@ export function ifChain(node: SyntaxNode): { clauses: IfClause[]; elseBody: Synt
   let elseBody: SyntaxNode | undefined;
   const condition = node.childForFieldName("condition");
   const consequence = node.childForFieldName("consequence");
-  if (condition && consequence) clauses.push({ condition, body: consequence, start: startLine(node) });
+  if (condition && consequence) clauses.push({ condition, conditionType: typeOf(condition), body: consequence, start: startLine(node) });
   for (const alternative of node.childrenForFieldName("alternative")) {
     if (!alternative) continue;
     if (typeOf(alternative) === "elif_clause") {
       const test = alternative.childForFieldName("condition");
       const body = alternative.childForFieldName("consequence");
-      if (test && body) clauses.push({ condition: test, body, start: startLine(alternative) });
+      if (test && body) clauses.push({ condition: test, conditionType: typeOf(test), body, start: startLine(alternative) });
     } else {
       elseBody = alternative.childForFieldName("body") ?? undefined;
     }
@@ -104,9 +106,9 @@ export function constantIf(chain: { clauses: IfClause[]; elseBody: SyntaxNode | 
   const lastBody = elseBody ?? clauses[clauses.length - 1]?.body;
   for (let index = 0; index < clauses.length; index++) {
     const clause = clauses[index] as IfClause;
-    if (conditionIsAlwaysFalse(clause.condition)) {
+    if (conditionIsAlwaysFalse(clause.condition, clause.conditionType)) {
       drafts.push({ line: clause.start, endLine: blockEnd(clause.body), message: "unsatisfiable 'if' condition", symbol: "if" });
-    } else if (conditionIsAlwaysTrue(clause.condition)) {
+    } else if (conditionIsAlwaysTrue(clause.condition, clause.conditionType)) {
       // vulture's "redundant if-condition" (`if True:` without else) is not unreachable code: omitted.
       const next = clauses[index + 1];
       const elseStart = next ? next.start : elseBody ? firstStatementLine(elseBody) : undefined;

@@ -92,7 +92,7 @@ class FindingsWalker {
     root: SyntaxNode,
   ) {
     this.state = new ModuleState(source, root.startIndex, root.endIndex);
-    this.bindingContext = { state: this.state, visit: (node) => this.visit(node) };
+    this.bindingContext = { state: this.state, source, visit: (node) => this.visit(node) };
   }
 
   finish(): ModuleAnalysis {
@@ -286,17 +286,29 @@ class FindingsWalker {
     const chain = ifChain(node);
     this.state.unreachable.push(...constantIf(chain));
     for (const clause of chain.clauses) {
-      this.visit(clause.condition);
+      this.visit(clause.condition, clause.conditionType);
       // Imports under `if TYPE_CHECKING:` never run; under `if __name__ == "__main__":` they run
       // only when the module is a script. Neither is a load-time edge.
-      const conditionText = clause.condition.text;
-      const notLoaded = /^(\w+\.)?TYPE_CHECKING$/.test(conditionText) || /^__name__\s*==\s*["']__main__["']$/.test(conditionText);
+      const notLoaded = this.isNotLoadedCondition(clause.condition);
       if (notLoaded) this.typeCheckingDepth++;
       this.visit(clause.body);
       if (notLoaded) this.typeCheckingDepth--;
     }
     if (chain.elseBody) this.visit(chain.elseBody);
     this.visitLooseComments(node);
+  }
+
+  /**
+   * `TYPE_CHECKING`, `typing.TYPE_CHECKING` or `__name__ == "__main__"`. The text (a wasm call for
+   * its end) is read only when the condition starts with `__name__`, `TYPE_CHECKING` or a name and
+   * a dot, which every match does.
+   */
+  private isNotLoadedCondition(condition: SyntaxNode): boolean {
+    const start = condition.startIndex;
+    const head = identifierAt(this.source, start);
+    if (head !== "TYPE_CHECKING" && head !== "__name__" && this.source.charCodeAt(start + head.length) !== 46) return false;
+    const text = condition.text;
+    return /^(\w+\.)?TYPE_CHECKING$/.test(text) || /^__name__\s*==\s*["']__main__["']$/.test(text);
   }
 
   /** Comments that sit directly in a compound statement (before its body): type comments live there. */
@@ -365,7 +377,7 @@ class FindingsWalker {
   private visitFunction(node: SyntaxNode, decorators: SyntaxNode[], outer: SyntaxNode): void {
     if (this.scope.kind === "module") this.state.moduleDefinitions++;
     const nameNode = node.childForFieldName("name");
-    const name = nameNode?.text ?? "<anonymous>";
+    const name = nameNode ? identifierAt(this.source, nameNode.startIndex) : "<anonymous>";
     const parent = this.scope;
     const decorations = summarizeDecorators(decorators.map(decoratorName));
     const isMethod = parent.kind === "class";
@@ -413,13 +425,13 @@ class FindingsWalker {
       if (!parameter) continue;
       switch (typeOf(parameter)) {
         case "identifier":
-          first ??= parameter.text;
+          first ??= identifierAt(this.source, parameter.startIndex);
           break;
         case "default_parameter":
         case "typed_default_parameter":
         case "typed_parameter": {
           const nameNode = parameter.childForFieldName("name") ?? parameter.namedChildren[0];
-          if (typeOfMaybe(nameNode) === "identifier") first ??= nameNode.text;
+          if (typeOfMaybe(nameNode) === "identifier") first ??= identifierAt(this.source, (nameNode as SyntaxNode).startIndex);
           else first ??= "";
           const type = parameter.childForFieldName("type");
           const value = parameter.childForFieldName("value");
@@ -507,7 +519,7 @@ class FindingsWalker {
         rightType = childType;
       }
     }
-    const isAll = this.scope.kind === "module" && !!left && leftType === "identifier" && left.text === "__all__";
+    const isAll = this.scope.kind === "module" && !!left && leftType === "identifier" && identifierAt(this.source, left.startIndex) === "__all__";
     if (left) {
       if (isAll) this.state.dunderAll ??= [];
       else this.bind(left, "assign", node, { annotatedOnly: !right && !!type });
@@ -628,7 +640,7 @@ class FindingsWalker {
     const lastType = children.length > 1 ? typeOfMaybe(last) : undefined;
     const argumentsNode = lastType === "argument_list" || lastType === "generator_expression" ? last : undefined;
     const calleeType = typeOfMaybe(callee);
-    const calleeText = callee && (calleeType === "identifier" || calleeType === "attribute") ? callee.text : undefined;
+    const calleeText = callee ? this.calleeText(callee, calleeType) : undefined;
     if (calleeText !== undefined && /^[\w.]+$/.test(calleeText)) {
       this.state.calls.push({ caller: this.scope.qualName || "<module>", callee: calleeText, line: line(node) });
       if (DYNAMIC_CALLS.has(calleeText)) this.markDynamic();
@@ -675,6 +687,20 @@ class FindingsWalker {
       if (castLike) this.annotationDepth--;
     }
     this.collectingAll = previous;
+  }
+
+  /**
+   * The text of a callee that is a name or an attribute, without asking wasm for its end: an
+   * identifier ends where its characters do, and an attribute ends with its attribute name, its
+   * last named child (`namedChildren` is kept on the node, and visitAttribute reads it anyway).
+   */
+  private calleeText(callee: SyntaxNode, type: string | undefined): string | undefined {
+    if (type === "identifier") return identifierAt(this.source, callee.startIndex);
+    if (type !== "attribute") return undefined;
+    const children = callee.namedChildren;
+    const attribute = children[children.length - 1];
+    if (!attribute || typeOf(attribute) !== "identifier") return callee.text;
+    return this.source.slice(callee.startIndex, attribute.startIndex + identifierAt(this.source, attribute.startIndex).length);
   }
 
   private visitString(node: SyntaxNode): void {
