@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { git, gitRun } from "./git.js";
+import { Mutex } from "./scheduler.js";
 
 /** `PATH/.pyagent`: the store folder, which git ignores (the store writes `.pyagent/.gitignore` = `*`). */
 export function stateDirectory(root: string): string {
@@ -17,24 +18,37 @@ export function pycacheDirectory(root: string): string {
   return join(stateDirectory(root), "pycache");
 }
 
+/**
+ * Worktree adds and removes run one at a time: removing the last worktree makes git delete the
+ * empty `.git/worktrees` folder, which races with a concurrent add creating its entry there
+ * ("could not create directory"), so parallel tasks must not interleave these.
+ */
+const worktreeAdmin = new Mutex();
+
 /** Adds a detached worktree at `commit`; a leftover at the same path (from a killed run) is removed first. */
 export async function addWorktree(root: string, path: string, commit: string): Promise<string> {
   if (existsSync(path)) await removeWorktree(root, path);
   mkdirSync(join(path, ".."), { recursive: true });
-  await git(root, ["worktree", "add", "--quiet", "--detach", path, commit]);
+  await worktreeAdmin.run(() => git(root, ["worktree", "add", "--quiet", "--detach", path, commit]));
   return path;
 }
 
 /** Removes a worktree and its admin entry; tolerates one that is half gone. */
 export async function removeWorktree(root: string, path: string): Promise<void> {
-  const removed = await gitRun(root, ["worktree", "remove", "--force", "--force", path], { allow: [128] });
-  if (removed.code === 0) return;
-  rmSync(path, { recursive: true, force: true });
-  await gitRun(root, ["worktree", "prune"]);
+  await worktreeAdmin.run(async () => {
+    const removed = await gitRun(root, ["worktree", "remove", "--force", "--force", path], { allow: [128] });
+    if (removed.code === 0) return;
+    rmSync(path, { recursive: true, force: true });
+    await gitRun(root, ["worktree", "prune"]);
+  });
 }
 
 /** Removes every worktree of a run (at the end, and on resume where a killed run left them). */
 export async function removeRunWorktrees(root: string, runId: string): Promise<void> {
+  await worktreeAdmin.run(() => removeAll(root, runId));
+}
+
+async function removeAll(root: string, runId: string): Promise<void> {
   const directory = runWorktreeDirectory(root, runId);
   const listed = await git(root, ["worktree", "list", "--porcelain"]);
   for (const line of listed.split("\n")) {

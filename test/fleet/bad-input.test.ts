@@ -83,7 +83,7 @@ describe("pyagent improve on awkward but valid input", () => {
   it("tests failing at baseline: the run goes on and accepts changes that add no new failure", async () => {
     const root = makeRepo({ ...FIXTURE, "tests/test_broken.py": "def test_already_broken():\n    assert 1 == 2\n" });
     const result = await runCli("improve", root, "--format", "json", "--python", PYTHON, ...AGENTS);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/baseline: compileall ok; pytest fail \(1 failed, 2 passed\)/);
     const report = JSON.parse(result.stdout);
     expect(report.baseline.checks.find((check: { check: string }) => check.check === "pytest").failures).toEqual(["tests/test_broken.py::test_already_broken"]);
@@ -99,7 +99,7 @@ describe("pyagent improve on awkward but valid input", () => {
       "checks/check_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
     });
     const result = await runCli("improve", root, "--python", PYTHON, "--agents", "dead-code");
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/baseline: compileall ok; pytest 1 passed; pyright skipped: configured but the pyright command is not installed\n/);
   });
 
@@ -109,7 +109,7 @@ describe("pyagent improve on awkward but valid input", () => {
       "tests/test_hang_if_changed.py": "import time\nfrom pkg import util\n\n\ndef test_util_keeps_json():\n    if not hasattr(util, 'json'):\n        time.sleep(120)\n",
     });
     const result = await runCli("improve", root, "--format", "json", "--python", PYTHON, "--check-timeout", "3", ...AGENTS);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
     const util = report.tasks.find((task: { title: string }) => task.title === "refactor(pkg.util): remove unused imports");
     expect(util.state).toBe("failed");
@@ -127,7 +127,7 @@ describe("pyagent improve on awkward but valid input", () => {
     git(root, "config", "user.name", "Test User");
     git(root, "config", "user.email", "test@example.com");
     const result = await runCli("improve", root, "--format", "json", "--python", PYTHON, ...AGENTS);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.tasks.filter((task: { state: string }) => task.state === "committed")).toHaveLength(3);
     expect(pytestPassesAt(root, `pyagent/${report.id}`).passed).toBe(true);

@@ -56,7 +56,7 @@ describe("pyagent improve on a repo with unused imports, unreachable code and pa
     expect(markdown).toContain("| pytest | 2 passed | 2 passed |");
     expect(markdown).toContain("-import os");
     const verify = await runCli("audit", "verify", report.id, root);
-    expect(verify.code).toBe(0);
+    expect(verify.code, verify.stderr).toBe(0);
     expect(verify.stdout).toMatch(/^ok: \d+ records, chain intact\n$/);
     const runs = await runCli("runs", root);
     expect(runs.stdout).toContain(`${report.id}  finished`);
@@ -90,7 +90,7 @@ describe("pyagent improve on a repo with unused imports, unreachable code and pa
     git(root, "commit", "-q", "-m", "docs");
     const userTip = git(root, "rev-parse", "main");
     const merged = await runCli("merge", report.id, root, "--python", PYTHON);
-    expect(merged.code).toBe(0);
+    expect(merged.code, merged.stderr).toBe(0);
     expect(merged.stdout).toMatch(/merged into main .*merge commit/);
     const parents = git(root, "log", "-1", "--format=%P", "main").split(" ");
     expect(parents).toEqual([userTip, git(root, "rev-parse", `pyagent/${report.id}`)]);
@@ -140,7 +140,7 @@ describe("pyagent improve on a repo with unused imports, unreachable code and pa
   it("--dry-run prints the plan and writes nothing, not even the store", async () => {
     const root = makeRepo(FIXTURE);
     const result = await runCli("improve", root, "--dry-run", "--python", PYTHON, ...AGENTS);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/3 tasks \(dry run: nothing was changed\)/);
     expect(result.stdout).toContain("refactor(pkg.util): remove unused imports");
     expect(existsSync(join(root, ".pyagent"))).toBe(false);

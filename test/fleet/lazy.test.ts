@@ -12,7 +12,7 @@ describe("lazy-imports through the fleet: the measurement decides", () => {
       "tests/test_jobs.py": "from app import jobs\n\n\ndef test_name():\n    assert jobs.name() == 'jobs'\n\n\ndef test_run():\n    async def answer():\n        return 42\n    assert jobs.run(answer()) == 42\n",
     });
     const result = await runCli("improve", root, "--format", "json", "--python", PYTHON, "--agents", "lazy-imports");
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
     const task = report.tasks.find((candidate: { files: string[] }) => candidate.files[0] === "app/jobs.py");
     expect(task.state).toBe("committed");

@@ -54,7 +54,7 @@ describe("kill -9 during a run, then --resume", () => {
     const files = fixture();
     const reference = makeRepo(files);
     const uninterrupted = await runCli("improve", reference, "--format", "json", ...ARGS);
-    expect(uninterrupted.code).toBe(0);
+    expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
     const referenceRun = JSON.parse(uninterrupted.stdout).id as string;
     const expected = finalState(reference, referenceRun);
     expect(expected.commits).toHaveLength(8);
@@ -69,7 +69,7 @@ describe("kill -9 during a run, then --resume", () => {
     const third = await startAndKill(["improve", root, ...ARGS, "--resume", first.runId], /committed.*\n(?:.*\n)*running .*\n/);
     expect(third.killed).toBe(true);
     const resumed = await runCli("improve", root, "--format", "json", ...ARGS, "--resume", first.runId);
-    expect(resumed.code).toBe(0);
+    expect(resumed.code, resumed.stderr).toBe(0);
 
     const actual = finalState(root, first.runId);
     expect(actual.tree).toBe(expected.tree);

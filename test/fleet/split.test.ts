@@ -47,7 +47,7 @@ describe("split-module through the fleet", () => {
       ].join("\n"),
     });
     const result = await runCli("improve", root, "--format", "json", "--python", PYTHON, "--agents", "split-module");
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.tasks).toHaveLength(1);
     expect(report.tasks[0]).toMatchObject({ state: "committed", agent: "split-module" });

@@ -31,7 +31,7 @@ describe("the proof catches an 'unused' import a test relies on", () => {
     const root = makeRepo(TRAP);
     const head = git(root, "rev-parse", "HEAD");
     const result = await runCli("improve", root, "--format", "json", "--python", PYTHON, "--agents", "unused-imports");
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.tasks).toHaveLength(1);
     const [task] = report.tasks;
