@@ -110,8 +110,12 @@ export function createLlmAgent(name: LlmAgentName, options: LlmAgentOptions): Fl
     return last;
   }
 
-  async function work(fleetTask: FleetTask, context: AgentWorkContext): Promise<AgentWorkResult> {
+  async function work(fleetTask: FleetTask, workContext: AgentWorkContext): Promise<AgentWorkResult> {
     const task = fleetTask as LlmTask;
+    // Every candidate is made against the files as they were before any try: a try writes its
+    // edits into the worktree while other candidates are still being asked for.
+    const snapshot = new Map<string, string | undefined>([...task.files, ...(task.source ? [task.source] : [])].map((path) => [path, workContext.read(path)]));
+    const context: AgentWorkContext = { ...workContext, read: (path) => (snapshot.has(path) ? snapshot.get(path) : workContext.read(path)) };
     // One worktree per task: candidates are asked for in parallel, but proven one at a time.
     let queue: Promise<unknown> = Promise.resolve();
     const prove = (edits: FileEdit[]) => {
