@@ -81,26 +81,65 @@ export interface IfClause {
 }
 
 /** An `if` statement as vulture's AST sees it: the `if` and each `elif` as clauses, then `else`. */
-export function ifChain(node: SyntaxNode): { clauses: IfClause[]; elseBody: SyntaxNode | undefined } {
-  const clauses: IfClause[] = [];
-  let elseBody: SyntaxNode | undefined;
-  const condition = node.childForFieldName("condition");
-  const consequence = node.childForFieldName("consequence");
-  if (condition && consequence) clauses.push({ condition, conditionType: typeOf(condition), body: consequence, start: startLine(node) });
-  for (const alternative of node.childrenForFieldName("alternative")) {
-    if (!alternative) continue;
-    if (typeOf(alternative) === "elif_clause") {
-      const test = alternative.childForFieldName("condition");
-      const body = alternative.childForFieldName("consequence");
-      if (test && body) clauses.push({ condition: test, conditionType: typeOf(test), body, start: startLine(alternative) });
-    } else {
-      elseBody = alternative.childForFieldName("body") ?? undefined;
-    }
-  }
-  return { clauses, elseBody };
+export interface IfChain {
+  clauses: IfClause[];
+  elseBody: SyntaxNode | undefined;
+  /** Comments directly in the `if` statement (between its header and body: type comments). */
+  comments: SyntaxNode[];
 }
 
-export function constantIf(chain: { clauses: IfClause[]; elseBody: SyntaxNode | undefined }): UnreachableDraft[] {
+/**
+ * Reads the chain from the statement's named children by their types, one wasm read each, instead
+ * of field lookups (a wasm call and a new node object each). In the grammar the condition is the
+ * first named child that is not an extra (comment, line continuation), the consequence the only
+ * block, and the alternatives the elif/else clauses, in order.
+ */
+export function ifChain(node: SyntaxNode): IfChain {
+  const chain: IfChain = { clauses: [], elseBody: undefined, comments: [] };
+  const head = conditionAndBlock(node, chain.comments);
+  if (head) chain.clauses.push({ ...head, start: startLine(node) });
+  for (const child of node.namedChildren) {
+    if (!child) continue;
+    const type = typeOf(child);
+    if (type === "elif_clause") {
+      const clause = conditionAndBlock(child, undefined);
+      if (clause) chain.clauses.push({ ...clause, start: startLine(child) });
+    } else if (type === "else_clause") {
+      chain.elseBody = firstOfType(child, "block");
+    }
+  }
+  return chain;
+}
+
+/** The condition (first non-extra named child) and the block of an `if` or `elif`; comments collected when asked. */
+function conditionAndBlock(node: SyntaxNode, comments: SyntaxNode[] | undefined): Omit<IfClause, "start"> | undefined {
+  let condition: SyntaxNode | undefined;
+  let conditionType = "";
+  let body: SyntaxNode | undefined;
+  for (const child of node.namedChildren) {
+    if (!child) continue;
+    const type = typeOf(child);
+    if (type === "comment") {
+      comments?.push(child);
+      continue;
+    }
+    if (type === "line_continuation") continue;
+    if (!condition) {
+      condition = child;
+      conditionType = type;
+    } else if (type === "block") {
+      body ??= child;
+    }
+  }
+  return condition && body ? { condition, conditionType, body } : undefined;
+}
+
+function firstOfType(node: SyntaxNode, type: string): SyntaxNode | undefined {
+  for (const child of node.namedChildren) if (child && typeOf(child) === type) return child;
+  return undefined;
+}
+
+export function constantIf(chain: IfChain): UnreachableDraft[] {
   const { clauses, elseBody } = chain;
   const drafts: UnreachableDraft[] = [];
   const lastBody = elseBody ?? clauses[clauses.length - 1]?.body;

@@ -312,11 +312,11 @@ class FindingsWalker {
       // only when the module is a script. Neither is a load-time edge.
       const notLoaded = this.isNotLoadedCondition(clause.condition);
       if (notLoaded) this.typeCheckingDepth++;
-      this.visit(clause.body);
+      this.visit(clause.body, "block");
       if (notLoaded) this.typeCheckingDepth--;
     }
-    if (chain.elseBody) this.visit(chain.elseBody);
-    this.visitLooseComments(node);
+    if (chain.elseBody) this.visit(chain.elseBody, "block");
+    for (const comment of chain.comments) this.visitComment(comment);
   }
 
   /**
@@ -330,11 +330,6 @@ class FindingsWalker {
     if (head !== "TYPE_CHECKING" && head !== "__name__" && this.source.charCodeAt(start + head.length) !== 46) return false;
     const text = condition.text;
     return /^(\w+\.)?TYPE_CHECKING$/.test(text) || /^__name__\s*==\s*["']__main__["']$/.test(text);
-  }
-
-  /** Comments that sit directly in a compound statement (before its body): type comments live there. */
-  private visitLooseComments(node: SyntaxNode): void {
-    for (const child of node.namedChildren) if (typeOfMaybe(child) === "comment") this.visitComment(child);
   }
 
   private visitTry(node: SyntaxNode): void {
