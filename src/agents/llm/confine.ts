@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import type { FileEdit } from "../../fleet/index.js";
+import type { FileEdit } from "./types.js";
 import { applyBlock, parseEditBlocks } from "./edit-blocks.js";
 
 /** A new file a model writes (tests) may have at most this many lines. */

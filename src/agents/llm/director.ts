@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { FleetTask } from "../../fleet/index.js";
+import type { AgentTask as FleetTask } from "./types.js";
 import type { JsonSchema, Tier } from "../../providers/index.js";
 import type { ProjectAnalysis } from "../../python/index.js";
 import type { LlmTask } from "./planners.js";

@@ -1,4 +1,4 @@
-import type { AgentWorkContext, AgentWorkResult, FileEdit, FleetAgent, FleetTask, TrialResult } from "../../fleet/index.js";
+import type { AgentTask as FleetTask, AgentWorkContext, AgentWorkResult, FileEdit, TrialResult, WorkingAgent as FleetAgent } from "./types.js";
 import type { ChatMessage, Tier } from "../../providers/index.js";
 import { editsFromReply } from "./confine.js";
 import { MAX_REPLY_CHARS } from "./edit-blocks.js";
@@ -99,7 +99,7 @@ export function createLlmAgent(name: LlmAgentName, options: LlmAgentOptions): Fl
           attempt: round + 1,
           attempts: rounds,
           reason: last.reason,
-          output: cut(last.output, MAX_FEEDBACK_CHARS),
+          output: cut(stableOutput(last.output), MAX_FEEDBACK_CHARS),
           path: task.files[0]!,
           content: cut(context.read(task.files[0]!) ?? "(the file does not exist yet)", MAX_CONTENT_CHARS),
         });
@@ -174,6 +174,14 @@ export function createLlmAgent(name: LlmAgentName, options: LlmAgentOptions): Fl
     },
     work,
   };
+}
+
+/**
+ * A check's output without what changes from run to run (durations, the worktree's absolute
+ * path), so the same failure gives the same retry prompt and the response cache can answer it.
+ */
+function stableOutput(text: string): string {
+  return text.replace(/ in \d+(?:\.\d+)?s\b/g, "").replace(/\/\S*?\/\.pyagent\/\S*?\/task-[^/\s]+\//g, "");
 }
 
 function cut(text: string, limit: number): string {

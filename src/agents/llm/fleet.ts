@@ -1,4 +1,4 @@
-import type { FleetAgent, FleetTask } from "../../fleet/index.js";
+import type { AgentTask as FleetTask, WorkingAgent as FleetAgent } from "./types.js";
 import { Budget, type Tier } from "../../providers/index.js";
 import type { ProjectAnalysis } from "../../python/index.js";
 import { createDirector } from "./director.js";

@@ -8,4 +8,4 @@ export { applyBlock, parseEditBlocks, MAX_REPLY_CHARS, type BlockResult, type Ed
 export { confinePath, editsFromReply, MAX_NEW_FILE_LINES, type ReplyEdits } from "./confine.js";
 export { loadPrompt, promptsDirectory, renderPrompt, type PromptTemplate } from "./prompts.js";
 export { LlmAgentError, PromptFileError } from "./errors.js";
-export { prepareLlmRun, type LlmRun, type LlmRunFlags } from "./run-options.js";
+export type * from "./types.js";

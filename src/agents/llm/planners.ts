@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { contentHash } from "../../core/index.js";
-import type { FleetTask } from "../../fleet/index.js";
+import type { AgentTask as FleetTask } from "./types.js";
 import type { ProjectAnalysis } from "../../python/index.js";
 
 export type LlmAgentName = "refactor" | "docstrings" | "type-hints" | "tests";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { CheckResult, FleetTask, ModelReview } from "../../fleet/index.js";
+import type { AgentTask as FleetTask, CheckOutcome as CheckResult, ModelReview } from "./types.js";
 import type { JsonSchema, Tier } from "../../providers/index.js";
 import { loadPrompt, renderPrompt } from "./prompts.js";
 import type { ModelSession } from "./session.js";

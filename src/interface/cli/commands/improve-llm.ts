@@ -1,12 +1,10 @@
 import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { UsageError } from "../../core/index.js";
-import { openJournal, type FleetAgent, type ImproveOptions } from "../../fleet/index.js";
-import { Budget, createChatModelClient, SqliteResponseCache } from "../../providers/index.js";
-import type { Logger } from "../../observability/index.js";
-import { STRATEGIES, type Strategy } from "./editor.js";
-import { createLlmFleet, type LlmFleet } from "./fleet.js";
-import { LLM_AGENT_NAMES } from "./planners.js";
+import { UsageError } from "../../../core/index.js";
+import { openJournal, type FleetAgent, type ImproveOptions } from "../../../fleet/index.js";
+import { Budget, createChatModelClient, SqliteResponseCache } from "../../../providers/index.js";
+import type { Logger } from "../../../observability/index.js";
+import { createLlmFleet, LLM_AGENT_NAMES, STRATEGIES, type LlmFleet, type Strategy } from "../../../agents/llm/index.js";
 
 /** The `pyagent improve` flags of the LLM agents. */
 export interface LlmRunFlags {

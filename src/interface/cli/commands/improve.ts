@@ -20,7 +20,8 @@ import { join, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { UsageError } from "../../../core/index.js";
 import { deterministicAgents } from "../../../agents/deterministic/index.js";
-import { LLM_AGENT_NAMES, prepareLlmRun, type LlmRunFlags } from "../../../agents/llm/index.js";
+import { LLM_AGENT_NAMES } from "../../../agents/llm/index.js";
+import { prepareLlmRun, type LlmRunFlags } from "./improve-llm.js";
 import {
   auditPath,
   countStates,
