@@ -151,6 +151,12 @@ describe("LLM agents in pyagent improve, against a scripted model over real HTTP
     const report = readFileSync(run.json.report, "utf8");
     expect(report).toContain("model spend per agent:");
     expect(report).toContain("stopped LLM work: budget");
+
+    // A USD budget below the first call's worst case starts no model call at all.
+    const broke = await improveJson(root, "--model", "scripted", "--agents", "refactor,docstrings", "--no-cache", "--budget", "0.0001");
+    expect(broke.json.models!.spend.total).toMatchObject({ calls: 0, usd: 0 });
+    expect(broke.json.models!.stopped).toMatch(/could exceed --budget \$0.0001 \(spent 0 tokens, \$0.000000\)/);
+    expect(broke.json.tasks.every((task) => task.state === "skipped" && task.reason!.startsWith("budget:"))).toBe(true);
   });
 
   it("retries a 429 on the same model and falls back from a dead endpoint to the next, inside a run", { timeout: 40_000 }, async () => {

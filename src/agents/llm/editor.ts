@@ -73,7 +73,7 @@ export function createLlmAgent(name: LlmAgentName, options: LlmAgentOptions): Fl
 
   async function attempt(proposer: Proposer, task: LlmTask, context: AgentWorkContext, prove: (edits: FileEdit[]) => Promise<TrialResult>): Promise<Attempt> {
     const ask = (messages: ChatMessage[], prompt: string) =>
-      session.ask({ messages, temperature: proposer.temperature ?? 0, seed: proposer.seed, tier, agent: name, task: task.id, prompt });
+      session.ask({ messages, temperature: proposer.temperature ?? 0, seed: proposer.seed, tier, agent: name, task: task.id, prompt, signal: context.signal });
     let messages: ChatMessage[] = [{ role: "user", content: firstPrompt(task, context.read) }];
     if (proposer.strategy === "plan-then-act") {
       const planned = await ask([{ role: "user", content: renderPrompt(loadPrompt("plan"), { task: messages[0]!.content }) }], "plan.v1");
