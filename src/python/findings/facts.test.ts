@@ -133,4 +133,16 @@ describe("extractFacts", () => {
     expect(facts("def f(x):\n    label = 'get' + x\n    return label\n").usedPrefixes).toEqual([]);
     expect(facts("def f(self, t):\n    return getattr(self, t + '_lib_format')\n").usedSuffixes).toEqual(["_lib_format"]);
   });
+
+  it("leaves the tree as it found it: walking the same tree again gives the same facts", () => {
+    // The walk drops web-tree-sitter's cached child lists of the nodes it finished (see walk.ts).
+    const source = "import os\nclass A(Base):\n    def f(self, x: int) -> str:  # type: (int) -> str\n        if x:\n            return os.sep\n        elif not x:\n            pass\n        else:\n            y = 1\n";
+    const tree = parsePython(parser, source);
+    trees.push(tree);
+    const root = tree.rootNode;
+    const first = JSON.stringify(extractFacts(root, source));
+    expect(root.namedChildren.map((child) => child?.type)).toEqual(["import_statement", "class_definition"]);
+    expect(JSON.stringify(extractFacts(root, source))).toBe(first);
+    expect(JSON.stringify(extractFacts(tree.rootNode, source))).toBe(first);
+  });
 });
