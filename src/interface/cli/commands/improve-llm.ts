@@ -1,5 +1,5 @@
-import { appendFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { appendFileSync, existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { UsageError } from "../../../core/index.js";
 import { openJournal, type FleetAgent, type ImproveOptions } from "../../../fleet/index.js";
 import { Budget, createChatModelClient, SqliteResponseCache } from "../../../providers/index.js";
@@ -49,7 +49,8 @@ export async function prepareLlmRun(path: string, flags: LlmRunFlags, agentNames
   if (!wantsLlm) return undefined;
   const root = resolve(path);
   const budget = new Budget({ usd: flags.budget, tokens: flags.tokenBudget });
-  const cacheStore = flags.cache === false ? undefined : openJournal(root).store;
+  // The cache lives in the repository's store; a path that is not a repository gets none here and the preflight's error later.
+  const cacheStore = flags.cache === false || !existsSync(join(root, ".git")) ? undefined : openJournal(root).store;
   let fleet: LlmFleet | undefined;
   try {
     const client = await createChatModelClient({
