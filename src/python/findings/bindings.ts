@@ -15,8 +15,8 @@ export interface BindingContext {
   state: ModuleState;
   /** The module's source: identifier names are read from it (`node.text` is a wasm call). */
   source: string;
-  /** Visits an expression that is read, not bound (an attribute's object, a subscript). */
-  visit(node: SyntaxNode): void;
+  /** Visits an expression that is read, not bound (an attribute's object, a subscript); `type` when already read. */
+  visit(node: SyntaxNode, type?: string): void;
 }
 
 /**
@@ -24,8 +24,15 @@ export interface BindingContext {
  * candidate: unpacking, loop, `with` and pattern targets are rebinding conventions (`for _ in`,
  * `a, _ = pair`) whose fix is a rename, not a deletion.
  */
-export function bindTarget(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, context: BindingContext, annotatedOnly = false): void {
-  switch (typeOf(target)) {
+export function bindTarget(
+  target: SyntaxNode,
+  mode: BindMode,
+  statement: SyntaxNode,
+  context: BindingContext,
+  annotatedOnly = false,
+  type = typeOf(target),
+): void {
+  switch (type) {
     case "identifier":
       bindName(target, mode, statement, context, annotatedOnly);
       return;
@@ -48,7 +55,7 @@ export function bindTarget(target: SyntaxNode, mode: BindMode, statement: Syntax
       bindAttribute(target, statement, context);
       return;
     default:
-      context.visit(target);
+      context.visit(target, type);
   }
 }
 

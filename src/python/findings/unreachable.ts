@@ -96,34 +96,40 @@ export interface IfChain {
  */
 export function ifChain(node: SyntaxNode): IfChain {
   const chain: IfChain = { clauses: [], elseBody: undefined, comments: [] };
-  const head = conditionAndBlock(node, chain.comments);
-  if (head) chain.clauses.push({ ...head, start: startLine(node) });
+  let condition: SyntaxNode | undefined;
+  let conditionType = "";
+  let body: SyntaxNode | undefined;
+  const elifs: IfClause[] = [];
   for (const child of node.namedChildren) {
     if (!child) continue;
     const type = typeOf(child);
-    if (type === "elif_clause") {
-      const clause = conditionAndBlock(child, undefined);
-      if (clause) chain.clauses.push({ ...clause, start: startLine(child) });
+    if (type === "comment") chain.comments.push(child);
+    else if (type === "line_continuation") continue;
+    else if (!condition) {
+      condition = child;
+      conditionType = type;
+    } else if (type === "block") body ??= child;
+    else if (type === "elif_clause") {
+      const clause = conditionAndBlock(child);
+      if (clause) elifs.push({ ...clause, start: startLine(child) });
     } else if (type === "else_clause") {
       chain.elseBody = firstOfType(child, "block");
     }
   }
+  if (condition && body) chain.clauses.push({ condition, conditionType, body, start: startLine(node) });
+  chain.clauses.push(...elifs);
   return chain;
 }
 
-/** The condition (first non-extra named child) and the block of an `if` or `elif`; comments collected when asked. */
-function conditionAndBlock(node: SyntaxNode, comments: SyntaxNode[] | undefined): Omit<IfClause, "start"> | undefined {
+/** The condition (first non-extra named child) and the block of an `elif`. */
+function conditionAndBlock(node: SyntaxNode): Omit<IfClause, "start"> | undefined {
   let condition: SyntaxNode | undefined;
   let conditionType = "";
   let body: SyntaxNode | undefined;
   for (const child of node.namedChildren) {
     if (!child) continue;
     const type = typeOf(child);
-    if (type === "comment") {
-      comments?.push(child);
-      continue;
-    }
-    if (type === "line_continuation") continue;
+    if (type === "comment" || type === "line_continuation") continue;
     if (!condition) {
       condition = child;
       conditionType = type;

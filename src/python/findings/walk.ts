@@ -99,6 +99,8 @@ class FindingsWalker {
   private annotationDepth = 0;
   /** Set while visiting the value of an `__all__` assignment: its strings are exported names. */
   private collectingAll = false;
+  /** The last attribute callee whose last child calleeText found to be an identifier (spares visitAttribute that read). */
+  private attributeEndsInName: SyntaxNode | undefined;
   /** Current recursion depth of `visit`. */
   private depth = 0;
   private readonly patternSink: PatternSink = {
@@ -112,7 +114,7 @@ class FindingsWalker {
     root: SyntaxNode,
   ) {
     this.state = new ModuleState(source, root.startIndex, root.endIndex);
-    this.bindingContext = { state: this.state, source, visit: (node) => this.visit(node) };
+    this.bindingContext = { state: this.state, source, visit: (node, type) => this.visit(node, type) };
   }
 
   finish(): ModuleAnalysis {
@@ -124,8 +126,8 @@ class FindingsWalker {
   }
 
   /** Binds an assignment, loop, `with` or comprehension target (see bindings.ts). */
-  private bind(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, options: { annotatedOnly?: boolean } = {}): void {
-    bindTarget(target, mode, statement, this.bindingContext, options.annotatedOnly ?? false);
+  private bind(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, options: { annotatedOnly?: boolean; type?: string } = {}): void {
+    bindTarget(target, mode, statement, this.bindingContext, options.annotatedOnly ?? false, options.type ?? typeOf(target));
   }
 
   private get uses(): NameUses {
@@ -570,7 +572,7 @@ class FindingsWalker {
     const isAll = this.scope.kind === "module" && !!left && leftType === "identifier" && identifierAt(this.source, left.startIndex) === "__all__";
     if (left) {
       if (isAll) this.state.dunderAll ??= [];
-      else this.bind(left, "assign", node, { annotatedOnly: !right && !!type });
+      else this.bind(left, "assign", node, { annotatedOnly: !right && !!type, type: leftType });
       // `method = "visit_" + kind` then `getattr(self, method)`: dispatch by name prefix.
       const prefix = right && leftType === "identifier" ? identifierPrefix(right, this.source, rightType) : undefined;
       if (prefix) this.scope.prefixedNames.set(left.text, prefix);
@@ -653,7 +655,9 @@ class FindingsWalker {
       const child = children[index];
       if (child) this.visit(child);
     }
-    if (typeOfMaybe(attribute) === "identifier") this.uses.attributes.add(identifierAt(this.source, attribute.startIndex));
+    if (attribute && (node === this.attributeEndsInName || typeOf(attribute) === "identifier")) {
+      this.uses.attributes.add(identifierAt(this.source, attribute.startIndex));
+    }
   }
 
   /** A dotted name used as a value (match patterns, py2 print chevrons): `a` read, the rest attributes. */
@@ -748,6 +752,7 @@ class FindingsWalker {
     const children = callee.namedChildren;
     const attribute = children[children.length - 1];
     if (!attribute || typeOf(attribute) !== "identifier") return callee.text;
+    this.attributeEndsInName = callee;
     return this.source.slice(callee.startIndex, attribute.startIndex + identifierAt(this.source, attribute.startIndex).length);
   }
 
