@@ -24,7 +24,7 @@ export class ModelSession {
   /** Why LLM work stopped (the budget), once it did. */
   stopped: string | undefined;
   private record: ((type: string, data: unknown) => void) | undefined;
-  private readonly pending: unknown[] = [];
+  private readonly pending: Array<{ type: string; data: unknown }> = [];
 
   constructor(readonly options: SessionOptions) {}
 
@@ -51,13 +51,13 @@ export class ModelSession {
   /** Sends records to the run's audit trail (records made before the run opened are flushed first). */
   recordTo(record: (type: string, data: unknown) => void): void {
     this.record = record;
-    for (const data of this.pending.splice(0)) record("model-call", data);
+    for (const { type, data } of this.pending.splice(0)) record(type, data);
   }
 
   private write(type: string, data: Record<string, unknown>): void {
     const masked = redact(data);
     if (this.record) this.record(type, masked);
-    else if (type === "model-call") this.pending.push(masked);
+    else this.pending.push({ type, data: masked });
   }
 
   /** One call for `agent` on `task`; a shortage (budget) or a provider failure is a value, not a throw. */
@@ -73,7 +73,8 @@ export class ModelSession {
     } catch (error) {
       if (error instanceof BudgetExhaustedError && budget) return this.stop(budget, worst);
       const message = (error as Error).message;
-      this.write("model-call-failed", { agent: request.agent, task: request.task, prompt, error: message });
+      // The reply of a call that failed is not available here (e.g. JSON that never validated): the prompt and the error are.
+      this.write("model-call-failed", { agent: request.agent, task: request.task, prompt, messages: request.messages, error: message });
       return { ok: false, reason: `model call failed: ${message}`, budget: false };
     }
   }
