@@ -88,7 +88,7 @@ export function registerImproveCommands(program: Command, io: Io): void {
     .description("a fleet run: plan, change, prove, review and commit improvements on branch pyagent/<run-id>")
     .argument("[path]", "the git repository to improve", ".")
     .option("--goal <text>", "what the run should aim for (recorded; deterministic agents plan from findings)")
-    .option("--agents <names>", `comma-separated agents to use (default all: ${availableAgents().map((agent) => agent.name).join(", ")})`)
+    .option("--agents <names>", `comma-separated agents to use: ${availableAgents().map((agent) => agent.name).join(", ")}, and the LLM agents ${LLM_AGENT_NAMES.join(", ")} (default: all deterministic ones; with --model, all)`)
     .option("--max-changes <n>", "commit at most N changes", integer("max-changes", 1))
     .option("--dry-run", "print the plan and exit without touching anything")
     .option("--merge-threshold <n>", "with --merge, merge a batch whenever N accepted changes are pending", integer("merge-threshold", 1), 50)
