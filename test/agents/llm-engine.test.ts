@@ -9,20 +9,17 @@ import { loadTokenizer } from "../../src/engine/tokenizer/index.js";
 import { runCli } from "../helpers/cli.js";
 import { auditRecords, git, makeRepo, removeTempDirs, tempDir } from "./llm-support.js";
 
-const PROMPT_TAIL_CHARS = 240;
 let model: LoadedModel;
 let server: EngineServer;
 let url: string;
 
 beforeAll(async () => {
   const path = join(tempDir("pyagent-llm-engine-"), "tiny.gguf");
-  createModelFile({ out: path, preset: "tiny", dtype: "f32", seed: 7 });
+  // A tiny model with a context long enough for the agents' real prompts (the preset's is 256 tokens).
+  createModelFile({ out: path, preset: "tiny", dtype: "f32", seed: 7, contextLength: 8192 });
   model = loadModel(path, { threads: 1 });
   const tokenizer = loadTokenizer(model.file);
-  // The tiny model's context is 256 tokens, smaller than any agent's prompt: this server shows it
-  // the tail of each rendered conversation (the end of the template, where generation starts).
-  const window = (text: string) => text.slice(-PROMPT_TAIL_CHARS);
-  server = createEngineServer({ model, tokenizer, modelId: "tiny", renderChat: (messages) => window(renderChat(model.file, messages, { addGenerationPrompt: true })) });
+  server = createEngineServer({ model, tokenizer, modelId: "tiny", renderChat: (messages) => renderChat(model.file, messages, { addGenerationPrompt: true }) });
   url = `${await server.listen(0)}/v1`;
 });
 

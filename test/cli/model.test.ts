@@ -57,6 +57,16 @@ describe("pyagent model create / info", () => {
     expect(json.tensorTypes.q8_0.tensors).toBe(16);
   });
 
+  it("writes the context length --ctx-size asks for, and rejects one out of range", async () => {
+    const out = join(dir, "long.gguf");
+    expect((await run("create", "--out", out, "--preset", "tiny", "--ctx-size", "8192")).code).toBe(0);
+    expect((await run("info", out)).stdout).toContain("context 8192");
+    const bad = await run("create", "--out", join(dir, "short.gguf"), "--preset", "tiny", "--ctx-size", "8");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("context length must be an integer from 16 to 1048576");
+    expect(existsSync(join(dir, "short.gguf"))).toBe(false);
+  });
+
   it("rejects an unknown preset or dtype with exit code 2 and lists the choices", async () => {
     const preset = await run("create", "--out", join(dir, "x.gguf"), "--preset", "giant");
     expect(preset.code).toBe(2);

@@ -20,6 +20,8 @@ export interface CreateModelOptions {
   seed: number;
   /** Replace an existing file at `out` (default: refuse). */
   force?: boolean;
+  /** Context length written to the file instead of the preset's (e.g. a tiny model that takes long agent prompts). */
+  contextLength?: number;
   /** Called after each tensor is written with the parameters written so far and the total. */
   onProgress?: (written: number, total: number) => void;
 }
@@ -54,7 +56,7 @@ interface WeightSpec extends GgufTensorSpec {
  * random model degenerates to a bigram table); biases normal(0, 0.02); norm weights 1.
  */
 export function createModelFile(options: CreateModelOptions): void {
-  const preset = getPreset(options.preset);
+  const preset = withContextLength(getPreset(options.preset), options.contextLength);
   const dtype = checkDtype(options.dtype);
   if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) {
     throw new UsageError(`seed must be an integer from 0 to 4294967295, got ${options.seed}`, { seed: options.seed });
@@ -86,6 +88,14 @@ export function createModelFile(options: CreateModelOptions): void {
 }
 
 /** Tensors in file order, GGUF dims [in, out] (dims[0] contiguous). */
+function withContextLength(preset: Preset, contextLength: number | undefined): Preset {
+  if (contextLength === undefined) return preset;
+  if (!Number.isInteger(contextLength) || contextLength < 16 || contextLength > 1 << 20) {
+    throw new UsageError(`context length must be an integer from 16 to 1048576, got ${contextLength}`, { contextLength });
+  }
+  return { ...preset, contextLength };
+}
+
 function weightSpecs(preset: Preset, matrixType: GgmlType): WeightSpec[] {
   const headDim = preset.dim / preset.nHeads;
   const qDim = preset.nHeads * headDim;

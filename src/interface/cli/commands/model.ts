@@ -17,6 +17,7 @@ interface CreateFlags {
   dtype: string;
   seed: string;
   force?: boolean;
+  ctxSize?: string;
 }
 
 /** `pyagent model create` and `pyagent model info`. Output goes through the program's configured writers. */
@@ -31,11 +32,15 @@ export function registerModelCommands(program: Command): void {
     .option("--dtype <type>", `weight type of the matrices: ${MODEL_DTYPES.join(", ")}`, "f32")
     .option("--seed <n>", "random seed; the same seed writes the same bytes", "0")
     .option("--force", "replace the file if it exists")
+    .option("--ctx-size <n>", "context length to write instead of the preset's")
     .action(function (this: Command, flags: CreateFlags) {
       const preset = getPreset(flags.preset).name;
       const dtype = checkDtype(flags.dtype);
       if (!/^\d+$/.test(flags.seed) || Number(flags.seed) > 0xffffffff) {
         throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${flags.seed}"`);
+      }
+      if (flags.ctxSize !== undefined && !/^\d+$/.test(flags.ctxSize)) {
+        throw new UsageError(`--ctx-size must be a positive integer, got "${flags.ctxSize}"`);
       }
       const started = performance.now();
       const output = this.configureOutput();
@@ -47,6 +52,7 @@ export function registerModelCommands(program: Command): void {
         dtype,
         seed: Number(flags.seed),
         force: flags.force ?? false,
+        contextLength: flags.ctxSize === undefined ? undefined : Number(flags.ctxSize),
         onProgress: showProgress
           ? (written, total) => output.writeErr?.(`\rcreating ${preset} ${dtype}: ${Math.floor((written / total) * 100)}%`)
           : undefined,
