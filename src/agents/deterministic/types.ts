@@ -1,4 +1,5 @@
-import type { Finding, ProjectAnalysis } from "../../python/index.js";
+import type { ProjectAnalysis } from "../../python/index.js";
+import type { AgentTask, FileEdit } from "../contract.js";
 
 export type DeterministicAgentName = "unused-imports" | "unused-variables" | "dead-code" | "lazy-imports" | "split-module";
 
@@ -10,32 +11,16 @@ export const DETERMINISTIC_AGENT_NAMES: readonly DeterministicAgentName[] = [
   "split-module",
 ];
 
-/** One independent change the fleet runs in its own worktree. */
-export interface PlannedTask {
-  /** Stable: hash of agent + files + finding keys, so a resumed run plans the same ids. */
-  id: string;
+/** One independent change the fleet runs in its own worktree (ids stable: hash of agent + files + finding keys). */
+export interface PlannedTask extends AgentTask {
   agent: DeterministicAgentName;
-  /** Conventional-commit subject, e.g. "refactor(pkg.core): remove unused imports". */
-  title: string;
-  /** Every path (relative, POSIX) the task may create, modify or delete. */
-  files: string[];
-  /** Expected benefit, for ordering (higher first). */
-  benefit: number;
-  /** What it fixes. */
-  findings: Finding[];
   /** The one name a per-name task is about (lazy-imports: the imported name to move); absent for per-file tasks. */
   symbol?: string;
   /** Names other modules import from the task's module by name; split-module re-exports them (all names when absent). */
   keepNames?: string[];
-  /** An extra proof this change needs beyond "no new failures", e.g. lazy-imports must lower import time of `module`. */
-  requires?: { kind: "import-time-lower"; module: string };
 }
 
-/** A whole-file result of a task: the new content, or null to delete the file. */
-export interface FileEdit {
-  path: string;
-  content: string | null;
-}
+export type { FileEdit };
 
 export interface DeterministicAgent {
   name: DeterministicAgentName;
