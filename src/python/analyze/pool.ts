@@ -15,19 +15,21 @@ const BATCH_SIZE = 8;
 export async function analyzeInParallel(
   items: WorkItem[],
   threads: number,
-  onProgress: (done: number) => void = () => {},
+  onProgress: (done: number, batch: FileAnalysis[]) => void = () => {},
 ): Promise<FileAnalysis[]> {
   if (items.length === 0) return [];
   if (threads <= 1 || items.length <= IN_PROCESS_LIMIT) {
     const parser = await createPythonParser();
     const results: FileAnalysis[] = [];
     for (const item of items) {
+      let result: FileAnalysis;
       try {
-        results.push(analyzeFile(parser, item.path, item.bytes, item.hash));
+        result = analyzeFile(parser, item.path, item.bytes, item.hash);
       } catch (error) {
-        results.push({ state: "error", path: item.path, hash: item.hash, message: `analyzer failed: ${(error as Error).message}` });
+        result = { state: "error", path: item.path, hash: item.hash, message: `analyzer failed: ${(error as Error).message}` };
       }
-      onProgress(results.length);
+      results.push(result);
+      onProgress(results.length, [result]);
     }
     parser.delete();
     return results;
@@ -52,7 +54,7 @@ export async function analyzeInParallel(
       worker.on("message", (message: "ready" | FileAnalysis[]) => {
         if (message !== "ready") {
           for (const result of message) byPath.set(result.path, result);
-          onProgress(byPath.size);
+          onProgress(byPath.size, message);
         }
         sendNext();
       });

@@ -44,6 +44,11 @@ export interface AnalyzeOptions {
   config: PyAgentConfig;
   cache?: FileCache;
   onProgress?: (event: AnalyzeProgress) => void;
+  /**
+   * Called with each batch of newly analyzed files as it arrives, while other files are still being
+   * parsed (so the caller can store them off the critical path). Every such file is also in `fresh`.
+   */
+  onFilesAnalyzed?: (batch: Array<{ analysis: FileAnalysis; size: number; mtimeMs: number }>) => void;
 }
 
 export interface ProjectAnalysis {
@@ -64,7 +69,7 @@ export interface ProjectAnalysis {
 /** Analyzes every Python file under `root`: per-file metrics and findings, then project-wide findings. */
 export async function analyzeProject(root: string, options: AnalyzeOptions): Promise<ProjectAnalysis> {
   const started = performance.now();
-  const { config, cache, onProgress = () => {} } = options;
+  const { config, cache, onProgress = () => {}, onFilesAnalyzed = () => {} } = options;
   const discovered = discoverPythonFiles(root, { exclude: config.exclude, includeIgnored: config.includeIgnored });
   onProgress({ type: "discover-end", files: discovered.length });
 
@@ -115,7 +120,10 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
   if (work.length > 0) {
     onProgress({ type: "parse-start", total: work.length });
     const threads = config.jobs > 0 ? config.jobs : availableParallelism();
-    const parsed = await analyzeInParallel(work, threads, (done) => onProgress({ type: "parse-delta", done, total: work.length }));
+    const parsed = await analyzeInParallel(work, threads, (done, batch) => {
+      onFilesAnalyzed(batch.map((analysis) => ({ analysis, ...statsByPath.get(analysis.path)! })));
+      onProgress({ type: "parse-delta", done, total: work.length });
+    });
     for (const analysis of parsed) {
       results.push(analysis);
       const stats = statsByPath.get(analysis.path)!;

@@ -109,9 +109,16 @@ async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: { stdou
       },
     };
     const bar = flags.progress && (io.stderr as NodeJS.WriteStream).isTTY ? new SingleBar({ stream: io.stderr, format: "parsing {bar} {value}/{total} files", hideCursor: true }) : undefined;
+    const stored = new Set<string>();
     const analysis = await analyzeProject(root, {
       config,
       cache,
+      // Results are written while other files are still being parsed: the main thread is idle then.
+      onFilesAnalyzed(batch) {
+        if (!store) return;
+        store.updateFileRecords(batch.map(({ analysis: result, size, mtimeMs }) => toRecord(result, size, mtimeMs)), []);
+        for (const { analysis: result } of batch) stored.add(result.path);
+      },
       onProgress(event) {
         if (!bar) return;
         if (event.type === "parse-start" && event.total > 50) bar.start(event.total, 0);
@@ -126,7 +133,8 @@ async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: { stdou
     if (store) {
       const seen = new Set(analysis.seenPaths);
       const removed = [...records.keys()].filter((path) => !seen.has(path));
-      store.updateFileRecords(analysis.fresh.map(({ analysis: result, size, mtimeMs }) => toRecord(result, size, mtimeMs)), removed);
+      const rest = analysis.fresh.filter(({ analysis: result }) => !stored.has(result.path));
+      store.updateFileRecords(rest.map(({ analysis: result, size, mtimeMs }) => toRecord(result, size, mtimeMs)), removed);
       if (freshGraph) {
         store.replaceGraph(freshGraph);
         store.setMeta("graph_digest", graphDigest);
