@@ -147,6 +147,8 @@ void attention_units(const AttentionJob& job, int begin, int end) {
       scores[p] = (attention_avx2 ? dot_avx2(q, k, job.head_dim) : dot_scalar(q, k, job.head_dim)) * scale;
     }
     softmax(scores.data(), length);
+    // The attention weights meet V in f16, as in llama.cpp's softmax(KQ)·V over its f16 cache.
+    for (int p = 0; p < length; p++) scores[p] = f16_to_f32(f32_to_f16(scores[p]));
     float* out = job.out + static_cast<size_t>(unit) * job.head_dim;
     for (int i = 0; i < job.head_dim; i++) out[i] = 0;
     for (int p = 0; p < length; p++) {

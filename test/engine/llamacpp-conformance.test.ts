@@ -10,19 +10,31 @@ import { loadTokenizer } from "../../src/engine/tokenizer/index.js";
 /**
  * Our engine against llama.cpp (node-llama-cpp's shipped CPU build) on the same generated GGUF:
  * the same prompt must give the same token ids, a next-token distribution within
- * MAX_LOGPROB_DIFFERENCE, and the same greedy continuation.
+ * MAX_LOGPROB_DIFFERENCE, and the same 32 greedy tokens.
  *
- * Random weights give near-ties between the two best logits, and the engines' numbers differ a
- * little (llama.cpp keeps the KV cache in f16; for q8_0 both quantize activations to q8 but still
- * differ measurably). A greedy divergence is therefore accepted only at a tie closer than twice the
- * measured difference between the two distributions, and the comparison stops there because the
- * contexts differ after it.
+ * llama.cpp runs with flash attention off, its KQ·V path: K and V in its default f16 cache, Q and
+ * the softmax weights converted to f16 for the two products. Our forward pass makes the same f16
+ * roundings (runtime/forward.ts, the attention kernels). That is what makes q8_0 agree: both
+ * engines requantize every matmul input to q8 blocks, so an f16-sized difference in an activation
+ * flips q8 roundings and grows to quantization-noise size (before the f16 roundings, q8_0 logprobs
+ * differed by 0.04-0.09 and tiny q8_0 diverged at token 0). With flash attention on (llama.cpp's
+ * "auto" default) the CPU accumulates softmax·V in f16 with an online softmax and tiles prefill,
+ * which we do not emulate.
+ *
+ * Measured (scratch/e4/diag.ts, native kernels, max |logprob difference| over 32 teacher-forced
+ * positions): tiny f32 0.0001, tiny q8_0 0.0000, tiny-qwen2 f32 0.0004, tiny-qwen2 q8_0 0.0000,
+ * stories15m f32 0.0008, stories15m q8_0 0.036. stories15m keeps a ~1e-3 f32 residual from roundings
+ * we do not reproduce bit for bit, and q8 requantization amplifies it; so stories15m q8_0 alone still
+ * accepts a greedy divergence, and only at a near-tie: a logit gap closer than twice the measured
+ * difference between the two distributions. The comparison stops there because the contexts differ after it.
  * One thread each: on a loaded 2-core machine llama.cpp's spinning thread barrier makes two
  * threads 50x slower, and thread count does not change either engine's results.
  */
 const PROMPT = "Once upon a time, there was a little girl named Lily. She loved to play outside.";
 const GREEDY_TOKENS = 32;
-const MAX_LOGPROB_DIFFERENCE = { f32: 0.01, q8_0: 0.15 } as const;
+const MAX_LOGPROB_DIFFERENCE = { f32: 0.005, q8_0: 0.05 } as const;
+/** The only case allowed to diverge at a near-tie (see above); every other one must match all 32 tokens. */
+const NEAR_TIE_ALLOWED = new Set(["stories15m q8_0"]);
 
 let directory: string;
 let llama: Llama;
@@ -46,7 +58,7 @@ function argmax(values: Float32Array): number {
 describe("conformance with llama.cpp", () => {
   for (const preset of ["tiny", "tiny-bpe", "tiny-qwen2", "stories15m"] as const) {
     for (const dtype of ["f32", "q8_0"] as const) {
-      it(`${preset} ${dtype}: same tokenization, a next-token distribution within tolerance, the same greedy tokens up to a near-tie`, async () => {
+      it(`${preset} ${dtype}: same tokenization, a next-token distribution within tolerance, the same 32 greedy tokens`, async () => {
         const path = join(directory, `${preset}-${dtype}.gguf`);
         createModelFile({ out: path, preset, dtype, seed: 3 });
 
@@ -71,7 +83,7 @@ describe("conformance with llama.cpp", () => {
           }
           sequence.free();
 
-          const context = await reference.createContext({ contextSize: 256, threads: 1 });
+          const context = await reference.createContext({ contextSize: 256, threads: 1, flashAttention: false });
           const referenceSequence = context.getSequence();
           // llama.cpp's full next-token distribution after the prompt (temperature 1, no truncation).
           let referenceProbabilities: ReadonlyMap<unknown, number> = new Map();
@@ -101,6 +113,7 @@ describe("conformance with llama.cpp", () => {
           await context.dispose();
 
           const firstDifference = ourTokens.findIndex((token, i) => token !== referenceTokens[i]);
+          if (!NEAR_TIE_ALLOWED.has(`${preset} ${dtype}`)) expect(ourTokens).toEqual(referenceTokens.slice(0, GREEDY_TOKENS));
           if (firstDifference >= 0) {
             const at = ourLogits[firstDifference];
             const gap = Math.abs(at[ourTokens[firstDifference]] - at[referenceTokens[firstDifference]]);

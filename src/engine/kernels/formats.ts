@@ -63,6 +63,16 @@ function buildF16Table(): Float32Array {
   return table;
 }
 
+/** f32 -> nearest f16 (ties to even) -> f32, the rounding of llama.cpp's f16 KV cache and F16C. */
+export function roundToF16(value: number): number {
+  return F16_TO_F32[f32ToF16Bits(value)];
+}
+
+/** roundToF16 of values[begin .. end) in place. */
+export function roundToF16InPlace(values: Float32Array, begin = 0, end = values.length): void {
+  for (let i = begin; i < end; i++) values[i] = F16_TO_F32[f32ToF16Bits(values[i])];
+}
+
 /**
  * Quantizes activations x (length cols, a multiple of 32) to q8_0 the way llama.cpp does before a
  * q8_0/q4_0 dot product: per block d = max|x| / 127 (stored rounded to f16), q = round(x * 127 / max|x|).

@@ -1,5 +1,5 @@
 export { KernelError } from "./errors.js";
-export { checkMatrix, F16_TO_F32, QK, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, readRow, rowBytes } from "./formats.js";
+export { checkMatrix, F16_TO_F32, QK, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, readRow, roundToF16, roundToF16InPlace, rowBytes } from "./formats.js";
 export { createJsKernels } from "./js-kernels.js";
 export { type KernelSet, RopeStyle } from "./kernel-set.js";
 export { type KernelPreference, type LoadKernelsOptions, loadKernels } from "./load.js";

@@ -1,3 +1,4 @@
+import { roundToF16InPlace } from "./formats.js";
 import { RopeStyle } from "./kernel-set.js";
 
 /** The element-wise and attention kernels of the TypeScript set (shapes documented on KernelSet). */
@@ -105,6 +106,8 @@ export function jsAttention(
         scores[p] = dot * scale;
       }
       jsSoftmax(scores, length);
+      // The attention weights meet V in f16, as in llama.cpp's softmax(KQ)·V over its f16 cache.
+      roundToF16InPlace(scores, 0, length);
       for (let i = 0; i < headDim; i++) out[qBase + i] = 0;
       for (let p = 0; p < length; p++) {
         const weight = scores[p];

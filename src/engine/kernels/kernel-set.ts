@@ -46,7 +46,8 @@ export interface KernelSet {
    *   values: same layout as keys
    *   out:    (n, nHeads, headDim)
    *   scores: scratch of at least position + n floats (the native set may use its own)
-   * Token t attends to cache rows 0 .. position + t with weights softmax(q.k / sqrt(headDim)).
+   * Token t attends to cache rows 0 .. position + t with weights softmax(q.k / sqrt(headDim)),
+   * each weight rounded to f16 before it multiplies V (llama.cpp's KQ·V over its f16 KV cache).
    * Query head h reads kv head floor(h / (nHeads / nKvHeads)), as llama.cpp groups them.
    */
   attention(

@@ -1,5 +1,5 @@
 import type { GgmlType } from "../gguf/index.js";
-import { checkMatrix, readRow } from "./formats.js";
+import { checkMatrix, readRow, roundToF16InPlace } from "./formats.js";
 import { type KernelSet, RopeStyle } from "./kernel-set.js";
 
 /**
@@ -62,6 +62,8 @@ export function createReferenceKernels(): KernelSet {
             scores[p] = dot / Math.sqrt(headDim);
           }
           referenceSoftmax(scores, length);
+          // The attention weights meet V in f16, as in llama.cpp's softmax(KQ)·V over its f16 cache.
+          roundToF16InPlace(scores, 0, length);
           for (let i = 0; i < headDim; i++) {
             let sum = 0;
             for (let p = 0; p < length; p++) sum += scores[p] * values[p * kvDim + kvOffset + i];

@@ -1,9 +1,10 @@
-import { type KernelSet, RopeStyle, readRow } from "../kernels/index.js";
+import { type KernelSet, RopeStyle, readRow, roundToF16InPlace } from "../kernels/index.js";
 import type { ModelConfig } from "./config.js";
 import type { ModelWeights } from "./weights.js";
 
 /**
- * A sequence's KV cache, contiguous: keys and values are each (layer, position, kvDim) f32, and
+ * A sequence's KV cache, contiguous: keys and values are each (layer, position, kvDim) f32 holding
+ * f16-representable values (forwardBatch rounds them, as llama.cpp's f16 cache stores them), and
  * `keys[l]` / `values[l]` are the (position, kvDim) views of layer l. Rows 0 .. length - 1 are filled.
  */
 export interface KvCache {
@@ -103,6 +104,12 @@ export function forwardBatch(
     }
     kernels.rope(q, n, nHeads, headDim, position, ropeFreqBase, ropeStyle);
     kernels.rope(k, n, nKvHeads, headDim, position, ropeFreqBase, ropeStyle);
+    // llama.cpp keeps K and V in an f16 cache and multiplies Q with K in f16 (its CPU K·Q converts
+    // Q to f16): the same roundings here. On a q8_0 model skipping them is not a small error, since
+    // requantizing activations to q8 turns f16-sized differences into whole q8 rounding steps.
+    roundToF16InPlace(q);
+    roundToF16InPlace(k);
+    roundToF16InPlace(v);
     cache.keys[l].set(k, position * kvDim);
     cache.values[l].set(v, position * kvDim);
     kernels.attention(attended, q, cache.keys[l], cache.values[l], position, n, nHeads, nKvHeads, headDim, state.scores);

@@ -50,12 +50,19 @@ function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 const PROMPT = [1, 17, 302, 5, 999, 64, 128, 3];
+/**
+ * Logits of two kernel sets (or of batched vs single-token passes) agree within this. Float sums in
+ * a different order differ by ~1e-6, but the pass rounds Q, K, V and the attention weights to f16
+ * as llama.cpp does, and a value near an f16 rounding boundary can round the other way: a 2^-11
+ * relative step, measured to move tiny's logits by up to 3.4e-4.
+ */
+const LOGIT_TOLERANCE = 1e-3;
 const kernelKinds = nativeAvailable ? (["native", "js"] as const) : (["js"] as const);
 
 describe("forward pass", () => {
   for (const preset of ["tiny", "tiny-qwen2"] as const) {
     for (const kind of kernelKinds) {
-      it(`${preset} f32 logits of the ${kind} kernels equal the reference pass within 1e-4`, () => {
+      it(`${preset} f32 logits of the ${kind} kernels equal the reference pass within LOGIT_TOLERANCE`, () => {
         const model = loadModel(modelPath(preset, "f32"), { kernels: kind, threads: 2 });
         try {
           expect(model.kernels.name).toBe(kind);
@@ -63,7 +70,7 @@ describe("forward pass", () => {
           const sequence = model.newSequence();
           for (let t = 0; t < PROMPT.length; t++) {
             const logits = sequence.forward([PROMPT[t]]);
-            expect(maxDifference(logits, expected[t])).toBeLessThan(1e-4);
+            expect(maxDifference(logits, expected[t])).toBeLessThan(LOGIT_TOLERANCE);
           }
         } finally {
           model.close();
@@ -82,10 +89,10 @@ describe("forward pass", () => {
         const vocab = model.config.vocabSize;
         for (let t = 0; t < tokens.length; t++) {
           const logits = single.forward([tokens[t]]);
-          expect(maxDifference(logits, batched.subarray(t * vocab, (t + 1) * vocab))).toBeLessThan(1e-4);
+          expect(maxDifference(logits, batched.subarray(t * vocab, (t + 1) * vocab))).toBeLessThan(LOGIT_TOLERANCE);
         }
         const lastOnly = model.newSequence().forward(tokens);
-        expect(maxDifference(lastOnly, batched.subarray((tokens.length - 1) * vocab))).toBeLessThan(1e-4);
+        expect(maxDifference(lastOnly, batched.subarray((tokens.length - 1) * vocab))).toBeLessThan(LOGIT_TOLERANCE);
       } finally {
         model.close();
       }
