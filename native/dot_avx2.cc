@@ -67,26 +67,18 @@ static PYAGENT_AVX2 inline __m256 dot_i8x32(__m256i a, __m256i b) {
   return _mm256_cvtepi32_ps(_mm256_madd_epi16(products, _mm256_set1_epi16(1)));
 }
 
+// One accumulator, blocks in order, then hsum: the same float operations as ggml's AVX2
+// ggml_vec_dot_q8_0_q8_0, so a decode matvec gives llama.cpp's bits (checked against the shipped
+// libggml-cpu). Bit-equality matters on q8 models: the next layer requantizes these outputs.
 PYAGENT_AVX2 float dot_q8_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks) {
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  int b = 0;
-  for (; b + 2 <= blocks; b += 2) {
-    const uint8_t* w0 = w + b * kQ8Bytes;
-    const uint8_t* w1 = w0 + kQ8Bytes;
-    __m256 p0 = dot_i8x32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w0 + 2)),
-                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + b * kBlock)));
-    __m256 p1 = dot_i8x32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w1 + 2)),
-                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + (b + 1) * kBlock)));
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w0) * xs[b]), p0, acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w1) * xs[b + 1]), p1, acc1);
-  }
-  for (; b < blocks; b++) {
+  __m256 acc = _mm256_setzero_ps();
+  for (int b = 0; b < blocks; b++) {
     const uint8_t* w0 = w + b * kQ8Bytes;
     __m256 p0 = dot_i8x32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w0 + 2)),
                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + b * kBlock)));
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w0) * xs[b]), p0, acc0);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(scale_of(w0) * xs[b]), p0, acc);
   }
-  return hsum(_mm256_add_ps(acc0, acc1));
+  return hsum(acc);
 }
 
 // 16 packed bytes -> 32 int8 values in [-8, 7]: low nibbles are values 0..15, high nibbles 16..31.

@@ -22,9 +22,11 @@ CpuFeatures cpu_features() {
 
 void rmsnorm(float* out, const float* x, const float* weight, size_t length, int width, float eps) {
   for (size_t base = 0; base + width <= length; base += width) {
-    float sum = 0;
-    for (int i = 0; i < width; i++) sum += x[base + i] * x[base + i];
-    float scale = 1.0f / std::sqrt(sum / width + eps);
+    // As llama.cpp: float squares summed in double, the mean rounded to float.
+    double sum = 0;
+    for (int i = 0; i < width; i++) sum += static_cast<double>(x[base + i] * x[base + i]);
+    float mean = static_cast<float>(sum / width);
+    float scale = 1.0f / std::sqrt(mean + eps);
     for (int i = 0; i < width; i++) out[base + i] = x[base + i] * scale * weight[i];
   }
 }
@@ -39,20 +41,16 @@ void rope(float* vec, int n, int heads, int head_dim, int position, float freq_b
   // style 0 rotates adjacent pairs (2i, 2i+1); style 2 (NEOX) rotates (i, i + half).
   int pair_stride = style == 0 ? 2 : 1;
   int partner = style == 0 ? 1 : half;
-  // Inverse frequencies depend only on (freq_base, head_dim): computed once per shape.
-  thread_local std::vector<double> inverse_frequencies;
-  thread_local float cached_base = 0;
-  if (cached_base != freq_base || inverse_frequencies.size() != static_cast<size_t>(half)) {
-    inverse_frequencies.resize(half);
-    for (int i = 0; i < half; i++) inverse_frequencies[i] = std::pow(static_cast<double>(freq_base), -2.0 * i / head_dim);
-    cached_base = freq_base;
-  }
+  // Angles as llama.cpp's CPU rope forms them, in float: theta_0 = pos, theta_{i+1} = theta_i *
+  // powf(base, -2 / head_dim), then cosf/sinf. The rounding of that running product moves the
+  // angles by ~1e-5 rad from the exact pos * base^(-2i/d), enough to flip q8 roundings downstream.
+  const float theta_scale = std::pow(freq_base, -2.0f / static_cast<float>(head_dim));
   for (int t = 0; t < n; t++) {
-    double pos = position + t;
+    float theta = static_cast<float>(position + t);
     for (int i = 0; i < half; i++) {
-      double angle = pos * inverse_frequencies[i];
-      cosines[i] = static_cast<float>(std::cos(angle));
-      sines[i] = static_cast<float>(std::sin(angle));
+      cosines[i] = std::cos(theta);
+      sines[i] = std::sin(theta);
+      theta *= theta_scale;
     }
     for (int h = 0; h < heads; h++) {
       float* head = vec + (static_cast<size_t>(t) * heads + h) * head_dim;

@@ -3,22 +3,21 @@ import { RopeStyle } from "./kernel-set.js";
 
 /** The element-wise and attention kernels of the TypeScript set (shapes documented on KernelSet). */
 
+/** As llama.cpp (and the native set): float squares summed in double, mean and scale rounded to float. */
 export function jsRmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array, eps: number): void {
   const width = weight.length;
+  const f = Math.fround;
   for (let base = 0; base < x.length; base += width) {
     let sum = 0;
-    for (let i = 0; i < width; i++) sum += x[base + i] * x[base + i];
-    const scale = 1 / Math.sqrt(sum / width + eps);
-    for (let i = 0; i < width; i++) out[base + i] = x[base + i] * scale * weight[i];
+    for (let i = 0; i < width; i++) sum += f(x[base + i] * x[base + i]);
+    const scale = f(1 / f(Math.sqrt(f(f(sum / width) + eps))));
+    for (let i = 0; i < width; i++) out[base + i] = f(x[base + i] * scale) * weight[i];
   }
 }
 
 /** cos/sin of each pair's angle for the token being rotated; grown, never shrunk. */
 let ropeCos = new Float64Array(0);
 let ropeSin = new Float64Array(0);
-/** freqBase^(-2i / headDim) for the last (freqBase, headDim) seen. */
-let inverseFrequencies = new Float64Array(0);
-let cachedBase = 0;
 
 export function jsRope(vec: Float32Array, n: number, heads: number, headDim: number, position: number, freqBase: number, style: RopeStyle): void {
   const half = headDim / 2;
@@ -26,17 +25,17 @@ export function jsRope(vec: Float32Array, n: number, heads: number, headDim: num
     ropeCos = new Float64Array(half);
     ropeSin = new Float64Array(half);
   }
-  if (cachedBase !== freqBase || inverseFrequencies.length !== half) {
-    inverseFrequencies = new Float64Array(half);
-    for (let i = 0; i < half; i++) inverseFrequencies[i] = freqBase ** ((-2 * i) / headDim);
-    cachedBase = freqBase;
-  }
+  // Angles in float as llama.cpp's CPU rope (and the native set) forms them: theta_0 = pos,
+  // theta_{i+1} = theta_i * powf(base, -2 / headDim). Not pos * base^(-2i/d) in double: the running
+  // product's rounding moves angles by ~1e-5 rad, enough to flip q8 roundings downstream.
+  const f = Math.fround;
+  const thetaScale = f(f(freqBase) ** f(-2 / headDim));
   for (let t = 0; t < n; t++) {
-    const pos = position + t;
+    let theta = f(position + t);
     for (let i = 0; i < half; i++) {
-      const angle = pos * inverseFrequencies[i];
-      ropeCos[i] = Math.cos(angle);
-      ropeSin[i] = Math.sin(angle);
+      ropeCos[i] = f(Math.cos(theta));
+      ropeSin[i] = f(Math.sin(theta));
+      theta = f(theta * thetaScale);
     }
     // Normal rotates (2i, 2i+1): stride 2 between pairs, partner 1 away; Neox rotates (i, i+half).
     const pairStride = style === RopeStyle.Normal ? 2 : 1;
@@ -47,8 +46,8 @@ export function jsRope(vec: Float32Array, n: number, heads: number, headDim: num
         const a = base + i * pairStride;
         const x0 = vec[a];
         const x1 = vec[a + partner];
-        vec[a] = x0 * ropeCos[i] - x1 * ropeSin[i];
-        vec[a + partner] = x0 * ropeSin[i] + x1 * ropeCos[i];
+        vec[a] = f(x0 * ropeCos[i]) - f(x1 * ropeSin[i]);
+        vec[a + partner] = f(x0 * ropeSin[i]) + f(x1 * ropeCos[i]);
       }
     }
   }
