@@ -163,21 +163,45 @@ function matmulQuantized(out: Float32Array, w: Uint8Array, type: GgmlType, x: Fl
   }
 }
 
-/** One q8_0 row (starting at byte rowStart) against quantized activations starting at xOffset. */
+/**
+ * One q8_0 row (starting at byte rowStart) against quantized activations starting at xOffset, in
+ * the float order of ggml's AVX2 q8_0 dot (and the native kernel): eight f32 lanes, lane l holding
+ * the integer sum of products 4l .. 4l+3 of each block, each block added as a fused multiply-add
+ * of the f32 scale product, then the lanes summed pairwise. Bit-equal results matter on q8 models:
+ * the next matmul requantizes them, and a last-bit difference can flip a q8 rounding.
+ */
 function dotQ8(w: Uint8Array, signed: Int8Array, rowStart: number, xq: Int8Array, xs: Float32Array, xOffset: number, blocks: number): number {
   const table = F16_TO_F32;
-  let sum = 0;
+  const f = Math.fround;
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  let a4 = 0;
+  let a5 = 0;
+  let a6 = 0;
+  let a7 = 0;
   for (let b = 0; b < blocks; b++) {
     const o = rowStart + b * Q8_0_BLOCK_BYTES;
     const q = o + 2;
     const xb = xOffset + b * QK;
-    let isum = 0;
-    for (let j = 0; j < QK; j += 4) {
-      isum += signed[q + j] * xq[xb + j] + signed[q + j + 1] * xq[xb + j + 1] + signed[q + j + 2] * xq[xb + j + 2] + signed[q + j + 3] * xq[xb + j + 3];
-    }
-    sum += table[w[o] | (w[o + 1] << 8)] * xs[xb / QK] * isum;
+    const d = f(table[w[o] | (w[o + 1] << 8)] * xs[xb / QK]);
+    // d * lane is exact in a double (24 + 17 bits), so one rounding to f32 models the FMA.
+    a0 = f(a0 + d * lane(signed, q, xq, xb));
+    a1 = f(a1 + d * lane(signed, q + 4, xq, xb + 4));
+    a2 = f(a2 + d * lane(signed, q + 8, xq, xb + 8));
+    a3 = f(a3 + d * lane(signed, q + 12, xq, xb + 12));
+    a4 = f(a4 + d * lane(signed, q + 16, xq, xb + 16));
+    a5 = f(a5 + d * lane(signed, q + 20, xq, xb + 20));
+    a6 = f(a6 + d * lane(signed, q + 24, xq, xb + 24));
+    a7 = f(a7 + d * lane(signed, q + 28, xq, xb + 28));
   }
-  return sum;
+  return f(f(f(a0 + a4) + f(a2 + a6)) + f(f(a1 + a5) + f(a3 + a7)));
+}
+
+/** Sum of four consecutive int8 products: one f32 lane of the q8_0 dot. */
+function lane(signed: Int8Array, q: number, xq: Int8Array, x: number): number {
+  return signed[q] * xq[x] + signed[q + 1] * xq[x + 1] + signed[q + 2] * xq[x + 2] + signed[q + 3] * xq[x + 3];
 }
 
 /** One q4_0 row: low nibbles pair with activations 0..15 of a block, high nibbles with 16..31. */
