@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dequantize, encodeF16, GgmlType, quantizeQ4_0, quantizeQ8_0 } from "../gguf/index.js";
-import { createJsKernels, createNativeKernels, createReferenceKernels, type KernelSet, loadKernels, packageRoot, QK, RopeStyle } from "./index.js";
+import { createJsKernels, createNativeKernels, createReferenceKernels, type KernelSet, loadKernels, nativeInfo, packageRoot, QK, RopeStyle } from "./index.js";
 
 /** Deterministic pseudo-random values in [-1, 1) (mulberry32). */
 function randomValues(count: number, seed: number): Float32Array {
@@ -190,6 +190,24 @@ describe.skipIf(!nativeAvailable)("native and js kernels", () => {
           if (Math.abs(a[i] - b[i]) > 1e-4) expect.fail(`${GgmlType[type]} n=${n} out[${i}]: native ${a[i]} vs js ${b[i]}`);
         }
       }
+    }
+  });
+
+  it("give bit-identical q8_0 products on AVX2 (ggml's lane order), batched and single, so q8 models requantize the same values", () => {
+    const native = createNativeKernels(1);
+    // The scalar C path sums blocks in one float, not ggml's eight lanes; only AVX2 is bit-exact.
+    if (nativeInfo().simd !== "avx2") return;
+    const js = createJsKernels();
+    for (const n of [1, 4, 6]) {
+      const rows = 37;
+      const cols = 320;
+      const weights = encode(GgmlType.Q8_0, randomValues(rows * cols, 21));
+      const x = randomValues(n * cols, 22);
+      const a = new Float32Array(n * rows);
+      const b = new Float32Array(n * rows);
+      native.matmul(a, weights, GgmlType.Q8_0, x, n, rows, cols);
+      js.matmul(b, weights, GgmlType.Q8_0, x, n, rows, cols);
+      expect(Array.from(a)).toEqual(Array.from(b));
     }
   });
 });
