@@ -21,18 +21,30 @@ import { loadTokenizer } from "../../src/engine/tokenizer/index.js";
  * "auto" default) the CPU accumulates softmax·V in f16 with an online softmax and tiles prefill,
  * which we do not emulate.
  *
- * Measured (scratch/e4/diag.ts, native kernels, max |logprob difference| over 32 teacher-forced
- * positions): tiny f32 0.0001, tiny q8_0 0.0000, tiny-qwen2 f32 0.0004, tiny-qwen2 q8_0 0.0000,
- * stories15m f32 0.0008, stories15m q8_0 0.036. stories15m keeps a ~1e-3 f32 residual from roundings
- * we do not reproduce bit for bit, and q8 requantization amplifies it; so stories15m q8_0 alone still
- * accepts a greedy divergence, and only at a near-tie: a logit gap closer than twice the measured
- * difference between the two distributions. The comparison stops there because the contexts differ after it.
+ * Our rope angles (float running product), rmsnorm (double sum) and q8_0 dot (ggml's eight f32
+ * lanes) also follow llama.cpp's float operations, so on q8 models the requantized values agree.
+ *
+ * Measured (scratch/e4/diag.ts, native and js alike, max |logprob difference| over 32 positions
+ * teacher-forced with llama.cpp's greedy tokens): tiny f32 0.0003, tiny q8_0 0.0000, tiny-qwen2 f32
+ * 0.0004, tiny-qwen2 q8_0 0.0000, stories15m f32 0.0007, stories15m q8_0 0.0246 (0.0000 at 31 of
+ * 32 positions). Before: 0.0025, 0.076, 0.0027, 0.081, 0.0027, 0.099 (with flash attention on:
+ * 0.0075, 0.091, 0.010, 0.089, 0.007, 0.099).
+ * stories15m q8_0 alone may still diverge, and only at a near-tie (a logit gap below NEAR_TIE_GAP):
+ * at its greedy token 26 the two best tokens are 0.0127 apart, and llama.cpp itself orders them one
+ * way when it evaluates the whole sequence as one batch (our logits equal those at 31 of 32
+ * positions) and the other way when it decodes token by token (its own logprobs differ between
+ * the two modes from token 16 on, by up to 0.07; probably its single-token f16 products sum in
+ * another SIMD order once the padded cache grows, not verified). The comparison stops there because
+ * the contexts differ after it.
  * One thread each: on a loaded 2-core machine llama.cpp's spinning thread barrier makes two
  * threads 50x slower, and thread count does not change either engine's results.
  */
 const PROMPT = "Once upon a time, there was a little girl named Lily. She loved to play outside.";
 const GREEDY_TOKENS = 32;
-const MAX_LOGPROB_DIFFERENCE = { f32: 0.005, q8_0: 0.05 } as const;
+/** At the prompt's end; measured 0.0005 (f32) and 0.0000 (q8_0) at most over the eight cases. */
+const MAX_LOGPROB_DIFFERENCE = { f32: 0.002, q8_0: 0.002 } as const;
+/** Largest logit gap at which NEAR_TIE_ALLOWED may diverge; measured 0.0127 (stories15m q8_0, token 26). */
+const NEAR_TIE_GAP = 0.03;
 /** The only case allowed to diverge at a near-tie (see above); every other one must match all 32 tokens. */
 const NEAR_TIE_ALLOWED = new Set(["stories15m q8_0"]);
 
@@ -117,7 +129,7 @@ describe("conformance with llama.cpp", () => {
           if (firstDifference >= 0) {
             const at = ourLogits[firstDifference];
             const gap = Math.abs(at[ourTokens[firstDifference]] - at[referenceTokens[firstDifference]]);
-            expect(gap, `diverged at token ${firstDifference} with a logit gap of ${gap} (distributions differ by ${difference})`).toBeLessThan(2 * difference);
+            expect(gap, `diverged at token ${firstDifference} with a logit gap of ${gap}`).toBeLessThan(NEAR_TIE_GAP);
           }
           expect(ourTokens.slice(0, firstDifference >= 0 ? firstDifference : GREEDY_TOKENS)).toEqual(
             referenceTokens.slice(0, firstDifference >= 0 ? firstDifference : GREEDY_TOKENS),
