@@ -1,22 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPythonParser, parsePython, type Tree } from "../parse/parser.js";
-import type { ModuleFacts } from "../types.js";
+import { describe, expect, it } from "vitest";
 import { extractFacts } from "./facts.js";
+import { parserFixture } from "./test-support.js";
 
-let parser: Awaited<ReturnType<typeof createPythonParser>>;
-const trees: Tree[] = [];
-beforeAll(async () => {
-  parser = await createPythonParser();
-});
-afterAll(() => {
-  for (const tree of trees) tree.delete();
-});
+const { parse, facts } = parserFixture();
 
-function facts(source: string): ModuleFacts {
-  const tree = parsePython(parser, source);
-  trees.push(tree);
-  return extractFacts(tree.rootNode, source);
-}
 
 const SOURCE = [
   "import os.path, json as j", // 1
@@ -137,8 +124,7 @@ describe("extractFacts", () => {
   it("leaves the tree as it found it: walking the same tree again gives the same facts", () => {
     // The walk drops web-tree-sitter's cached child lists of the nodes it finished (see walk.ts).
     const source = "import os\nclass A(Base):\n    def f(self, x: int) -> str:  # type: (int) -> str\n        if x:\n            return os.sep\n        elif not x:\n            pass\n        else:\n            y = 1\n";
-    const tree = parsePython(parser, source);
-    trees.push(tree);
+    const tree = parse(source);
     const root = tree.rootNode;
     const first = JSON.stringify(extractFacts(root, source));
     expect(root.namedChildren.map((child) => child?.type)).toEqual(["import_statement", "class_definition"]);

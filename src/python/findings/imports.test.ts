@@ -1,27 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPythonParser, parsePython, type Tree } from "../parse/parser.js";
+import { describe, expect, it } from "vitest";
 import type { ImportFact } from "../types.js";
-import { extractFacts } from "./facts.js";
-import { importCycles, type ProjectModule, resolveImport } from "./imports.js";
+import { importCycles, resolveImport } from "./imports.js";
+import { parserFixture } from "./test-support.js";
 
-let parser: Awaited<ReturnType<typeof createPythonParser>>;
-const trees: Tree[] = [];
-beforeAll(async () => {
-  parser = await createPythonParser();
-});
-afterAll(() => {
-  for (const tree of trees) tree.delete();
-});
+const { project } = parserFixture();
 
-function project(files: Record<string, string>): ProjectModule[] {
-  return Object.entries(files).map(([path, source]) => {
-    const tree = parsePython(parser, source);
-    trees.push(tree);
-    const isPackage = path.endsWith("__init__.py");
-    const module = path.replace(/\.py$/, "").replace(/\/__init__$/, "").split("/").join(".");
-    return { path, module, isPackage, facts: extractFacts(tree.rootNode, source) };
-  });
-}
 
 function fact(module: string, names: string[] = []): ImportFact {
   let level = 0;

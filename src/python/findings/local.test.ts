@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPythonParser, parsePython, type Tree } from "../parse/parser.js";
+import { describe, expect, it } from "vitest";
 import type { Finding } from "../types.js";
 import { extractFacts } from "./facts.js";
 import { localFindings } from "./local.js";
+import { parserFixture } from "./test-support.js";
 
-let parser: Awaited<ReturnType<typeof createPythonParser>>;
-const trees: Tree[] = [];
-beforeAll(async () => {
-  parser = await createPythonParser();
-});
-afterAll(() => {
-  for (const tree of trees) tree.delete();
-});
+const { parse } = parserFixture();
 
 function findings(source: string, options: { isPackageInit?: boolean } = {}): Finding[] {
-  const tree = parsePython(parser, source);
-  trees.push(tree);
-  const facts = extractFacts(tree.rootNode, source);
-  return localFindings(tree.rootNode, source, "pkg/module.py", facts, { isPackageInit: options.isPackageInit ?? false });
+  const root = parse(source).rootNode;
+  const facts = extractFacts(root, source);
+  return localFindings(root, source, "pkg/module.py", facts, { isPackageInit: options.isPackageInit ?? false });
 }
 
 function symbols(source: string, rule: Finding["rule"], options: { isPackageInit?: boolean } = {}): string[] {

@@ -1,28 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPythonParser, parsePython, type Tree } from "../parse/parser.js";
-import { extractFacts } from "./facts.js";
-import { type ProjectModule } from "./imports.js";
+import { describe, expect, it } from "vitest";
 import { localFindings } from "./local.js";
 import { dropReexportedImports, isTestFile, projectFindings } from "./project.js";
+import { parserFixture } from "./test-support.js";
 
-let parser: Awaited<ReturnType<typeof createPythonParser>>;
-const trees: Tree[] = [];
-beforeAll(async () => {
-  parser = await createPythonParser();
-});
-afterAll(() => {
-  for (const tree of trees) tree.delete();
-});
+const { parse, project } = parserFixture();
 
-function project(files: Record<string, string>): ProjectModule[] {
-  return Object.entries(files).map(([path, source]) => {
-    const tree = parsePython(parser, source);
-    trees.push(tree);
-    const isPackage = path.endsWith("__init__.py");
-    const module = path.replace(/\.py$/, "").replace(/\/__init__$/, "").split("/").join(".");
-    return { path, module, isPackage, facts: extractFacts(tree.rootNode, source) };
-  });
-}
 
 function unused(files: Record<string, string>, minConfidence = 0): string[] {
   return projectFindings(project(files), { minConfidence }).map((finding) => `${finding.rule} ${finding.symbol} ${finding.confidence}`);
@@ -127,9 +109,7 @@ describe("dropReexportedImports", () => {
     const modules = project(sources);
     const local = modules.flatMap((module, index) => {
       const source = Object.values(sources)[index] as string;
-      const tree = parsePython(parser, source);
-      trees.push(tree);
-      return localFindings(tree.rootNode, source, module.path, module.facts, { isPackageInit: false });
+      return localFindings(parse(source).rootNode, source, module.path, module.facts, { isPackageInit: false });
     });
     expect(local.map((finding) => finding.symbol)).toEqual(["Engine", "Helper"]);
     expect(dropReexportedImports(local, modules).map((finding) => finding.symbol)).toEqual(["Helper"]);
