@@ -8,33 +8,25 @@ export const MASK = "[REDACTED]";
 
 const SECRET_KEY = /(pass(word|wd|phrase)?|secret|token|api[-_]?key|apikey|auth(orization)?|credential|private[-_]?key|session[-_]?id|cookie|access[-_]?key)/i;
 
-const SECRET_VALUE_PATTERNS: RegExp[] = [
-  /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi,
-  /\bsk-(proj-|ant-)?[A-Za-z0-9_-]{16,}/g, // OpenAI / Anthropic style keys
-  /\bAKIA[0-9A-Z]{16}\b/g, // AWS access key ids
-  /\bAIza[0-9A-Za-z_-]{30,}/g, // Google API keys
-  /\bgh[pousr]_[A-Za-z0-9]{30,}/g, // GitHub tokens
-  /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, // Slack tokens
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
+/** Secret-looking values and what replaces them (`$n` keeps a captured group, e.g. the key of `key=value`). */
+const SECRET_VALUE_PATTERNS: Array<[RegExp, string]> = [
+  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi, MASK],
+  [/\bsk-(proj-|ant-)?[A-Za-z0-9_-]{16,}/g, MASK], // OpenAI / Anthropic style keys
+  [/\bAKIA[0-9A-Z]{16}\b/g, MASK], // AWS access key ids
+  [/\bAIza[0-9A-Za-z_-]{30,}/g, MASK], // Google API keys
+  [/\bgh[pousr]_[A-Za-z0-9]{30,}/g, MASK], // GitHub tokens
+  [/\bxox[abposr]-[A-Za-z0-9-]{10,}/g, MASK], // Slack tokens
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, MASK],
   // key=value / key: value / "key": "value" where the key names a secret
-  /((?:pass(?:word|wd)?|secret|token|api[-_]?key|apikey|authorization|access[-_]?key)["']?\s*[:=]\s*["']?)([^\s"'&,;]{3,})/gi,
+  [/((?:pass(?:word|wd)?|secret|token|api[-_]?key|apikey|authorization|access[-_]?key)["']?\s*[:=]\s*["']?)[^\s"'&,;]{3,}/gi, `$1${MASK}`],
   // credentials inside URLs: scheme://user:password@host
-  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)([^\s/@]+)(@)/gi,
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)[^\s/@]+@/gi, `$1${MASK}@`],
 ];
 
 /** Masks secrets inside free text. */
 export function redactText(text: string): string {
   let result = text;
-  for (const pattern of SECRET_VALUE_PATTERNS) {
-    pattern.lastIndex = 0;
-    result = result.replace(pattern, (match, ...groups) => {
-      const captures = groups.slice(0, -2).filter((group) => typeof group === "string") as string[];
-      if (pattern.source.startsWith("((?:pass")) return `${captures[0]}${MASK}`;
-      if (pattern.source.startsWith("(\\b[a-z]")) return `${captures[0]}${MASK}${captures[2]}`;
-      void match;
-      return MASK;
-    });
-  }
+  for (const [pattern, replacement] of SECRET_VALUE_PATTERNS) result = result.replace(pattern, replacement);
   return result;
 }
 
