@@ -1,7 +1,7 @@
 import type { Parser } from "web-tree-sitter";
 import { localFindings } from "../findings/local.js";
 import { extractFacts } from "../findings/facts.js";
-import { computeBlocks, totalComplexity } from "../metrics/complexity.js";
+import { analyzeComplexity } from "../metrics/complexity.js";
 import { computeHalstead } from "../metrics/halstead.js";
 import { maintainabilityIndex } from "../metrics/maintainability.js";
 import { computeRawMetrics, RawMetricsError } from "../metrics/raw.js";
@@ -27,8 +27,8 @@ export function analyzeFile(parser: Parser, path: string, bytes: Uint8Array, has
       throw error;
     }
     const halstead = computeHalstead(root, source);
-    const blocks = computeBlocks(root, source);
-    const mi = maintainabilityIndex({ halsteadVolume: halstead.volume, totalComplexity: totalComplexity(root, source), raw });
+    const { blocks, total } = analyzeComplexity(root);
+    const mi = maintainabilityIndex({ halsteadVolume: halstead.volume, totalComplexity: total, raw });
     const facts = extractFacts(root, source);
     const isPackageInit = path === "__init__.py" || path.endsWith("/__init__.py");
     const findings = localFindings(root, source, path, facts, { isPackageInit });
