@@ -18,7 +18,7 @@ export function analysisOf(files: Record<string, { module?: string; lines?: numb
     findings: findings.filter((finding) => finding.path === path),
     facts: { definitions: [], imports: file.imports ?? [], usedNames: [], calls: [], dunderAll: null },
   }));
-  return { root: "/repo", files: analyzed, findings, cycles: [], errors: [], fresh: [], seenPaths: Object.keys(files), projectResults: { digest: "", findings: [], cycles: [], reexportedImports: [] }, stats: { discovered: 0, parsed: 0, reused: 0, milliseconds: 0 } };
+  return { root: "/repo", files: analyzed, findings, cycles: [], errors: [], seenPaths: Object.keys(files), projectResults: { digest: "", findings: [], cycles: [], reexportedImports: [] }, stats: { discovered: 0, parsed: 0, reused: 0, milliseconds: 0 } };
 }
 
 export function finding(rule: Finding["rule"], path: string, line: number, symbol?: string): Finding {

@@ -45,8 +45,9 @@ export interface AnalyzeOptions {
   cache?: FileCache;
   onProgress?: (event: AnalyzeProgress) => void;
   /**
-   * Called with each batch of newly analyzed files as it arrives, while other files are still being
-   * parsed (so the caller can store them off the critical path). Every such file is also in `fresh`.
+   * Every per-file result the cache should take back: each batch of newly analyzed files as it
+   * arrives, while other files are still being parsed (so the caller can store them off the critical
+   * path), and files touched but unchanged (their new size and mtime).
    */
   onFilesAnalyzed?: (batch: Array<{ analysis: FileAnalysis; size: number; mtimeMs: number }>) => void;
 }
@@ -57,8 +58,6 @@ export interface ProjectAnalysis {
   findings: Finding[];
   cycles: string[][];
   errors: Array<{ path: string; message: string }>;
-  /** Per-file results produced in this run (to be written back to the cache). */
-  fresh: Array<{ analysis: FileAnalysis; size: number; mtimeMs: number }>;
   /** Paths that were analyzed this run, including errors (to prune the cache). */
   seenPaths: string[];
   /** Cross-module findings and cycles of this run, with the digest they are valid for. */
@@ -75,7 +74,7 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
 
   const errors: Array<{ path: string; message: string }> = [];
   const results: FileAnalysis[] = [];
-  const fresh: ProjectAnalysis["fresh"] = [];
+  const refreshed: Array<{ analysis: FileAnalysis; size: number; mtimeMs: number }> = [];
   const work: WorkItem[] = [];
   const statsByPath = new Map<string, { size: number; mtimeMs: number }>();
   const seenPaths: string[] = [];
@@ -110,12 +109,13 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
       // Touched but not changed: reuse, and refresh the stat fields in the cache.
       const analysis = cached.analysis();
       results.push(analysis);
-      fresh.push({ analysis, size: entry.size, mtimeMs: entry.mtimeMs });
+      refreshed.push({ analysis, size: entry.size, mtimeMs: entry.mtimeMs });
       reused++;
       continue;
     }
     work.push({ path: entry.path, bytes, hash });
   }
+  if (refreshed.length > 0) onFilesAnalyzed(refreshed);
 
   if (work.length > 0) {
     onProgress({ type: "parse-start", total: work.length });
@@ -124,11 +124,7 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
       onFilesAnalyzed(batch.map((analysis) => ({ analysis, ...statsByPath.get(analysis.path)! })));
       onProgress({ type: "parse-delta", done, total: work.length });
     });
-    for (const analysis of parsed) {
-      results.push(analysis);
-      const stats = statsByPath.get(analysis.path)!;
-      fresh.push({ analysis, size: stats.size, mtimeMs: stats.mtimeMs });
-    }
+    results.push(...parsed);
   }
   onProgress({ type: "parse-end", parsed: work.length, reused });
 
@@ -159,7 +155,6 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
     findings: reported,
     cycles: projectResults.cycles,
     errors,
-    fresh,
     seenPaths,
     projectResults,
     stats: { discovered: discovered.length, parsed: work.length, reused, milliseconds: performance.now() - started },

@@ -109,7 +109,6 @@ async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: { stdou
       },
     };
     const bar = flags.progress && (io.stderr as NodeJS.WriteStream).isTTY ? new SingleBar({ stream: io.stderr, format: "parsing {bar} {value}/{total} files", hideCursor: true }) : undefined;
-    const stored = new Set<string>();
     const analysis = await analyzeProject(root, {
       config,
       cache,
@@ -117,7 +116,6 @@ async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: { stdou
       onFilesAnalyzed(batch) {
         if (!store) return;
         store.updateFileRecords(batch.map(({ analysis: result, size, mtimeMs }) => toRecord(result, size, mtimeMs)), []);
-        for (const { analysis: result } of batch) stored.add(result.path);
       },
       onProgress(event) {
         if (!bar) return;
@@ -133,8 +131,7 @@ async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: { stdou
     if (store) {
       const seen = new Set(analysis.seenPaths);
       const removed = [...records.keys()].filter((path) => !seen.has(path));
-      const rest = analysis.fresh.filter(({ analysis: result }) => !stored.has(result.path));
-      store.updateFileRecords(rest.map(({ analysis: result, size, mtimeMs }) => toRecord(result, size, mtimeMs)), removed);
+      store.updateFileRecords([], removed);
       if (freshGraph) {
         store.replaceGraph(freshGraph);
         store.setMeta("graph_digest", graphDigest);
