@@ -98,8 +98,11 @@ describe("conformance with llama.cpp", () => {
           const context = await reference.createContext({ contextSize: 256, threads: 1, flashAttention: false });
           const referenceSequence = context.getSequence();
           // llama.cpp's full next-token distribution after the prompt (temperature 1, no truncation).
+          // yieldEogToken: the distribution comes with a randomly sampled token, and without it
+          // node-llama-cpp ends the stream silently whenever that token happens to be end-of-text.
           let referenceProbabilities: ReadonlyMap<unknown, number> = new Map();
-          for await (const output of referenceSequence.evaluateWithMetadata(referenceIds as never, { probabilities: true }, { temperature: 1, topK: 0, topP: 1, minP: 0 })) {
+          const sampling = { temperature: 1, topK: 0, topP: 1, minP: 0, yieldEogToken: true };
+          for await (const output of referenceSequence.evaluateWithMetadata(referenceIds as never, { probabilities: true }, sampling)) {
             referenceProbabilities = output.probabilities;
             break;
           }
