@@ -1,0 +1,1 @@
+export { type EngineSnapshot, type EngineState, EngineMetrics } from "./engine-metrics.js";
