@@ -3,6 +3,8 @@
 // memory it does not own. The JavaScript wrapper is src/engine/kernels/native.ts.
 #include <napi.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -44,7 +46,7 @@ bool view_of(const Napi::CallbackInfo& info, size_t index, napi_typedarray_type 
         .ThrowAsJavaScriptException();
     return false;
   }
-  size_t element = expected == napi_float32_array ? 4 : 1;
+  size_t element = expected == napi_float32_array || expected == napi_int32_array ? 4 : 1;
   view.bytes = length * element;
   return true;
 }
@@ -125,23 +127,42 @@ Napi::Value Swiglu(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// attention(out, q, keys, values, position, n, nHeads, nKvHeads, headDim)
+// attention(out, q, keys, values, blockTable: Int32Array, blockSize, position, n, nHeads, nKvHeads, headDim)
 Napi::Value Attention(const Napi::CallbackInfo& info) {
-  ArrayView out, q, keys, values;
+  ArrayView out, q, keys, values, table;
   if (!view_of(info, 0, napi_float32_array, "out", out) || !view_of(info, 1, napi_float32_array, "q", q) ||
-      !view_of(info, 2, napi_float32_array, "keys", keys) || !view_of(info, 3, napi_float32_array, "values", values))
+      !view_of(info, 2, napi_float32_array, "keys", keys) || !view_of(info, 3, napi_float32_array, "values", values) ||
+      !view_of(info, 4, napi_int32_array, "blockTable", table))
     return info.Env().Undefined();
-  int position = int_arg(info, 4), n = int_arg(info, 5), n_heads = int_arg(info, 6), n_kv_heads = int_arg(info, 7),
-      head_dim = int_arg(info, 8);
+  int block_size = int_arg(info, 5), position = int_arg(info, 6), n = int_arg(info, 7), n_heads = int_arg(info, 8),
+      n_kv_heads = int_arg(info, 9), head_dim = int_arg(info, 10);
+  if (!require(info, n_heads > 0 && n_kv_heads > 0 && head_dim > 0 && n_heads % n_kv_heads == 0,
+               "nHeads must be a positive multiple of nKvHeads, headDim positive") ||
+      !require(info, block_size > 0 && position >= 0 && n >= 0, "blockSize must be positive, position and n not negative"))
+    return info.Env().Undefined();
   size_t q_bytes = static_cast<size_t>(n) * n_heads * head_dim * 4;
-  size_t kv_bytes = static_cast<size_t>(position + n) * n_kv_heads * head_dim * 4;
-  if (!require(info, n_kv_heads > 0 && n_heads % n_kv_heads == 0, "nHeads must be a multiple of nKvHeads") ||
-      !require(info, out.bytes >= q_bytes && q.bytes >= q_bytes, "q/out are smaller than n x nHeads x headDim") ||
-      !require(info, keys.bytes >= kv_bytes && values.bytes >= kv_bytes, "keys/values hold fewer than position + n rows"))
+  if (!require(info, out.bytes >= q_bytes && q.bytes >= q_bytes, "q/out are smaller than n x nHeads x headDim"))
     return info.Env().Undefined();
+  // Every block the queries read must lie inside both pools: positions 0 .. length - 1 fill
+  // ceil(length / blockSize) table entries, the last one only up to its (length % blockSize)th row.
+  int64_t length = static_cast<int64_t>(position) + n;
+  int64_t row_bytes = static_cast<int64_t>(n_kv_heads) * head_dim * 4;
+  int64_t rows = static_cast<int64_t>(std::min(keys.bytes, values.bytes)) / row_bytes;
+  int64_t blocks = (length + block_size - 1) / block_size;
+  if (!require(info, blocks <= static_cast<int64_t>(table.bytes / 4),
+               "block table has " + std::to_string(table.bytes / 4) + " entries, position + n needs " + std::to_string(blocks)))
+    return info.Env().Undefined();
+  const int32_t* entries = static_cast<const int32_t*>(table.data);
+  for (int64_t b = 0; b < blocks; b++) {
+    int64_t used = std::min<int64_t>(block_size, length - b * block_size);
+    if (!require(info, entries[b] >= 0 && static_cast<int64_t>(entries[b]) * block_size + used <= rows,
+                 "block table entry " + std::to_string(b) + " (" + std::to_string(entries[b]) + ") addresses rows outside keys/values (" +
+                     std::to_string(rows) + " rows)"))
+      return info.Env().Undefined();
+  }
   std::lock_guard<std::mutex> lock(kernel_mutex);
   pyagent::attention(the_pool(), static_cast<float*>(out.data), static_cast<const float*>(q.data), static_cast<const float*>(keys.data),
-                     static_cast<const float*>(values.data), position, n, n_heads, n_kv_heads, head_dim);
+                     static_cast<const float*>(values.data), entries, block_size, position, n, n_heads, n_kv_heads, head_dim);
   return info.Env().Undefined();
 }
 

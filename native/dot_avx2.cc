@@ -21,6 +21,22 @@ static PYAGENT_AVX2 inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+// The end of an f32 dot after its 32-wide steps: 8-wide steps into a0, the four accumulators
+// summed pairwise, then the scalar tail. dot_f32_avx2 and dot2_f32_avx2 both end here, so a token
+// gets the same bits alone (decode) as inside a batch (prefill, batched decode).
+static PYAGENT_AVX2 inline float finish_f32(const uint8_t* wbytes, const float* x, int c, int cols, __m256 a0, __m256 a1, __m256 a2,
+                                            __m256 a3) {
+  const float* w = reinterpret_cast<const float*>(wbytes);
+  for (; c + 8 <= cols; c += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + c), _mm256_loadu_ps(x + c), a0);
+  float sum = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+  for (; c < cols; c++) {
+    float value;
+    std::memcpy(&value, wbytes + c * 4, 4);
+    sum += value * x[c];
+  }
+  return sum;
+}
+
 PYAGENT_AVX2 float dot_f32_avx2(const uint8_t* wbytes, const float* x, int cols) {
   const float* w = reinterpret_cast<const float*>(wbytes);
   __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
@@ -31,14 +47,7 @@ PYAGENT_AVX2 float dot_f32_avx2(const uint8_t* wbytes, const float* x, int cols)
     a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + c + 16), _mm256_loadu_ps(x + c + 16), a2);
     a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + c + 24), _mm256_loadu_ps(x + c + 24), a3);
   }
-  for (; c + 8 <= cols; c += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + c), _mm256_loadu_ps(x + c), a0);
-  float sum = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-  for (; c < cols; c++) {
-    float value;
-    std::memcpy(&value, wbytes + c * 4, 4);
-    sum += value * x[c];
-  }
-  return sum;
+  return finish_f32(wbytes, x, c, cols, a0, a1, a2, a3);
 }
 
 static PYAGENT_AVX2 inline __m256 load_f16x8(const uint8_t* p) {
@@ -137,66 +146,68 @@ PYAGENT_AVX2 void quantize_q8_avx2(const float* x, int cols, int8_t* quants, flo
 
 // ---- four tokens against one row (prefill): the weights are loaded and unpacked once ------------
 
-PYAGENT_AVX2 void dot4_f32_avx2(const uint8_t* wbytes, const float* x, int cols, float* sums) {
+// Two tokens, each with dot_f32_avx2's four accumulators (eight in all, plus four weight
+// registers: four tokens would need seventeen of AVX2's sixteen). Same float operations per token.
+PYAGENT_AVX2 void dot2_f32_avx2(const uint8_t* wbytes, const float* x, int cols, float* sums) {
   const float* w = reinterpret_cast<const float*>(wbytes);
   const float* x0 = x;
   const float* x1 = x + cols;
-  const float* x2 = x + 2 * cols;
-  const float* x3 = x + 3 * cols;
   __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+  __m256 b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps();
   int c = 0;
-  for (; c + 8 <= cols; c += 8) {
-    __m256 wv = _mm256_loadu_ps(w + c);
-    a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x0 + c), a0);
-    a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x1 + c), a1);
-    a2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x2 + c), a2);
-    a3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x3 + c), a3);
+  for (; c + 32 <= cols; c += 32) {
+    __m256 w0 = _mm256_loadu_ps(w + c), w1 = _mm256_loadu_ps(w + c + 8), w2 = _mm256_loadu_ps(w + c + 16), w3 = _mm256_loadu_ps(w + c + 24);
+    a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + c), a0);
+    a1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x0 + c + 8), a1);
+    a2 = _mm256_fmadd_ps(w2, _mm256_loadu_ps(x0 + c + 16), a2);
+    a3 = _mm256_fmadd_ps(w3, _mm256_loadu_ps(x0 + c + 24), a3);
+    b0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x1 + c), b0);
+    b1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x1 + c + 8), b1);
+    b2 = _mm256_fmadd_ps(w2, _mm256_loadu_ps(x1 + c + 16), b2);
+    b3 = _mm256_fmadd_ps(w3, _mm256_loadu_ps(x1 + c + 24), b3);
   }
-  float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
-  for (; c < cols; c++) {
-    float value;
-    std::memcpy(&value, wbytes + c * 4, 4);
-    s0 += value * x0[c];
-    s1 += value * x1[c];
-    s2 += value * x2[c];
-    s3 += value * x3[c];
-  }
-  sums[0] = s0;
-  sums[1] = s1;
-  sums[2] = s2;
-  sums[3] = s3;
+  sums[0] = finish_f32(wbytes, x0, c, cols, a0, a1, a2, a3);
+  sums[1] = finish_f32(wbytes, x1, c, cols, b0, b1, b2, b3);
 }
 
-// |w| as unsigned bytes once per block; each token's int8 values take w's sign.
+// One quantized block of token k's activations against the row's block (|w| and w's signs
+// already unpacked), added to acc: the float operations of dot_q8_avx2 / dot_q4_avx2 per block.
+static PYAGENT_AVX2 inline __m256 add_block(__m256 acc, __m256i wabs, __m256i wq, float dw, const int8_t* xb, const float* sb, int k,
+                                            int stride_q, int stride_s) {
+  __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb + k * stride_q));
+  __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(wabs, _mm256_sign_epi8(xv, wq)), _mm256_set1_epi16(1));
+  return _mm256_fmadd_ps(_mm256_set1_ps(dw * sb[k * stride_s]), _mm256_cvtepi32_ps(p), acc);
+}
+
+// |w| as unsigned bytes once per block; each token's int8 values take w's sign. Each token keeps
+// the accumulators of its single-token dot, so a token's bits do not depend on its batch: one for
+// q8_0 (dot_q8_avx2), and for q4_0 one for even and one for odd blocks (dot_q4_avx2), summed last.
+template <bool kQ4>
+static PYAGENT_AVX2 inline void add_blocks4(__m256* acc, const uint8_t* block, const int8_t* xb, const float* sb, int stride_q, int stride_s) {
+  __m256i wq = kQ4 ? unpack_q4(block + 2) : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
+  __m256i wabs = _mm256_sign_epi8(wq, wq);
+  float dw = scale_of(block);
+  acc[0] = add_block(acc[0], wabs, wq, dw, xb, sb, 0, stride_q, stride_s);
+  acc[1] = add_block(acc[1], wabs, wq, dw, xb, sb, 1, stride_q, stride_s);
+  acc[2] = add_block(acc[2], wabs, wq, dw, xb, sb, 2, stride_q, stride_s);
+  acc[3] = add_block(acc[3], wabs, wq, dw, xb, sb, 3, stride_q, stride_s);
+}
+
 template <bool kQ4>
 static PYAGENT_AVX2 inline void dot4_quant_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks, int cols, float* sums) {
-  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 even[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  __m256 odd[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
   const int bytes = kQ4 ? kQ4Bytes : kQ8Bytes;
-  for (int b = 0; b < blocks; b++) {
-    const uint8_t* block = w + b * bytes;
-    __m256i wq = kQ4 ? unpack_q4(block + 2) : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
-    __m256i wabs = _mm256_sign_epi8(wq, wq);
-    float dw = scale_of(block);
-    const int8_t* xb = xq + b * kBlock;
-    const float* sb = xs + b;
-    const int stride_q = cols, stride_s = cols / kBlock;
-#define PYAGENT_TOKEN(k, acc)                                                                                                  \
-  {                                                                                                                            \
-    __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb + (k) * stride_q));                                    \
-    __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(wabs, _mm256_sign_epi8(xv, wq)), ones);                               \
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(dw * sb[(k) * stride_s]), _mm256_cvtepi32_ps(p), acc);                               \
+  const int stride_q = cols, stride_s = cols / kBlock;
+  int b = 0;
+  if (kQ4) {
+    for (; b + 2 <= blocks; b += 2) {
+      add_blocks4<kQ4>(even, w + b * bytes, xq + b * kBlock, xs + b, stride_q, stride_s);
+      add_blocks4<kQ4>(odd, w + (b + 1) * bytes, xq + (b + 1) * kBlock, xs + b + 1, stride_q, stride_s);
+    }
   }
-    PYAGENT_TOKEN(0, a0)
-    PYAGENT_TOKEN(1, a1)
-    PYAGENT_TOKEN(2, a2)
-    PYAGENT_TOKEN(3, a3)
-#undef PYAGENT_TOKEN
-  }
-  sums[0] = hsum(a0);
-  sums[1] = hsum(a1);
-  sums[2] = hsum(a2);
-  sums[3] = hsum(a3);
+  for (; b < blocks; b++) add_blocks4<kQ4>(even, w + b * bytes, xq + b * kBlock, xs + b, stride_q, stride_s);
+  for (int k = 0; k < 4; k++) sums[k] = kQ4 ? hsum(_mm256_add_ps(even[k], odd[k])) : hsum(even[k]);
 }
 
 PYAGENT_AVX2 void dot4_q8_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks, int cols, float* sums) {

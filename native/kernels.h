@@ -42,7 +42,17 @@ void rmsnorm(float* out, const float* x, const float* weight, size_t length, int
 void rope(float* vec, int n, int heads, int head_dim, int position, float freq_base, int style);
 void softmax(float* x, int length);
 void swiglu(float* out, const float* gate, const float* up, size_t length);
-void attention(ThreadPool& pool, float* out, const float* q, const float* keys, const float* values, int position, int n,
-               int n_heads, int n_kv_heads, int head_dim);
+// Causal GQA attention of n query tokens at positions position .. position + n - 1 over a paged
+// KV cache. keys/values are pools of physical rows of n_kv_heads * head_dim floats; logical
+// position p lives in physical row block_table[p / block_size] * block_size + p % block_size:
+//
+//   logical positions  0 1 2 3 | 4 5 6 7 | 8 9        (block_size 4)
+//   block_table        [  2    ,    0    ,  5  ]
+//   physical rows      8 9 10 11 0 1 2 3  20 21
+//
+// A contiguous cache is block_table = {0}, block_size = its row count. The caller (addon.cc)
+// has checked that every table entry used addresses rows inside keys and values.
+void attention(ThreadPool& pool, float* out, const float* q, const float* keys, const float* values, const int32_t* block_table,
+               int block_size, int position, int n, int n_heads, int n_kv_heads, int head_dim);
 
 }  // namespace pyagent

@@ -2,6 +2,7 @@
 // (src/engine/kernels/kernel-set.ts).
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -87,6 +88,8 @@ struct AttentionJob {
   const float* q;
   const float* keys;
   const float* values;
+  const int32_t* block_table;
+  int block_size;
   int position, n, n_heads, n_kv_heads, head_dim;
 };
 
@@ -140,21 +143,31 @@ void attention_units(const AttentionJob& job, int begin, int end) {
     if (scores.size() < static_cast<size_t>(length)) scores.resize(length);
     const float* q = job.q + static_cast<size_t>(unit) * job.head_dim;
     size_t kv_offset = static_cast<size_t>(h / group) * job.head_dim;
-    for (int p = 0; p < length; p++) {
-      const float* k = job.keys + static_cast<size_t>(p) * kv_dim + kv_offset;
-      scores[p] = (attention_avx2 ? dot_avx2(q, k, job.head_dim) : dot_scalar(q, k, job.head_dim)) * scale;
+    // Positions in order, one block at a time: the float operations are those of a contiguous
+    // cache whatever the table says, so a paged sequence gets the bits it would get alone.
+    for (int start = 0; start < length; start += job.block_size) {
+      const float* block = job.keys + static_cast<size_t>(job.block_table[start / job.block_size]) * job.block_size * kv_dim + kv_offset;
+      int count = std::min(job.block_size, length - start);
+      for (int i = 0; i < count; i++) {
+        const float* k = block + static_cast<size_t>(i) * kv_dim;
+        scores[start + i] = (attention_avx2 ? dot_avx2(q, k, job.head_dim) : dot_scalar(q, k, job.head_dim)) * scale;
+      }
     }
     softmax(scores.data(), length);
     // The attention weights meet V in f16, as in llama.cpp's softmax(KQ)·V over its f16 cache.
     for (int p = 0; p < length; p++) scores[p] = f16_to_f32(f32_to_f16(scores[p]));
     float* out = job.out + static_cast<size_t>(unit) * job.head_dim;
     for (int i = 0; i < job.head_dim; i++) out[i] = 0;
-    for (int p = 0; p < length; p++) {
-      const float* v = job.values + static_cast<size_t>(p) * kv_dim + kv_offset;
-      if (attention_avx2) {
-        axpy_avx2(out, scores[p], v, job.head_dim);
-      } else {
-        axpy_scalar(out, scores[p], v, job.head_dim);
+    for (int start = 0; start < length; start += job.block_size) {
+      const float* block = job.values + static_cast<size_t>(job.block_table[start / job.block_size]) * job.block_size * kv_dim + kv_offset;
+      int count = std::min(job.block_size, length - start);
+      for (int i = 0; i < count; i++) {
+        const float* v = block + static_cast<size_t>(i) * kv_dim;
+        if (attention_avx2) {
+          axpy_avx2(out, scores[start + i], v, job.head_dim);
+        } else {
+          axpy_scalar(out, scores[start + i], v, job.head_dim);
+        }
       }
     }
   }
@@ -165,9 +178,9 @@ void attention_chunk(void* context, int chunk) { attention_units(*static_cast<co
 
 }  // namespace
 
-void attention(ThreadPool& pool, float* out, const float* q, const float* keys, const float* values, int position, int n,
-               int n_heads, int n_kv_heads, int head_dim) {
-  AttentionJob job{out, q, keys, values, position, n, n_heads, n_kv_heads, head_dim};
+void attention(ThreadPool& pool, float* out, const float* q, const float* keys, const float* values, const int32_t* block_table,
+               int block_size, int position, int n, int n_heads, int n_kv_heads, int head_dim) {
+  AttentionJob job{out, q, keys, values, block_table, block_size, position, n, n_heads, n_kv_heads, head_dim};
   int64_t work = static_cast<int64_t>(n) * n_heads * (position + n) * head_dim;
   if (work < 16 * 1024) {
     attention_units(job, 0, n * n_heads);

@@ -1,3 +1,4 @@
+export { checkBlockTable } from "./block-table.js";
 export { KernelError } from "./errors.js";
 export { checkMatrix, F16_TO_F32, QK, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, readRow, roundToF16, roundToF16InPlace, rowBytes } from "./formats.js";
 export { createJsKernels } from "./js-kernels.js";

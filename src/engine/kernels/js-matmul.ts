@@ -67,56 +67,47 @@ function u16View(weights: Uint8Array, count: number): Uint16Array {
   return view;
 }
 
+/**
+ * Every token in the batch gets matvecF32's sums (batch invariance: row t has the bits of
+ * token t alone), with the weight row reused across the tokens while it is in cache.
+ */
 function matmulF32(out: Float32Array, w: Float32Array, x: Float64Array, n: number, rows: number, cols: number): void {
   if (n === 1) return matvecF32(out, w, x, rows, cols);
-  const tail = cols - (cols % 4);
   for (let r = 0; r < rows; r++) {
-    const wBase = r * cols;
-    for (let t = 0; t < n; t++) {
-      const xBase = t * cols;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let c = 0; c < tail; c += 4) {
-        s0 += w[wBase + c] * x[xBase + c];
-        s1 += w[wBase + c + 1] * x[xBase + c + 1];
-        s2 += w[wBase + c + 2] * x[xBase + c + 2];
-        s3 += w[wBase + c + 3] * x[xBase + c + 3];
-      }
-      for (let c = tail; c < cols; c++) s0 += w[wBase + c] * x[xBase + c];
-      out[t * rows + r] = s0 + s1 + s2 + s3;
-    }
+    for (let t = 0; t < n; t++) out[t * rows + r] = dotF32(w, r * cols, x, t * cols, cols);
   }
 }
 
-/** The decode case on its own: no token loop, eight independent sums (measured ~1.4x faster in V8). */
+/** The decode case on its own: no token loop (measured ~1.4x faster in V8). */
 function matvecF32(out: Float32Array, w: Float32Array, x: Float64Array, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) out[r] = dotF32(w, r * cols, x, 0, cols);
+}
+
+/** One weight row against one token with eight independent sums; the one f32 dot of the js set. */
+function dotF32(w: Float32Array, wBase: number, x: Float64Array, xBase: number, cols: number): number {
   const tail = cols - (cols % 8);
-  for (let r = 0; r < rows; r++) {
-    const wBase = r * cols;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let s4 = 0;
-    let s5 = 0;
-    let s6 = 0;
-    let s7 = 0;
-    for (let c = 0; c < tail; c += 8) {
-      const p = wBase + c;
-      s0 += w[p] * x[c];
-      s1 += w[p + 1] * x[c + 1];
-      s2 += w[p + 2] * x[c + 2];
-      s3 += w[p + 3] * x[c + 3];
-      s4 += w[p + 4] * x[c + 4];
-      s5 += w[p + 5] * x[c + 5];
-      s6 += w[p + 6] * x[c + 6];
-      s7 += w[p + 7] * x[c + 7];
-    }
-    for (let c = tail; c < cols; c++) s0 += w[wBase + c] * x[c];
-    out[r] = s0 + s1 + s2 + s3 + (s4 + s5 + s6 + s7);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let s4 = 0;
+  let s5 = 0;
+  let s6 = 0;
+  let s7 = 0;
+  for (let c = 0; c < tail; c += 8) {
+    const p = wBase + c;
+    const q = xBase + c;
+    s0 += w[p] * x[q];
+    s1 += w[p + 1] * x[q + 1];
+    s2 += w[p + 2] * x[q + 2];
+    s3 += w[p + 3] * x[q + 3];
+    s4 += w[p + 4] * x[q + 4];
+    s5 += w[p + 5] * x[q + 5];
+    s6 += w[p + 6] * x[q + 6];
+    s7 += w[p + 7] * x[q + 7];
   }
+  for (let c = tail; c < cols; c++) s0 += w[wBase + c] * x[xBase + c];
+  return s0 + s1 + s2 + s3 + (s4 + s5 + s6 + s7);
 }
 
 function matmulF16(out: Float32Array, w: Uint16Array, x: Float64Array, n: number, rows: number, cols: number): void {

@@ -1,3 +1,4 @@
+import { checkBlockTable } from "./block-table.js";
 import { roundToF16InPlace } from "./formats.js";
 import { RopeStyle } from "./kernel-set.js";
 
@@ -78,11 +79,14 @@ export function jsSwiglu(out: Float32Array, gate: Float32Array, up: Float32Array
   }
 }
 
+/** Paged attention (layout in block-table.ts): positions in logical order, one block at a time. */
 export function jsAttention(
   out: Float32Array,
   q: Float32Array,
   keys: Float32Array,
   values: Float32Array,
+  blockTable: Int32Array,
+  blockSize: number,
   position: number,
   n: number,
   nHeads: number,
@@ -91,6 +95,7 @@ export function jsAttention(
   scores: Float32Array,
 ): void {
   const kvDim = nKvHeads * headDim;
+  checkBlockTable(blockTable, blockSize, position + n, Math.floor(Math.min(keys.length, values.length) / kvDim));
   const group = nHeads / nKvHeads;
   const scale = 1 / Math.sqrt(headDim);
   for (let t = 0; t < n; t++) {
@@ -98,20 +103,28 @@ export function jsAttention(
     for (let h = 0; h < nHeads; h++) {
       const qBase = (t * nHeads + h) * headDim;
       const kvOffset = ((h / group) | 0) * headDim;
-      for (let p = 0; p < length; p++) {
-        const kBase = p * kvDim + kvOffset;
-        let dot = 0;
-        for (let i = 0; i < headDim; i++) dot += q[qBase + i] * keys[kBase + i];
-        scores[p] = dot * scale;
+      for (let start = 0; start < length; start += blockSize) {
+        const blockBase = blockTable[(start / blockSize) | 0] * blockSize - start;
+        const end = Math.min(start + blockSize, length);
+        for (let p = start; p < end; p++) {
+          const kBase = (blockBase + p) * kvDim + kvOffset;
+          let dot = 0;
+          for (let i = 0; i < headDim; i++) dot += q[qBase + i] * keys[kBase + i];
+          scores[p] = dot * scale;
+        }
       }
       jsSoftmax(scores, length);
       // The attention weights meet V in f16, as in llama.cpp's softmax(KQ)·V over its f16 cache.
       roundToF16InPlace(scores, 0, length);
       for (let i = 0; i < headDim; i++) out[qBase + i] = 0;
-      for (let p = 0; p < length; p++) {
-        const weight = scores[p];
-        const vBase = p * kvDim + kvOffset;
-        for (let i = 0; i < headDim; i++) out[qBase + i] += weight * values[vBase + i];
+      for (let start = 0; start < length; start += blockSize) {
+        const blockBase = blockTable[(start / blockSize) | 0] * blockSize - start;
+        const end = Math.min(start + blockSize, length);
+        for (let p = start; p < end; p++) {
+          const weight = scores[p];
+          const vBase = (blockBase + p) * kvDim + kvOffset;
+          for (let i = 0; i < headDim; i++) out[qBase + i] += weight * values[vBase + i];
+        }
       }
     }
   }

@@ -22,7 +22,11 @@ export interface KernelSet {
   readonly threads: number;
   /** out[r] = sum_c W[r, c] * x[c] for W stored row-major in GGML type `type`, rows x cols. */
   matvec(out: Float32Array, weights: Uint8Array, type: GgmlType, x: Float32Array, rows: number, cols: number): void;
-  /** out (n, rows) = X (n, cols) * W^T: batched prompt processing. */
+  /**
+   * out (n, rows) = X (n, cols) * W^T: batched prompt processing and batched decode. Row t of out
+   * is bit-equal to matvec of X's row t alone, for every n and t (batch invariance: a sequence
+   * decoded in a batch gets the tokens it gets alone).
+   */
   matmul(out: Float32Array, weights: Uint8Array, type: GgmlType, x: Float32Array, n: number, rows: number, cols: number): void;
   /**
    * RMSNorm of every row: x holds (n, width) with width = weight.length;
@@ -40,21 +44,30 @@ export interface KernelSet {
   /** out[i] = silu(gate[i]) * up[i] for i < out.length, silu(g) = g / (1 + e^-g). out may be gate. */
   swiglu(out: Float32Array, gate: Float32Array, up: Float32Array): void;
   /**
-   * Causal grouped-query attention for n consecutive query tokens.
-   *   q:      (n, nHeads, headDim), token t at position `position + t`
-   *   keys:   (maxPositions, nKvHeads * headDim) this layer's cache rows; rows 0 .. position + n - 1 are filled
-   *   values: same layout as keys
-   *   out:    (n, nHeads, headDim)
-   *   scores: scratch of at least position + n floats (the native set may use its own)
-   * Token t attends to cache rows 0 .. position + t with weights softmax(q.k / sqrt(headDim)),
+   * Causal grouped-query attention for n consecutive query tokens over a paged KV cache
+   * (layout drawn in block-table.ts).
+   *   q:          (n, nHeads, headDim), token t at position `position + t`
+   *   keys:       (physicalRows, nKvHeads * headDim) this layer's pool of cache rows
+   *   values:     same layout as keys
+   *   blockTable: logical position p is physical row blockTable[floor(p / blockSize)] * blockSize + p % blockSize;
+   *               the entries for positions 0 .. position + n - 1 must address rows inside keys and
+   *               values (a KernelError / RangeError otherwise, never an out-of-bounds read).
+   *               A contiguous cache passes Int32Array.of(0) and blockSize = its row count.
+   *   out:        (n, nHeads, headDim)
+   *   scores:     scratch of at least position + n floats (the native set uses its own)
+   * Token t attends to logical positions 0 .. position + t with weights softmax(q.k / sqrt(headDim)),
    * each weight rounded to f16 before it multiplies V (llama.cpp's KQ·V over its f16 KV cache).
    * Query head h reads kv head floor(h / (nHeads / nKvHeads)), as llama.cpp groups them.
+   * Positions are visited in logical order whatever the table, so the result is bit-equal to the
+   * contiguous cache's, and token t's result does not depend on n (batch invariance).
    */
   attention(
     out: Float32Array,
     q: Float32Array,
     keys: Float32Array,
     values: Float32Array,
+    blockTable: Int32Array,
+    blockSize: number,
     position: number,
     n: number,
     nHeads: number,

@@ -158,16 +158,192 @@ for (const [setName, create, skipReason] of sets) {
       const keys = randomValues(40 * kvDim, 7);
       const values = randomValues(40 * kvDim, 8);
       const q = randomValues(n * nHeads * headDim, 9).map((v) => v * 3);
+      const table = Int32Array.of(0);
       const expected = new Float32Array(q.length);
-      reference.attention(expected, q, keys, values, position, n, nHeads, nKvHeads, headDim, new Float32Array(64));
+      reference.attention(expected, q, keys, values, table, 40, position, n, nHeads, nKvHeads, headDim, new Float32Array(64));
       const actual = new Float32Array(q.length);
-      kernels.attention(actual, q, keys, values, position, n, nHeads, nKvHeads, headDim, new Float32Array(64));
+      kernels.attention(actual, q, keys, values, table, 40, position, n, nHeads, nKvHeads, headDim, new Float32Array(64));
       for (let i = 0; i < q.length; i++) expect(actual[i]).toBeCloseTo(expected[i], 5);
       // Rows past position + n - 1 must not matter (causality).
       keys.fill(100, (position + n) * kvDim);
       const again = new Float32Array(q.length);
-      kernels.attention(again, q, keys, values, position, n, nHeads, nKvHeads, headDim, new Float32Array(64));
+      kernels.attention(again, q, keys, values, table, 40, position, n, nHeads, nKvHeads, headDim, new Float32Array(64));
       expect(Array.from(again)).toEqual(Array.from(actual));
+    });
+  });
+}
+
+/** Fails naming the first element whose bits differ (NaN patterns included). */
+function expectSameBits(actual: Float32Array, expected: Float32Array, what: string): void {
+  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
+  const b = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
+  expect(actual.length, what).toBe(expected.length);
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) expect.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]} (bits differ)`);
+  }
+}
+
+/** A deterministic permutation of 0 .. count - 1 (Fisher-Yates over randomValues). */
+function shuffled(count: number, seed: number): Int32Array {
+  const order = Int32Array.from({ length: count }, (_, i) => i);
+  const random = randomValues(count, seed);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(((random[i] + 1) / 2) * (i + 1)) % (i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/**
+ * Copies rows 0 .. length - 1 of a contiguous (length, kvDim) cache into a pool of `spare` more
+ * blocks than needed, placed by a shuffled block table; every row the table does not address is NaN,
+ * so reading one shows up in the output.
+ */
+function scatter(contiguous: Float32Array, kvDim: number, length: number, blockSize: number, spare: number, seed: number) {
+  const blocks = Math.ceil(length / blockSize);
+  const blockTable = shuffled(blocks + spare, seed).subarray(0, blocks);
+  const pool = new Float32Array((blocks + spare) * blockSize * kvDim).fill(Number.NaN);
+  for (let p = 0; p < length; p++) {
+    const row = blockTable[Math.floor(p / blockSize)] * blockSize + (p % blockSize);
+    pool.set(contiguous.subarray(p * kvDim, (p + 1) * kvDim), row * kvDim);
+  }
+  return { blockTable, pool };
+}
+
+/** (nHeads, nKvHeads, headDim, position, n): GQA and not, head sizes below and past one AVX2 step, prefill and decode, serial and threaded. */
+const attentionShapes: Array<[number, number, number, number, number]> = [
+  [6, 2, 8, 30, 5],
+  [4, 4, 64, 40, 3],
+  [8, 2, 64, 100, 1],
+  [3, 1, 20, 0, 9],
+];
+
+const everySet: Array<[string, () => KernelSet, string | null]> = [...sets, ["reference", createReferenceKernels, null]];
+
+for (const [setName, create, skipReason] of everySet) {
+  describe.skipIf(skipReason !== null)(`kernel set ${setName}: batching and paging change no bits${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+    it("matmul rows are batch-invariant: row t of an n-token matmul equals matvec of token t alone, bit for bit", () => {
+      const kernels = create();
+      const rows = 37;
+      for (const [type, colsList] of [
+        [GgmlType.F32, [7, 45, 64, 333]],
+        [GgmlType.F16, [7, 45, 333]],
+        [GgmlType.Q8_0, [32, 96, 320]],
+        [GgmlType.Q4_0, [32, 96, 320]],
+      ] as Array<[GgmlType, number[]]>) {
+        for (const cols of colsList) {
+          const weights = encode(type, randomValues(rows * cols, cols * 7 + type));
+          const x = randomValues(9 * cols, cols + 3);
+          const alone = new Float32Array(rows);
+          for (const n of [2, 3, 4, 5, 6, 9]) {
+            const batched = new Float32Array(n * rows);
+            kernels.matmul(batched, weights, type, x, n, rows, cols);
+            for (let t = 0; t < n; t++) {
+              kernels.matvec(alone, weights, type, x.subarray(t * cols, (t + 1) * cols), rows, cols);
+              expectSameBits(batched.subarray(t * rows, (t + 1) * rows), alone, `${GgmlType[type]} cols=${cols} n=${n} token ${t}`);
+            }
+          }
+        }
+      }
+    });
+
+    it("rmsnorm, rope (each token at its position) and swiglu give a token the same bits alone as in a batch", () => {
+      const kernels = create();
+      const [n, width, heads, headDim, position] = [5, 45, 3, 16, 11];
+      const weight = randomValues(width, 31);
+      const x = randomValues(n * width, 32);
+      const normed = new Float32Array(n * width);
+      kernels.rmsnorm(normed, x, weight, 1e-5);
+      const rotated = randomValues(n * heads * headDim, 33);
+      const original = rotated.slice();
+      kernels.rope(rotated, n, heads, headDim, position, 10000, RopeStyle.Neox);
+      const gate = randomValues(n * width, 34).map((v) => v * 6);
+      const up = randomValues(n * width, 35);
+      const activated = new Float32Array(n * width);
+      kernels.swiglu(activated, gate, up);
+      for (let t = 0; t < n; t++) {
+        const row = (array: Float32Array, size: number) => array.slice(t * size, (t + 1) * size);
+        const normedAlone = new Float32Array(width);
+        kernels.rmsnorm(normedAlone, row(x, width), weight, 1e-5);
+        expectSameBits(row(normed, width), normedAlone, `rmsnorm token ${t}`);
+        const rotatedAlone = row(original, heads * headDim);
+        kernels.rope(rotatedAlone, 1, heads, headDim, position + t, 10000, RopeStyle.Neox);
+        expectSameBits(row(rotated, heads * headDim), rotatedAlone, `rope token ${t}`);
+        const activatedAlone = new Float32Array(width);
+        kernels.swiglu(activatedAlone, row(gate, width), row(up, width));
+        expectSameBits(row(activated, width), activatedAlone, `swiglu token ${t}`);
+      }
+    });
+
+    it("attention gives a query token the same bits alone (n = 1, at its position) as inside a batch of n", () => {
+      const kernels = create();
+      for (const [nHeads, nKvHeads, headDim, position, n] of attentionShapes) {
+        const kvDim = nKvHeads * headDim;
+        const maxTokens = position + n + 4;
+        const keys = randomValues(maxTokens * kvDim, 41);
+        const values = randomValues(maxTokens * kvDim, 42);
+        const q = randomValues(n * nHeads * headDim, 43).map((v) => v * 3);
+        const table = Int32Array.of(0);
+        const scores = new Float32Array(maxTokens);
+        const batched = new Float32Array(q.length);
+        kernels.attention(batched, q, keys, values, table, maxTokens, position, n, nHeads, nKvHeads, headDim, scores);
+        const size = nHeads * headDim;
+        const alone = new Float32Array(size);
+        for (let t = 0; t < n; t++) {
+          kernels.attention(alone, q.subarray(t * size, (t + 1) * size), keys, values, table, maxTokens, position + t, 1, nHeads, nKvHeads, headDim, scores);
+          expectSameBits(batched.subarray(t * size, (t + 1) * size), alone, `heads ${nHeads}/${nKvHeads} x ${headDim} position ${position} token ${t}`);
+        }
+      }
+    });
+
+    it("paged attention through a shuffled block table equals contiguous attention, bit for bit (block sizes 1, 16 and 6)", () => {
+      const kernels = create();
+      for (const [nHeads, nKvHeads, headDim, position, n] of attentionShapes) {
+        const kvDim = nKvHeads * headDim;
+        const length = position + n;
+        const keys = randomValues(length * kvDim, 51);
+        const values = randomValues(length * kvDim, 52);
+        const q = randomValues(n * nHeads * headDim, 53).map((v) => v * 3);
+        const scores = new Float32Array(length);
+        const contiguous = new Float32Array(q.length);
+        kernels.attention(contiguous, q, keys, values, Int32Array.of(0), length, position, n, nHeads, nKvHeads, headDim, scores);
+        expect(contiguous.every(Number.isFinite)).toBe(true);
+        // 6 divides none of the lengths (35, 43, 101, 9); 16 leaves a partial last block.
+        for (const blockSize of [1, 16, 6]) {
+          const pagedKeys = scatter(keys, kvDim, length, blockSize, 3, blockSize * 100 + length);
+          const pagedValues = scatter(values, kvDim, length, blockSize, 3, blockSize * 100 + length);
+          // Keys and values share one table in the engine; move the values to the keys' blocks.
+          const valuePool = new Float32Array(pagedValues.pool.length).fill(Number.NaN);
+          for (let b = 0; b < pagedKeys.blockTable.length; b++) {
+            const from = pagedValues.blockTable[b] * blockSize * kvDim;
+            valuePool.set(pagedValues.pool.subarray(from, from + blockSize * kvDim), pagedKeys.blockTable[b] * blockSize * kvDim);
+          }
+          const paged = new Float32Array(q.length);
+          kernels.attention(paged, q, pagedKeys.pool, valuePool, pagedKeys.blockTable, blockSize, position, n, nHeads, nKvHeads, headDim, scores);
+          expectSameBits(paged, contiguous, `heads ${nHeads}/${nKvHeads} x ${headDim} length ${length} blockSize ${blockSize}`);
+        }
+      }
+    });
+
+    it("out-of-range block table is rejected: an entry past the pool, a negative entry, a table too short", () => {
+      const kernels = create();
+      const [nHeads, nKvHeads, headDim, position, n, blockSize] = [4, 2, 8, 30, 5, 16];
+      const kvDim = nKvHeads * headDim;
+      // 35 positions fill blocks 0, 1 and rows 0 .. 2 of block 2: a pool of 35 rows is exactly enough.
+      const keys = randomValues(35 * kvDim, 61);
+      const values = randomValues(35 * kvDim, 62);
+      const q = randomValues(n * nHeads * headDim, 63);
+      const out = new Float32Array(q.length);
+      const call = (table: Int32Array, pool = keys) => () =>
+        kernels.attention(out, q, pool, values, table, blockSize, position, n, nHeads, nKvHeads, headDim, new Float32Array(64));
+      expect(call(Int32Array.of(0, 1, 2))).not.toThrow();
+      // Entries past the ones position + n needs are never read, so they are not checked.
+      expect(call(Int32Array.of(0, 1, 2, -7, 1 << 30))).not.toThrow();
+      expect(call(Int32Array.of(0, 1, 3))).toThrow(/block table entry 2/);
+      expect(call(Int32Array.of(2, 1, 0))).toThrow(/block table entry 0/);
+      expect(call(Int32Array.of(0, -1, 2))).toThrow(/block table entry 1/);
+      expect(call(Int32Array.of(0, 1))).toThrow(/block table has 2 entries/);
+      expect(call(Int32Array.of(0, 1, 2), keys.subarray(0, 34 * kvDim))).toThrow(/block table entry 2/);
     });
   });
 }

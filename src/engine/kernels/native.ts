@@ -17,6 +17,8 @@ interface NativeAddon {
     q: Float32Array,
     keys: Float32Array,
     values: Float32Array,
+    blockTable: Int32Array,
+    blockSize: number,
     position: number,
     n: number,
     nHeads: number,
@@ -99,7 +101,8 @@ export function createNativeKernels(threads: number, options: { simd?: "auto" | 
     rope: (vec, n, heads, headDim, position, freqBase, style) => native.rope(vec, n, heads, headDim, position, freqBase, style),
     softmax: (x, length) => native.softmax(x, length),
     swiglu: (out, gate, up) => native.swiglu(out, gate, up),
-    attention: (out, q, keys, values, position, n, nHeads, nKvHeads, headDim) =>
-      native.attention(out, q, keys, values, position, n, nHeads, nKvHeads, headDim),
+    // The addon checks the block table itself (a RangeError names the bad entry).
+    attention: (out, q, keys, values, blockTable, blockSize, position, n, nHeads, nKvHeads, headDim) =>
+      native.attention(out, q, keys, values, blockTable, blockSize, position, n, nHeads, nKvHeads, headDim),
   };
 }

@@ -1,4 +1,5 @@
 import type { GgmlType } from "../gguf/index.js";
+import { checkBlockTable } from "./block-table.js";
 import { checkMatrix, readRow, roundToF16InPlace } from "./formats.js";
 import { type KernelSet, RopeStyle } from "./kernel-set.js";
 
@@ -48,8 +49,11 @@ export function createReferenceKernels(): KernelSet {
     swiglu(out, gate, up) {
       for (let i = 0; i < out.length; i++) out[i] = (gate[i] / (1 + Math.exp(-gate[i]))) * up[i];
     },
-    attention(out, q, keys, values, position, n, nHeads, nKvHeads, headDim, scores) {
+    attention(out, q, keys, values, blockTable, blockSize, position, n, nHeads, nKvHeads, headDim, scores) {
       const kvDim = nKvHeads * headDim;
+      checkBlockTable(blockTable, blockSize, position + n, Math.floor(Math.min(keys.length, values.length) / kvDim));
+      // Physical row of logical position p (block-table.ts).
+      const row = (p: number) => blockTable[Math.floor(p / blockSize)] * blockSize + (p % blockSize);
       const group = nHeads / nKvHeads;
       for (let t = 0; t < n; t++) {
         const length = position + t + 1;
@@ -58,7 +62,7 @@ export function createReferenceKernels(): KernelSet {
           const kvOffset = Math.floor(h / group) * headDim;
           for (let p = 0; p < length; p++) {
             let dot = 0;
-            for (let i = 0; i < headDim; i++) dot += q[qBase + i] * keys[p * kvDim + kvOffset + i];
+            for (let i = 0; i < headDim; i++) dot += q[qBase + i] * keys[row(p) * kvDim + kvOffset + i];
             scores[p] = dot / Math.sqrt(headDim);
           }
           referenceSoftmax(scores, length);
@@ -66,7 +70,7 @@ export function createReferenceKernels(): KernelSet {
           roundToF16InPlace(scores, 0, length);
           for (let i = 0; i < headDim; i++) {
             let sum = 0;
-            for (let p = 0; p < length; p++) sum += scores[p] * values[p * kvDim + kvOffset + i];
+            for (let p = 0; p < length; p++) sum += scores[p] * values[row(p) * kvDim + kvOffset + i];
             out[qBase + i] = sum;
           }
         }

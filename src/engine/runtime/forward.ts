@@ -13,6 +13,12 @@ export interface KvCache {
   values: Float32Array[];
 }
 
+/**
+ * The block table of a contiguous cache for the paged attention kernel: one block of maxTokens
+ * rows at physical row 0 (kernels/block-table.ts). Shared and read-only, so a call allocates nothing.
+ */
+const CONTIGUOUS_BLOCK_TABLE = Int32Array.of(0);
+
 export function createKvCache(config: ModelConfig, maxTokens: number): KvCache {
   const kvDim = config.nKvHeads * config.headDim;
   const layerSize = maxTokens * kvDim;
@@ -112,7 +118,7 @@ export function forwardBatch(
     roundToF16InPlace(v);
     cache.keys[l].set(k, position * kvDim);
     cache.values[l].set(v, position * kvDim);
-    kernels.attention(attended, q, cache.keys[l], cache.values[l], position, n, nHeads, nKvHeads, headDim, state.scores);
+    kernels.attention(attended, q, cache.keys[l], cache.values[l], CONTIGUOUS_BLOCK_TABLE, cache.maxTokens, position, n, nHeads, nKvHeads, headDim, state.scores);
     kernels.matmul(projected, layer.wo.data, layer.wo.type, attended, n, dim, qDim);
     for (let i = 0; i < x.length; i++) x[i] += projected[i];
 
