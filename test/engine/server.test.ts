@@ -231,7 +231,7 @@ describe("engine server with the official openai client", () => {
     const body = JSON.stringify({
       model: MODEL_ID,
       prompt: "Once",
-      max_tokens: 100_000,
+      max_tokens: model.config.contextLength - 16,
       temperature: 0.9,
       seed: 1,
       stream: true,
@@ -266,7 +266,7 @@ describe("engine server with the official openai client", () => {
     const body = JSON.stringify({
       model: MODEL_ID,
       prompt: "Once",
-      max_tokens: 100_000,
+      max_tokens: model.config.contextLength - 16,
       temperature: 0.9,
       seed: 2,
       logit_bias: Object.fromEntries([...tokenizer.stopTokens].map((id) => [String(id), -100])),

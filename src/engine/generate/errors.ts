@@ -1,19 +1,33 @@
 import { PyAgentError } from "../../core/index.js";
 
-/** The prompt does not leave room for one generated token in the model's context. */
+/**
+ * The request does not fit: the prompt leaves no room for a generated token, or prompt plus an
+ * explicit max tokens is past the limit. The limit is the model's context, or the KV cache pool
+ * when that is smaller (`limitedBy`).
+ */
 export class PromptTooLongError extends PyAgentError {
   override readonly name = "PromptTooLongError";
   override readonly exitCode = 2;
   readonly promptTokens: number;
+  /** The most tokens (prompt + generated) one request may hold. */
   readonly contextLength: number;
+  /** The max tokens the request asked for, when that is what does not fit. */
+  readonly maxTokens: number | undefined;
+  readonly limitedBy: "context" | "kv-cache";
 
-  constructor(promptTokens: number, contextLength: number) {
-    super(`the prompt has ${promptTokens} tokens but the context holds ${contextLength}; shorten the prompt or raise --ctx-size`, {
-      promptTokens,
-      contextLength,
-    });
+  constructor(promptTokens: number, contextLength: number, options: { maxTokens?: number; limitedBy?: "context" | "kv-cache" } = {}) {
+    const limitedBy = options.limitedBy ?? "context";
+    const limit = limitedBy === "context" ? `the context holds ${contextLength}` : `the KV cache pool holds ${contextLength}`;
+    const raise = limitedBy === "context" ? "raise --ctx-size" : "raise --kv-blocks";
+    const message =
+      options.maxTokens === undefined
+        ? `the prompt has ${promptTokens} tokens but ${limit}; shorten the prompt or ${raise}`
+        : `the prompt has ${promptTokens} tokens and max tokens asks for ${options.maxTokens} more, but ${limit}; ask for at most ${Math.max(0, contextLength - promptTokens)} tokens`;
+    super(message, { promptTokens, contextLength, maxTokens: options.maxTokens, limitedBy });
     this.promptTokens = promptTokens;
     this.contextLength = contextLength;
+    this.maxTokens = options.maxTokens;
+    this.limitedBy = limitedBy;
   }
 }
 

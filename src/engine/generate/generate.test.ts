@@ -136,16 +136,18 @@ describe("generate", () => {
     expect(queue.activeChoices).toBe(0);
   });
 
-  it("prefills a long prompt in chunks, so a short request submitted after it gets its first token first", async () => {
-    const queue = new GenerationQueue(model, tokenizer);
+  it("prefills a long prompt in budget-sized chunks while a running request keeps getting a token every step", async () => {
+    const queue = new GenerationQueue(model, tokenizer, { maxBatchedTokens: 64 });
     const order: string[] = [];
     const long = tokenizer.encode("the cat sat on the mat and ".repeat(20), { addBos: true }).slice(0, 200);
     const sampling = { temperature: 0, logitBias: noStop() };
     const watch = async (name: string, request: GenerationRequest) => {
       for await (const event of queue.submit(request)) if (event.type === "text-delta") order.push(name);
     };
-    await Promise.all([watch("long", { prompt: long, maxTokens: 2, sampling }), watch("short", { prompt: "Hi", maxTokens: 2, sampling })]);
-    expect(order[0]).toBe("short");
+    await Promise.all([watch("short", { prompt: "Hi", maxTokens: 4, sampling }), watch("long", { prompt: long, maxTokens: 2, sampling })]);
+    // 200 prompt tokens in chunks of at most 64 minus the short request's decode token: 4 steps,
+    // during which the short request decodes all 4 of its tokens.
+    expect(order).toEqual(["short", "short", "short", "short", "long", "long"]);
     const alone = await run({ prompt: long, maxTokens: 2, sampling });
     expect(alone.filter((event) => event.type === "text-delta")).toHaveLength(2);
   });

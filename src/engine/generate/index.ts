@@ -1,3 +1,4 @@
+export { type BatchingOptions, DEFAULT_BLOCK_SIZE, DEFAULT_MAX_BATCHED_TOKENS, DEFAULT_MAX_SEQS, type ResolvedBatching } from "./options.js";
 export { GenerationQueue, generate } from "./queue.js";
 export { StopStringMatcher } from "./stop-strings.js";
 export { GenerationAbortedError, GenerationRequestError, PromptTooLongError } from "./errors.js";
@@ -6,7 +7,6 @@ export type {
   GenerationEvent,
   GenerationModel,
   GenerationRequest,
-  GenerationSequence,
   GenerationTokenizer,
   TokenLogprob,
   TokenLogprobs,

@@ -1,45 +1,87 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { KvBlockPool } from "../kv/index.js";
+import { EngineMetrics } from "../metrics/index.js";
+import { type BatchSegment, kvBytesPerToken } from "../runtime/index.js";
+import { type ScheduledChunk, Scheduler, SchedulerRequest } from "../scheduler/index.js";
 import { EventChannel } from "./channel.js";
 import { GenerationAbortedError, GenerationRequestError, PromptTooLongError } from "./errors.js";
+import { type BatchingOptions, type ResolvedBatching, resolveBatching } from "./options.js";
 import { ChoiceTask } from "./task.js";
 import type { GenerationEvent, GenerationModel, GenerationRequest, GenerationTokenizer } from "./types.js";
 
 interface ActiveRequest {
-  tasks: ChoiceTask[];
+  choices: Choice[];
   channel: EventChannel<GenerationEvent>;
   remaining: number;
+  arrived: number;
+  /** "length" when any choice ran out of tokens, for the metrics. */
+  finishReason: "stop" | "length";
   detach: () => void;
 }
 
+/** One choice: what it samples (task) and what it computes (sequence), and when its last token came. */
+interface Choice {
+  task: ChoiceTask;
+  sequence: SchedulerRequest;
+  owner: ActiveRequest;
+  lastTokenAt: number | null;
+}
+
 /**
- * Serves generation requests one model step at a time, round-robin over every live choice, and
- * yields to the event loop between steps so HTTP I/O and aborts are handled while it works.
- * (Continuous batching replaces this in the next issue; the request/event interface stays.)
+ * Serves generation requests with continuous batching over one paged KV cache: every engine
+ * step, the scheduler picks tokens from every running request (prompt chunks and decodes alike,
+ * under the token budget), the model computes them all in one pass, and each request whose chunk
+ * reached its end samples its next token and sees it at once. Between steps the queue yields to
+ * the event loop, so HTTP I/O, new requests and aborts are handled while it works.
  *
- * Invariant: a choice is in `order` exactly while it is neither done nor freed; freeing happens in
- * the same turn as the abort, end or error that causes it.
+ * Invariant: a choice is in `choices` exactly while its sequence is not finished; finishing
+ * (end, abort, error, consumer gone) releases its KV blocks in the same turn.
  */
 export class GenerationQueue {
+  readonly metrics: EngineMetrics;
+  readonly batching: ResolvedBatching;
   private readonly model: GenerationModel;
   private readonly tokenizer: GenerationTokenizer;
-  private order: ChoiceTask[] = [];
-  private readonly owners = new Map<ChoiceTask, ActiveRequest>();
-  private cursor = 0;
+  private readonly pool: KvBlockPool;
+  private readonly scheduler: Scheduler;
+  private readonly choices = new Map<SchedulerRequest, Choice>();
+  /** (maxSeqs, vocabSize) logits of one step, and a view per row. */
+  private readonly logits: Float32Array;
+  private readonly logitRows: Float32Array[] = [];
+  private readonly tokens: Int32Array;
+  private nextId = 0;
   private running = false;
   private closed = false;
   private finishedCount = 0;
   private abortedCount = 0;
+  private reportedPreemptions = 0;
 
-  constructor(model: GenerationModel, tokenizer: GenerationTokenizer) {
+  constructor(model: GenerationModel, tokenizer: GenerationTokenizer, options: BatchingOptions = {}) {
     this.model = model;
     this.tokenizer = tokenizer;
+    const { nLayers, nKvHeads, headDim, vocabSize, contextLength } = model.config;
+    const kvDim = nKvHeads * headDim;
+    this.batching = resolveBatching(options, { contextLength, kvBytesPerToken: kvBytesPerToken(model.config) });
+    this.pool = new KvBlockPool({ nLayers, kvDim, blocks: this.batching.kvBlocks, blockSize: this.batching.blockSize });
+    this.scheduler = new Scheduler(this.pool, this.batching);
+    this.logits = new Float32Array(this.batching.maxSeqs * vocabSize);
+    for (let row = 0; row < this.batching.maxSeqs; row++) this.logitRows.push(this.logits.subarray(row * vocabSize, (row + 1) * vocabSize));
+    this.tokens = new Int32Array(this.batching.maxBatchedTokens);
+    const pool = this.pool;
+    const scheduler = this.scheduler;
+    this.metrics = new EngineMetrics({
+      running: () => scheduler.runningCount,
+      waiting: () => scheduler.waitingCount,
+      kvBlocksUsed: () => pool.usedBlocks,
+      kvBlocksFree: () => pool.freeBlocks,
+      kvBlocksCached: () => pool.cachedBlocks,
+      kvBlockEvictions: () => pool.evictions,
+    });
   }
 
-  /** Choices that hold a sequence (KV memory) right now. */
+  /** Choices that hold KV blocks right now. */
   get liveSequences(): number {
-    let live = 0;
-    for (const task of this.order) if (task.live) live++;
-    return live;
+    return this.scheduler.runningCount;
   }
 
   /** Requests that ran to their end, and requests aborted or abandoned by their consumer. */
@@ -49,7 +91,19 @@ export class GenerationQueue {
 
   /** Choices queued or generating. */
   get activeChoices(): number {
-    return this.order.length;
+    return this.choices.size;
+  }
+
+  /** The KV pool's blocks: held by requests, and free (cached content included). */
+  get kvBlocks(): { used: number; free: number; cached: number; total: number } {
+    return { used: this.pool.usedBlocks, free: this.pool.freeBlocks, cached: this.pool.cachedBlocks, total: this.pool.blocks };
+  }
+
+  /** The most tokens (prompt + generated) one request can hold: the context, or the pool when smaller. */
+  get requestLimit(): { tokens: number; limitedBy: "context" | "kv-cache" } {
+    const poolTokens = this.pool.blocks * this.pool.blockSize;
+    const context = this.model.config.contextLength;
+    return poolTokens < context ? { tokens: poolTokens, limitedBy: "kv-cache" } : { tokens: context, limitedBy: "context" };
   }
 
   /** Tokenizes the prompt as a request would; for usage counts and context checks before submitting. */
@@ -64,10 +118,9 @@ export class GenerationQueue {
   }
 
   /**
-   * Queues a request. Throws at once (before any work) on a bad request or a prompt that does not
-   * fit the context; otherwise returns its events. Stopping iteration early, or aborting
-   * `request.signal`, frees the request's sequences at once; an abort makes iteration throw
-   * GenerationAbortedError.
+   * Queues a request. Throws at once (before any work) on a bad request or one that does not
+   * fit; otherwise returns its events. Stopping iteration early, or aborting `request.signal`,
+   * frees the request's KV blocks at once; an abort makes iteration throw GenerationAbortedError.
    */
   submit(request: GenerationRequest): AsyncIterableIterator<GenerationEvent> {
     if (this.closed) throw new GenerationRequestError("the generation queue is closed");
@@ -76,52 +129,54 @@ export class GenerationQueue {
     if (request.maxTokens !== undefined && (!Number.isInteger(request.maxTokens) || request.maxTokens < 1)) {
       throw new GenerationRequestError(`max tokens must be an integer >= 1, got ${request.maxTokens}`, { maxTokens: request.maxTokens });
     }
+    const priority = request.priority ?? 0;
+    if (!Number.isFinite(priority)) throw new GenerationRequestError(`priority must be a number, got ${request.priority}`, { priority: request.priority });
     const promptTokens = this.promptTokens(request);
     if (promptTokens.length === 0) throw new GenerationRequestError("the prompt is empty");
     const vocabSize = this.model.config.vocabSize;
     const outside = promptTokens.find((token) => !Number.isInteger(token) || token < 0 || token >= vocabSize);
     if (outside !== undefined) throw new GenerationRequestError(`prompt token ${outside} is outside the vocabulary (0 .. ${vocabSize - 1})`, { token: outside });
-    const contextLength = this.model.config.contextLength;
-    if (promptTokens.length >= contextLength) throw new PromptTooLongError(promptTokens.length, contextLength);
-    const room = contextLength - promptTokens.length;
-    const maxTokens = Math.min(request.maxTokens ?? room, room);
-
-    const tasks: ChoiceTask[] = [];
-    for (let index = 0; index < n; index++) {
-      tasks.push(
-        new ChoiceTask(this.model, this.tokenizer, {
-          index,
-          promptTokens,
-          maxTokens,
-          sampling: request.sampling ?? {},
-          stop: request.stop ?? [],
-          logprobs: request.logprobs,
-        }),
-      );
+    const limit = this.requestLimit;
+    if (promptTokens.length >= limit.tokens) throw new PromptTooLongError(promptTokens.length, limit.tokens, { limitedBy: limit.limitedBy });
+    const room = limit.tokens - promptTokens.length;
+    if (request.maxTokens !== undefined && request.maxTokens > room) {
+      throw new PromptTooLongError(promptTokens.length, limit.tokens, { maxTokens: request.maxTokens, limitedBy: limit.limitedBy });
     }
+    const maxTokens = request.maxTokens ?? room;
     const signal = request.signal;
+    if (signal?.aborted) throw new GenerationAbortedError("the generation was aborted before it started");
+
     const active: ActiveRequest = {
-      tasks,
+      choices: [],
       remaining: n,
-      channel: new EventChannel<GenerationEvent>(() => {
-        this.abortedCount++;
-        this.drop(active);
-      }),
+      arrived: performance.now(),
+      finishReason: "stop",
+      channel: new EventChannel<GenerationEvent>(() => this.abort(active)),
       detach: () => {},
     };
+    for (let index = 0; index < n; index++) {
+      const task = new ChoiceTask(vocabSize, this.tokenizer, {
+        index,
+        promptTokens,
+        maxTokens,
+        sampling: request.sampling ?? {},
+        stop: request.stop ?? [],
+        logprobs: request.logprobs,
+      });
+      const sequence = new SchedulerRequest(this.nextId++, promptTokens, maxTokens, this.batching.blockSize, { cacheSalt: request.cacheSalt, priority });
+      active.choices.push({ task, sequence, owner: active, lastTokenAt: null });
+    }
     if (signal) {
-      if (signal.aborted) throw new GenerationAbortedError("the generation was aborted before it started");
       const onAbort = () => {
-        this.abortedCount++;
-        this.drop(active);
+        this.abort(active);
         active.channel.fail(new GenerationAbortedError("the generation was aborted", { reason: String(signal.reason) }));
       };
       signal.addEventListener("abort", onAbort, { once: true });
       active.detach = () => signal.removeEventListener("abort", onAbort);
     }
-    for (const task of tasks) {
-      this.order.push(task);
-      this.owners.set(task, active);
+    for (const choice of active.choices) {
+      this.choices.set(choice.sequence, choice);
+      this.scheduler.add(choice.sequence);
     }
     this.pump();
     return active.channel;
@@ -130,19 +185,28 @@ export class GenerationQueue {
   /** Aborts every request and refuses new ones. */
   close(): void {
     this.closed = true;
-    for (const active of new Set(this.owners.values())) {
+    for (const active of new Set([...this.choices.values()].map((choice) => choice.owner))) {
       this.drop(active);
       active.channel.fail(new GenerationAbortedError("the engine is shutting down"));
     }
   }
 
+  /** A request cancelled by its consumer or its signal: counted once, blocks freed now. */
+  private abort(active: ActiveRequest): void {
+    if (active.remaining === 0) return;
+    this.abortedCount++;
+    this.metrics.ended("abort", (performance.now() - active.arrived) / 1000);
+    this.drop(active);
+  }
+
   private drop(active: ActiveRequest): void {
     active.detach();
-    for (const task of active.tasks) {
-      task.free();
-      this.owners.delete(task);
+    active.remaining = 0;
+    for (const choice of active.choices) {
+      choice.task.cancel();
+      this.scheduler.finish(choice.sequence);
+      this.choices.delete(choice.sequence);
     }
-    this.order = this.order.filter((task) => !active.tasks.includes(task));
   }
 
   private pump(): void {
@@ -153,38 +217,87 @@ export class GenerationQueue {
 
   private async loop(): Promise<void> {
     try {
-      while (this.order.length > 0) {
-        if (this.cursor >= this.order.length) this.cursor = 0;
-        const task = this.order[this.cursor];
-        const active = this.owners.get(task) as ActiveRequest;
-        try {
-          task.step((event) => active.channel.push(event));
-        } catch (error) {
-          this.drop(active);
-          active.channel.fail(error);
-          continue;
-        }
-        if (task.done) {
-          this.order.splice(this.cursor, 1);
-          this.owners.delete(task);
-          active.remaining--;
-          if (active.remaining === 0) {
-            this.finishedCount++;
-            active.detach();
-            active.channel.end();
-          }
-        } else {
-          this.cursor++;
-        }
+      while (!this.scheduler.idle) {
+        const chunks = this.scheduler.schedule();
+        this.countAdmissions(chunks);
+        if (chunks.length > 0) this.step(chunks);
         await nextTurn();
       }
     } finally {
       this.running = false;
     }
   }
+
+  /** One engine step: compute every chunk in one forward pass, then sample where a chunk reached its end. */
+  private step(chunks: ScheduledChunk[]): void {
+    const segments: BatchSegment[] = [];
+    let total = 0;
+    for (const chunk of chunks) {
+      const { request, start, count, sample } = chunk;
+      this.tokens.set(request.tokens.subarray(start, start + count), total);
+      total += count;
+      segments.push({ count, position: start, blockTable: request.blockTable, logits: sample ? "last" : "none" });
+    }
+    try {
+      this.model.forwardSegments(this.pool, this.tokens.subarray(0, total), segments, this.logits);
+    } catch (error) {
+      // A failed step leaves the KV contents of every chunk in doubt: end the requests it touched.
+      for (const chunk of chunks) {
+        const choice = this.choices.get(chunk.request);
+        if (choice === undefined) continue;
+        this.drop(choice.owner);
+        choice.owner.channel.fail(error);
+      }
+      return;
+    }
+    this.scheduler.complete(chunks);
+    this.metrics.computed(total);
+    let row = 0;
+    const now = performance.now();
+    for (const chunk of chunks) {
+      if (!chunk.sample) continue;
+      const logits = this.logitRows[row++];
+      const choice = this.choices.get(chunk.request);
+      if (choice === undefined) continue;
+      const { owner, task, sequence } = choice;
+      const emit = (event: GenerationEvent) => {
+        if (event.type === "end" && event.finishReason === "length") owner.finishReason = "length";
+        owner.channel.push(event);
+      };
+      const token = task.accept(logits, emit);
+      if (choice.lastTokenAt === null) this.metrics.firstToken((now - owner.arrived) / 1000);
+      else this.metrics.nextToken((now - choice.lastTokenAt) / 1000);
+      choice.lastTokenAt = now;
+      if (token !== null) {
+        sequence.append(token);
+        continue;
+      }
+      this.scheduler.finish(sequence);
+      this.choices.delete(sequence);
+      owner.remaining--;
+      if (owner.remaining === 0) {
+        this.finishedCount++;
+        this.metrics.ended(owner.finishReason, (now - owner.arrived) / 1000);
+        owner.detach();
+        owner.channel.end();
+      }
+    }
+  }
+
+  /** Feeds prefix-cache and preemption counts of the last schedule() to the metrics. */
+  private countAdmissions(chunks: readonly ScheduledChunk[]): void {
+    const caching = this.batching.prefixCaching;
+    for (const { admitted, request } of chunks) {
+      if (!admitted) continue;
+      this.metrics.admitted(request.preemptions === 0 ? request.promptLength : 0, caching ? request.promptLength : 0, request.cachedTokens);
+    }
+    const preemptions = this.scheduler.counters.preemptions;
+    this.metrics.preempted(preemptions - this.reportedPreemptions);
+    this.reportedPreemptions = preemptions;
+  }
 }
 
-/** Generates for one request on its own queue (the CLI's path; servers share one queue). */
+/** Generates for one request on a queue of its own, with a pool sized to it (the CLI's path; servers share one queue). */
 export function generate(model: GenerationModel, tokenizer: GenerationTokenizer, request: GenerationRequest): AsyncIterableIterator<GenerationEvent> {
-  return new GenerationQueue(model, tokenizer).submit(request);
+  return new GenerationQueue(model, tokenizer, { maxSeqs: request.n ?? 1 }).submit(request);
 }

@@ -1,20 +1,20 @@
+import type { BatchSegment, KvStorage } from "../runtime/index.js";
 import type { SamplingOptions } from "../sampling/index.js";
 
 /**
- * What generation needs from a loaded model. The runtime's `LoadedModel`/`Sequence` satisfy these
- * structurally; generation states its own narrow seam so it depends on no more than it uses.
+ * What generation needs from a loaded model: its shape, and one model step over several
+ * sequences at once. The runtime's `LoadedModel` satisfies this structurally.
  */
-export interface GenerationSequence {
-  /** Tokens already in the sequence's KV cache. */
-  readonly length: number;
-  /** Appends tokens to the KV cache; returns the logits (vocabSize) of the last one. */
-  forward(tokens: ArrayLike<number>): Float32Array;
-  free(): void;
-}
-
 export interface GenerationModel {
-  readonly config: { readonly vocabSize: number; readonly contextLength: number };
-  newSequence(options?: { maxTokens?: number }): GenerationSequence;
+  readonly config: {
+    readonly vocabSize: number;
+    readonly contextLength: number;
+    readonly nLayers: number;
+    readonly nKvHeads: number;
+    readonly headDim: number;
+  };
+  /** Runs every segment's tokens (back to back in `tokens`) through the model; see the runtime's forwardSegments. */
+  forwardSegments(kv: KvStorage, tokens: ArrayLike<number>, segments: readonly BatchSegment[], logits: Float32Array): void;
 }
 
 export interface GenerationTokenizer {
@@ -45,6 +45,10 @@ export interface GenerationRequest {
   logprobs?: number;
   /** Independent choices; choice i samples with seed + i. Default 1. */
   n?: number;
+  /** Requests with different salts never share prefix-cache blocks (tenant isolation). */
+  cacheSalt?: string;
+  /** Lower is admitted first among waiting requests; default 0. */
+  priority?: number;
   /** Aborting ends the generation at once and frees its sequences. */
   signal?: AbortSignal;
 }

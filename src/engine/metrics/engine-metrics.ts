@@ -20,6 +20,7 @@ export interface EngineSnapshot {
   prefixCacheQueryTokens: number;
   prefixCacheHitTokens: number;
   promptTokens: number;
+  computedTokens: number;
   generationTokens: number;
   preemptions: number;
   requestsFinished: number;
@@ -42,6 +43,7 @@ export class EngineMetrics {
   readonly registry = new Registry();
   readonly contentType = this.registry.contentType;
   private readonly promptTokens: Counter;
+  private readonly computedTokens: Counter;
   private readonly generationTokens: Counter;
   private readonly prefixQueries: Counter;
   private readonly prefixHits: Counter;
@@ -50,7 +52,7 @@ export class EngineMetrics {
   private readonly timeToFirstToken: Histogram;
   private readonly timePerOutputToken: Histogram;
   private readonly requestLatency: Histogram;
-  private readonly totals = { ttft: [0, 0], tpot: [0, 0], e2e: [0, 0], finished: 0, aborted: 0, prompt: 0, generation: 0, queries: 0, hits: 0, preemptions: 0 };
+  private readonly totals = { ttft: [0, 0], tpot: [0, 0], e2e: [0, 0], finished: 0, aborted: 0, computed: 0, prompt: 0, generation: 0, queries: 0, hits: 0, preemptions: 0 };
   private readonly state: EngineState;
 
   constructor(state: EngineState) {
@@ -80,6 +82,11 @@ export class EngineMetrics {
       },
     });
     this.promptTokens = new Counter({ name: "pyagent_prompt_tokens_total", help: "Prompt tokens of admitted requests.", registers });
+    this.computedTokens = new Counter({
+      name: "pyagent_computed_tokens_total",
+      help: "Tokens run through the model: prompt chunks, recomputation after preemption, and decode steps.",
+      registers,
+    });
     this.generationTokens = new Counter({ name: "pyagent_generation_tokens_total", help: "Tokens generated.", registers });
     this.prefixQueries = new Counter({ name: "pyagent_prefix_cache_queries_total", help: "Prompt tokens looked up in the prefix cache.", registers });
     this.prefixHits = new Counter({ name: "pyagent_prefix_cache_hits_total", help: "Prompt tokens found in the prefix cache (not recomputed).", registers });
@@ -107,6 +114,12 @@ export class EngineMetrics {
     this.totals.prompt += promptTokens;
     this.totals.queries += prefixQueryTokens;
     this.totals.hits += prefixHitTokens;
+  }
+
+  /** One engine step ran `tokens` tokens through the model. */
+  computed(tokens: number): void {
+    this.computedTokens.inc(tokens);
+    this.totals.computed += tokens;
   }
 
   preempted(count: number): void {
@@ -149,6 +162,7 @@ export class EngineMetrics {
       prefixCacheQueryTokens: this.totals.queries,
       prefixCacheHitTokens: this.totals.hits,
       promptTokens: this.totals.prompt,
+      computedTokens: this.totals.computed,
       generationTokens: this.totals.generation,
       preemptions: this.totals.preemptions,
       requestsFinished: this.totals.finished,

@@ -73,6 +73,6 @@ export function readModelConfig(file: GgufFile): ModelConfig {
 }
 
 /** Bytes of KV cache one token position takes: keys and values, f32, every layer. */
-export function kvBytesPerToken(config: ModelConfig): number {
+export function kvBytesPerToken(config: Pick<ModelConfig, "nLayers" | "nKvHeads" | "headDim">): number {
   return 2 * config.nLayers * config.nKvHeads * config.headDim * 4;
 }

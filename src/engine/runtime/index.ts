@@ -1,7 +1,8 @@
+export { type BatchSegment, type KvStorage, logitRows, type SegmentLogits } from "./batch-forward.js";
 export { kvBytesPerToken, type ModelConfig, readModelConfig } from "./config.js";
 export { ModelFormatError, ModelTooLargeError, SequenceError } from "./errors.js";
 export { defaultThreads, detectHardware, formatBytes, type HardwareInfo } from "./hardware.js";
-export { checkSequenceFits, checkWeightsFit, planContextLength, RESERVE_BYTES } from "./memory-plan.js";
+export { checkSequenceFits, checkWeightsFit, planContextLength, planKvBlocks, RESERVE_BYTES } from "./memory-plan.js";
 export { type LoadedModel, type LoadModelOptions, loadModel } from "./model.js";
 export { referenceLogits } from "./reference.js";
 export { MAX_BATCH, type Sequence } from "./sequence.js";

@@ -51,3 +51,32 @@ export function checkSequenceFits(config: ModelConfig, maxTokens: number, availa
     );
   }
 }
+
+/**
+ * Blocks for a paged KV pool of `blockSize`-token blocks: `requested` when given (checked against
+ * `available`), else room for `maxSeqs` full contexts, capped at half of what is available after
+ * the reserve. Throws ModelTooLargeError when the requested pool, or a single block, does not fit.
+ */
+export function planKvBlocks(config: ModelConfig, options: { blockSize: number; maxSeqs: number; requested?: number; available: number }): number {
+  const blockBytes = kvBytesPerToken(config) * options.blockSize;
+  const usable = Math.max(0, options.available - RESERVE_BYTES);
+  if (options.requested !== undefined) {
+    if (options.requested * blockBytes > usable) {
+      throw new ModelTooLargeError(
+        `a KV pool of ${options.requested} blocks of ${options.blockSize} tokens needs ${formatBytes(options.requested * blockBytes)}, ` +
+          `but only ${formatBytes(options.available)} is available; ask for at most ${Math.floor(usable / blockBytes)} blocks`,
+        { blocks: options.requested, blockBytes, availableMemory: options.available },
+      );
+    }
+    return options.requested;
+  }
+  const wanted = options.maxSeqs * Math.ceil(config.contextLength / options.blockSize);
+  const affordable = Math.floor(usable / 2 / blockBytes);
+  if (affordable < 1) {
+    throw new ModelTooLargeError(`not even one KV block of ${formatBytes(blockBytes)} fits in the ${formatBytes(options.available)} available`, {
+      blockBytes,
+      availableMemory: options.available,
+    });
+  }
+  return Math.min(wanted, affordable);
+}

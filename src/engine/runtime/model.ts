@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import { type GgufFile, readGguf } from "../gguf/index.js";
 import { type KernelPreference, type KernelSet, loadKernels } from "../kernels/index.js";
 import { type ModelConfig, readModelConfig } from "./config.js";
+import { type BatchSegment, createStepState, forwardSegments, type KvStorage, type StepState } from "./batch-forward.js";
 import { ModelFormatError } from "./errors.js";
 import { defaultThreads, detectHardware, type HardwareInfo } from "./hardware.js";
 import { checkSequenceFits, checkWeightsFit, planContextLength } from "./memory-plan.js";
@@ -20,6 +21,11 @@ export interface LoadedModel {
   readonly hardware: HardwareInfo;
   /** Throws ModelTooLargeError when the sequence's KV cache would not fit in available memory. */
   newSequence(options?: { maxTokens?: number }): Sequence;
+  /**
+   * One model step over several sequences whose keys and values live in `kv` (a paged pool):
+   * see forwardSegments. Scratch activations grow to the largest step seen and are reused.
+   */
+  forwardSegments(kv: KvStorage, tokens: ArrayLike<number>, segments: readonly BatchSegment[], logits: Float32Array): void;
   close(): void;
 }
 
@@ -48,6 +54,7 @@ export function loadModel(path: string, options: LoadModelOptions = {}): LoadedM
     const config: ModelConfig = { ...trained, contextLength };
     const weights = bindWeights(file, config);
     const kernels = loadKernels(options.kernels ?? "auto", { threads: options.threads ?? defaultThreads(hardware) });
+    let stepState: StepState | null = null;
     return {
       config,
       trainedContextLength: trained.contextLength,
@@ -60,6 +67,12 @@ export function loadModel(path: string, options: LoadModelOptions = {}): LoadedM
         const maxTokens = Math.max(1, Math.min(sequenceOptions.maxTokens ?? contextLength, contextLength));
         checkSequenceFits(config, maxTokens, detectHardware().availableMemory);
         return createSequence(config, weights, kernels, maxTokens);
+      },
+      forwardSegments(kv, tokens, segments, logits) {
+        let total = 0;
+        for (const segment of segments) total += segment.count;
+        if (stepState === null || stepState.capacity < total) stepState = createStepState(config, Math.max(total, stepState?.capacity ?? 0), contextLength);
+        forwardSegments(config, weights, kernels, kv, tokens, segments, stepState, logits);
       },
       close() {
         file.close();

@@ -36,6 +36,8 @@ export function completionGeneration(body: CompletionRequest, signal: AbortSigna
     stop: stopOf(body),
     logprobs: body.logprobs ?? undefined,
     n: body.n ?? 1,
+    cacheSalt: body.cache_salt ?? undefined,
+    priority: body.priority ?? undefined,
     signal,
   };
 }
@@ -50,6 +52,8 @@ export function chatGeneration(body: ChatRequest, prompt: string, signal: AbortS
     stop: stopOf(body),
     logprobs: body.logprobs ? (body.top_logprobs ?? 0) : undefined,
     n: body.n ?? 1,
+    cacheSalt: body.cache_salt ?? undefined,
+    priority: body.priority ?? undefined,
     signal,
   };
 }

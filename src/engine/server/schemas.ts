@@ -23,6 +23,9 @@ const samplingFields = {
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   user: z.string().nullish(),
+  /** vLLM's extensions: requests with different salts never share prefix-cache blocks; lower priority runs first. */
+  cache_salt: z.string().min(1).max(256).nullish(),
+  priority: z.number().int().min(-1000000).max(1000000).nullish(),
 };
 
 export const completionRequestSchema = z.object({

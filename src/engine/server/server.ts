@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { isPyAgentError } from "../../core/index.js";
 import type { Logger } from "../../observability/index.js";
 import {
+  type BatchingOptions,
   type GenerationEvent,
   type GenerationModel,
   GenerationQueue,
@@ -37,6 +38,8 @@ export interface EngineServerOptions {
   logger?: Logger;
   /** Largest accepted request body; default 8 MiB. */
   maxBodyBytes?: number;
+  /** Continuous batching and KV cache settings of the server's one queue. */
+  batching?: BatchingOptions;
 }
 
 export interface EngineServer {
@@ -62,7 +65,7 @@ const API_PARAMETER: Record<string, string> = {
 
 /** The OpenAI-compatible HTTP server over one model, serving requests from one GenerationQueue. */
 export function createEngineServer(options: EngineServerOptions): EngineServer {
-  const queue = new GenerationQueue(options.model, options.tokenizer);
+  const queue = new GenerationQueue(options.model, options.tokenizer, options.batching);
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
   const created = Math.floor(Date.now() / 1000);
   const keyDigest = options.apiKey === undefined ? null : sha256(options.apiKey);
@@ -86,14 +89,22 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     }
     if (method === "GET" && path === "/health") {
       const counts = queue.counts;
+      const kv = queue.kvBlocks;
       sendJson(response, 200, {
         status: "ok",
         model: options.modelId,
         live_sequences: queue.liveSequences,
         active_choices: queue.activeChoices,
+        kv_blocks_used: kv.used,
+        kv_blocks_free: kv.free,
+        kv_blocks_total: kv.total,
         finished_requests: counts.finished,
         aborted_requests: counts.aborted,
       });
+    } else if (method === "GET" && path === "/metrics") {
+      const text = await queue.metrics.text();
+      response.writeHead(200, { "content-type": queue.metrics.contentType, "content-length": Buffer.byteLength(text) });
+      response.end(text);
     } else if (method === "GET" && path === "/v1/models") {
       sendJson(response, 200, { object: "list", data: [modelObject()] });
     } else if (method === "GET" && path === `/v1/models/${options.modelId}`) {
@@ -109,7 +120,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
       const prompt = renderPrompt(body.messages.map(toChatMessage));
       const format = chatFormat(`chatcmpl-${randomBytes(12).toString("hex")}`, options.modelId, now());
       await serveGeneration(response, (signal) => chatGeneration(body, prompt, signal), format, body.stream ?? false, body.stream_options?.include_usage ?? false, "messages");
-    } else if (["/health", "/v1/models", "/v1/completions", "/v1/chat/completions"].includes(path)) {
+    } else if (["/health", "/metrics", "/v1/models", "/v1/completions", "/v1/chat/completions"].includes(path)) {
       throw new ApiError(405, `${method} is not allowed on ${path}`, { code: "method_not_allowed" });
     } else {
       throw new ApiError(404, `Unknown endpoint ${method} ${path}`, { type: "not_found_error", code: "unknown_url" });
@@ -170,8 +181,13 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
       return queue.submit(generation);
     } catch (error) {
       if (error instanceof PromptTooLongError) {
-        throw new ApiError(400, `This model's maximum context length is ${error.contextLength} tokens, but the prompt has ${error.promptTokens}.`, {
-          param: promptParam,
+        const limit = error.limitedBy === "context" ? `This model's maximum context length is ${error.contextLength} tokens` : `This server's KV cache holds ${error.contextLength} tokens`;
+        const asked =
+          error.maxTokens === undefined
+            ? `the prompt has ${error.promptTokens}.`
+            : `you requested ${error.promptTokens + error.maxTokens} tokens (${error.promptTokens} in the prompt, ${error.maxTokens} for the completion).`;
+        throw new ApiError(400, `${limit}, but ${asked}`, {
+          param: error.maxTokens === undefined ? promptParam : "max_tokens",
           code: "context_length_exceeded",
         });
       }

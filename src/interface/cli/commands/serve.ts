@@ -3,7 +3,8 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { UsageError } from "../../../core/index.js";
 import { renderChat } from "../../../engine/chat/index.js";
-import { loadModel } from "../../../engine/runtime/index.js";
+import { DEFAULT_BLOCK_SIZE, DEFAULT_MAX_BATCHED_TOKENS, DEFAULT_MAX_SEQS } from "../../../engine/generate/index.js";
+import { detectHardware, formatBytes, kvBytesPerToken, loadModel, planKvBlocks } from "../../../engine/runtime/index.js";
 import { createEngineServer } from "../../../engine/server/index.js";
 import { loadTokenizer } from "../../../engine/tokenizer/index.js";
 import { createLogger } from "../../../observability/index.js";
@@ -16,6 +17,12 @@ const flagsSchema = z.object({
   ctxSize: z.coerce.number().int().min(1).optional(),
   apiKey: z.string().min(1).optional(),
   kernels: z.enum(["native", "js", "auto"]).default("auto"),
+  maxSeqs: z.coerce.number().int().min(1).max(4096).default(DEFAULT_MAX_SEQS),
+  maxBatchedTokens: z.coerce.number().int().min(1).max(1 << 20).default(DEFAULT_MAX_BATCHED_TOKENS),
+  blockSize: z.coerce.number().int().min(1).max(4096).default(DEFAULT_BLOCK_SIZE),
+  kvBlocks: z.coerce.number().int().min(1).optional(),
+  prefixCaching: z.boolean().default(true),
+  statsInterval: z.coerce.number().min(0).default(10),
 });
 
 export function registerServeCommand(program: Command): void {
@@ -29,6 +36,12 @@ export function registerServeCommand(program: Command): void {
     .option("--ctx-size <n>", "context length per sequence (default: the model's)")
     .option("--api-key <key>", "require 'Authorization: Bearer KEY' on every request (or set PYAGENT_API_KEY)")
     .option("--kernels <kind>", "native, js or auto (default auto)")
+    .option("--max-seqs <n>", `most requests computing at once (default ${DEFAULT_MAX_SEQS})`)
+    .option("--max-batched-tokens <n>", `most tokens one engine step computes, prompt chunks and decodes together (default ${DEFAULT_MAX_BATCHED_TOKENS})`)
+    .option("--block-size <n>", `tokens per KV cache block (default ${DEFAULT_BLOCK_SIZE})`)
+    .option("--kv-blocks <n>", "KV cache blocks in the pool (default: max-seqs full contexts, at most half the free memory)")
+    .option("--no-prefix-caching", "recompute every prompt instead of reusing cached blocks of a shared prefix")
+    .option("--stats-interval <seconds>", "log engine stats this often while busy, 0 = never (default 10)")
     .action(async (raw: Record<string, unknown>) => {
       const parsed = flagsSchema.safeParse({ ...raw, apiKey: raw.apiKey ?? process.env.PYAGENT_API_KEY });
       if (!parsed.success) {
@@ -42,16 +55,38 @@ export function registerServeCommand(program: Command): void {
 async function runServe(flags: z.infer<typeof flagsSchema>): Promise<void> {
   const model = loadModel(flags.model, { kernels: flags.kernels, threads: flags.threads, contextLength: flags.ctxSize });
   const tokenizer = loadTokenizer(model.file);
+  const kvBlocks = planKvBlocks(model.config, {
+    blockSize: flags.blockSize,
+    maxSeqs: flags.maxSeqs,
+    requested: flags.kvBlocks,
+    available: detectHardware().availableMemory,
+  });
+  const logger = createLogger({ name: "engine-server" });
   const server = createEngineServer({
     model,
     tokenizer,
     modelId: basename(flags.model).replace(/\.gguf$/i, ""),
     renderChat: (messages) => renderChat(model.file, messages, { addGenerationPrompt: true }),
     apiKey: flags.apiKey,
-    logger: createLogger({ name: "engine-server" }),
+    logger,
+    batching: { maxSeqs: flags.maxSeqs, maxBatchedTokens: flags.maxBatchedTokens, blockSize: flags.blockSize, kvBlocks, prefixCaching: flags.prefixCaching },
   });
   const url = await server.listen(flags.port, flags.host);
-  process.stdout.write(`pyagent serve: ${basename(flags.model)} on ${url}/v1 (${model.kernels.name} kernels, ${model.threads} threads, context ${model.config.contextLength})${flags.apiKey ? ", API key required" : ""}\n`);
+  const kvBytes = kvBlocks * flags.blockSize * kvBytesPerToken(model.config);
+  process.stdout.write(
+    `pyagent serve: ${basename(flags.model)} on ${url}/v1 (${model.kernels.name} kernels, ${model.threads} threads, context ${model.config.contextLength}, ` +
+      `KV cache ${kvBlocks} blocks of ${flags.blockSize} tokens = ${formatBytes(kvBytes)}, up to ${flags.maxSeqs} sequences${flags.prefixCaching ? ", prefix caching" : ""})` +
+      `${flags.apiKey ? ", API key required" : ""}\n`,
+  );
+  // The numbers /metrics exposes, in the log while there is work (and once more when it drains).
+  let lastLogged = "";
+  const stats = flags.statsInterval > 0 ? setInterval(() => {
+    const snapshot = server.queue.metrics.snapshot();
+    const key = JSON.stringify(snapshot);
+    if (key !== lastLogged) logger.info(snapshot, "engine stats");
+    lastLogged = key;
+  }, flags.statsInterval * 1000) : null;
+  stats?.unref();
   // Serve until Ctrl-C or SIGTERM, then abort running generations and close cleanly.
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -62,6 +97,7 @@ async function runServe(flags: z.infer<typeof flagsSchema>): Promise<void> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  if (stats !== null) clearInterval(stats);
   process.stdout.write("pyagent serve: shutting down\n");
   await server.close();
   model.close();
