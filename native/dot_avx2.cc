@@ -146,28 +146,39 @@ PYAGENT_AVX2 void quantize_q8_avx2(const float* x, int cols, int8_t* quants, flo
 
 // ---- four tokens against one row (prefill): the weights are loaded and unpacked once ------------
 
-// Two tokens, each with dot_f32_avx2's four accumulators (eight in all, plus four weight
-// registers: four tokens would need seventeen of AVX2's sixteen). Same float operations per token.
-PYAGENT_AVX2 void dot2_f32_avx2(const uint8_t* wbytes, const float* x, int cols, float* sums) {
+// Three tokens, each with dot_f32_avx2's four accumulators: twelve accumulators, one weight
+// register and one for the token values (four tokens would need eighteen of AVX2's sixteen).
+// Same float operations per token as the single dot.
+PYAGENT_AVX2 void dot3_f32_avx2(const uint8_t* wbytes, const float* x, int cols, float* sums) {
   const float* w = reinterpret_cast<const float*>(wbytes);
   const float* x0 = x;
   const float* x1 = x + cols;
+  const float* x2 = x + 2 * cols;
   __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
   __m256 b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps();
+  __m256 e0 = _mm256_setzero_ps(), e1 = _mm256_setzero_ps(), e2 = _mm256_setzero_ps(), e3 = _mm256_setzero_ps();
   int c = 0;
   for (; c + 32 <= cols; c += 32) {
-    __m256 w0 = _mm256_loadu_ps(w + c), w1 = _mm256_loadu_ps(w + c + 8), w2 = _mm256_loadu_ps(w + c + 16), w3 = _mm256_loadu_ps(w + c + 24);
-    a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + c), a0);
-    a1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x0 + c + 8), a1);
-    a2 = _mm256_fmadd_ps(w2, _mm256_loadu_ps(x0 + c + 16), a2);
-    a3 = _mm256_fmadd_ps(w3, _mm256_loadu_ps(x0 + c + 24), a3);
-    b0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x1 + c), b0);
-    b1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x1 + c + 8), b1);
-    b2 = _mm256_fmadd_ps(w2, _mm256_loadu_ps(x1 + c + 16), b2);
-    b3 = _mm256_fmadd_ps(w3, _mm256_loadu_ps(x1 + c + 24), b3);
+    __m256 wv = _mm256_loadu_ps(w + c);
+    a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x0 + c), a0);
+    b0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x1 + c), b0);
+    e0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x2 + c), e0);
+    wv = _mm256_loadu_ps(w + c + 8);
+    a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x0 + c + 8), a1);
+    b1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x1 + c + 8), b1);
+    e1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x2 + c + 8), e1);
+    wv = _mm256_loadu_ps(w + c + 16);
+    a2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x0 + c + 16), a2);
+    b2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x1 + c + 16), b2);
+    e2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x2 + c + 16), e2);
+    wv = _mm256_loadu_ps(w + c + 24);
+    a3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x0 + c + 24), a3);
+    b3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x1 + c + 24), b3);
+    e3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x2 + c + 24), e3);
   }
   sums[0] = finish_f32(wbytes, x0, c, cols, a0, a1, a2, a3);
   sums[1] = finish_f32(wbytes, x1, c, cols, b0, b1, b2, b3);
+  sums[2] = finish_f32(wbytes, x2, c, cols, e0, e1, e2, e3);
 }
 
 // One quantized block of token k's activations against the row's block (|w| and w's signs
@@ -183,31 +194,43 @@ static PYAGENT_AVX2 inline __m256 add_block(__m256 acc, __m256i wabs, __m256i wq
 // the accumulators of its single-token dot, so a token's bits do not depend on its batch: one for
 // q8_0 (dot_q8_avx2), and for q4_0 one for even and one for odd blocks (dot_q4_avx2), summed last.
 template <bool kQ4>
-static PYAGENT_AVX2 inline void add_blocks4(__m256* acc, const uint8_t* block, const int8_t* xb, const float* sb, int stride_q, int stride_s) {
+static PYAGENT_AVX2 inline void add_blocks4(__m256& a0, __m256& a1, __m256& a2, __m256& a3, const uint8_t* block, const int8_t* xb,
+                                            const float* sb, int stride_q, int stride_s) {
   __m256i wq = kQ4 ? unpack_q4(block + 2) : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
   __m256i wabs = _mm256_sign_epi8(wq, wq);
   float dw = scale_of(block);
-  acc[0] = add_block(acc[0], wabs, wq, dw, xb, sb, 0, stride_q, stride_s);
-  acc[1] = add_block(acc[1], wabs, wq, dw, xb, sb, 1, stride_q, stride_s);
-  acc[2] = add_block(acc[2], wabs, wq, dw, xb, sb, 2, stride_q, stride_s);
-  acc[3] = add_block(acc[3], wabs, wq, dw, xb, sb, 3, stride_q, stride_s);
+  a0 = add_block(a0, wabs, wq, dw, xb, sb, 0, stride_q, stride_s);
+  a1 = add_block(a1, wabs, wq, dw, xb, sb, 1, stride_q, stride_s);
+  a2 = add_block(a2, wabs, wq, dw, xb, sb, 2, stride_q, stride_s);
+  a3 = add_block(a3, wabs, wq, dw, xb, sb, 3, stride_q, stride_s);
 }
 
 template <bool kQ4>
 static PYAGENT_AVX2 inline void dot4_quant_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks, int cols, float* sums) {
-  __m256 even[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-  __m256 odd[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  // a*: token k's accumulator (q4_0: of its even blocks); o*: q4_0's odd blocks.
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+  __m256 o0 = _mm256_setzero_ps(), o1 = _mm256_setzero_ps(), o2 = _mm256_setzero_ps(), o3 = _mm256_setzero_ps();
   const int bytes = kQ4 ? kQ4Bytes : kQ8Bytes;
   const int stride_q = cols, stride_s = cols / kBlock;
   int b = 0;
   if (kQ4) {
     for (; b + 2 <= blocks; b += 2) {
-      add_blocks4<kQ4>(even, w + b * bytes, xq + b * kBlock, xs + b, stride_q, stride_s);
-      add_blocks4<kQ4>(odd, w + (b + 1) * bytes, xq + (b + 1) * kBlock, xs + b + 1, stride_q, stride_s);
+      add_blocks4<kQ4>(a0, a1, a2, a3, w + b * bytes, xq + b * kBlock, xs + b, stride_q, stride_s);
+      add_blocks4<kQ4>(o0, o1, o2, o3, w + (b + 1) * bytes, xq + (b + 1) * kBlock, xs + b + 1, stride_q, stride_s);
     }
   }
-  for (; b < blocks; b++) add_blocks4<kQ4>(even, w + b * bytes, xq + b * kBlock, xs + b, stride_q, stride_s);
-  for (int k = 0; k < 4; k++) sums[k] = kQ4 ? hsum(_mm256_add_ps(even[k], odd[k])) : hsum(even[k]);
+  for (; b < blocks; b++) add_blocks4<kQ4>(a0, a1, a2, a3, w + b * bytes, xq + b * kBlock, xs + b, stride_q, stride_s);
+  if (kQ4) {
+    sums[0] = hsum(_mm256_add_ps(a0, o0));
+    sums[1] = hsum(_mm256_add_ps(a1, o1));
+    sums[2] = hsum(_mm256_add_ps(a2, o2));
+    sums[3] = hsum(_mm256_add_ps(a3, o3));
+  } else {
+    sums[0] = hsum(a0);
+    sums[1] = hsum(a1);
+    sums[2] = hsum(a2);
+    sums[3] = hsum(a3);
+  }
 }
 
 PYAGENT_AVX2 void dot4_q8_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks, int cols, float* sums) {

@@ -3,144 +3,184 @@ import type { ModelConfig } from "./config.js";
 import type { ModelWeights } from "./weights.js";
 
 /**
- * A sequence's KV cache, contiguous: keys and values are each (layer, position, kvDim) f32 holding
- * f16-representable values (forwardBatch rounds them, as llama.cpp's f16 cache stores them), and
- * `keys[l]` / `values[l]` are the (position, kvDim) views of layer l. Rows 0 .. length - 1 are filled.
+ * Where keys and values live: rows of (rows, kvDim) f32 per layer, addressed through block
+ * tables of `blockSize`-token blocks. A paged pool has many blocks; one sequence's contiguous
+ * cache is the same thing with a single block as long as the sequence (table [0]).
  */
-export interface KvCache {
-  maxTokens: number;
-  keys: Float32Array[];
-  values: Float32Array[];
+export interface KvStorage {
+  readonly keys: readonly Float32Array[];
+  readonly values: readonly Float32Array[];
+  readonly blockSize: number;
 }
 
-/**
- * The block table of a contiguous cache for the paged attention kernel: one block of maxTokens
- * rows at physical row 0 (kernels/block-table.ts). Shared and read-only, so a call allocates nothing.
- */
-const CONTIGUOUS_BLOCK_TABLE = Int32Array.of(0);
+/** Which logits a segment wants: none (a prompt chunk that is not the last), its last token's, or every token's. */
+export type SegmentLogits = "none" | "last" | "all";
 
-export function createKvCache(config: ModelConfig, maxTokens: number): KvCache {
-  const kvDim = config.nKvHeads * config.headDim;
-  const layerSize = maxTokens * kvDim;
-  const keyStore = new Float32Array(config.nLayers * layerSize);
-  const valueStore = new Float32Array(config.nLayers * layerSize);
-  const keys: Float32Array[] = [];
-  const values: Float32Array[] = [];
-  for (let l = 0; l < config.nLayers; l++) {
-    keys.push(keyStore.subarray(l * layerSize, (l + 1) * layerSize));
-    values.push(valueStore.subarray(l * layerSize, (l + 1) * layerSize));
-  }
-  return { maxTokens, keys, values };
+/** One sequence's share of a batch: `count` consecutive tokens from `position` on. */
+export interface BatchSegment {
+  count: number;
+  position: number;
+  /** The sequence's block table: logical block i of its positions is block blockTable[i] of the storage. */
+  blockTable: Int32Array;
+  logits: SegmentLogits;
 }
 
-/** Scratch activations for a batch of n tokens; every array is exactly (n, width) long. */
-export interface BatchState {
-  n: number;
-  x: Float32Array; // (n, dim) residual stream
-  xb: Float32Array; // (n, dim) normalized input of a block
-  q: Float32Array; // (n, nHeads * headDim)
-  k: Float32Array; // (n, kvDim)
-  v: Float32Array; // (n, kvDim)
-  attended: Float32Array; // (n, nHeads * headDim) attention output
-  projected: Float32Array; // (n, dim) output of wo / wDown before the residual add
-  gate: Float32Array; // (n, hiddenDim)
-  up: Float32Array; // (n, hiddenDim)
-  last: Float32Array; // (dim) the last token's normalized state, for its logits
-  scores: Float32Array; // (maxTokens) attention scratch of the js/reference kernels
+/** Activations for up to `capacity` tokens in one step; every array is (capacity, width). */
+export interface StepState {
+  readonly capacity: number;
+  readonly x: Float32Array; // (capacity, dim) residual stream
+  readonly xb: Float32Array; // (capacity, dim) normalized input of a block; later the rows whose logits are wanted
+  readonly q: Float32Array; // (capacity, nHeads * headDim)
+  readonly k: Float32Array; // (capacity, kvDim)
+  readonly v: Float32Array; // (capacity, kvDim)
+  readonly attended: Float32Array; // (capacity, nHeads * headDim)
+  readonly projected: Float32Array; // (capacity, dim)
+  readonly gate: Float32Array; // (capacity, hiddenDim)
+  readonly up: Float32Array; // (capacity, hiddenDim)
+  readonly scores: Float32Array; // (contextLength) attention scratch of the js and reference kernels
 }
 
-export function createBatchState(config: ModelConfig, n: number, maxTokens: number): BatchState {
+export function createStepState(config: ModelConfig, capacity: number, contextLength: number): StepState {
   const qDim = config.nHeads * config.headDim;
   const kvDim = config.nKvHeads * config.headDim;
   return {
-    n,
-    x: new Float32Array(n * config.dim),
-    xb: new Float32Array(n * config.dim),
-    q: new Float32Array(n * qDim),
-    k: new Float32Array(n * kvDim),
-    v: new Float32Array(n * kvDim),
-    attended: new Float32Array(n * qDim),
-    projected: new Float32Array(n * config.dim),
-    gate: new Float32Array(n * config.hiddenDim),
-    up: new Float32Array(n * config.hiddenDim),
-    last: new Float32Array(config.dim),
-    scores: new Float32Array(maxTokens),
+    capacity,
+    x: new Float32Array(capacity * config.dim),
+    xb: new Float32Array(capacity * config.dim),
+    q: new Float32Array(capacity * qDim),
+    k: new Float32Array(capacity * kvDim),
+    v: new Float32Array(capacity * kvDim),
+    attended: new Float32Array(capacity * qDim),
+    projected: new Float32Array(capacity * config.dim),
+    gate: new Float32Array(capacity * config.hiddenDim),
+    up: new Float32Array(capacity * config.hiddenDim),
+    scores: new Float32Array(contextLength),
   };
 }
 
+/** Rows of logits the segments want: 1 per "last", count per "all". */
+export function logitRows(segments: readonly BatchSegment[]): number {
+  let rows = 0;
+  for (const segment of segments) rows += segment.logits === "all" ? segment.count : segment.logits === "last" ? 1 : 0;
+  return rows;
+}
+
 /**
- * Runs state.n tokens at positions position .. position + n - 1 through the model, writing
- * their keys/values into the cache. Writes the logits of every token into `logits` (n, vocab)
- * when `allLogits`, else the last token's into `logits` (vocab).
+ * One step of the model over several sequences at once: the tokens of every segment, back to back
+ * in `tokens` (segment s owns the rows after those of segments 0 .. s-1), go through every matrix
+ * product together, so the weights are read once per step however many sequences run. Each
+ * segment's rope, cache writes and attention use its own positions and block table.
+ *
+ * Every token's result depends only on its own row and its own sequence's cache (the kernels are
+ * batch-invariant), so a sequence gets the same bits alone or batched with any others.
+ *
+ * Writes the wanted logits to `logits`, (logitRows(segments), vocabSize), in segment order.
  */
-export function forwardBatch(
+export function forwardSegments(
   config: ModelConfig,
   weights: ModelWeights,
   kernels: KernelSet,
-  cache: KvCache,
+  kv: KvStorage,
   tokens: ArrayLike<number>,
-  tokenOffset: number,
-  position: number,
-  state: BatchState,
+  segments: readonly BatchSegment[],
+  state: StepState,
   logits: Float32Array,
-  allLogits: boolean,
 ): void {
   const { dim, nHeads, nKvHeads, headDim, hiddenDim, rmsEps, ropeFreqBase } = config;
-  const n = state.n;
   const qDim = nHeads * headDim;
   const kvDim = nKvHeads * headDim;
   const ropeStyle = config.arch === "qwen2" ? RopeStyle.Neox : RopeStyle.Normal;
-  const { x, xb, q, k, v, attended, projected, gate, up } = state;
+  let total = 0;
+  for (const segment of segments) total += segment.count;
+  // Views of exactly `total` rows: the element-wise kernels work over whole arrays.
+  const x = state.x.subarray(0, total * dim);
+  const xb = state.xb.subarray(0, total * dim);
+  const q = state.q.subarray(0, total * qDim);
+  const k = state.k.subarray(0, total * kvDim);
+  const v = state.v.subarray(0, total * kvDim);
+  const attended = state.attended.subarray(0, total * qDim);
+  const projected = state.projected.subarray(0, total * dim);
+  const gate = state.gate.subarray(0, total * hiddenDim);
+  const up = state.up.subarray(0, total * hiddenDim);
+  const segmentQ: Float32Array[] = [];
+  const segmentK: Float32Array[] = [];
+  const segmentOut: Float32Array[] = [];
+  for (let s = 0, row = 0; s < segments.length; row += segments[s].count, s++) {
+    const end = row + segments[s].count;
+    segmentQ.push(q.subarray(row * qDim, end * qDim));
+    segmentK.push(k.subarray(row * kvDim, end * kvDim));
+    segmentOut.push(attended.subarray(row * qDim, end * qDim));
+  }
 
-  // Embedding lookup: row `token` of token_embd, dequantized.
-  for (let t = 0; t < n; t++) readRow(x, t * dim, weights.tokenEmbedding.data, weights.tokenEmbedding.type, tokens[tokenOffset + t], dim);
+  for (let t = 0; t < total; t++) readRow(x, t * dim, weights.tokenEmbedding.data, weights.tokenEmbedding.type, tokens[t], dim);
 
   for (let l = 0; l < config.nLayers; l++) {
     const layer = weights.layers[l];
 
     // Attention block: x += wo · attention(rope(wq · norm(x)), cache)
     kernels.rmsnorm(xb, x, layer.attentionNorm, rmsEps);
-    kernels.matmul(q, layer.wq.data, layer.wq.type, xb, n, qDim, dim);
-    kernels.matmul(k, layer.wk.data, layer.wk.type, xb, n, kvDim, dim);
-    kernels.matmul(v, layer.wv.data, layer.wv.type, xb, n, kvDim, dim);
+    kernels.matmul(q, layer.wq.data, layer.wq.type, xb, total, qDim, dim);
+    kernels.matmul(k, layer.wk.data, layer.wk.type, xb, total, kvDim, dim);
+    kernels.matmul(v, layer.wv.data, layer.wv.type, xb, total, kvDim, dim);
     if (layer.bq !== null && layer.bk !== null && layer.bv !== null) {
       addBias(q, layer.bq);
       addBias(k, layer.bk);
       addBias(v, layer.bv);
     }
-    kernels.rope(q, n, nHeads, headDim, position, ropeFreqBase, ropeStyle);
-    kernels.rope(k, n, nKvHeads, headDim, position, ropeFreqBase, ropeStyle);
+    for (let s = 0; s < segments.length; s++) {
+      const { count, position } = segments[s];
+      kernels.rope(segmentQ[s], count, nHeads, headDim, position, ropeFreqBase, ropeStyle);
+      kernels.rope(segmentK[s], count, nKvHeads, headDim, position, ropeFreqBase, ropeStyle);
+    }
     // llama.cpp keeps K and V in an f16 cache and multiplies Q with K in f16 (its CPU K·Q converts
     // Q to f16): the same roundings here. On a q8_0 model skipping them is not a small error, since
     // requantizing activations to q8 turns f16-sized differences into whole q8 rounding steps.
     roundToF16InPlace(q);
     roundToF16InPlace(k);
     roundToF16InPlace(v);
-    cache.keys[l].set(k, position * kvDim);
-    cache.values[l].set(v, position * kvDim);
-    kernels.attention(attended, q, cache.keys[l], cache.values[l], CONTIGUOUS_BLOCK_TABLE, cache.maxTokens, position, n, nHeads, nKvHeads, headDim, state.scores);
-    kernels.matmul(projected, layer.wo.data, layer.wo.type, attended, n, dim, qDim);
+    const keys = kv.keys[l];
+    const values = kv.values[l];
+    for (let s = 0, row = 0; s < segments.length; row += segments[s].count, s++) {
+      const { count, position, blockTable } = segments[s];
+      for (let t = 0; t < count; t++) {
+        const at = position + t;
+        const physical = (blockTable[Math.floor(at / kv.blockSize)] * kv.blockSize + (at % kv.blockSize)) * kvDim;
+        const source = (row + t) * kvDim;
+        for (let i = 0; i < kvDim; i++) {
+          keys[physical + i] = k[source + i];
+          values[physical + i] = v[source + i];
+        }
+      }
+      kernels.attention(segmentOut[s], segmentQ[s], keys, values, blockTable, kv.blockSize, position, count, nHeads, nKvHeads, headDim, state.scores);
+    }
+    kernels.matmul(projected, layer.wo.data, layer.wo.type, attended, total, dim, qDim);
     for (let i = 0; i < x.length; i++) x[i] += projected[i];
 
     // Feed-forward block: x += wDown · (silu(wGate · norm(x)) * (wUp · norm(x)))
     kernels.rmsnorm(xb, x, layer.ffnNorm, rmsEps);
-    kernels.matmul(gate, layer.wGate.data, layer.wGate.type, xb, n, hiddenDim, dim);
-    kernels.matmul(up, layer.wUp.data, layer.wUp.type, xb, n, hiddenDim, dim);
+    kernels.matmul(gate, layer.wGate.data, layer.wGate.type, xb, total, hiddenDim, dim);
+    kernels.matmul(up, layer.wUp.data, layer.wUp.type, xb, total, hiddenDim, dim);
     kernels.swiglu(gate, gate, up);
-    kernels.matmul(projected, layer.wDown.data, layer.wDown.type, gate, n, dim, hiddenDim);
+    kernels.matmul(projected, layer.wDown.data, layer.wDown.type, gate, total, dim, hiddenDim);
     for (let i = 0; i < x.length; i++) x[i] += projected[i];
   }
 
-  // Final norm and the output projection (token_embd when tied).
-  const output = weights.output;
-  if (allLogits) {
-    kernels.rmsnorm(xb, x, weights.outputNorm, rmsEps);
-    kernels.matmul(logits, output.data, output.type, xb, n, output.rows, dim);
-  } else {
-    state.last.set(n === 1 ? x : x.subarray((n - 1) * dim));
-    kernels.rmsnorm(state.last, state.last, weights.outputNorm, rmsEps);
-    kernels.matvec(logits, output.data, output.type, state.last, output.rows, dim);
+  // The rows whose logits are wanted, gathered into xb, then the final norm and output projection.
+  let wanted = 0;
+  for (let s = 0, row = 0; s < segments.length; row += segments[s].count, s++) {
+    const { count, logits: which } = segments[s];
+    if (which === "none") continue;
+    const first = which === "all" ? row : row + count - 1;
+    const rows = which === "all" ? count : 1;
+    xb.set(x.subarray(first * dim, (first + rows) * dim), wanted * dim);
+    wanted += rows;
   }
+  if (wanted === 0) return;
+  const normalized = xb.subarray(0, wanted * dim);
+  kernels.rmsnorm(normalized, normalized, weights.outputNorm, rmsEps);
+  const output = weights.output;
+  if (wanted === 1) kernels.matvec(logits, output.data, output.type, normalized, output.rows, dim);
+  else kernels.matmul(logits, output.data, output.type, normalized, wanted, output.rows, dim);
 }
 
 /** rows += bias for every (n, bias.length) row. */
