@@ -5,6 +5,7 @@ import { analyzeComplexity } from "../metrics/complexity.js";
 import { computeHalstead } from "../metrics/halstead.js";
 import { maintainabilityIndex } from "../metrics/maintainability.js";
 import { computeRawMetrics, RawMetricsError } from "../metrics/raw.js";
+import { flattenTree } from "../parse/flat-tree.js";
 import { parsePython, type SyntaxNode } from "../parse/parser.js";
 import type { FileAnalysis, RawMetrics } from "../types.js";
 import { decodePythonSource } from "./source.js";
@@ -15,27 +16,31 @@ export function analyzeFile(parser: Parser, path: string, bytes: Uint8Array, has
   if (decoded.state === "error") return { state: "error", path, hash, message: decoded.message };
   const source = decoded.text;
   const tree = parsePython(parser, source);
+  let flat;
   try {
-    const root = tree.rootNode;
-    if (root.hasError) return { state: "error", path, hash, message: describeSyntaxError(root) };
-    let raw: RawMetrics;
-    try {
-      raw = computeRawMetrics(source);
-    } catch (error) {
-      // radon gives up on these files too (tokens Python's tokenizer refuses that tree-sitter accepts).
-      if (error instanceof RawMetricsError) return { state: "error", path, hash, message: `syntax error: ${error.message}` };
-      throw error;
-    }
-    const halstead = computeHalstead(root, source);
-    const { blocks, total } = analyzeComplexity(root);
-    const mi = maintainabilityIndex({ halsteadVolume: halstead.volume, totalComplexity: total, raw });
-    const facts = extractFacts(root, source);
-    const isPackageInit = path === "__init__.py" || path.endsWith("/__init__.py");
-    const findings = localFindings(root, source, path, facts, { isPackageInit });
-    return { state: "ok", path, hash, lines: raw.loc, metrics: { raw, halstead, mi, blocks }, findings, facts };
+    const wasmRoot = tree.rootNode;
+    if (wasmRoot.hasError) return { state: "error", path, hash, message: describeSyntaxError(wasmRoot) };
+    // One walk copies the tree out of wasm; every analyzer below reads the copy (see flat-tree.ts).
+    flat = flattenTree(tree, source);
   } finally {
     tree.delete();
   }
+  const root = flat.rootNode;
+  let raw: RawMetrics;
+  try {
+    raw = computeRawMetrics(source);
+  } catch (error) {
+    // radon gives up on these files too (tokens Python's tokenizer refuses that tree-sitter accepts).
+    if (error instanceof RawMetricsError) return { state: "error", path, hash, message: `syntax error: ${error.message}` };
+    throw error;
+  }
+  const halstead = computeHalstead(root, source);
+  const { blocks, total } = analyzeComplexity(root);
+  const mi = maintainabilityIndex({ halsteadVolume: halstead.volume, totalComplexity: total, raw });
+  const facts = extractFacts(root, source);
+  const isPackageInit = path === "__init__.py" || path.endsWith("/__init__.py");
+  const findings = localFindings(root, source, path, facts, { isPackageInit });
+  return { state: "ok", path, hash, lines: raw.loc, metrics: { raw, halstead, mi, blocks }, findings, facts };
 }
 
 /** The first ERROR or MISSING node, as `syntax error at line L, column C`. */

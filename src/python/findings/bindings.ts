@@ -3,7 +3,7 @@
  * `self.attr = ...` binds, recorded as unused-local candidates (function scope), module variables
  * or class attributes.
  */
-import type { SyntaxNode } from "../parse/parser.js";
+import type { AnalysisNode } from "../parse/flat-node.js";
 import { typeOf, typeOfMaybe } from "./nodes.js";
 import { isDunder, isSunder } from "./conventions.js";
 import type { ModuleState } from "./module-state.js";
@@ -16,7 +16,7 @@ export interface BindingContext {
   /** The module's source: identifier names are read from it (`node.text` is a wasm call). */
   source: string;
   /** Visits an expression that is read, not bound (an attribute's object, a subscript); `type` when already read. */
-  visit(node: SyntaxNode, type?: string): void;
+  visit(node: AnalysisNode, type?: string): void;
 }
 
 /**
@@ -25,9 +25,9 @@ export interface BindingContext {
  * `a, _ = pair`) whose fix is a rename, not a deletion.
  */
 export function bindTarget(
-  target: SyntaxNode,
+  target: AnalysisNode,
   mode: BindMode,
-  statement: SyntaxNode,
+  statement: AnalysisNode,
   context: BindingContext,
   annotatedOnly = false,
   type = typeOf(target),
@@ -59,7 +59,7 @@ export function bindTarget(
   }
 }
 
-function bindName(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, context: BindingContext, annotatedOnly: boolean): void {
+function bindName(target: AnalysisNode, mode: BindMode, statement: AnalysisNode, context: BindingContext, annotatedOnly: boolean): void {
   const state = context.state;
   const name = identifierAt(context.source, target.startIndex);
   const scope = state.scope;
@@ -85,7 +85,7 @@ function bindName(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, con
 }
 
 /** `self.x = ...` in a method (or a function nested in one) defines attribute `Class.x`. */
-function bindAttribute(target: SyntaxNode, statement: SyntaxNode, context: BindingContext): void {
+function bindAttribute(target: AnalysisNode, statement: AnalysisNode, context: BindingContext): void {
   const object = target.childForFieldName("object");
   const attribute = target.childForFieldName("attribute");
   if (object) context.visit(object);
@@ -103,16 +103,16 @@ function bindAttribute(target: SyntaxNode, statement: SyntaxNode, context: Bindi
   }
 }
 
-function line(node: SyntaxNode): number {
+function line(node: AnalysisNode): number {
   return node.startPosition.row + 1;
 }
 
-function endLine(node: SyntaxNode): number {
+function endLine(node: AnalysisNode): number {
   return node.endPosition.row + 1;
 }
 
-function significant(node: SyntaxNode): SyntaxNode[] {
-  const result: SyntaxNode[] = [];
+function significant(node: AnalysisNode): AnalysisNode[] {
+  const result: AnalysisNode[] = [];
   for (const child of node.namedChildren) if (child && typeOf(child) !== "comment") result.push(child);
   return result;
 }

@@ -1,4 +1,4 @@
-import type { SyntaxNode } from "../parse/parser.js";
+import type { AnalysisNode } from "../parse/flat-node.js";
 import { typeOf, typeOfMaybe } from "./nodes.js";
 
 /**
@@ -7,18 +7,18 @@ import { typeOf, typeOfMaybe } from "./nodes.js";
  * truth value, and every other operand takes the `unknown` default. Never evaluates code.
  */
 /** `type` is the condition's node type when the caller has read it already (each read is a wasm call). */
-export function conditionIsAlwaysFalse(condition: SyntaxNode, type = typeOf(condition)): boolean {
+export function conditionIsAlwaysFalse(condition: AnalysisNode, type = typeOf(condition)): boolean {
   return !evaluate(condition, true, 0, type);
 }
 
-export function conditionIsAlwaysTrue(condition: SyntaxNode, type = typeOf(condition)): boolean {
+export function conditionIsAlwaysTrue(condition: AnalysisNode, type = typeOf(condition)): boolean {
   return evaluate(condition, false, 0, type);
 }
 
 /** Deeper conditions (generated code) are not evaluated: they count as unknown. */
 const MAX_DEPTH = 200;
 
-function evaluate(node: SyntaxNode, unknown: boolean, depth: number, type = typeOf(node)): boolean {
+function evaluate(node: AnalysisNode, unknown: boolean, depth: number, type = typeOf(node)): boolean {
   if (depth > MAX_DEPTH) return unknown;
   switch (type) {
     case "parenthesized_expression": {
@@ -46,7 +46,7 @@ function evaluate(node: SyntaxNode, unknown: boolean, depth: number, type = type
 }
 
 /** The truth value of a literal `ast.literal_eval` accepts, or undefined when it is not one. */
-export function literalTruth(node: SyntaxNode, type = typeOf(node)): boolean | undefined {
+export function literalTruth(node: AnalysisNode, type = typeOf(node)): boolean | undefined {
   switch (type) {
     case "true":
     case "ellipsis":
@@ -92,7 +92,7 @@ export function literalTruth(node: SyntaxNode, type = typeOf(node)): boolean | u
   }
 }
 
-function isLiteral(node: SyntaxNode): boolean {
+function isLiteral(node: AnalysisNode): boolean {
   if (typeOf(node) === "pair") {
     const key = node.childForFieldName("key");
     const value = node.childForFieldName("value");
@@ -102,7 +102,7 @@ function isLiteral(node: SyntaxNode): boolean {
 }
 
 /** f-strings are not literals for `ast.literal_eval`; other strings are truthy unless empty. */
-function stringTruth(node: SyntaxNode): boolean | undefined {
+function stringTruth(node: AnalysisNode): boolean | undefined {
   if (typeOf(node) !== "string") return undefined;
   let content = false;
   for (const child of node.namedChildren) {

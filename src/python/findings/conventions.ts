@@ -3,7 +3,7 @@
  * decorators that register what they wrap, unittest hooks, modules imported for their side
  * effects, dunder and sunder names.
  */
-import type { SyntaxNode } from "../parse/parser.js";
+import type { AnalysisNode } from "../parse/flat-node.js";
 import { typeOf, typeOfMaybe } from "./nodes.js";
 
 /** Decorators that return the function (or a descriptor of it) without registering it anywhere. */
@@ -111,7 +111,7 @@ export function isSunder(name: string): boolean {
 }
 
 /** The decorator's expression without `@` and without call arguments: `app.route`, `property`. */
-export function decoratorName(decorator: SyntaxNode): string {
+export function decoratorName(decorator: AnalysisNode): string {
   let expression = decorator.namedChildren.find((child) => typeOfMaybe(child) !== "comment") ?? decorator;
   if (typeOf(expression) === "call") expression = expression.childForFieldName("function") ?? expression;
   return expression.text;

@@ -3,7 +3,7 @@
  * finding (explicit re-exports, availability checks, side-effect modules, dunder names and
  * submodule loads are not).
  */
-import type { SyntaxNode } from "../parse/parser.js";
+import type { AnalysisNode } from "../parse/flat-node.js";
 import { typeOf, typeOfMaybe } from "./nodes.js";
 import type { ImportFact } from "../types.js";
 import { isDunder, isSideEffectModule } from "./conventions.js";
@@ -18,7 +18,7 @@ export interface ImportedModule {
 }
 
 /** `import a.b as c, d` gives one entry per module; `from m import x, y as z` gives one entry. */
-export function readImportStatement(node: SyntaxNode): ImportedModule[] {
+export function readImportStatement(node: AnalysisNode): ImportedModule[] {
   if (typeOf(node) === "import_statement") {
     const result: ImportedModule[] = [];
     for (const child of node.namedChildren) {

@@ -1,4 +1,4 @@
-import type { SyntaxNode } from "../parse/parser.js";
+import type { AnalysisNode } from "../parse/flat-node.js";
 import type { Finding, ModuleFacts } from "../types.js";
 import { analysisFor } from "./facts.js";
 import { SourceLines } from "./noqa.js";
@@ -21,7 +21,7 @@ export const REEXPORT_LIKE_CONFIDENCE = 50;
  * reported (vulture does the same); imports inside its functions still are.
  */
 export function localFindings(
-  root: SyntaxNode,
+  root: AnalysisNode,
   source: string,
   path: string,
   facts: ModuleFacts,

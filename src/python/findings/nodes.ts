@@ -5,14 +5,14 @@
  * properties give web-tree-sitter's nodes several hidden classes and slow every other access more
  * than the saved reads gain (measured).
  */
-import type { SyntaxNode } from "../parse/parser.js";
+import type { AnalysisNode } from "../parse/flat-node.js";
 
 /** `node.type` (one wasm call). */
-export function typeOf(node: SyntaxNode): string {
+export function typeOf(node: AnalysisNode): string {
   return node.type;
 }
 
 /** `typeOf` for an optional node: undefined when there is none. */
-export function typeOfMaybe(node: SyntaxNode | null | undefined): string | undefined {
+export function typeOfMaybe(node: AnalysisNode | null | undefined): string | undefined {
   return node ? node.type : undefined;
 }

@@ -3,19 +3,19 @@
  * name (`Color.RED`) and a class pattern's class are values read; keyword patterns
  * (`Point(x=0)`) use attribute names; everything else (literals, guards) is an expression.
  */
-import type { SyntaxNode } from "../parse/parser.js";
+import type { AnalysisNode } from "../parse/flat-node.js";
 import { typeOf } from "./nodes.js";
 
 export interface PatternSink {
   /** A dotted name read as a value: its first part is a name read, the rest attribute names. */
-  value(dotted: SyntaxNode): void;
+  value(dotted: AnalysisNode): void;
   /** An attribute name a keyword pattern matches on. */
   attribute(name: string): void;
   /** Any other expression inside the pattern. */
-  expression(node: SyntaxNode): void;
+  expression(node: AnalysisNode): void;
 }
 
-export function visitPattern(node: SyntaxNode, sink: PatternSink): void {
+export function visitPattern(node: AnalysisNode, sink: PatternSink): void {
   switch (typeOf(node)) {
     case "dotted_name":
       if (significant(node).length > 1) sink.value(node);
@@ -53,8 +53,8 @@ export function visitPattern(node: SyntaxNode, sink: PatternSink): void {
   }
 }
 
-function significant(node: SyntaxNode): SyntaxNode[] {
-  const result: SyntaxNode[] = [];
+function significant(node: AnalysisNode): AnalysisNode[] {
+  const result: AnalysisNode[] = [];
   for (const child of node.namedChildren) if (child && typeOf(child) !== "comment") result.push(child);
   return result;
 }

@@ -1,5 +1,5 @@
 /** Names hidden in string literals and comments: forward references, type comments, `__all__`. */
-import type { SyntaxNode } from "../parse/parser.js";
+import type { AnalysisNode } from "../parse/flat-node.js";
 import { typeOf, typeOfMaybe } from "./nodes.js";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -8,7 +8,7 @@ const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*([.:][A-Za-z_][A-Za-z0-9_]*)*$/;
 const TYPE_NAME = /(\.?)\s*\b([A-Za-z_][A-Za-z0-9_]*)/g;
 
 /** The text between the quotes of a string literal without interpolations; undefined when it has any. */
-export function stringContent(node: SyntaxNode, source: string, type = typeOf(node)): string | undefined {
+export function stringContent(node: AnalysisNode, source: string, type = typeOf(node)): string | undefined {
   if (type !== "string") return undefined;
   const text = source.slice(node.startIndex, node.endIndex);
   const opening = /^[A-Za-z]*("""|'''|"|')/.exec(text);
@@ -24,7 +24,7 @@ export function stringContent(node: SyntaxNode, source: string, type = typeOf(no
  * The literal identifier prefix of a computed attribute name: `"visit_" + kind` and
  * `f"do_{command}"` give `visit_` and `do_` (dispatch by name, as `ast.NodeVisitor` and `cmd.Cmd` do).
  */
-export function identifierPrefix(node: SyntaxNode, source: string, type = typeOf(node)): string | undefined {
+export function identifierPrefix(node: AnalysisNode, source: string, type = typeOf(node)): string | undefined {
   let candidate: string | undefined;
   if (type === "binary_operator") {
     const left = node.namedChildren[0];
@@ -37,7 +37,7 @@ export function identifierPrefix(node: SyntaxNode, source: string, type = typeOf
 }
 
 /** The literal identifier suffix of a computed attribute name: `kind + "_lib_format"` gives `_lib_format`. */
-export function identifierSuffix(node: SyntaxNode, source: string, type = typeOf(node)): string | undefined {
+export function identifierSuffix(node: AnalysisNode, source: string, type = typeOf(node)): string | undefined {
   if (type !== "binary_operator" || typeOfMaybe(node.childForFieldName("operator")) !== "+") return undefined;
   const children = node.namedChildren;
   const right = children[children.length - 1];

@@ -4,7 +4,7 @@
  * and/or/not), the `else` of an always-true condition, and constant ternaries. Pure functions: the
  * findings walk calls them as it passes each node.
  */
-import type { SyntaxNode } from "../parse/parser.js";
+import type { AnalysisNode } from "../parse/flat-node.js";
 import { typeOf } from "./nodes.js";
 import { conditionIsAlwaysFalse, conditionIsAlwaysTrue } from "./conditions.js";
 
@@ -27,7 +27,7 @@ const TERMINATORS: Record<string, string> = {
  * a `while` loop whose condition is always true and that no `break` leaves (vulture does not report
  * code after such a loop; nothing can reach it, so we do).
  */
-export function terminatorOf(statement: SyntaxNode, type = typeOf(statement)): string | undefined {
+export function terminatorOf(statement: AnalysisNode, type = typeOf(statement)): string | undefined {
   const terminator = TERMINATORS[type];
   if (terminator || type !== "while_statement") return terminator;
   const condition = statement.childForFieldName("condition");
@@ -40,8 +40,8 @@ export function terminatorOf(statement: SyntaxNode, type = typeOf(statement)): s
 const OWN_BREAK_SCOPES = new Set(["for_statement", "while_statement", "function_definition", "class_definition", "lambda"]);
 
 /** True when a `break` in `body` leaves the loop whose body it is. */
-function breaksOut(body: SyntaxNode): boolean {
-  const stack: SyntaxNode[] = [body];
+function breaksOut(body: AnalysisNode): boolean {
+  const stack: AnalysisNode[] = [body];
   for (let node = stack.pop(); node; node = stack.pop()) {
     if (typeOf(node) === "break_statement") return true;
     for (const child of node.namedChildren) {
@@ -62,7 +62,7 @@ function breaksOut(body: SyntaxNode): boolean {
 }
 
 /** The finding for the rest of `block` from `first`, the first statement after `terminator`. */
-export function afterTerminator(block: SyntaxNode, first: SyntaxNode, terminator: string): UnreachableDraft {
+export function afterTerminator(block: AnalysisNode, first: AnalysisNode, terminator: string): UnreachableDraft {
   return {
     line: startLine(first),
     endLine: endLine(lastStatement(block) ?? first),
@@ -72,10 +72,10 @@ export function afterTerminator(block: SyntaxNode, first: SyntaxNode, terminator
 }
 
 export interface IfClause {
-  condition: SyntaxNode;
+  condition: AnalysisNode;
   /** The condition's node type, read once (a wasm call). */
   conditionType: string;
-  body: SyntaxNode;
+  body: AnalysisNode;
   /** Line of the `if` or `elif` keyword. */
   start: number;
 }
@@ -83,9 +83,9 @@ export interface IfClause {
 /** An `if` statement as vulture's AST sees it: the `if` and each `elif` as clauses, then `else`. */
 export interface IfChain {
   clauses: IfClause[];
-  elseBody: SyntaxNode | undefined;
+  elseBody: AnalysisNode | undefined;
   /** Comments directly in the `if` statement (between its header and body: type comments). */
-  comments: SyntaxNode[];
+  comments: AnalysisNode[];
 }
 
 /**
@@ -94,11 +94,11 @@ export interface IfChain {
  * first named child that is not an extra (comment, line continuation), the consequence the only
  * block, and the alternatives the elif/else clauses, in order.
  */
-export function ifChain(node: SyntaxNode): IfChain {
+export function ifChain(node: AnalysisNode): IfChain {
   const chain: IfChain = { clauses: [], elseBody: undefined, comments: [] };
-  let condition: SyntaxNode | undefined;
+  let condition: AnalysisNode | undefined;
   let conditionType = "";
-  let body: SyntaxNode | undefined;
+  let body: AnalysisNode | undefined;
   const elifs: IfClause[] = [];
   for (const child of node.namedChildren) {
     if (!child) continue;
@@ -122,10 +122,10 @@ export function ifChain(node: SyntaxNode): IfChain {
 }
 
 /** The condition (first non-extra named child) and the block of an `elif`. */
-function conditionAndBlock(node: SyntaxNode): Omit<IfClause, "start"> | undefined {
-  let condition: SyntaxNode | undefined;
+function conditionAndBlock(node: AnalysisNode): Omit<IfClause, "start"> | undefined {
+  let condition: AnalysisNode | undefined;
   let conditionType = "";
-  let body: SyntaxNode | undefined;
+  let body: AnalysisNode | undefined;
   for (const child of node.namedChildren) {
     if (!child) continue;
     const type = typeOf(child);
@@ -140,7 +140,7 @@ function conditionAndBlock(node: SyntaxNode): Omit<IfClause, "start"> | undefine
   return condition && body ? { condition, conditionType, body } : undefined;
 }
 
-function firstOfType(node: SyntaxNode, type: string): SyntaxNode | undefined {
+function firstOfType(node: AnalysisNode, type: string): AnalysisNode | undefined {
   for (const child of node.namedChildren) if (child && typeOf(child) === type) return child;
   return undefined;
 }
@@ -165,7 +165,7 @@ export function constantIf(chain: IfChain): UnreachableDraft[] {
   return drafts;
 }
 
-export function constantWhile(node: SyntaxNode): UnreachableDraft[] {
+export function constantWhile(node: AnalysisNode): UnreachableDraft[] {
   const condition = node.childForFieldName("condition");
   const body = node.childForFieldName("body");
   if (!condition || !body) return [];
@@ -181,7 +181,7 @@ export function constantWhile(node: SyntaxNode): UnreachableDraft[] {
 }
 
 /** `a if COND else b` given its significant children (body, condition, alternative). */
-export function constantTernary(node: SyntaxNode, parts: SyntaxNode[]): UnreachableDraft[] {
+export function constantTernary(node: AnalysisNode, parts: AnalysisNode[]): UnreachableDraft[] {
   const [body, condition, alternative] = parts;
   if (!body || !condition || !alternative) return [];
   if (conditionIsAlwaysFalse(condition)) {
@@ -193,19 +193,19 @@ export function constantTernary(node: SyntaxNode, parts: SyntaxNode[]): Unreacha
   return [];
 }
 
-function startLine(node: SyntaxNode): number {
+function startLine(node: AnalysisNode): number {
   return node.startPosition.row + 1;
 }
 
-function endLine(node: SyntaxNode): number {
+function endLine(node: AnalysisNode): number {
   return node.endPosition.row + 1;
 }
 
-function blockEnd(block: SyntaxNode): number {
+function blockEnd(block: AnalysisNode): number {
   return endLine(lastStatement(block) ?? block);
 }
 
-function lastStatement(block: SyntaxNode): SyntaxNode | undefined {
+function lastStatement(block: AnalysisNode): AnalysisNode | undefined {
   const children = block.namedChildren;
   for (let index = children.length - 1; index >= 0; index--) {
     const child = children[index];
@@ -214,7 +214,7 @@ function lastStatement(block: SyntaxNode): SyntaxNode | undefined {
   return undefined;
 }
 
-function firstStatementLine(block: SyntaxNode): number {
+function firstStatementLine(block: AnalysisNode): number {
   for (const child of block.namedChildren) if (child && typeOf(child) !== "comment") return startLine(child);
   return startLine(block);
 }

@@ -3,7 +3,7 @@
  * definition, import, read name and call, the unused imports and locals of each scope (resolved
  * when the scope closes), and vulture's unreachable-code rules.
  */
-import type { SyntaxNode } from "../parse/parser.js";
+import type { AnalysisNode } from "../parse/flat-node.js";
 import { typeOf, typeOfMaybe } from "./nodes.js";
 import { type BindingContext, type BindMode, bindTarget } from "./bindings.js";
 import {
@@ -50,11 +50,11 @@ const LEAVES = new Set([
 /** Nesting depth past which the walk turns iterative (each level costs a few stack frames). */
 const MAX_DEPTH = 1000;
 
-function line(node: SyntaxNode): number {
+function line(node: AnalysisNode): number {
   return node.startPosition.row + 1;
 }
 
-function endLine(node: SyntaxNode): number {
+function endLine(node: AnalysisNode): number {
   return node.endPosition.row + 1;
 }
 
@@ -65,17 +65,17 @@ function endLine(node: SyntaxNode): number {
  * collector copies and promotes them all (measured: 17% of the walk's CPU time on the stdlib).
  * Reading `namedChildren` again after this only costs a fresh wasm call.
  */
-function releaseChildren(node: SyntaxNode): void {
+function releaseChildren(node: AnalysisNode): void {
   (node as unknown as { _namedChildren?: unknown })._namedChildren = undefined;
 }
 
-function significant(node: SyntaxNode): SyntaxNode[] {
-  const result: SyntaxNode[] = [];
+function significant(node: AnalysisNode): AnalysisNode[] {
+  const result: AnalysisNode[] = [];
   for (const child of node.namedChildren) if (child && typeOf(child) !== "comment") result.push(child);
   return result;
 }
 
-export function analyzeModule(root: SyntaxNode, source: string): ModuleAnalysis {
+export function analyzeModule(root: AnalysisNode, source: string): ModuleAnalysis {
   const walker = new FindingsWalker(source, root);
   walker.visit(root);
   return walker.finish();
@@ -83,11 +83,11 @@ export function analyzeModule(root: SyntaxNode, source: string): ModuleAnalysis 
 
 interface DefinitionParts {
   name: string | undefined;
-  parameters: SyntaxNode | undefined;
-  returnType: SyntaxNode | undefined;
-  superclasses: SyntaxNode | undefined;
-  body: SyntaxNode | undefined;
-  comments: SyntaxNode[];
+  parameters: AnalysisNode | undefined;
+  returnType: AnalysisNode | undefined;
+  superclasses: AnalysisNode | undefined;
+  body: AnalysisNode | undefined;
+  comments: AnalysisNode[];
 }
 
 class FindingsWalker {
@@ -100,7 +100,7 @@ class FindingsWalker {
   /** Set while visiting the value of an `__all__` assignment: its strings are exported names. */
   private collectingAll = false;
   /** The last attribute callee whose last child calleeText found to be an identifier (spares visitAttribute that read). */
-  private attributeEndsInName: SyntaxNode | undefined;
+  private attributeEndsInName: AnalysisNode | undefined;
   /** Current recursion depth of `visit`. */
   private depth = 0;
   private readonly patternSink: PatternSink = {
@@ -111,7 +111,7 @@ class FindingsWalker {
 
   constructor(
     private readonly source: string,
-    root: SyntaxNode,
+    root: AnalysisNode,
   ) {
     this.state = new ModuleState(source, root.startIndex, root.endIndex);
     this.bindingContext = { state: this.state, source, visit: (node, type) => this.visit(node, type) };
@@ -126,7 +126,7 @@ class FindingsWalker {
   }
 
   /** Binds an assignment, loop, `with` or comprehension target (see bindings.ts). */
-  private bind(target: SyntaxNode, mode: BindMode, statement: SyntaxNode, options: { annotatedOnly?: boolean; type?: string } = {}): void {
+  private bind(target: AnalysisNode, mode: BindMode, statement: AnalysisNode, options: { annotatedOnly?: boolean; type?: string } = {}): void {
     bindTarget(target, mode, statement, this.bindingContext, options.annotatedOnly ?? false, options.type ?? typeOf(target));
   }
 
@@ -139,7 +139,7 @@ class FindingsWalker {
   }
 
   /** `type` is the node's type when the caller has already read it (each read is a wasm call). */
-  visit(node: SyntaxNode, type?: string): void {
+  visit(node: AnalysisNode, type?: string): void {
     if (this.depth >= MAX_DEPTH) {
       this.scanFlat(node);
       return;
@@ -155,8 +155,8 @@ class FindingsWalker {
    * the stack: the rest of the subtree is scanned iteratively, every identifier counted as both a
    * name read and an attribute read. That can only hide findings in that subtree.
    */
-  private scanFlat(root: SyntaxNode): void {
-    const stack: SyntaxNode[] = [root];
+  private scanFlat(root: AnalysisNode): void {
+    const stack: AnalysisNode[] = [root];
     for (let node = stack.pop(); node; node = stack.pop()) {
       if (typeOf(node) === "identifier") {
         const name = identifierAt(this.source, node.startIndex);
@@ -168,7 +168,7 @@ class FindingsWalker {
     }
   }
 
-  private visitNode(node: SyntaxNode, type: string): void {
+  private visitNode(node: AnalysisNode, type: string): void {
     switch (type) {
       case "identifier":
         this.read(identifierAt(this.source, node.startIndex), node.startIndex);
@@ -282,13 +282,13 @@ class FindingsWalker {
     }
   }
 
-  private visitChildren(node: SyntaxNode): void {
+  private visitChildren(node: AnalysisNode): void {
     for (const child of node.namedChildren) if (child) this.visit(child);
   }
 
   // ---- statements lists and unreachable code -------------------------------------------------
 
-  private visitBody(node: SyntaxNode): void {
+  private visitBody(node: AnalysisNode): void {
     let terminator: string | undefined;
     let reported = false;
     for (const child of node.namedChildren) {
@@ -305,7 +305,7 @@ class FindingsWalker {
     }
   }
 
-  private visitIf(node: SyntaxNode): void {
+  private visitIf(node: AnalysisNode): void {
     const chain = ifChain(node);
     this.state.unreachable.push(...constantIf(chain));
     for (const clause of chain.clauses) {
@@ -326,7 +326,7 @@ class FindingsWalker {
    * its end) is read only when the condition starts with `__name__`, `TYPE_CHECKING` or a name and
    * a dot, which every match does.
    */
-  private isNotLoadedCondition(condition: SyntaxNode): boolean {
+  private isNotLoadedCondition(condition: AnalysisNode): boolean {
     const start = condition.startIndex;
     const head = identifierAt(this.source, start);
     if (head !== "TYPE_CHECKING" && head !== "__name__" && this.source.charCodeAt(start + head.length) !== 46) return false;
@@ -334,7 +334,7 @@ class FindingsWalker {
     return /^(\w+\.)?TYPE_CHECKING$/.test(text) || /^__name__\s*==\s*["']__main__["']$/.test(text);
   }
 
-  private visitTry(node: SyntaxNode): void {
+  private visitTry(node: AnalysisNode): void {
     let guards = false;
     for (const child of node.namedChildren) {
       if (typeOfMaybe(child) !== "except_clause" && typeOfMaybe(child) !== "except_group_clause") continue;
@@ -352,7 +352,7 @@ class FindingsWalker {
 
   // ---- imports ---------------------------------------------------------------------------------
 
-  private importFact(module: string, names: string[], bound: string[], node: SyntaxNode): void {
+  private importFact(module: string, names: string[], bound: string[], node: AnalysisNode): void {
     let level = 0;
     while (module[level] === ".") level++;
     const inFunction = this.state.functionScope() !== undefined;
@@ -361,7 +361,7 @@ class FindingsWalker {
     this.state.imports.push({ module, level, names, bound, line: line(node), conditional, loadTime });
   }
 
-  private visitImport(node: SyntaxNode): void {
+  private visitImport(node: AnalysisNode): void {
     for (const imported of readImportStatement(node)) {
       this.importFact(imported.module, imported.names, imported.bound, node);
       // `from m import f as _f` uses `f` of module m under another name (vulture does the same).
@@ -379,8 +379,8 @@ class FindingsWalker {
     return prefix ? `${prefix}.${name}` : name;
   }
 
-  private visitDecorated(node: SyntaxNode): void {
-    const decorators: SyntaxNode[] = [];
+  private visitDecorated(node: AnalysisNode): void {
+    const decorators: AnalysisNode[] = [];
     for (const child of node.namedChildren) {
       if (typeOfMaybe(child) === "decorator") {
         decorators.push(child);
@@ -392,7 +392,7 @@ class FindingsWalker {
     else if (definition && typeOf(definition) === "class_definition") this.visitClass(definition, decorators, node);
   }
 
-  private visitFunction(node: SyntaxNode, decorators: SyntaxNode[], outer: SyntaxNode): void {
+  private visitFunction(node: AnalysisNode, decorators: AnalysisNode[], outer: AnalysisNode): void {
     if (this.scope.kind === "module") this.state.moduleDefinitions++;
     const parts = this.definitionParts(node);
     const name = parts.name ?? "<anonymous>";
@@ -434,7 +434,7 @@ class FindingsWalker {
   }
 
   /** Visits defaults and annotations (evaluated in the enclosing scope); returns the first parameter's name. */
-  private visitParameters(parameters: SyntaxNode): string | undefined {
+  private visitParameters(parameters: AnalysisNode): string | undefined {
     let first: string | undefined;
     for (const parameter of parameters.namedChildren) {
       if (!parameter) continue;
@@ -446,7 +446,7 @@ class FindingsWalker {
         case "typed_default_parameter":
         case "typed_parameter": {
           const nameNode = parameter.childForFieldName("name") ?? parameter.namedChildren[0];
-          if (typeOfMaybe(nameNode) === "identifier") first ??= identifierAt(this.source, (nameNode as SyntaxNode).startIndex);
+          if (typeOfMaybe(nameNode) === "identifier") first ??= identifierAt(this.source, (nameNode as AnalysisNode).startIndex);
           else first ??= "";
           const type = parameter.childForFieldName("type");
           const value = parameter.childForFieldName("value");
@@ -467,7 +467,7 @@ class FindingsWalker {
     return first || undefined;
   }
 
-  private visitClass(node: SyntaxNode, decorators: SyntaxNode[], outer: SyntaxNode): void {
+  private visitClass(node: AnalysisNode, decorators: AnalysisNode[], outer: AnalysisNode): void {
     if (this.scope.kind === "module") this.state.moduleDefinitions++;
     const parts = this.definitionParts(node);
     const name = parts.name ?? "<anonymous>";
@@ -512,7 +512,7 @@ class FindingsWalker {
    * the only parameters node, `return_type` the only `type`, `superclasses` the only
    * argument_list and `body` the only block; comments there are type comments.
    */
-  private definitionParts(node: SyntaxNode): DefinitionParts {
+  private definitionParts(node: AnalysisNode): DefinitionParts {
     const parts: DefinitionParts = { name: undefined, parameters: undefined, returnType: undefined, superclasses: undefined, body: undefined, comments: [] };
     for (const child of node.namedChildren) {
       if (!child) continue;
@@ -540,7 +540,7 @@ class FindingsWalker {
     return parts;
   }
 
-  private visitLambda(node: SyntaxNode): void {
+  private visitLambda(node: AnalysisNode): void {
     const parameters = node.childForFieldName("parameters");
     if (parameters) this.visitParameters(parameters);
     const body = node.childForFieldName("body");
@@ -549,12 +549,12 @@ class FindingsWalker {
 
   // ---- assignments and bindings ----------------------------------------------------------------
 
-  private visitAssignment(node: SyntaxNode): void {
+  private visitAssignment(node: AnalysisNode): void {
     // (left, [type], [right]) in order; the annotation is the only child of type `type`.
-    let left: SyntaxNode | undefined;
+    let left: AnalysisNode | undefined;
     let leftType = "";
-    let type: SyntaxNode | undefined;
-    let right: SyntaxNode | undefined;
+    let type: AnalysisNode | undefined;
+    let right: AnalysisNode | undefined;
     let rightType = "";
     for (const child of node.namedChildren) {
       if (!child) continue;
@@ -588,7 +588,7 @@ class FindingsWalker {
     }
   }
 
-  private visitAugmentedAssignment(node: SyntaxNode): void {
+  private visitAugmentedAssignment(node: AnalysisNode): void {
     const left = node.childForFieldName("left");
     const right = node.childForFieldName("right");
     const isAll = this.scope.kind === "module" && !!left && typeOf(left) === "identifier" && left.text === "__all__";
@@ -602,7 +602,7 @@ class FindingsWalker {
     }
   }
 
-  private visitFor(node: SyntaxNode): void {
+  private visitFor(node: AnalysisNode): void {
     const comprehension = typeOf(node) === "for_in_clause";
     const left = node.childForFieldName("left");
     for (const child of node.namedChildren) {
@@ -615,7 +615,7 @@ class FindingsWalker {
     }
   }
 
-  private visitWithItem(node: SyntaxNode): void {
+  private visitWithItem(node: AnalysisNode): void {
     const value = node.childForFieldName("value");
     if (value && typeOf(value) === "as_pattern") {
       const [expression] = significant(value);
@@ -627,7 +627,7 @@ class FindingsWalker {
     }
   }
 
-  private visitExcept(node: SyntaxNode): void {
+  private visitExcept(node: AnalysisNode): void {
     for (const child of node.namedChildren) {
       if (!child) continue;
       if (typeOf(child) === "as_pattern") {
@@ -647,7 +647,7 @@ class FindingsWalker {
 
   // ---- expressions -----------------------------------------------------------------------------
 
-  private visitAttribute(node: SyntaxNode): void {
+  private visitAttribute(node: AnalysisNode): void {
     // (object, [comments], attribute): the attribute name is always the last named child.
     const children = node.namedChildren;
     const attribute = children[children.length - 1];
@@ -661,7 +661,7 @@ class FindingsWalker {
   }
 
   /** A dotted name used as a value (match patterns, py2 print chevrons): `a` read, the rest attributes. */
-  private visitDottedValue(node: SyntaxNode): void {
+  private visitDottedValue(node: AnalysisNode): void {
     const parts = significant(node);
     parts.forEach((part, index) => {
       if (index === 0) this.read(part.text, part.startIndex);
@@ -669,7 +669,7 @@ class FindingsWalker {
     });
   }
 
-  private visitSubscript(node: SyntaxNode): void {
+  private visitSubscript(node: AnalysisNode): void {
     const value = node.childForFieldName("value");
     if (value) this.visit(value);
     // Strings inside subscripts are forward references in generics: `Optional["Node"]`.
@@ -684,7 +684,7 @@ class FindingsWalker {
     else this.state.globalsLookedUp = true;
   }
 
-  private visitCall(node: SyntaxNode): void {
+  private visitCall(node: AnalysisNode): void {
     // (function, [comments], arguments): fields by position, without field lookups (hot path).
     const children = node.namedChildren;
     const callee = children[0];
@@ -701,7 +701,7 @@ class FindingsWalker {
     if (callee) this.visit(callee, calleeType);
     if (!argumentsNode) return;
     // The arguments without comments, and their types (read once: each read is a wasm call).
-    const args: SyntaxNode[] = [];
+    const args: AnalysisNode[] = [];
     const argTypes: string[] = [];
     if (lastType === "argument_list") {
       for (const child of argumentsNode.namedChildren) {
@@ -735,7 +735,7 @@ class FindingsWalker {
     this.collectingAll = extendsAll;
     for (let index = 0; index < args.length; index++) {
       if (castLike) this.annotationDepth++;
-      this.visit(args[index] as SyntaxNode, argTypes[index]);
+      this.visit(args[index] as AnalysisNode, argTypes[index]);
       if (castLike) this.annotationDepth--;
     }
     this.collectingAll = previous;
@@ -746,7 +746,7 @@ class FindingsWalker {
    * identifier ends where its characters do, and an attribute ends with its attribute name, its
    * last named child (`namedChildren` is kept on the node, and visitAttribute reads it anyway).
    */
-  private calleeText(callee: SyntaxNode, type: string | undefined): string | undefined {
+  private calleeText(callee: AnalysisNode, type: string | undefined): string | undefined {
     if (type === "identifier") return identifierAt(this.source, callee.startIndex);
     if (type !== "attribute") return undefined;
     const children = callee.namedChildren;
@@ -756,7 +756,7 @@ class FindingsWalker {
     return this.source.slice(callee.startIndex, attribute.startIndex + identifierAt(this.source, attribute.startIndex).length);
   }
 
-  private visitString(node: SyntaxNode): void {
+  private visitString(node: AnalysisNode): void {
     // Only f-strings have interpolations; reading the prefix from the source spares walking the
     // children of every other string (docstrings are most of them).
     if (hasFormatPrefix(this.source, node.startIndex)) {
@@ -776,7 +776,7 @@ class FindingsWalker {
     this.uses.literal(content);
   }
 
-  private visitComment(node: SyntaxNode): void {
+  private visitComment(node: AnalysisNode): void {
     TYPE_COMMENT.lastIndex = node.startIndex;
     const match = TYPE_COMMENT.exec(this.source);
     if (!match || /^ignore\b/.test(match[1] as string)) return;

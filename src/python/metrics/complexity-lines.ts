@@ -1,4 +1,4 @@
-import type { TreeCursor } from "web-tree-sitter";
+import type { AnalysisCursor } from "../parse/flat-node.js";
 import { Kind, type KindTables } from "./complexity-kinds.js";
 
 /**
@@ -10,11 +10,11 @@ import { Kind, type KindTables } from "./complexity-kinds.js";
  * answer is the maximum. That touches one path down the tree instead of the whole statement.
  * The cursor must be on the statement and ends there.
  */
-export function statementMaxLine(cursor: TreeCursor, tables: KindTables): number {
+export function statementMaxLine(cursor: AnalysisCursor, tables: KindTables): number {
   return maxLine(cursor, tables, false);
 }
 
-function maxLine(cursor: TreeCursor, tables: KindTables, inWithItem: boolean): number {
+function maxLine(cursor: AnalysisCursor, tables: KindTables, inWithItem: boolean): number {
   const kind = tables.kind[cursor.nodeTypeId];
   switch (kind) {
     case Kind.Token:
@@ -41,7 +41,7 @@ function maxLine(cursor: TreeCursor, tables: KindTables, inWithItem: boolean): n
 }
 
 function lastChildLine(
-  cursor: TreeCursor,
+  cursor: AnalysisCursor,
   tables: KindTables,
   skipField: number,
   inWithItem: boolean,

@@ -1,5 +1,4 @@
-import type { TreeCursor } from "web-tree-sitter";
-import type { SyntaxNode, Tree } from "../parse/parser.js";
+import type { AnalysisCursor, AnalysisNode } from "../parse/flat-node.js";
 import type { BlockMetrics } from "../types.js";
 import { Kind, kindTables, Role, ROLE_TYPES, roleTable, type KindTables } from "./complexity-kinds.js";
 import { statementMaxLine } from "./complexity-lines.js";
@@ -67,10 +66,10 @@ interface ClassRecord {
  * Tree object, valid because the analyzers never edit a tree (an edited tree would need a
  * fresh parse anyway). The cached blocks are shared: treat them as read-only.
  */
-const resultsByTree = new WeakMap<Tree, { rootId: number; result: ComplexityResult }>();
+const resultsByTree = new WeakMap<object, { rootId: number; result: ComplexityResult }>();
 
 /** Blocks and module total from one scan of the module's tree (cached per tree). */
-export function analyzeComplexity(root: SyntaxNode): ComplexityResult {
+export function analyzeComplexity(root: AnalysisNode): ComplexityResult {
   const cached = resultsByTree.get(root.tree);
   if (cached !== undefined && cached.rootId === root.id) return cached.result;
   const result = scanModule(root);
@@ -78,7 +77,7 @@ export function analyzeComplexity(root: SyntaxNode): ComplexityResult {
   return result;
 }
 
-function scanModule(root: SyntaxNode): ComplexityResult {
+function scanModule(root: AnalysisNode): ComplexityResult {
   const language = root.tree.language;
   const roles = roleTable(language);
   const tables = kindTables(language);
@@ -134,7 +133,7 @@ function scanModule(root: SyntaxNode): ComplexityResult {
     cursor.delete();
   }
 
-  function openFunction(node: SyntaxNode, parent: Scope): Scope {
+  function openFunction(node: AnalysisNode, parent: Scope): Scope {
     const body = node.childForFieldName("body");
     const line = node.startPosition.row + 1;
     const name = node.childForFieldName("name")?.text ?? "";
@@ -149,7 +148,7 @@ function scanModule(root: SyntaxNode): ComplexityResult {
     return newScope(FUNCTION, node.endIndex, body?.startIndex ?? node.endIndex, block, null);
   }
 
-  function openClass(node: SyntaxNode): Scope {
+  function openClass(node: AnalysisNode): Scope {
     const body = node.childForFieldName("body");
     const line = node.startPosition.row + 1;
     const name = node.childForFieldName("name")?.text ?? "";
@@ -198,7 +197,7 @@ function newScope(kind: number, end: number, bodyStart: number, block: BlockMetr
  * only; for a class, the greatest over all statements, i.e. that of the last statement that
  * has one (statements follow each other, so a later line always wins).
  */
-function lastStatementLine(cursor: TreeCursor, tables: KindTables, body: SyntaxNode, isClass: boolean): number {
+function lastStatementLine(cursor: AnalysisCursor, tables: KindTables, body: AnalysisNode, isClass: boolean): number {
   cursor.reset(body);
   if (!cursor.gotoLastChild()) return Number.NEGATIVE_INFINITY;
   let line = Number.NEGATIVE_INFINITY;
@@ -212,13 +211,13 @@ function lastStatementLine(cursor: TreeCursor, tables: KindTables, body: SyntaxN
 }
 
 /** Every block plain `radon cc -j FILE` lists: functions, classes, methods (not closures or inner classes). */
-export function computeBlocks(root: SyntaxNode, source: string): BlockMetrics[] {
+export function computeBlocks(root: AnalysisNode, source: string): BlockMetrics[] {
   void source;
   return analyzeComplexity(root).blocks.slice();
 }
 
 /** The module's total complexity as radon's `ComplexityVisitor.total_complexity`. */
-export function totalComplexity(root: SyntaxNode, source: string): number {
+export function totalComplexity(root: AnalysisNode, source: string): number {
   void source;
   return analyzeComplexity(root).total;
 }

@@ -1,4 +1,4 @@
-import type { SyntaxNode } from "../parse/parser.js";
+import type { AnalysisNode } from "../parse/flat-node.js";
 
 /**
  * How radon's HalsteadVisitor tells operands apart: `getattr(operand, {"Name": "id",
@@ -9,7 +9,7 @@ import type { SyntaxNode } from "../parse/parser.js";
  *    itself, equal only to itself.
  * Returns the key shared by equal operands, or null for an operand equal only to itself.
  */
-export function operandKey(node: SyntaxNode): string | null {
+export function operandKey(node: AnalysisNode): string | null {
   let current = node;
   while (current.type === "parenthesized_expression") {
     const inner = firstNamedNonExtra(current);
@@ -37,9 +37,9 @@ export function operandKey(node: SyntaxNode): string | null {
     case "string":
       return stringKey([current]);
     case "concatenated_string": {
-      const pieces: SyntaxNode[] = [];
+      const pieces: AnalysisNode[] = [];
       for (let index = 0; index < current.namedChildCount; index++) {
-        const child = current.namedChild(index) as SyntaxNode;
+        const child = current.namedChild(index) as AnalysisNode;
         if (child.type === "string") pieces.push(child);
       }
       return stringKey(pieces);
@@ -49,9 +49,9 @@ export function operandKey(node: SyntaxNode): string | null {
   }
 }
 
-function firstNamedNonExtra(node: SyntaxNode): SyntaxNode | null {
+function firstNamedNonExtra(node: AnalysisNode): AnalysisNode | null {
   for (let index = 0; index < node.namedChildCount; index++) {
-    const child = node.namedChild(index) as SyntaxNode;
+    const child = node.namedChild(index) as AnalysisNode;
     if (!child.isExtra) return child;
   }
   return null;
@@ -81,7 +81,7 @@ function floatKey(value: number): string {
 
 /** Key of an implicit concatenation of string literals; null when any piece is an f-string
  * (the whole is a JoinedStr node). */
-function stringKey(pieces: SyntaxNode[]): string | null {
+function stringKey(pieces: AnalysisNode[]): string | null {
   let value = "";
   let bytes = false;
   for (const piece of pieces) {

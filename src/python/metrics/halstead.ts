@@ -1,5 +1,4 @@
-import { type Language, Query } from "web-tree-sitter";
-import type { SyntaxNode } from "../parse/parser.js";
+import type { AnalysisNode } from "../parse/flat-node.js";
 import type { HalsteadMetrics } from "../types.js";
 import { identifierText, operandKey } from "./halstead-operands.js";
 
@@ -21,7 +20,7 @@ import { identifierText, operandKey } from "./halstead-operands.js";
  * chains without parentheses are flattened. A negative number or complex literal in a `case`
  * pattern is a UnaryOp/BinOp in `ast` and is counted as one.
  */
-export function computeHalstead(root: SyntaxNode, source: string): HalsteadMetrics {
+export function computeHalstead(root: AnalysisNode, source: string): HalsteadMetrics {
   void source;
   const counter = new HalsteadCounter();
   // Functions around the current node, innermost last. One pre-order query returns every node of
@@ -54,7 +53,7 @@ interface FunctionScope {
   end: number;
 }
 
-function functionScope(definition: SyntaxNode): FunctionScope {
+function functionScope(definition: AnalysisNode): FunctionScope {
   const name = definition.childForFieldName("name");
   const body = definition.childForFieldName("body");
   return {
@@ -146,18 +145,10 @@ const QUERIED_TYPES = [
   "class_pattern",
 ];
 
-const queries = new WeakMap<Language, Query>();
-
-/** Every node of QUERIED_TYPES in document order (one tree-sitter query: faster than a JS walk
- * or `descendantsOfType`). */
-function queriedNodes(root: SyntaxNode): SyntaxNode[] {
-  const language = root.tree.language;
-  let query = queries.get(language);
-  if (!query) {
-    query = new Query(language, QUERIED_TYPES.map((type) => `(${type}) @node`).join(" "));
-    queries.set(language, query);
-  }
-  const nodes = query.captures(root).map((capture) => capture.node);
+/** Every node of QUERIED_TYPES in document order. On a FlatTree this is one scan of a typed array;
+ * the order check keeps the wasm tree's answer in document order too. */
+function queriedNodes(root: AnalysisNode): AnalysisNode[] {
+  const nodes = root.descendantsOfType(QUERIED_TYPES);
   for (let index = 1; index < nodes.length; index++) {
     if (nodes[index].startIndex < nodes[index - 1].startIndex) {
       return nodes.sort((left, right) => left.startIndex - right.startIndex || right.endIndex - left.endIndex);
@@ -167,10 +158,10 @@ function queriedNodes(root: SyntaxNode): SyntaxNode[] {
 }
 
 /** Children without extras (comments, backslash line continuations). */
-function tokenChildren(node: SyntaxNode): SyntaxNode[] {
-  const children: SyntaxNode[] = [];
+function tokenChildren(node: AnalysisNode): AnalysisNode[] {
+  const children: AnalysisNode[] = [];
   for (let index = 0; index < node.childCount; index++) {
-    const child = node.child(index) as SyntaxNode;
+    const child = node.child(index) as AnalysisNode;
     if (!child.isExtra) children.push(child);
   }
   return children;
@@ -178,7 +169,7 @@ function tokenChildren(node: SyntaxNode): SyntaxNode[] {
 
 /** `a and b and c` nests as ((a and b) and c) in tree-sitter; the inner node is part of the
  * outer BoolOp unless parentheses separate them (then a parenthesized_expression sits between). */
-function isChainedBoolean(node: SyntaxNode): boolean {
+function isChainedBoolean(node: AnalysisNode): boolean {
   const parent = node.parent;
   return parent?.type === "boolean_operator" && parent.childForFieldName("operator")?.type === node.childForFieldName("operator")?.type;
 }
@@ -196,7 +187,7 @@ class HalsteadCounter {
     return this.operandKeys.size + this.uniqueOperands;
   }
 
-  countNode(node: SyntaxNode, context: string): void {
+  countNode(node: AnalysisNode, context: string): void {
     switch (node.type) {
       case "binary_operator": {
         const operator = node.childForFieldName("operator");
@@ -235,7 +226,7 @@ class HalsteadCounter {
 
   /** `case -1:` is MatchValue(UnaryOp(USub, Constant 1)) in `ast`; tree-sitter has `-` and the
    * number side by side in the pattern. */
-  private countNegativeLiterals(pattern: SyntaxNode, context: string): void {
+  private countNegativeLiterals(pattern: AnalysisNode, context: string): void {
     const children = tokenChildren(pattern);
     for (let index = 0; index + 1 < children.length; index++) {
       if (children[index].type !== "-") continue;
@@ -244,7 +235,7 @@ class HalsteadCounter {
     }
   }
 
-  private count(operator: string, operands: Array<SyntaxNode | null>, context: string): void {
+  private count(operator: string, operands: Array<AnalysisNode | null>, context: string): void {
     this.operators.add(operator);
     this.operatorCount++;
     for (const operand of operands) {
@@ -253,20 +244,20 @@ class HalsteadCounter {
     }
   }
 
-  private addOperand(operand: SyntaxNode | null, context: string): void {
+  private addOperand(operand: AnalysisNode | null, context: string): void {
     const key = operand ? operandKey(operand) : null;
     if (key === null) this.uniqueOperands++;
     else this.operandKeys.add(`${context}\u0000${key}`);
   }
 
   /** One BoolOp for a maximal chain `a and b and c` (left-nested in tree-sitter, flat in `ast`). */
-  private countBoolean(node: SyntaxNode, context: string): void {
+  private countBoolean(node: AnalysisNode, context: string): void {
     const operator = node.childForFieldName("operator")?.type ?? "";
-    const values: Array<SyntaxNode | null> = [];
-    let current: SyntaxNode | null = node;
+    const values: Array<AnalysisNode | null> = [];
+    let current: AnalysisNode | null = node;
     while (current) {
       values.push(current.childForFieldName("right"));
-      const left: SyntaxNode | null = current.childForFieldName("left");
+      const left: AnalysisNode | null = current.childForFieldName("left");
       if (left?.type === "boolean_operator" && left.childForFieldName("operator")?.type === operator) {
         current = left;
       } else {
@@ -278,10 +269,10 @@ class HalsteadCounter {
   }
 
   /** Compare: one operator per op, operands are the left side and every comparator. */
-  private countComparison(node: SyntaxNode, context: string): void {
+  private countComparison(node: AnalysisNode, context: string): void {
     const childCount = node.childCount;
     for (let index = 0; index < childCount; index++) {
-      const child = node.child(index) as SyntaxNode;
+      const child = node.child(index) as AnalysisNode;
       if (node.fieldNameForChild(index) === "operators") {
         const name = COMPARISON_OPERATORS[child.type.replace(/\s+/g, " ")] ?? "Compare";
         this.operators.add(name);
@@ -295,7 +286,7 @@ class HalsteadCounter {
 
   /** tree-sitter reads `print >>f, x` as a Python 2 print statement; Python 3 parses it as
    * `(print >> f), x`: a BinOp RShift of the name `print` and the target. */
-  private countChevron(node: SyntaxNode, context: string): void {
+  private countChevron(node: AnalysisNode, context: string): void {
     const target = tokenChildren(node).find((child) => child.isNamed) ?? null;
     this.operators.add("RShift");
     this.operatorCount++;
@@ -305,10 +296,10 @@ class HalsteadCounter {
   }
 
   /** `case -1.5 + 2j:` is BinOp(UnaryOp(USub, 1.5), Add, 2j) in `ast`. */
-  private countComplexPattern(node: SyntaxNode, context: string): void {
+  private countComplexPattern(node: AnalysisNode, context: string): void {
     const children = tokenChildren(node);
     let position = 0;
-    let left: SyntaxNode | null = null;
+    let left: AnalysisNode | null = null;
     if (children[0]?.type === "-") {
       this.count("USub", [children[1] ?? null], context);
       position = 2;

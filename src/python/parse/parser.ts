@@ -3,16 +3,43 @@ import { Language, Parser, type Tree } from "web-tree-sitter";
 
 export type { Node as SyntaxNode, Tree } from "web-tree-sitter";
 
+/**
+ * The tree-sitter runtime's wasm exports that web-tree-sitter keeps internal: its tree cursor
+ * functions, which work on a cursor kept in the transfer buffer (see flat-tree.ts). Emscripten
+ * assigns every export onto the options object given to `Parser.init`, so keeping that object is
+ * how we reach them; the same functions web-tree-sitter's own TreeCursor calls.
+ */
+export interface TreeSitterRuntime {
+  HEAP32: Int32Array;
+  _ts_init(): number;
+  _ts_tree_cursor_goto_first_child_wasm(tree: number): number;
+  _ts_tree_cursor_goto_next_sibling_wasm(tree: number): number;
+  _ts_tree_cursor_goto_parent_wasm(tree: number): number;
+  _ts_tree_cursor_current_node_type_id_wasm(tree: number): number;
+  _ts_tree_cursor_current_field_id_wasm(tree: number): number;
+  _ts_tree_cursor_start_index_wasm(tree: number): number;
+  _ts_tree_cursor_end_index_wasm(tree: number): number;
+}
+
+const runtimeOptions: Partial<TreeSitterRuntime> = {};
 let language: Promise<Language> | undefined;
 
 /** Loads the tree-sitter Python grammar once per thread. */
 function loadLanguage(): Promise<Language> {
   language ??= (async () => {
-    await Parser.init();
+    await Parser.init(runtimeOptions);
     const require = createRequire(import.meta.url);
     return Language.load(require.resolve("tree-sitter-python/tree-sitter-python.wasm"));
   })();
   return language;
+}
+
+/** The runtime's exports; only valid once a parser exists (createPythonParser has resolved). */
+export function treeSitterRuntime(): TreeSitterRuntime {
+  if (typeof runtimeOptions._ts_tree_cursor_goto_first_child_wasm !== "function") {
+    throw new Error("tree-sitter runtime not initialized: create a parser with createPythonParser first");
+  }
+  return runtimeOptions as TreeSitterRuntime;
 }
 
 /** A tree-sitter parser for Python; create one per thread and reuse it for every file. */
