@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { type GgufFile, readGguf } from "../gguf/index.js";
 import { type KernelPreference, type KernelSet, loadKernels } from "../kernels/index.js";
 import { type ModelConfig, readModelConfig } from "./config.js";
-import { type BatchSegment, createStepState, forwardSegments, type KvStorage, type StepState } from "./batch-forward.js";
+import { type BatchSegment, createStepState, forwardSegments, type KvStorage, type StepState } from "./forward.js";
 import { ModelFormatError } from "./errors.js";
 import { defaultThreads, detectHardware, type HardwareInfo } from "./hardware.js";
 import { checkSequenceFits, checkWeightsFit, planContextLength } from "./memory-plan.js";

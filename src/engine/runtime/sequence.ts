@@ -1,7 +1,7 @@
 import type { KernelSet } from "../kernels/index.js";
 import type { ModelConfig } from "./config.js";
 import { SequenceError } from "./errors.js";
-import { type BatchState, createBatchState, createKvCache, forwardBatch, type KvCache } from "./forward.js";
+import { type BatchSegment, createStepState, forwardSegments, type KvStorage } from "./forward.js";
 import type { ModelWeights } from "./weights.js";
 
 export interface Sequence {
@@ -23,20 +23,34 @@ export interface Sequence {
 /** Prompt tokens go through the model in chunks of at most this many (bounds the scratch memory). */
 export const MAX_BATCH = 64;
 
+/**
+ * A contiguous KV cache for one sequence: per layer (maxTokens, kvDim) rows of keys and of values,
+ * holding f16-representable values (the forward pass rounds them, as llama.cpp's f16 cache stores
+ * them). To the forward pass it is a pool of one block as long as the sequence: table [0].
+ */
+function createContiguousCache(config: ModelConfig, maxTokens: number): KvStorage {
+  const kvDim = config.nKvHeads * config.headDim;
+  const layerSize = maxTokens * kvDim;
+  const keyStore = new Float32Array(config.nLayers * layerSize);
+  const valueStore = new Float32Array(config.nLayers * layerSize);
+  const keys: Float32Array[] = [];
+  const values: Float32Array[] = [];
+  for (let l = 0; l < config.nLayers; l++) {
+    keys.push(keyStore.subarray(l * layerSize, (l + 1) * layerSize));
+    values.push(valueStore.subarray(l * layerSize, (l + 1) * layerSize));
+  }
+  return { keys, values, blockSize: maxTokens };
+}
+
+/** One sequence with its own contiguous cache: the single-stream path (CLI tools, conformance, benchmarks). */
 export function createSequence(config: ModelConfig, weights: ModelWeights, kernels: KernelSet, maxTokens: number): Sequence {
-  let cache: KvCache | null = createKvCache(config, maxTokens);
+  let cache: KvStorage | null = createContiguousCache(config, maxTokens);
   let length = 0;
   const lastLogits = new Float32Array(config.vocabSize);
-  // Scratch per batch size: decode always uses n = 1; the full chunk size is kept too.
-  const states = new Map<number, BatchState>();
-  const stateFor = (n: number): BatchState => {
-    let state = states.get(n);
-    if (state === undefined) {
-      state = createBatchState(config, n, maxTokens);
-      if (n === 1 || n === MAX_BATCH) states.set(n, state);
-    }
-    return state;
-  };
+  const state = createStepState(config, Math.min(MAX_BATCH, maxTokens), maxTokens);
+  const blockTable = Int32Array.of(0);
+  const segment: BatchSegment = { count: 0, position: 0, blockTable, logits: "last" };
+  const segments = [segment];
 
   return {
     get length() {
@@ -62,10 +76,16 @@ export function createSequence(config: ModelConfig, weights: ModelWeights, kerne
       }
       const allLogits = options.allLogits === true;
       const result = allLogits ? new Float32Array(count * config.vocabSize) : lastLogits;
+      // Decode (one chunk) passes the caller's tokens as they are: nothing is allocated per token.
+      const input = count <= MAX_BATCH ? tokens : Int32Array.from(tokens);
       for (let offset = 0; offset < count; offset += MAX_BATCH) {
         const n = Math.min(MAX_BATCH, count - offset);
+        segment.count = n;
+        segment.position = length;
+        segment.logits = allLogits ? "all" : offset + n === count ? "last" : "none";
         const out = allLogits ? result.subarray(offset * config.vocabSize, (offset + n) * config.vocabSize) : lastLogits;
-        forwardBatch(config, weights, kernels, cache, tokens, offset, length, stateFor(n), out, allLogits);
+        const chunk = offset === 0 && n === count ? input : (input as Int32Array).subarray(offset, offset + n);
+        forwardSegments(config, weights, kernels, cache, chunk, segments, state, out);
         length += n;
       }
       return result;
@@ -79,7 +99,6 @@ export function createSequence(config: ModelConfig, weights: ModelWeights, kerne
     },
     free() {
       cache = null;
-      states.clear();
       length = 0;
     },
   };
