@@ -22,8 +22,8 @@ beforeAll(() => {
 
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-function start(args: string[]): { child: ChildProcess; output: () => { stdout: string; stderr: string }; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], { cwd: resolve(import.meta.dirname, "../.."), env: { ...process.env, PYAGENT_LOG_LEVEL: "silent" } });
+function start(args: string[], env: Record<string, string> = { PYAGENT_LOG_LEVEL: "silent" }): { child: ChildProcess; output: () => { stdout: string; stderr: string }; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], { cwd: resolve(import.meta.dirname, "../.."), env: { ...process.env, ...env } });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (chunk) => (stdout += chunk));
@@ -58,5 +58,40 @@ describe("engine CLI", () => {
     server.child.kill("SIGINT");
     expect(await server.exit).toBe(0);
     expect(server.output().stdout).toContain("shutting down");
+  });
+
+  it("pyagent serve logs the engine stats /metrics exposes while it works", async () => {
+    const server = start(["serve", "--model", modelPath, "--port", "0", "--threads", "1", "--stats-interval", "0.2", "--kv-blocks", "32"], { PYAGENT_LOG_LEVEL: "info" });
+    let url: string | undefined;
+    for (let i = 0; i < 200 && url === undefined; i++) {
+      await new Promise((done) => setTimeout(done, 50));
+      url = /(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(server.output().stdout)?.[1];
+    }
+    expect(url, server.output().stderr).toBeDefined();
+    expect(server.output().stdout).toContain("KV cache 32 blocks of 16 tokens");
+    const response = await fetch(`${url}/v1/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "tiny", prompt: "Once upon a time", max_tokens: 5, temperature: 0 }),
+    });
+    expect(response.status).toBe(200);
+    // Logs go to standard error (pino, JSON lines); the engine stats line follows the finished request.
+    for (let i = 0; i < 100 && !server.output().stderr.includes('"requestsFinished":1'); i++) await new Promise((done) => setTimeout(done, 50));
+    server.child.kill("SIGINT");
+    expect(await server.exit).toBe(0);
+    const line = server.output().stderr.split("\n").findLast((text) => text.includes('"msg":"engine stats"'));
+    expect(JSON.parse(line ?? "{}"), server.output().stderr).toMatchObject({ requestsFinished: 1, kvBlocksUsed: 0, kvBlocksFree: 32 });
+  });
+
+  it("pyagent serve refuses bad batching flags with exit code 2 and a KV pool larger than memory with the numbers", async () => {
+    const zero = start(["serve", "--model", modelPath, "--port", "0", "--max-seqs", "0"]);
+    expect(await zero.exit).toBe(2);
+    expect(zero.output().stderr).toContain("--max-seqs");
+    const block = start(["serve", "--model", modelPath, "--port", "0", "--block-size", "x"]);
+    expect(await block.exit).toBe(2);
+    expect(block.output().stderr).toContain("--block-size");
+    const huge = start(["serve", "--model", modelPath, "--port", "0", "--kv-blocks", "1000000000000"]);
+    expect(await huge.exit).not.toBe(0);
+    expect(huge.output().stderr).toMatch(/KV pool of 1000000000000 blocks .* needs .* ask for at most \d+ blocks/);
   });
 });

@@ -61,7 +61,8 @@ async function runServe(flags: z.infer<typeof flagsSchema>): Promise<void> {
     requested: flags.kvBlocks,
     available: detectHardware().availableMemory,
   });
-  const logger = createLogger({ name: "engine-server" });
+  // A server's log is its record of work: info by default (requests, engine stats).
+  const logger = createLogger({ name: "engine-server", level: process.env.PYAGENT_LOG_LEVEL ?? "info" });
   const server = createEngineServer({
     model,
     tokenizer,
