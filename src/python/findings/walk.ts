@@ -655,7 +655,7 @@ class FindingsWalker {
       const child = children[index];
       if (child) this.visit(child);
     }
-    if (attribute && (node === this.attributeEndsInName || typeOf(attribute) === "identifier")) {
+    if (attribute && (node.id === this.attributeEndsInName?.id || typeOf(attribute) === "identifier")) {
       this.uses.attributes.add(identifierAt(this.source, attribute.startIndex));
     }
   }

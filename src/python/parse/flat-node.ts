@@ -50,8 +50,8 @@ export interface AnalysisCursor {
 }
 
 /**
- * A node of a FlatTree: an index and the tree, every property an array read. One object per index
- * (FlatTree.node), so identity comparisons behave as on wasm nodes' ids.
+ * A node of a FlatTree: an index and the tree, every property an array read. Like web-tree-sitter's
+ * nodes, two reads of one node give two objects with the same `id`.
  */
 export class FlatNode implements AnalysisNode {
   /** Cache of `namedChildren`, under web-tree-sitter's name so callers that drop it keep working. */
@@ -101,14 +101,12 @@ export class FlatNode implements AnalysisNode {
   }
 
   get startPosition(): { row: number; column: number } {
-    const row = this.tree.startRows[this.id];
-    return { row, column: this.tree.columnOf(this.tree.starts[this.id], row) };
+    return new FlatPoint(this.tree, this.tree.startRows[this.id], this.tree.starts[this.id]);
   }
 
   get endPosition(): { row: number; column: number } {
     const end = this.tree.ends[this.id];
-    const row = this.tree.rowOf(end);
-    return { row, column: this.tree.columnOf(end, row) };
+    return new FlatPoint(this.tree, this.tree.rowOf(end), end);
   }
 
   get text(): string {
@@ -210,6 +208,19 @@ export class FlatNode implements AnalysisNode {
   }
 }
 
+/** A position; the column (rarely read: the analyzers count lines) is worked out on demand. */
+class FlatPoint {
+  constructor(
+    private readonly tree: FlatTree,
+    readonly row: number,
+    private readonly offset: number,
+  ) {}
+
+  get column(): number {
+    return this.tree.columnOf(this.offset, this.row);
+  }
+}
+
 /** A TreeCursor over a FlatTree: an index that never leaves the subtree it was made or reset on. */
 export class FlatCursor implements AnalysisCursor {
   constructor(
@@ -227,8 +238,7 @@ export class FlatCursor implements AnalysisCursor {
   }
 
   get startPosition(): { row: number; column: number } {
-    const row = this.tree.startRows[this.current];
-    return { row, column: this.tree.columnOf(this.tree.starts[this.current], row) };
+    return new FlatPoint(this.tree, this.tree.startRows[this.current], this.tree.starts[this.current]);
   }
 
   reset(node: AnalysisNode): void {
