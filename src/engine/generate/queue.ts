@@ -289,7 +289,9 @@ export class GenerationQueue {
     const caching = this.batching.prefixCaching;
     for (const { admitted, request } of chunks) {
       if (!admitted) continue;
-      this.metrics.admitted(request.preemptions === 0 ? request.promptLength : 0, caching ? request.promptLength : 0, request.cachedTokens);
+      // A request's prompt counts once: not again per extra choice (n > 1) or after a preemption.
+      const first = request.preemptions === 0 && this.choices.get(request)?.task.index === 0;
+      this.metrics.admitted(first ? request.promptLength : 0, caching ? request.promptLength : 0, request.cachedTokens);
     }
     const preemptions = this.scheduler.counters.preemptions;
     this.metrics.preempted(preemptions - this.reportedPreemptions);
