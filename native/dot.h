@@ -23,7 +23,7 @@ float dot_q4_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int block
 void quantize_q8_avx2(const float* x, int cols, int8_t* quants, float* scales);
 // Several consecutive tokens (x rows `cols` apart) against one row, the weights loaded once;
 // sums[k] receives token k's result, bit for bit the single-token dot's (batch invariance).
-void dot3_f32_avx2(const uint8_t* w, const float* x, int cols, float* sums);
+void dot4_f32_avx2(const uint8_t* w, const float* x, int cols, float* sums);
 void dot4_q8_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks, int cols, float* sums);
 void dot4_q4_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks, int cols, float* sums);
 

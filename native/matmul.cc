@@ -29,7 +29,7 @@ namespace {
 using DotFloat = float (*)(const uint8_t*, const float*, int);
 using DotQuant = float (*)(const uint8_t*, const int8_t*, const float*, int);
 using Quantize = void (*)(const float*, int, int8_t*, float*);
-using Dot3Float = void (*)(const uint8_t*, const float*, int, float*);
+using Dot4Float = void (*)(const uint8_t*, const float*, int, float*);
 using Dot4Quant = void (*)(const uint8_t*, const int8_t*, const float*, int, int, float*);
 
 struct Paths {
@@ -37,9 +37,9 @@ struct Paths {
   DotFloat f32, f16;
   DotQuant q8, q4;
   Quantize quantize;
-  // Three (f32) or four (q8_0, q4_0) consecutive tokens against one row, each token's result
-  // bit-equal to the single dot's; null where the scalar path has none.
-  Dot3Float f32x3;
+  // Four consecutive tokens against one row, each token's result bit-equal to the single dot's;
+  // null where the scalar path has none.
+  Dot4Float f32x4;
   Dot4Quant q8x4, q4x4;
 };
 
@@ -49,7 +49,7 @@ bool cpu_has_avx2() {
 }
 
 Paths pick_paths(bool avx2) {
-  if (avx2) return {true, dot_f32_avx2, dot_f16_avx2, dot_q8_avx2, dot_q4_avx2, quantize_q8_avx2, dot3_f32_avx2, dot4_q8_avx2, dot4_q4_avx2};
+  if (avx2) return {true, dot_f32_avx2, dot_f16_avx2, dot_q8_avx2, dot_q4_avx2, quantize_q8_avx2, dot4_f32_avx2, dot4_q8_avx2, dot4_q4_avx2};
   return {false, dot_f32_scalar, dot_f16_scalar, dot_q8_scalar, dot_q4_scalar, quantize_q8_scalar, nullptr, nullptr, nullptr};
 }
 
@@ -77,14 +77,10 @@ void matmul_rows(const MatmulJob& job, int begin, int end) {
     const uint8_t* row = job.weights + job.bytes_per_row * r;
     int t = 0;
     float sums[4];
-    if (job.type == kF32 && paths.f32x3 != nullptr) {
-      for (; t + 3 <= job.n; t += 3) {
-        paths.f32x3(row, job.x + static_cast<size_t>(t) * job.cols, job.cols, sums);
-        for (int k = 0; k < 3; k++) job.out[static_cast<size_t>(t + k) * job.rows + r] = sums[k];
-      }
-    }
     for (; t + 4 <= job.n; t += 4) {
-      if (job.type == kQ8_0 && paths.q8x4 != nullptr) {
+      if (job.type == kF32 && paths.f32x4 != nullptr) {
+        paths.f32x4(row, job.x + static_cast<size_t>(t) * job.cols, job.cols, sums);
+      } else if (job.type == kQ8_0 && paths.q8x4 != nullptr) {
         paths.q8x4(row, job.xq + static_cast<size_t>(t) * job.cols, job.xs + static_cast<size_t>(t) * blocks, blocks, job.cols, sums);
       } else if (job.type == kQ4_0 && paths.q4x4 != nullptr) {
         paths.q4x4(row, job.xq + static_cast<size_t>(t) * job.cols, job.xs + static_cast<size_t>(t) * blocks, blocks, job.cols, sums);
