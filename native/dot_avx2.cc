@@ -147,7 +147,7 @@ PYAGENT_AVX2 void quantize_q8_avx2(const float* x, int cols, int8_t* quants, flo
 // ---- four tokens against one row (prefill): the weights are loaded and unpacked once ------------
 
 // Four tokens, each with dot_f32_avx2's four accumulators: sixteen accumulators and one weight
-// register, one more than AVX2 has, so the compiler keeps one accumulator in memory; still
+// register, one more than AVX2 has, so the compiler keeps two accumulators in memory; still
 // faster than two passes over the weights. Same float operations per token as the single dot.
 PYAGENT_AVX2 void dot4_f32_avx2(const uint8_t* wbytes, const float* x, int cols, float* sums) {
   const float* w = reinterpret_cast<const float*>(wbytes);
