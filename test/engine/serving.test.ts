@@ -130,6 +130,27 @@ describe("engine serving", () => {
     expect(result.text).toBe((await oneByOne("f32", [second], 4))[0]);
   });
 
+  it("computes a prompt once for n choices: the other choices take its blocks from the prefix cache", async () => {
+    const cached = await start({ maxSeqs: 8 });
+    const uncached = await start({ maxSeqs: 8, prefixCaching: false });
+    const prompt = tokens(100, 40);
+    const body = { n: 4, temperature: 0.8, seed: 3 };
+    const texts = async (base: string) => {
+      const response = await fetch(`${base}/v1/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "tiny", prompt, max_tokens: 2, ...body }),
+      });
+      return ((await response.json()) as { choices: { index: number; text: string }[] }).choices.map((choice) => choice.text);
+    };
+    const withCache = await texts(cached);
+    expect(withCache).toEqual(await texts(uncached));
+    // Choice 0 computes 100 prompt tokens; choices 1-3 only the 4 past the six cached blocks; then one decode each.
+    expect(await metric(cached, "pyagent_computed_tokens_total")).toBe(100 + 3 * 4 + 4);
+    expect(await metric(uncached, "pyagent_computed_tokens_total")).toBe(4 * 100 + 4);
+    expect(await metric(cached, "pyagent_prompt_tokens_total")).toBe(100);
+  });
+
   it("evicts cached prefixes under memory pressure and still answers correctly", async () => {
     // 80 blocks = 1280 tokens: two 1000-token prompts cannot both stay cached.
     const base = await start({ maxSeqs: 2, kvBlocks: 80 });

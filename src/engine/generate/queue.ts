@@ -14,6 +14,8 @@ interface ActiveRequest {
   channel: EventChannel<GenerationEvent>;
   remaining: number;
   arrived: number;
+  /** Choices 1 .. n-1 not yet given to the scheduler (they wait for choice 0's prompt). */
+  deferred: boolean;
   /** "length" when any choice ran out of tokens, for the metrics. */
   finishReason: "stop" | "length";
   detach: () => void;
@@ -151,6 +153,7 @@ export class GenerationQueue {
       remaining: n,
       arrived: performance.now(),
       finishReason: "stop",
+      deferred: false,
       channel: new EventChannel<GenerationEvent>(() => this.abort(active)),
       detach: () => {},
     };
@@ -174,10 +177,14 @@ export class GenerationQueue {
       signal.addEventListener("abort", onAbort, { once: true });
       active.detach = () => signal.removeEventListener("abort", onAbort);
     }
+    // With prefix caching, choices 1 .. n-1 wait until choice 0 has computed the prompt, then
+    // take its full blocks from the cache instead of computing the same prompt n times.
+    const deferOthers = n > 1 && this.batching.prefixCaching;
     for (const choice of active.choices) {
       this.choices.set(choice.sequence, choice);
-      this.scheduler.add(choice.sequence);
+      if (choice.task.index === 0 || !deferOthers) this.scheduler.add(choice.sequence);
     }
+    active.deferred = deferOthers;
     this.pump();
     return active.channel;
   }
@@ -265,6 +272,10 @@ export class GenerationQueue {
         owner.channel.push(event);
       };
       const token = task.accept(logits, emit);
+      if (owner.deferred) {
+        owner.deferred = false;
+        for (const other of owner.choices) if (other !== choice) this.scheduler.add(other.sequence);
+      }
       if (choice.lastTokenAt === null) this.metrics.firstToken((now - owner.arrived) / 1000);
       else this.metrics.nextToken((now - choice.lastTokenAt) / 1000);
       choice.lastTokenAt = now;
