@@ -123,7 +123,7 @@ function languageTables(language: Language): LanguageTables {
   const named = new Uint8Array(count);
   const extra = new Uint8Array(count);
   for (let id = 0; id < count; id++) {
-    const name = language.types[id] || "ERROR";
+    const name = internalize(language.types[id] || "ERROR");
     typeNames.push(name);
     named[id] = language.nodeTypeIsNamed(id) ? 1 : 0;
     extra[id] = named[id] === 1 && (name === "comment" || name === "line_continuation") ? 1 : 0;
@@ -135,6 +135,15 @@ function languageTables(language: Language): LanguageTables {
   tables = { typeNames, named, extra, fieldNames: language.fields, fieldIdsByName };
   tablesByLanguage.set(language, tables);
   return tables;
+}
+
+/**
+ * The same string as V8's internalized copy (the one a string literal of the same text is), so the
+ * analyzers' `switch (node.type)` and `===` against literals compare pointers, not characters: the
+ * names web-tree-sitter reads out of wasm are fresh strings. Property keys are internalized.
+ */
+function internalize(text: string): string {
+  return Object.keys({ [text]: 0 })[0] ?? text;
 }
 
 function computeLineStarts(source: string): Int32Array {
