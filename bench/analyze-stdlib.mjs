@@ -1,8 +1,9 @@
 // Benchmark: `pyagent analyze` over the Python 3.11 standard library vs radon cc and vulture on the
-// same tree, in the same run. Usage: npm run build && node bench/analyze-stdlib.mjs [DIR] [--runs N]
+// same tree, in the same run (the tools take turns, round by round). Usage:
+// npm run build && node bench/analyze-stdlib.mjs [DIR] [--runs N]
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describeMachine, median } from "./machine.mjs";
 
@@ -25,10 +26,17 @@ function available(command) {
 }
 
 console.log(`machine: ${describeMachine()}`);
-console.log(`target:  ${target}, ${runs} runs each, medians reported`);
+console.log(`target:  ${target}, ${runs} rounds, medians reported; load average at start ${loadavg().map((load) => load.toFixed(2)).join(" ")}`);
 
+// Each round runs every tool once, back to back, so that load from other jobs on a shared machine
+// falls on all of them alike; the per-round ratio (same round) is the fairer comparison.
+const hasRadon = available("radon");
+const hasVulture = available("vulture");
 const cold = [];
 const warm = [];
+const radon = [];
+const vulture = [];
+const roundRatios = [];
 let summary;
 for (let run = 0; run < runs; run++) {
   const store = mkdtempSync(join(tmpdir(), "pyagent-bench-store-"));
@@ -39,6 +47,13 @@ for (let run = 0; run < runs; run++) {
   const second = timed(process.execPath, [bin, "analyze", target, "--format", "json", "--store", store, "--no-progress"]);
   warm.push(second.seconds);
   rmSync(store, { recursive: true, force: true });
+  if (hasRadon) {
+    radon.push(timed("radon", ["cc", "-j", target]).seconds);
+    roundRatios.push(radon[radon.length - 1] / first.seconds);
+  }
+  if (hasVulture) vulture.push(timed("vulture", [target]).seconds);
+  const last = hasRadon ? `, radon cc ${radon[radon.length - 1].toFixed(3)} s` : "";
+  console.log(`round ${run + 1}: pyagent cold ${first.seconds.toFixed(3)} s, warm ${second.seconds.toFixed(3)} s${last}`);
 }
 console.log(`files: ${summary.files}, lines: ${summary.lines}, functions: ${summary.functions}`);
 
@@ -46,23 +61,14 @@ const rows = [
   ["pyagent analyze (all metrics + findings + graph), cold", median(cold)],
   ["pyagent analyze, warm re-run, nothing changed", median(warm)],
 ];
-let radonSeconds;
-if (available("radon")) {
-  const times = [];
-  for (let run = 0; run < Math.min(runs, 3); run++) times.push(timed("radon", ["cc", "-j", target]).seconds);
-  radonSeconds = median(times);
-  rows.push(["radon cc -j (complexity only)", radonSeconds]);
-}
-let vultureSeconds;
-if (available("vulture")) {
-  const times = [];
-  for (let run = 0; run < Math.min(runs, 3); run++) times.push(timed("vulture", [target]).seconds);
-  vultureSeconds = median(times);
-  rows.push(["vulture (unused code only)", vultureSeconds]);
-}
+if (hasRadon) rows.push(["radon cc -j (complexity only)", median(radon)]);
+if (hasVulture) rows.push(["vulture (unused code only)", median(vulture)]);
 console.log("");
 for (const [name, seconds] of rows) console.log(`${name.padEnd(58)} ${seconds.toFixed(3).padStart(8)} s`);
 console.log("");
-if (radonSeconds) console.log(`ratio radon cc / pyagent cold:   ${(radonSeconds / median(cold)).toFixed(2)}x (goal > 1)`);
-if (vultureSeconds) console.log(`ratio vulture / pyagent cold:    ${(vultureSeconds / median(cold)).toFixed(2)}x`);
+if (hasRadon) {
+  console.log(`ratio radon cc / pyagent cold:   ${(median(radon) / median(cold)).toFixed(2)}x (goal > 1); median of per-round ratios ${median(roundRatios).toFixed(2)}x`);
+}
+if (hasVulture) console.log(`ratio vulture / pyagent cold:    ${(median(vulture) / median(cold)).toFixed(2)}x`);
 console.log(`warm re-run: ${median(warm).toFixed(3)} s (goal < 0.5 s)`);
+console.log(`load average at end: ${loadavg().map((load) => load.toFixed(2)).join(" ")}`);
