@@ -2,7 +2,7 @@
 // same tree, in the same run (the tools take turns, round by round). Usage:
 // npm run build && node bench/analyze-stdlib.mjs [DIR] [--runs N]
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describeMachine, median } from "./machine.mjs";
@@ -13,12 +13,17 @@ const runs = runsIndex >= 0 ? Number(args[runsIndex + 1]) : 5;
 const target = resolve(args.find((arg, index) => !arg.startsWith("--") && args[index - 1] !== "--runs") ?? "/usr/lib/python3.11");
 const bin = resolve(import.meta.dirname, "../bin/pyagent.js");
 
+const hasTime = existsSync("/usr/bin/time");
+
+/** Wall seconds, and CPU seconds (user + system, all threads) when /usr/bin/time is there. */
 function timed(command, commandArgs) {
   const started = performance.now();
-  const result = spawnSync(command, commandArgs, { encoding: "utf8", maxBuffer: 1 << 30 });
+  const [file, fileArgs] = hasTime ? ["/usr/bin/time", ["-f", "cpu-seconds %U %S", command, ...commandArgs]] : [command, commandArgs];
+  const result = spawnSync(file, fileArgs, { encoding: "utf8", maxBuffer: 1 << 30 });
   const seconds = (performance.now() - started) / 1000;
   if (result.error) throw result.error;
-  return { seconds, stdout: result.stdout, status: result.status };
+  const cpu = /cpu-seconds ([\d.]+) ([\d.]+)/.exec(result.stderr ?? "");
+  return { seconds, cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : Number.NaN, stdout: result.stdout, status: result.status };
 }
 
 function available(command) {
@@ -33,8 +38,10 @@ console.log(`target:  ${target}, ${runs} rounds, medians reported; load average 
 const hasRadon = available("radon");
 const hasVulture = available("vulture");
 const cold = [];
+const coldCpu = [];
 const warm = [];
 const radon = [];
+const radonCpu = [];
 const vulture = [];
 const roundRatios = [];
 let summary;
@@ -43,17 +50,20 @@ for (let run = 0; run < runs; run++) {
   const first = timed(process.execPath, [bin, "analyze", target, "--format", "json", "--store", store, "--no-progress"]);
   if (first.status !== 0) throw new Error(`pyagent analyze failed with ${first.status}`);
   cold.push(first.seconds);
+  coldCpu.push(first.cpuSeconds);
   summary = JSON.parse(first.stdout).summary;
   const second = timed(process.execPath, [bin, "analyze", target, "--format", "json", "--store", store, "--no-progress"]);
   warm.push(second.seconds);
   rmSync(store, { recursive: true, force: true });
   if (hasRadon) {
-    radon.push(timed("radon", ["cc", "-j", target]).seconds);
+    const radonRun = timed("radon", ["cc", "-j", target]);
+    radon.push(radonRun.seconds);
+    radonCpu.push(radonRun.cpuSeconds);
     roundRatios.push(radon[radon.length - 1] / first.seconds);
   }
   if (hasVulture) vulture.push(timed("vulture", [target]).seconds);
-  const last = hasRadon ? `, radon cc ${radon[radon.length - 1].toFixed(3)} s` : "";
-  console.log(`round ${run + 1}: pyagent cold ${first.seconds.toFixed(3)} s, warm ${second.seconds.toFixed(3)} s${last}`);
+  const last = hasRadon ? `, radon cc ${radon[radon.length - 1].toFixed(3)} s (cpu ${radonCpu[radonCpu.length - 1].toFixed(2)} s)` : "";
+  console.log(`round ${run + 1}: pyagent cold ${first.seconds.toFixed(3)} s (cpu ${first.cpuSeconds.toFixed(2)} s), warm ${second.seconds.toFixed(3)} s${last}`);
 }
 console.log(`files: ${summary.files}, lines: ${summary.lines}, functions: ${summary.functions}`);
 
@@ -69,6 +79,7 @@ console.log("");
 if (hasRadon) {
   console.log(`ratio radon cc / pyagent cold:   ${(median(radon) / median(cold)).toFixed(2)}x (goal > 1); median of per-round ratios ${median(roundRatios).toFixed(2)}x`);
 }
+if (hasRadon) console.log(`cpu time (user + sys, all threads), medians: pyagent cold ${median(coldCpu).toFixed(2)} s, radon cc ${median(radonCpu).toFixed(2)} s`);
 if (hasVulture) console.log(`ratio vulture / pyagent cold:    ${(median(vulture) / median(cold)).toFixed(2)}x`);
 console.log(`warm re-run: ${median(warm).toFixed(3)} s (goal < 0.5 s)`);
 console.log(`load average at end: ${loadavg().map((load) => load.toFixed(2)).join(" ")}`);
