@@ -224,6 +224,8 @@ export class GenerationQueue {
 
   private async loop(): Promise<void> {
     try {
+      // Requests submitted in the same turn (a burst) start together in the first step.
+      await nextTurn();
       while (!this.scheduler.idle) {
         const chunks = this.scheduler.schedule();
         this.countAdmissions(chunks);
