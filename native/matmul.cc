@@ -56,6 +56,9 @@ Paths pick_paths(bool avx2) {
 // Written only by use_scalar_kernels (JS thread, between calls); read by every kernel call.
 Paths paths = pick_paths(cpu_has_avx2());
 
+// Weight bytes of one row tile: with four tokens' activations it stays in a 32 KiB L1.
+constexpr size_t kTileBytes = 16 * 1024;
+
 struct MatmulJob {
   float* out;
   const uint8_t* weights;
@@ -71,33 +74,45 @@ struct MatmulJob {
 // Rows begin .. end of W against every token. Token t's out[t, r] has the same bits whatever n
 // is and wherever t falls in a group (the grouped dots keep the single dot's float operations):
 // a sequence decoded inside a batch gets the greedy tokens it gets alone.
+//
+// Loop order for a batch: a tile of rows small enough to stay in L1, then every group of four
+// tokens over that tile. Each weight byte is read from memory once per call, and each token's
+// outputs are written a cache line at a time (row-major over tokens, a token's row of `out`
+// would otherwise take one line per row, and with power-of-two row counts every token's line
+// lands in the same cache set).
 void matmul_rows(const MatmulJob& job, int begin, int end) {
-  int blocks = job.cols / kBlock;
-  for (int r = begin; r < end; r++) {
-    const uint8_t* row = job.weights + job.bytes_per_row * r;
+  const int blocks = job.cols / kBlock;
+  const int tile = std::max(1, static_cast<int>(kTileBytes / job.bytes_per_row));
+  for (int tile_begin = begin; tile_begin < end; tile_begin += tile) {
+    const int tile_end = std::min(end, tile_begin + tile);
     int t = 0;
     float sums[4];
-    for (; t + 4 <= job.n; t += 4) {
-      if (job.type == kF32 && paths.f32x4 != nullptr) {
-        paths.f32x4(row, job.x + static_cast<size_t>(t) * job.cols, job.cols, sums);
-      } else if (job.type == kQ8_0 && paths.q8x4 != nullptr) {
-        paths.q8x4(row, job.xq + static_cast<size_t>(t) * job.cols, job.xs + static_cast<size_t>(t) * blocks, blocks, job.cols, sums);
-      } else if (job.type == kQ4_0 && paths.q4x4 != nullptr) {
-        paths.q4x4(row, job.xq + static_cast<size_t>(t) * job.cols, job.xs + static_cast<size_t>(t) * blocks, blocks, job.cols, sums);
-      } else {
-        break;
+    const bool grouped = (job.type == kF32 && paths.f32x4 != nullptr) || (job.type == kQ8_0 && paths.q8x4 != nullptr) ||
+                         (job.type == kQ4_0 && paths.q4x4 != nullptr);
+    for (; grouped && t + 4 <= job.n; t += 4) {
+      const float* x = job.x + static_cast<size_t>(t) * job.cols;
+      const int8_t* xq = job.xq + static_cast<size_t>(t) * job.cols;
+      const float* xs = job.xs + static_cast<size_t>(t) * blocks;
+      for (int r = tile_begin; r < tile_end; r++) {
+        const uint8_t* row = job.weights + job.bytes_per_row * r;
+        if (job.type == kF32) paths.f32x4(row, x, job.cols, sums);
+        else if (job.type == kQ8_0) paths.q8x4(row, xq, xs, blocks, job.cols, sums);
+        else paths.q4x4(row, xq, xs, blocks, job.cols, sums);
+        for (int k = 0; k < 4; k++) job.out[static_cast<size_t>(t + k) * job.rows + r] = sums[k];
       }
-      for (int k = 0; k < 4; k++) job.out[static_cast<size_t>(t + k) * job.rows + r] = sums[k];
     }
     for (; t < job.n; t++) {
-      float value;
-      switch (job.type) {
-        case kF32: value = paths.f32(row, job.x + static_cast<size_t>(t) * job.cols, job.cols); break;
-        case kF16: value = paths.f16(row, job.x + static_cast<size_t>(t) * job.cols, job.cols); break;
-        case kQ8_0: value = paths.q8(row, job.xq + static_cast<size_t>(t) * job.cols, job.xs + static_cast<size_t>(t) * blocks, blocks); break;
-        default: value = paths.q4(row, job.xq + static_cast<size_t>(t) * job.cols, job.xs + static_cast<size_t>(t) * blocks, blocks); break;
+      for (int r = tile_begin; r < tile_end; r++) {
+        const uint8_t* row = job.weights + job.bytes_per_row * r;
+        float value;
+        switch (job.type) {
+          case kF32: value = paths.f32(row, job.x + static_cast<size_t>(t) * job.cols, job.cols); break;
+          case kF16: value = paths.f16(row, job.x + static_cast<size_t>(t) * job.cols, job.cols); break;
+          case kQ8_0: value = paths.q8(row, job.xq + static_cast<size_t>(t) * job.cols, job.xs + static_cast<size_t>(t) * blocks, blocks); break;
+          default: value = paths.q4(row, job.xq + static_cast<size_t>(t) * job.cols, job.xs + static_cast<size_t>(t) * blocks, blocks); break;
+        }
+        job.out[static_cast<size_t>(t) * job.rows + r] = value;
       }
-      job.out[static_cast<size_t>(t) * job.rows + r] = value;
     }
   }
 }
