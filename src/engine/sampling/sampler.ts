@@ -21,10 +21,13 @@ export class Sampler {
   private readonly prng: Prng;
   /** (vocabSize) processed logits of the last `sample` call. */
   private readonly processed: Float32Array;
-  /** (vocabSize) candidate token ids; the first `candidateCount` are live during `sample`. */
-  private readonly candidates: Int32Array;
-  /** (vocabSize) exp((logit - max) / T) of the live candidates, indexed by token id. */
-  private readonly weights: Float64Array;
+  /**
+   * (vocabSize) candidate token ids; the first `candidateCount` are live during `sample`. Empty
+   * until the first random draw: a greedy sampler never needs it (a server holds one per request).
+   */
+  private candidates = new Int32Array(0);
+  /** (vocabSize) exp((logit - max) / T) of the live candidates, indexed by token id; allocated with `candidates`. */
+  private weights = new Float64Array(0);
   private readonly bucketMass = new Float64Array(TOP_P_BUCKETS);
   private readonly bucketSize = new Int32Array(TOP_P_BUCKETS);
   /** (vocabSize) times each token was generated. */
@@ -45,8 +48,6 @@ export class Sampler {
     this.seed = this.options.seed ?? randomSeed();
     this.prng = new Prng(this.seed);
     this.processed = new Float32Array(vocabSize);
-    this.candidates = new Int32Array(vocabSize);
-    this.weights = new Float64Array(vocabSize);
     this.generatedCounts = new Uint32Array(vocabSize);
     this.generatedList = new Int32Array(vocabSize);
     this.seen = new Uint8Array(vocabSize);
@@ -71,6 +72,10 @@ export class Sampler {
     const options = this.options;
     const keys = this.processed;
     if (options.temperature === 0 || options.topK === 1) return argmax(keys);
+    if (this.candidates.length === 0) {
+      this.candidates = new Int32Array(this.vocabSize);
+      this.weights = new Float64Array(this.vocabSize);
+    }
 
     // Min-p in logit space: p_i >= minP * p_max  <=>  (l_i - l_max) / T >= ln(minP).
     const maxLogit = keys[argmax(keys)];
