@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { FileAnalysis } from "../types.js";
-import type { WorkItem } from "./worker.js";
+import type { ParsedTransfer, WorkItem } from "./worker.js";
 
 /** Below this many files, starting threads costs more than it saves. */
 const IN_PROCESS_LIMIT = 24;
@@ -9,9 +9,11 @@ const BATCH_BYTES = 64 * 1024;
 const BATCH_FILES = 16;
 
 /**
- * Analyzes files on `threads` worker threads (each with its own tree-sitter parser). Files go out
- * largest first, in batches of about BATCH_BYTES, so the run ends on a few small files and no
- * thread is left finishing a large one while the others wait. Results come back in `items` order.
+ * Analyzes files with `threads` parser threads (each with its own tree-sitter parser) that decode,
+ * parse and copy each tree out of wasm; the analyzers run here, on the main thread, over the
+ * transferred flat trees (see worker.ts for why). Files go out largest first, in batches of about
+ * BATCH_BYTES, so the run ends on a few small files and no thread is left finishing a large one
+ * while the others wait. Results come back in `items` order.
  */
 export async function analyzeInParallel(
   items: WorkItem[],
@@ -43,6 +45,11 @@ export async function analyzeInParallel(
   const batches = largestFirstBatches(items);
   let next = 0;
   const workerCount = Math.min(threads, batches.length);
+  // The analyzers run here, on the main thread, over the trees the threads send (see worker.ts);
+  // loading them overlaps the threads' start-up.
+  const analyzers = Promise.all([import("../parse/parser.js"), import("../parse/flat-tree.js"), import("./analyze-file.js")]).then(
+    async ([{ loadPythonLanguage }, { FlatTree }, { analyzeFlatTree }]) => ({ language: await loadPythonLanguage(), FlatTree, analyzeFlatTree }),
+  );
   const runWorker = () =>
     new Promise<void>((resolve, reject) => {
       const worker = spawnWorker();
@@ -53,12 +60,22 @@ export async function analyzeInParallel(
         }
         worker.postMessage(batches[next++]);
       };
-      worker.on("message", (message: "ready" | FileAnalysis[]) => {
-        if (message !== "ready") {
-          for (const result of message) byPath.set(result.path, result);
-          onProgress(byPath.size, message);
-        }
+      worker.on("message", (message: "ready" | ParsedTransfer[]) => {
+        // The thread gets its next batch before this one is analyzed, so it never waits on us.
         sendNext();
+        if (message === "ready") return;
+        analyzers.then(({ language, FlatTree, analyzeFlatTree }) => {
+          const analyzed = message.map((parsed): FileAnalysis => {
+            if (parsed.state !== "parsed") return parsed;
+            try {
+              return analyzeFlatTree(parsed.path, parsed.hash, FlatTree.fromTransfer(language, parsed.tree));
+            } catch (error) {
+              return { state: "error", path: parsed.path, hash: parsed.hash, message: `analyzer failed: ${(error as Error).message}` };
+            }
+          });
+          for (const result of analyzed) byPath.set(result.path, result);
+          onProgress(byPath.size, analyzed);
+        }, reject);
       });
       worker.on("error", reject);
       worker.on("exit", (code) => {
@@ -66,6 +83,8 @@ export async function analyzeInParallel(
       });
     });
   await Promise.all(Array.from({ length: workerCount }, runWorker));
+  // Every batch's analysis was queued on `analyzers` before its thread was told to stop.
+  await analyzers.then(() => undefined);
   return items.map((item) => byPath.get(item.path)!);
 }
 
@@ -88,17 +107,8 @@ export function largestFirstBatches(items: WorkItem[]): WorkItem[][] {
   return batches;
 }
 
-/**
- * Young generation of a parser thread, MB (V8's default is 48: 16 MB semi-spaces). A file's
- * analysis keeps several MB alive while it runs (its flat tree's nodes, the walk's tables), and
- * every scavenge copies that live set; with larger semi-spaces there are fewer scavenges (measured
- * on the stdlib, one thread: scavenge time 0.43 -> 0.15 s with 128 MB semi-spaces).
- */
-const YOUNG_GENERATION_MB = 3 * 128;
-
 function spawnWorker(): Worker {
   const runningFromSource = import.meta.url.endsWith(".ts");
   const url = new URL(runningFromSource ? "./worker.ts" : "./worker.js", import.meta.url);
-  const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB };
-  return new Worker(url, runningFromSource ? { execArgv: ["--import", "tsx"], resourceLimits } : { resourceLimits });
+  return new Worker(url, runningFromSource ? { execArgv: ["--import", "tsx"] } : {});
 }

@@ -56,6 +56,18 @@ export class FlatTree {
     this.tables = languageTables(language);
   }
 
+  /**
+   * What another thread needs to rebuild this tree with `FlatTree.fromTransfer` (with its own
+   * Language object): the one buffer behind every array (transfer it, no copy) and the counts.
+   */
+  transferable(): FlatTreeTransfer {
+    return { source: this.source, count: this.count, capacity: this.typeIds.length, buffer: this.typeIds.buffer as ArrayBuffer };
+  }
+
+  static fromTransfer(language: Language, transfer: FlatTreeTransfer): FlatTree {
+    return new FlatTree(language, transfer.source, transfer.count, views(transfer.buffer, transfer.capacity));
+  }
+
   get rootNode(): FlatNode {
     return this.node(0);
   }
@@ -87,6 +99,15 @@ export class FlatTree {
     const lineStarts = (this.lineStartsCache ??= computeLineStarts(this.source));
     return offset - lineStarts[row];
   }
+}
+
+/** A FlatTree as plain data for postMessage; `buffer` holds every array (see `views`). */
+export interface FlatTreeTransfer {
+  source: string;
+  count: number;
+  /** Length of each array (at least `count`). */
+  capacity: number;
+  buffer: ArrayBuffer;
 }
 
 interface FlatArrays {
@@ -247,7 +268,11 @@ export function flattenTree(tree: Tree, source: string): FlatTree {
 
 /** All arrays in one buffer (one allocation per tree): the Int32 arrays, then the Uint16 ones. */
 function allocate(capacity: number): FlatArrays {
-  const buffer = new ArrayBuffer(capacity * (8 * 4 + 2 * 2));
+  return views(new ArrayBuffer(capacity * (8 * 4 + 2 * 2)), capacity);
+}
+
+/** The arrays over one buffer of `capacity` entries each: eight Int32 arrays, then two Uint16. */
+function views(buffer: ArrayBuffer, capacity: number): FlatArrays {
   const int32 = (slot: number) => new Int32Array(buffer, slot * capacity * 4, capacity);
   const uint16 = (slot: number) => new Uint16Array(buffer, 8 * capacity * 4 + slot * capacity * 2, capacity);
   return {

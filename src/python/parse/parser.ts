@@ -25,7 +25,7 @@ const runtimeOptions: Partial<TreeSitterRuntime> = {};
 let language: Promise<Language> | undefined;
 
 /** Loads the tree-sitter Python grammar once per thread. */
-function loadLanguage(): Promise<Language> {
+export function loadPythonLanguage(): Promise<Language> {
   language ??= (async () => {
     await Parser.init(runtimeOptions);
     const require = createRequire(import.meta.url);
@@ -44,7 +44,7 @@ export function treeSitterRuntime(): TreeSitterRuntime {
 
 /** A tree-sitter parser for Python; create one per thread and reuse it for every file. */
 export async function createPythonParser(): Promise<Parser> {
-  const loaded = await loadLanguage();
+  const loaded = await loadPythonLanguage();
   const parser = new Parser();
   parser.setLanguage(loaded);
   return parser;
