@@ -166,3 +166,21 @@ describe("generate", () => {
     expect(queue.liveSequences).toBe(0);
   });
 });
+
+describe("batching options", () => {
+  it("refuses a non-positive or fractional option with an error naming it", () => {
+    for (const [name, value] of [["maxSeqs", 0], ["maxBatchedTokens", -1], ["blockSize", 1.5], ["kvBlocks", 0]] as const) {
+      expect(() => new GenerationQueue(model, tokenizer, { [name]: value })).toThrow(new RegExp(`${name} must be a positive integer`));
+    }
+  });
+
+  it("caps a request at the KV pool when the pool is smaller than the context", async () => {
+    const queue = new GenerationQueue(model, tokenizer, { kvBlocks: 2, blockSize: 16 });
+    expect(queue.requestLimit).toEqual({ tokens: 32, limitedBy: "kv-cache" });
+    expect(() => queue.submit({ prompt: Array.from({ length: 40 }, () => 5) })).toThrow(/the KV cache pool holds 32/);
+    expect(() => queue.submit({ prompt: [5, 6, 7], maxTokens: 30 })).toThrow(PromptTooLongError);
+    const events = await run({ prompt: [5, 6, 7], maxTokens: 29, sampling: { temperature: 0, logitBias: noStop() } }, queue);
+    expect(endOf(events)).toMatchObject({ finishReason: "length", usage: { completionTokens: 29 } });
+    expect(queue.kvBlocks).toMatchObject({ used: 0, total: 2 });
+  });
+});

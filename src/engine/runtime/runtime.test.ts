@@ -13,6 +13,7 @@ import {
   MAX_BATCH,
   ModelTooLargeError,
   planContextLength,
+  planKvBlocks,
   referenceLogits,
   SequenceError,
 } from "./index.js";
@@ -191,6 +192,25 @@ describe("model config and memory", () => {
       expect(() => planContextLength("m.gguf", config, undefined, 1000, reserve + 10 * perToken)).toThrow(/room for 10 tokens/);
       expect(() => checkWeightsFit("big.gguf", 8 * 1024 ** 3, 4 * 1024 ** 3)).toThrow(/needs 8.0 GiB for its weights .* only 4.0 GiB is available/);
       expect(model.config.contextLength).toBeLessThanOrEqual(model.trainedContextLength);
+    } finally {
+      model.close();
+    }
+  });
+
+  it("sizes the KV pool for max-seqs full contexts within half the free memory, and refuses a pool that does not fit", () => {
+    const model = loadModel(modelPath("tiny", "f32"), { kernels: "js" });
+    try {
+      const config = { ...model.config, contextLength: 256 };
+      const blockBytes = kvBytesPerToken(config) * 16;
+      const reserve = 64 * 1024 * 1024;
+      const plenty = reserve + 1000 * blockBytes * 2;
+      // 4 sequences of 256 tokens = 64 blocks of 16.
+      expect(planKvBlocks(config, { blockSize: 16, maxSeqs: 4, available: plenty })).toBe(64);
+      // Half of what is left after the reserve: 10 blocks.
+      expect(planKvBlocks(config, { blockSize: 16, maxSeqs: 4, available: reserve + 20 * blockBytes })).toBe(10);
+      expect(planKvBlocks(config, { blockSize: 16, maxSeqs: 4, requested: 500, available: plenty })).toBe(500);
+      expect(() => planKvBlocks(config, { blockSize: 16, maxSeqs: 4, requested: 5000, available: plenty })).toThrow(/KV pool of 5000 blocks .* ask for at most 2000 blocks/);
+      expect(() => planKvBlocks(config, { blockSize: 16, maxSeqs: 4, available: reserve })).toThrow(ModelTooLargeError);
     } finally {
       model.close();
     }
