@@ -37,5 +37,8 @@ export function parserFixture() {
     });
   }
 
-  return { parse, facts, project };
+  /** The parser itself, for a test that manages a tree's lifetime on its own. */
+  const current = () => parser;
+
+  return { parse, facts, project, parser: current };
 }

@@ -1,30 +1,17 @@
 import { existsSync, readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Parser } from "web-tree-sitter";
+import { describe, expect, it } from "vitest";
 import { extractFacts } from "../findings/facts.js";
 import { localFindings } from "../findings/local.js";
+import { parserFixture } from "../findings/test-support.js";
 import { analyzeComplexity } from "../metrics/complexity.js";
 import { COMPLEXITY_CASES } from "../metrics/complexity-cases.js";
 import { computeHalstead } from "../metrics/halstead.js";
 import { RADON_CASES } from "../metrics/radon-cases.js";
 import type { AnalysisNode } from "./flat-node.js";
 import { FlattenError, flattenTree } from "./flat-tree.js";
-import { createPythonParser, parsePython, type Tree } from "./parser.js";
+import { parsePython } from "./parser.js";
 
-let parser: Parser;
-const trees: Tree[] = [];
-beforeAll(async () => {
-  parser = await createPythonParser();
-});
-afterAll(() => {
-  for (const tree of trees) tree.delete();
-});
-
-function parse(source: string): Tree {
-  const tree = parsePython(parser, source);
-  trees.push(tree);
-  return tree;
-}
+const { parse, parser } = parserFixture();
 
 /** Every property the analyzers read, of `node` and (recursively) of its children, on both trees. */
 function describeNode(node: AnalysisNode, fields: string[]): unknown {
@@ -112,7 +99,7 @@ describe("flattenTree", () => {
 
   it("gives a node the same id on every read, and keeps working after the wasm tree is deleted", () => {
     const source = "def f(a):\n    return a.b(c)\n";
-    const tree = parsePython(parser, source);
+    const tree = parsePython(parser(), source);
     const flat = flattenTree(tree, source);
     tree.delete();
     const root = flat.rootNode;
