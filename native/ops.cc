@@ -120,6 +120,54 @@ PYAGENT_AVX2 void axpy_avx2(float* out, float weight, const float* v, int length
   for (; i < length; i++) out[i] += weight * v[i];
 }
 
+// out = sum over positions p (in order, block by block) of weights[p] * v_p, for heads of 8 * V
+// floats. The same FMAs in the same order as axpy_avx2 into a zeroed out, so the same bits, but
+// the running sums stay in V registers instead of being loaded and stored at every position.
+template <int V>
+PYAGENT_AVX2 void attend_values_avx2(float* out, const float* weights, const float* values, const int32_t* block_table, int block_size,
+                                     int length, size_t kv_dim, size_t kv_offset) {
+  __m256 sums[V];
+  for (int j = 0; j < V; j++) sums[j] = _mm256_setzero_ps();
+  for (int start = 0; start < length; start += block_size) {
+    const float* block = values + static_cast<size_t>(block_table[start / block_size]) * block_size * kv_dim + kv_offset;
+    int count = std::min(block_size, length - start);
+    for (int i = 0; i < count; i++) {
+      const float* v = block + static_cast<size_t>(i) * kv_dim;
+      __m256 weight = _mm256_set1_ps(weights[start + i]);
+      for (int j = 0; j < V; j++) sums[j] = _mm256_fmadd_ps(weight, _mm256_loadu_ps(v + 8 * j), sums[j]);
+    }
+  }
+  for (int j = 0; j < V; j++) _mm256_storeu_ps(out + 8 * j, sums[j]);
+}
+
+using AttendValues = void (*)(float*, const float*, const float*, const int32_t*, int, int, size_t, size_t);
+
+// The register version for head sizes 8 .. 128 that are multiples of 8; null for the others.
+AttendValues attend_values_for(int head_dim) {
+  switch (head_dim) {
+    case 8: return attend_values_avx2<1>;
+    case 16: return attend_values_avx2<2>;
+    case 32: return attend_values_avx2<4>;
+    case 48: return attend_values_avx2<6>;
+    case 64: return attend_values_avx2<8>;
+    case 80: return attend_values_avx2<10>;
+    case 96: return attend_values_avx2<12>;
+    case 128: return attend_values_avx2<16>;
+    default: return nullptr;
+  }
+}
+
+// Each attention weight rounded to f16 and back, eight at a time (F16C rounds to nearest even,
+// as f32_to_f16 does).
+__attribute__((target("avx2,f16c"))) void round_to_f16_avx2(float* values, int length) {
+  int p = 0;
+  for (; p + 8 <= length; p += 8) {
+    __m256 x = _mm256_loadu_ps(values + p);
+    _mm256_storeu_ps(values + p, _mm256_cvtph_ps(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT)));
+  }
+  for (; p < length; p++) values[p] = f16_to_f32(f32_to_f16(values[p]));
+}
+
 float dot_scalar(const float* a, const float* b, int length) {
   float sum = 0;
   for (int i = 0; i < length; i++) sum += a[i] * b[i];
@@ -137,6 +185,7 @@ void attention_units(const AttentionJob& job, int begin, int end) {
   int kv_dim = job.n_kv_heads * job.head_dim;
   int group = job.n_heads / job.n_kv_heads;
   float scale = 1.0f / std::sqrt(static_cast<float>(job.head_dim));
+  const AttendValues attend_values = attention_avx2 ? attend_values_for(job.head_dim) : nullptr;
   for (int unit = begin; unit < end; unit++) {
     int t = unit / job.n_heads, h = unit % job.n_heads;
     int length = job.position + t + 1;
@@ -155,8 +204,16 @@ void attention_units(const AttentionJob& job, int begin, int end) {
     }
     softmax(scores.data(), length);
     // The attention weights meet V in f16, as in llama.cpp's softmax(KQ)·V over its f16 cache.
-    for (int p = 0; p < length; p++) scores[p] = f16_to_f32(f32_to_f16(scores[p]));
+    if (attention_avx2) {
+      round_to_f16_avx2(scores.data(), length);
+    } else {
+      for (int p = 0; p < length; p++) scores[p] = f16_to_f32(f32_to_f16(scores[p]));
+    }
     float* out = job.out + static_cast<size_t>(unit) * job.head_dim;
+    if (attend_values != nullptr) {
+      attend_values(out, scores.data(), job.values, job.block_table, job.block_size, length, kv_dim, kv_offset);
+      continue;
+    }
     for (int i = 0; i < job.head_dim; i++) out[i] = 0;
     for (int start = 0; start < length; start += job.block_size) {
       const float* block = job.values + static_cast<size_t>(job.block_table[start / job.block_size]) * job.block_size * kv_dim + kv_offset;
