@@ -140,6 +140,50 @@ PYAGENT_AVX2 void attend_values_avx2(float* out, const float* weights, const flo
   for (int j = 0; j < V; j++) _mm256_storeu_ps(out + 8 * j, sums[j]);
 }
 
+// scores[p] = dot_avx2(q, k_p) * scale for every position p, with q held in V registers: per
+// position the same FMAs into the same two accumulators and the same horizontal sum as dot_avx2.
+template <int V>
+PYAGENT_AVX2 void score_keys_avx2(float* scores, const float* q, const float* keys, const int32_t* block_table, int block_size, int length,
+                                  size_t kv_dim, size_t kv_offset, float scale) {
+  __m256 query[V];
+  for (int j = 0; j < V; j++) query[j] = _mm256_loadu_ps(q + 8 * j);
+  for (int start = 0; start < length; start += block_size) {
+    const float* block = keys + static_cast<size_t>(block_table[start / block_size]) * block_size * kv_dim + kv_offset;
+    int count = std::min(block_size, length - start);
+    for (int i = 0; i < count; i++) {
+      const float* k = block + static_cast<size_t>(i) * kv_dim;
+      __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+      int j = 0;
+      for (; j + 2 <= V; j += 2) {
+        acc0 = _mm256_fmadd_ps(query[j], _mm256_loadu_ps(k + 8 * j), acc0);
+        acc1 = _mm256_fmadd_ps(query[j + 1], _mm256_loadu_ps(k + 8 * j + 8), acc1);
+      }
+      if (j < V) acc0 = _mm256_fmadd_ps(query[j], _mm256_loadu_ps(k + 8 * j), acc0);
+      __m256 v = _mm256_add_ps(acc0, acc1);
+      __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+      sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
+      sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
+      scores[start + i] = _mm_cvtss_f32(sum) * scale;
+    }
+  }
+}
+
+using ScoreKeys = void (*)(float*, const float*, const float*, const int32_t*, int, int, size_t, size_t, float);
+
+ScoreKeys score_keys_for(int head_dim) {
+  switch (head_dim) {
+    case 8: return score_keys_avx2<1>;
+    case 16: return score_keys_avx2<2>;
+    case 32: return score_keys_avx2<4>;
+    case 48: return score_keys_avx2<6>;
+    case 64: return score_keys_avx2<8>;
+    case 80: return score_keys_avx2<10>;
+    case 96: return score_keys_avx2<12>;
+    case 128: return score_keys_avx2<16>;
+    default: return nullptr;
+  }
+}
+
 using AttendValues = void (*)(float*, const float*, const float*, const int32_t*, int, int, size_t, size_t);
 
 // The register version for head sizes 8 .. 128 that are multiples of 8; null for the others.
@@ -186,6 +230,7 @@ void attention_units(const AttentionJob& job, int begin, int end) {
   int group = job.n_heads / job.n_kv_heads;
   float scale = 1.0f / std::sqrt(static_cast<float>(job.head_dim));
   const AttendValues attend_values = attention_avx2 ? attend_values_for(job.head_dim) : nullptr;
+  const ScoreKeys score_keys = attention_avx2 ? score_keys_for(job.head_dim) : nullptr;
   for (int unit = begin; unit < end; unit++) {
     int t = unit / job.n_heads, h = unit % job.n_heads;
     int length = job.position + t + 1;
@@ -194,7 +239,8 @@ void attention_units(const AttentionJob& job, int begin, int end) {
     size_t kv_offset = static_cast<size_t>(h / group) * job.head_dim;
     // Positions in order, one block at a time: the float operations are those of a contiguous
     // cache whatever the table says, so a paged sequence gets the bits it would get alone.
-    for (int start = 0; start < length; start += job.block_size) {
+    if (score_keys != nullptr) score_keys(scores.data(), q, job.keys, job.block_table, job.block_size, length, kv_dim, kv_offset, scale);
+    for (int start = 0; score_keys == nullptr && start < length; start += job.block_size) {
       const float* block = job.keys + static_cast<size_t>(job.block_table[start / job.block_size]) * job.block_size * kv_dim + kv_offset;
       int count = std::min(job.block_size, length - start);
       for (int i = 0; i < count; i++) {
