@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { KvBlockPool } from "../kv/index.js";
 import { EngineMetrics } from "../metrics/index.js";
-import { type BatchSegment, kvBytesPerToken } from "../runtime/index.js";
+import type { BatchSegment } from "../runtime/index.js";
 import { type ScheduledChunk, Scheduler, SchedulerRequest } from "../scheduler/index.js";
 import { EventChannel } from "./channel.js";
 import { GenerationAbortedError, GenerationRequestError, PromptTooLongError } from "./errors.js";
@@ -61,9 +61,9 @@ export class GenerationQueue {
   constructor(model: GenerationModel, tokenizer: GenerationTokenizer, options: BatchingOptions = {}) {
     this.model = model;
     this.tokenizer = tokenizer;
-    const { nLayers, nKvHeads, headDim, vocabSize, contextLength } = model.config;
+    const { nLayers, nKvHeads, headDim, vocabSize } = model.config;
     const kvDim = nKvHeads * headDim;
-    this.batching = resolveBatching(options, { contextLength, kvBytesPerToken: kvBytesPerToken(model.config) });
+    this.batching = resolveBatching(options, model.config);
     this.pool = new KvBlockPool({ nLayers, kvDim, blocks: this.batching.kvBlocks, blockSize: this.batching.blockSize });
     this.scheduler = new Scheduler(this.pool, this.batching);
     this.logits = new Float32Array(this.batching.maxSeqs * vocabSize);

@@ -57,7 +57,10 @@ export function checkSequenceFits(config: ModelConfig, maxTokens: number, availa
  * `available`), else room for `maxSeqs` full contexts, capped at half of what is available after
  * the reserve. Throws ModelTooLargeError when the requested pool, or a single block, does not fit.
  */
-export function planKvBlocks(config: ModelConfig, options: { blockSize: number; maxSeqs: number; requested?: number; available: number }): number {
+export function planKvBlocks(
+  config: Pick<ModelConfig, "contextLength" | "nLayers" | "nKvHeads" | "headDim">,
+  options: { blockSize: number; maxSeqs: number; requested?: number; available: number },
+): number {
   const blockBytes = kvBytesPerToken(config) * options.blockSize;
   const usable = Math.max(0, options.available - RESERVE_BYTES);
   if (options.requested !== undefined) {

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { UsageError } from "../../../core/index.js";
 import { renderChat } from "../../../engine/chat/index.js";
 import { DEFAULT_BLOCK_SIZE, DEFAULT_MAX_BATCHED_TOKENS, DEFAULT_MAX_SEQS } from "../../../engine/generate/index.js";
-import { detectHardware, formatBytes, kvBytesPerToken, loadModel, planKvBlocks } from "../../../engine/runtime/index.js";
+import { formatBytes, kvBytesPerToken, loadModel } from "../../../engine/runtime/index.js";
 import { createEngineServer } from "../../../engine/server/index.js";
 import { loadTokenizer } from "../../../engine/tokenizer/index.js";
 import { createLogger } from "../../../observability/index.js";
@@ -55,13 +55,6 @@ export function registerServeCommand(program: Command): void {
 async function runServe(flags: z.infer<typeof flagsSchema>): Promise<void> {
   const model = loadModel(flags.model, { kernels: flags.kernels, threads: flags.threads, contextLength: flags.ctxSize });
   const tokenizer = loadTokenizer(model.file);
-  const kvBlocks = planKvBlocks(model.config, {
-    blockSize: flags.blockSize,
-    maxSeqs: flags.maxSeqs,
-    requested: flags.kvBlocks,
-    available: detectHardware().availableMemory,
-  });
-  // A server's log is its record of work: info by default (requests, engine stats).
   const logger = createLogger({ name: "engine-server", level: process.env.PYAGENT_LOG_LEVEL ?? "info" });
   const server = createEngineServer({
     model,
@@ -70,9 +63,10 @@ async function runServe(flags: z.infer<typeof flagsSchema>): Promise<void> {
     renderChat: (messages) => renderChat(model.file, messages, { addGenerationPrompt: true }),
     apiKey: flags.apiKey,
     logger,
-    batching: { maxSeqs: flags.maxSeqs, maxBatchedTokens: flags.maxBatchedTokens, blockSize: flags.blockSize, kvBlocks, prefixCaching: flags.prefixCaching },
+    batching: { maxSeqs: flags.maxSeqs, maxBatchedTokens: flags.maxBatchedTokens, blockSize: flags.blockSize, kvBlocks: flags.kvBlocks, prefixCaching: flags.prefixCaching },
   });
   const url = await server.listen(flags.port, flags.host);
+  const { kvBlocks } = server.queue.batching;
   const kvBytes = kvBlocks * flags.blockSize * kvBytesPerToken(model.config);
   process.stdout.write(
     `pyagent serve: ${basename(flags.model)} on ${url}/v1 (${model.kernels.name} kernels, ${model.threads} threads, context ${model.config.contextLength}, ` +
