@@ -58,13 +58,6 @@ export function createStepState(config: ModelConfig, capacity: number, contextLe
   };
 }
 
-/** Rows of logits the segments want: 1 per "last", count per "all". */
-export function logitRows(segments: readonly BatchSegment[]): number {
-  let rows = 0;
-  for (const segment of segments) rows += segment.logits === "all" ? segment.count : segment.logits === "last" ? 1 : 0;
-  return rows;
-}
-
 /**
  * One step of the model over several sequences at once: the tokens of every segment, back to back
  * in `tokens` (segment s owns the rows after those of segments 0 .. s-1), go through every matrix
@@ -74,7 +67,8 @@ export function logitRows(segments: readonly BatchSegment[]): number {
  * Every token's result depends only on its own row and its own sequence's cache (the kernels are
  * batch-invariant), so a sequence gets the same bits alone or batched with any others.
  *
- * Writes the wanted logits to `logits`, (logitRows(segments), vocabSize), in segment order.
+ * Writes the wanted logits to `logits`, one row of vocabSize per "last" segment and `count` rows per
+ * "all" segment, in segment order.
  */
 export function forwardSegments(
   config: ModelConfig,

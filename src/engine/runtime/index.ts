@@ -1,4 +1,4 @@
-export { type BatchSegment, type KvStorage, logitRows, type SegmentLogits } from "./forward.js";
+export { type BatchSegment, type KvStorage, type SegmentLogits } from "./forward.js";
 export { kvBytesPerToken, type ModelConfig, readModelConfig } from "./config.js";
 export { ModelFormatError, ModelTooLargeError, SequenceError } from "./errors.js";
 export { defaultThreads, detectHardware, formatBytes, type HardwareInfo } from "./hardware.js";
