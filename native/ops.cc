@@ -125,7 +125,7 @@ PYAGENT_AVX2 void axpy_avx2(float* out, float weight, const float* v, int length
 // the running sums stay in V registers instead of being loaded and stored at every position.
 template <int V>
 PYAGENT_AVX2 void attend_values_avx2(float* out, const float* weights, const float* values, const int32_t* block_table, int block_size,
-                                     int length, size_t kv_dim, size_t kv_offset) {
+                                     int length, size_t kv_dim, size_t kv_offset, int /* head_dim = 8 * V */) {
   __m256 sums[V];
   for (int j = 0; j < V; j++) sums[j] = _mm256_setzero_ps();
   for (int start = 0; start < length; start += block_size) {
@@ -144,7 +144,7 @@ PYAGENT_AVX2 void attend_values_avx2(float* out, const float* weights, const flo
 // position the same FMAs into the same two accumulators and the same horizontal sum as dot_avx2.
 template <int V>
 PYAGENT_AVX2 void score_keys_avx2(float* scores, const float* q, const float* keys, const int32_t* block_table, int block_size, int length,
-                                  size_t kv_dim, size_t kv_offset, float scale) {
+                                  size_t kv_dim, size_t kv_offset, int /* head_dim = 8 * V */, float scale) {
   __m256 query[V];
   for (int j = 0; j < V; j++) query[j] = _mm256_loadu_ps(q + 8 * j);
   for (int start = 0; start < length; start += block_size) {
@@ -168,36 +168,70 @@ PYAGENT_AVX2 void score_keys_avx2(float* scores, const float* q, const float* ke
   }
 }
 
-using ScoreKeys = void (*)(float*, const float*, const float*, const int32_t*, int, int, size_t, size_t, float);
+using ScoreKeys = void (*)(float*, const float*, const float*, const int32_t*, int, int, size_t, size_t, int, float);
+using AttendValues = void (*)(float*, const float*, const float*, const int32_t*, int, int, size_t, size_t, int);
 
-ScoreKeys score_keys_for(int head_dim) {
-  switch (head_dim) {
-    case 8: return score_keys_avx2<1>;
-    case 16: return score_keys_avx2<2>;
-    case 32: return score_keys_avx2<4>;
-    case 48: return score_keys_avx2<6>;
-    case 64: return score_keys_avx2<8>;
-    case 80: return score_keys_avx2<10>;
-    case 96: return score_keys_avx2<12>;
-    case 128: return score_keys_avx2<16>;
-    default: return nullptr;
+// Both halves of attention for one head: scores[p] = q·k_p * scale, then out = sum of
+// scores[p] * v_p, positions in order, one block at a time (the float operations of a contiguous
+// cache whatever the table says, so a paged sequence gets the bits it would get alone).
+struct HeadKernels {
+  ScoreKeys score_keys;
+  AttendValues attend_values;
+};
+
+template <int V>
+constexpr HeadKernels head_kernels() {
+  return {score_keys_avx2<V>, attend_values_avx2<V>};
+}
+
+float dot_scalar(const float* a, const float* b, int length);
+void axpy_scalar(float* out, float weight, const float* v, int length);
+
+// Any head size: one dot product per position, and the value sum accumulated in `out`.
+template <bool kAvx2>
+void score_keys_any(float* scores, const float* q, const float* keys, const int32_t* block_table, int block_size, int length, size_t kv_dim,
+                    size_t kv_offset, int head_dim, float scale) {
+  for (int start = 0; start < length; start += block_size) {
+    const float* block = keys + static_cast<size_t>(block_table[start / block_size]) * block_size * kv_dim + kv_offset;
+    int count = std::min(block_size, length - start);
+    for (int i = 0; i < count; i++) {
+      const float* k = block + static_cast<size_t>(i) * kv_dim;
+      scores[start + i] = (kAvx2 ? dot_avx2(q, k, head_dim) : dot_scalar(q, k, head_dim)) * scale;
+    }
   }
 }
 
-using AttendValues = void (*)(float*, const float*, const float*, const int32_t*, int, int, size_t, size_t);
+template <bool kAvx2>
+void attend_values_any(float* out, const float* weights, const float* values, const int32_t* block_table, int block_size, int length,
+                       size_t kv_dim, size_t kv_offset, int head_dim) {
+  for (int i = 0; i < head_dim; i++) out[i] = 0;
+  for (int start = 0; start < length; start += block_size) {
+    const float* block = values + static_cast<size_t>(block_table[start / block_size]) * block_size * kv_dim + kv_offset;
+    int count = std::min(block_size, length - start);
+    for (int i = 0; i < count; i++) {
+      const float* v = block + static_cast<size_t>(i) * kv_dim;
+      if (kAvx2) {
+        axpy_avx2(out, weights[start + i], v, head_dim);
+      } else {
+        axpy_scalar(out, weights[start + i], v, head_dim);
+      }
+    }
+  }
+}
 
-// The register version for head sizes 8 .. 128 that are multiples of 8; null for the others.
-AttendValues attend_values_for(int head_dim) {
+// Register versions for head sizes 8 .. 128 that are multiples of 8; loops over memory otherwise.
+HeadKernels head_kernels_for(bool avx2, int head_dim) {
+  if (!avx2) return {score_keys_any<false>, attend_values_any<false>};
   switch (head_dim) {
-    case 8: return attend_values_avx2<1>;
-    case 16: return attend_values_avx2<2>;
-    case 32: return attend_values_avx2<4>;
-    case 48: return attend_values_avx2<6>;
-    case 64: return attend_values_avx2<8>;
-    case 80: return attend_values_avx2<10>;
-    case 96: return attend_values_avx2<12>;
-    case 128: return attend_values_avx2<16>;
-    default: return nullptr;
+    case 8: return head_kernels<1>();
+    case 16: return head_kernels<2>();
+    case 32: return head_kernels<4>();
+    case 48: return head_kernels<6>();
+    case 64: return head_kernels<8>();
+    case 80: return head_kernels<10>();
+    case 96: return head_kernels<12>();
+    case 128: return head_kernels<16>();
+    default: return {score_keys_any<true>, attend_values_any<true>};
   }
 }
 
@@ -229,25 +263,14 @@ void attention_units(const AttentionJob& job, int begin, int end) {
   int kv_dim = job.n_kv_heads * job.head_dim;
   int group = job.n_heads / job.n_kv_heads;
   float scale = 1.0f / std::sqrt(static_cast<float>(job.head_dim));
-  const AttendValues attend_values = attention_avx2 ? attend_values_for(job.head_dim) : nullptr;
-  const ScoreKeys score_keys = attention_avx2 ? score_keys_for(job.head_dim) : nullptr;
+  const HeadKernels head = head_kernels_for(attention_avx2, job.head_dim);
   for (int unit = begin; unit < end; unit++) {
     int t = unit / job.n_heads, h = unit % job.n_heads;
     int length = job.position + t + 1;
     if (scores.size() < static_cast<size_t>(length)) scores.resize(length);
     const float* q = job.q + static_cast<size_t>(unit) * job.head_dim;
     size_t kv_offset = static_cast<size_t>(h / group) * job.head_dim;
-    // Positions in order, one block at a time: the float operations are those of a contiguous
-    // cache whatever the table says, so a paged sequence gets the bits it would get alone.
-    if (score_keys != nullptr) score_keys(scores.data(), q, job.keys, job.block_table, job.block_size, length, kv_dim, kv_offset, scale);
-    for (int start = 0; score_keys == nullptr && start < length; start += job.block_size) {
-      const float* block = job.keys + static_cast<size_t>(job.block_table[start / job.block_size]) * job.block_size * kv_dim + kv_offset;
-      int count = std::min(job.block_size, length - start);
-      for (int i = 0; i < count; i++) {
-        const float* k = block + static_cast<size_t>(i) * kv_dim;
-        scores[start + i] = (attention_avx2 ? dot_avx2(q, k, job.head_dim) : dot_scalar(q, k, job.head_dim)) * scale;
-      }
-    }
+    head.score_keys(scores.data(), q, job.keys, job.block_table, job.block_size, length, kv_dim, kv_offset, job.head_dim, scale);
     softmax(scores.data(), length);
     // The attention weights meet V in f16, as in llama.cpp's softmax(KQ)·V over its f16 cache.
     if (attention_avx2) {
@@ -256,23 +279,7 @@ void attention_units(const AttentionJob& job, int begin, int end) {
       for (int p = 0; p < length; p++) scores[p] = f16_to_f32(f32_to_f16(scores[p]));
     }
     float* out = job.out + static_cast<size_t>(unit) * job.head_dim;
-    if (attend_values != nullptr) {
-      attend_values(out, scores.data(), job.values, job.block_table, job.block_size, length, kv_dim, kv_offset);
-      continue;
-    }
-    for (int i = 0; i < job.head_dim; i++) out[i] = 0;
-    for (int start = 0; start < length; start += job.block_size) {
-      const float* block = job.values + static_cast<size_t>(job.block_table[start / job.block_size]) * job.block_size * kv_dim + kv_offset;
-      int count = std::min(job.block_size, length - start);
-      for (int i = 0; i < count; i++) {
-        const float* v = block + static_cast<size_t>(i) * kv_dim;
-        if (attention_avx2) {
-          axpy_avx2(out, scores[start + i], v, job.head_dim);
-        } else {
-          axpy_scalar(out, scores[start + i], v, job.head_dim);
-        }
-      }
-    }
+    head.attend_values(out, scores.data(), job.values, job.block_table, job.block_size, length, kv_dim, kv_offset, job.head_dim);
   }
 }
 
