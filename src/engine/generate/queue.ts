@@ -18,6 +18,8 @@ interface ActiveRequest {
   deferred: boolean;
   /** "length" when any choice ran out of tokens, for the metrics. */
   finishReason: "stop" | "length";
+  /** emitterOf(this), made once per request rather than once per token. */
+  emit: (event: GenerationEvent) => void;
   detach: () => void;
 }
 
@@ -27,6 +29,14 @@ interface Choice {
   sequence: SchedulerRequest;
   owner: ActiveRequest;
   lastTokenAt: number | null;
+}
+
+/** Sends a request's events to its consumer, noting a choice that ran out of tokens for the metrics. */
+function emitterOf(owner: ActiveRequest): (event: GenerationEvent) => void {
+  return (event) => {
+    if (event.type === "end" && event.finishReason === "length") owner.finishReason = "length";
+    owner.channel.push(event);
+  };
 }
 
 /**
@@ -154,9 +164,11 @@ export class GenerationQueue {
       arrived: performance.now(),
       finishReason: "stop",
       deferred: false,
+      emit: () => {},
       channel: new EventChannel<GenerationEvent>(() => this.abort(active)),
       detach: () => {},
     };
+    active.emit = emitterOf(active);
     for (let index = 0; index < n; index++) {
       const task = new ChoiceTask(vocabSize, this.tokenizer, {
         index,
@@ -269,11 +281,7 @@ export class GenerationQueue {
       const choice = this.choices.get(chunk.request);
       if (choice === undefined) continue;
       const { owner, task, sequence } = choice;
-      const emit = (event: GenerationEvent) => {
-        if (event.type === "end" && event.finishReason === "length") owner.finishReason = "length";
-        owner.channel.push(event);
-      };
-      const token = task.accept(logits, emit);
+      const token = task.accept(logits, owner.emit);
       if (owner.deferred) {
         owner.deferred = false;
         for (const other of owner.choices) if (other !== choice) this.scheduler.add(other.sequence);
