@@ -1,28 +1,21 @@
 import type { AgentTask as FleetTask, WorkingAgent as FleetAgent } from "./types.js";
-import { Budget, type Tier } from "../../providers/index.js";
+import { Budget } from "../../providers/index.js";
 import type { ProjectAnalysis } from "../../python/index.js";
 import { createDirector } from "./director.js";
-import { createLlmAgent, type Strategy } from "./editor.js";
+import { createLlmAgent, type LlmAgentOptions } from "./editor.js";
 import { LLM_AGENT_NAMES } from "./planners.js";
 import { ModelSession, type PricedClient } from "./session.js";
 
-export interface LlmFleetOptions {
+/** The agents' options (goal, strategy, retries, ...) for every agent, plus the run's client and purse. */
+export interface LlmFleetOptions extends Omit<LlmAgentOptions, "session"> {
   client: PricedClient;
   /** The run's purse; one without limits still accounts spend per agent. */
   budget?: Budget;
   /** Bound on every reply (default 2048). */
   maxOutputTokens?: number;
   noCache?: boolean;
-  goal?: string;
-  strategy?: Strategy;
-  retries?: number;
-  candidates?: number;
-  swarm?: Strategy[];
-  /** The model reviewer gates commits (default true). */
-  review?: boolean;
   /** The LLM director re-plans the candidates (default true). */
   director?: boolean;
-  tier?: Tier;
 }
 
 export interface LlmFleet {
@@ -43,17 +36,16 @@ export interface LlmFleet {
  * `bindRecorder`).
  */
 export function createLlmFleet(options: LlmFleetOptions): LlmFleet {
-  const budget = options.budget ?? new Budget({});
-  const session = new ModelSession({ client: options.client, budget, maxOutputTokens: options.maxOutputTokens ?? 2048, noCache: options.noCache });
-  const agents = LLM_AGENT_NAMES.map((name) =>
-    createLlmAgent(name, { session, goal: options.goal, strategy: options.strategy, retries: options.retries, candidates: options.candidates, swarm: options.swarm, review: options.review, tier: options.tier }),
-  );
+  const { client, budget: given, maxOutputTokens, noCache, director, ...agentOptions } = options;
+  const budget = given ?? new Budget({});
+  const session = new ModelSession({ client, budget, maxOutputTokens: maxOutputTokens ?? 2048, noCache });
+  const agents = LLM_AGENT_NAMES.map((name) => createLlmAgent(name, { ...agentOptions, session }));
   const fleet: LlmFleet = {
     session,
     budget,
     agents,
     directorFallback: undefined,
-    director: options.director === false ? undefined : createDirector({ session, tier: options.tier, onFallback: (reason) => void (fleet.directorFallback = reason) }),
+    director: director === false ? undefined : createDirector({ session, tier: options.tier, onFallback: (reason) => void (fleet.directorFallback = reason) }),
     spendLines() {
       const report = budget.report();
       const lines = Object.entries(report.agents).map(([agent, spend]) => `${agent.padEnd(12)} ${String(spend.calls).padStart(4)} calls  ${String(spend.tokens).padStart(9)} tokens  $${spend.usd.toFixed(6)}`);
