@@ -68,10 +68,30 @@ export function roundToF16(value: number): number {
   return F16_TO_F32[f32ToF16Bits(value)];
 }
 
-/** roundToF16 of values[begin .. end) in place. */
+/**
+ * roundToF16 of values[begin .. end) in place. Values in f16's normal range are rounded on their
+ * f32 bits: adding 0xfff plus the lowest kept mantissa bit, then clearing the 13 dropped bits, is
+ * round-to-nearest-even at f16's 10 mantissa bits, and a carry out of the mantissa moves the
+ * exponent up as it should (past f16's largest exponent the value is infinity, as a half would be).
+ * Zeros, f16 subnormals, infinities and NaN take roundToF16.
+ */
 export function roundToF16InPlace(values: Float32Array, begin = 0, end = values.length): void {
-  for (let i = begin; i < end; i++) values[i] = F16_TO_F32[f32ToF16Bits(values[i])];
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (let i = begin; i < end; i++) {
+    const word = bits[i];
+    const exponent = (word >>> 23) & 0xff;
+    if (exponent >= F16_MIN_NORMAL_EXPONENT && exponent <= F16_MAX_EXPONENT) {
+      const rounded = (word + 0xfff + ((word >>> 13) & 1)) & 0xffffe000;
+      bits[i] = ((rounded >>> 23) & 0xff) > F16_MAX_EXPONENT ? (word & 0x80000000) | 0x7f800000 : rounded;
+    } else {
+      values[i] = F16_TO_F32[f32ToF16Bits(values[i])];
+    }
+  }
 }
+
+/** f32 biased exponents of f16's normal range: 2^-14 .. 2^15 (f16 exponents 1 .. 30). */
+const F16_MIN_NORMAL_EXPONENT = 127 - 14;
+const F16_MAX_EXPONENT = 127 + 15;
 
 /**
  * Quantizes activations x (length cols, a multiple of 32) to q8_0 the way llama.cpp does before a
