@@ -1,12 +1,19 @@
-import { existsSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { contentHash } from "../../core/index.js";
 import { analyzeInParallel, largestFirstBatches } from "./pool.js";
-import type { WorkItem } from "./worker.js";
+import type { WorkItem } from "./work-item.js";
 
-function item(path: string, source: string): WorkItem {
-  const bytes = new TextEncoder().encode(source);
-  return { path, bytes, hash: contentHash(bytes) };
+const folder = mkdtempSync(join(tmpdir(), "pyagent-pool-"));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+/** A work item for a real file written under a temp folder. */
+function item(path: string, source: string, cachedHash?: string): WorkItem {
+  const absolutePath = join(folder, path);
+  writeFileSync(absolutePath, source);
+  return { path, absolutePath, size: Buffer.byteLength(source), cachedHash };
 }
 
 describe("largestFirstBatches", () => {
@@ -34,5 +41,18 @@ describe("analyzeInParallel", () => {
     expect(results.map((result) => result.path)).toEqual(items.map((entry) => entry.path));
     const last = results[39];
     expect(last.state === "ok" && last.metrics.blocks.length).toBe(40);
+  }, 20_000);
+
+  it.skipIf(!existsSync(builtPool))("says which files still have their cached content and which could not be read, on threads and in process", async () => {
+    const { analyzeInParallel: analyzeOnThreads } = (await import(builtPool.href)) as { analyzeInParallel: typeof analyzeInParallel };
+    const source = "x = 1\n";
+    const items = Array.from({ length: 30 }, (_, index) => item(`t${index}.py`, `y${index} = ${index}\n`));
+    items.push(item("same.py", source, contentHash(source)), item("changed.py", source, contentHash("x = 2\n")));
+    items.push({ path: "gone.py", absolutePath: join(folder, "gone.py"), size: 10 });
+    for (const [run, threads] of [[analyzeInParallel, 1], [analyzeOnThreads, 2]] as const) {
+      const results = await run(items, threads);
+      expect(results.slice(-3).map((result) => result.state)).toEqual(["unchanged", "ok", "unreadable"]);
+      expect(results.at(-1)).toMatchObject({ path: "gone.py", message: "no such file" });
+    }
   }, 20_000);
 });

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { FileAnalysis } from "../types.js";
-import type { ParsedTransfer, WorkItem } from "./worker.js";
+import { readWorkItem, type ReadItem, type WorkItem } from "./work-item.js";
+import type { WorkerMessage, WorkOrder } from "./worker.js";
 
 /** Below this many files, starting threads costs more than it saves. */
 const IN_PROCESS_LIMIT = 24;
@@ -8,95 +9,144 @@ const IN_PROCESS_LIMIT = 24;
 const BATCH_BYTES = 64 * 1024;
 const BATCH_FILES = 16;
 
+/** A file's outcome: its analysis, or that its content is the stored one's, or why it could not be read. */
+export type PoolResult = FileAnalysis | Exclude<ReadItem, { state: "read" }>;
+
+interface ParserThread {
+  worker: Worker;
+  /** Set if the thread ended (failed to start) before a run took it. */
+  ended?: Error;
+}
+
+/** Threads started ahead of the work (see prestartParserThreads), not yet used by a run. */
+let idleThreads: ParserThread[] = [];
+
 /**
- * Analyzes files with `threads` parser threads (each with its own tree-sitter parser) that decode,
- * parse and copy each tree out of wasm; the analyzers run here, on the main thread, over the
- * transferred flat trees (see worker.ts for why). Files go out largest first, in batches of about
- * BATCH_BYTES, so the run ends on a few small files and no thread is left finishing a large one
- * while the others wait. Results come back in `items` order.
+ * Starts `count` parser threads now, so that their start-up (a Node environment, web-tree-sitter,
+ * the grammar's wasm: ~70 ms) overlaps the caller's own module loading and file discovery. The next
+ * `analyzeInParallel` uses them. They do not keep the process alive; `stopIdleParserThreads` ends
+ * any that no run took (a run with little or nothing to parse).
+ */
+export function prestartParserThreads(count: number): void {
+  while (idleThreads.length < count) {
+    const thread: ParserThread = { worker: spawnWorker() };
+    thread.worker.unref();
+    // A thread that fails to start is reported by the run that takes it.
+    thread.worker.on("error", (error) => (thread.ended ??= error));
+    thread.worker.on("exit", (code) => (thread.ended ??= new Error(`parser thread exited with code ${code} before its work was done`)));
+    idleThreads.push(thread);
+  }
+}
+
+export function stopIdleParserThreads(): void {
+  for (const thread of idleThreads) void thread.worker.terminate();
+  idleThreads = [];
+}
+
+/**
+ * Analyzes files with `threads` parser threads (each with its own tree-sitter parser) that read,
+ * hash, decode, parse and copy each tree out of wasm; the analyzers run here, on the main thread,
+ * over the transferred flat trees (see worker.ts for why). Files go out largest first, in batches
+ * of about BATCH_BYTES, so the run ends on a few small files and no thread is left finishing a
+ * large one while the others wait. Results come back in `items` order.
  */
 export async function analyzeInParallel(
   items: WorkItem[],
   threads: number,
-  onProgress: (done: number, batch: FileAnalysis[]) => void = () => {},
-): Promise<FileAnalysis[]> {
+  onProgress: (done: number, batch: PoolResult[]) => void = () => {},
+): Promise<PoolResult[]> {
   if (items.length === 0) return [];
-  if (threads <= 1 || items.length <= IN_PROCESS_LIMIT) {
-    // Loaded here, not at the top: when threads do the parsing, the main thread never needs the
-    // parser or the analyzers (~25 ms of module loading saved on every threaded run).
-    const [{ createPythonParser }, { analyzeFile }] = await Promise.all([import("../parse/parser.js"), import("./analyze-file.js")]);
-    const parser = await createPythonParser();
-    const results: FileAnalysis[] = [];
-    for (const item of items) {
-      let result: FileAnalysis;
-      try {
-        result = analyzeFile(parser, item.path, item.bytes, item.hash);
-      } catch (error) {
-        result = { state: "error", path: item.path, hash: item.hash, message: `analyzer failed: ${(error as Error).message}` };
-      }
-      results.push(result);
-      onProgress(results.length, [result]);
-    }
-    parser.delete();
-    return results;
-  }
+  if (threads <= 1 || items.length <= IN_PROCESS_LIMIT) return analyzeInProcess(items, onProgress);
 
-  const byPath = new Map<string, FileAnalysis>();
   const batches = largestFirstBatches(items);
-  let next = 0;
   const workerCount = Math.min(threads, batches.length);
-  // The analyzers run here, on the main thread, over the trees the threads send (see worker.ts);
-  // loading them overlaps the threads' start-up.
+  const taken = idleThreads.splice(0, workerCount);
+  stopIdleParserThreads();
+  while (taken.length < workerCount) taken.push({ worker: spawnWorker() });
+
+  // The analyzers run here, over the trees the threads send; loading them overlaps the threads' work.
   const analyzers = Promise.all([import("../parse/parser.js"), import("../parse/flat-tree.js"), import("./analyze-file.js")]).then(
     async ([{ loadPythonLanguage }, { FlatTree }, { analyzeFlatTree }]) => ({ language: await loadPythonLanguage(), FlatTree, analyzeFlatTree }),
   );
-  const runWorker = () =>
+  const byPath = new Map<string, PoolResult>();
+  // Batches are analyzed one after another, in the order they arrive.
+  let analyzed: Promise<unknown> = analyzers;
+  const order: WorkOrder = { batches, next: new SharedArrayBuffer(4) };
+  const runThread = ({ worker, ended }: ParserThread) =>
     new Promise<void>((resolve, reject) => {
-      const worker = spawnWorker();
-      const sendNext = () => {
-        if (next >= batches.length) {
+      if (ended) {
+        reject(ended);
+        return;
+      }
+      worker.ref();
+      let done = false;
+      worker.on("message", (message: WorkerMessage) => {
+        if (message === "ready") return;
+        if (message === "done") {
+          done = true;
           void worker.terminate().then(() => resolve());
           return;
         }
-        worker.postMessage(batches[next++]);
-      };
-      worker.on("message", (message: "ready" | ParsedTransfer[]) => {
-        // The thread gets its next batch before this one is analyzed, so it never waits on us.
-        sendNext();
-        if (message === "ready") return;
-        analyzers.then(({ language, FlatTree, analyzeFlatTree }) => {
-          const analyzed = message.map((parsed): FileAnalysis => {
-            if (parsed.state !== "parsed") return parsed;
-            try {
-              return analyzeFlatTree(parsed.path, parsed.hash, FlatTree.fromTransfer(language, parsed.tree));
-            } catch (error) {
-              return { state: "error", path: parsed.path, hash: parsed.hash, message: `analyzer failed: ${(error as Error).message}` };
-            }
-          });
-          for (const result of analyzed) byPath.set(result.path, result);
-          onProgress(byPath.size, analyzed);
-        }, reject);
+        analyzed = analyzed.then(() =>
+          analyzers.then(({ language, FlatTree, analyzeFlatTree }) => {
+            const results = message.map((parsed): PoolResult => {
+              if (parsed.state !== "parsed") return parsed;
+              try {
+                return analyzeFlatTree(parsed.path, parsed.hash, FlatTree.fromTransfer(language, parsed.tree));
+              } catch (error) {
+                return { state: "error", path: parsed.path, hash: parsed.hash, message: `analyzer failed: ${(error as Error).message}` };
+              }
+            });
+            for (const result of results) byPath.set(result.path, result);
+            onProgress(byPath.size, results);
+          }),
+        );
       });
       worker.on("error", reject);
       worker.on("exit", (code) => {
-        if (code !== 0 && next < batches.length) reject(new Error(`parser thread exited with code ${code}`));
+        if (!done) reject(new Error(`parser thread exited with code ${code} before its work was done`));
       });
+      worker.postMessage(order);
     });
-  await Promise.all(Array.from({ length: workerCount }, runWorker));
-  // Every batch's analysis was queued on `analyzers` before its thread was told to stop.
-  await analyzers.then(() => undefined);
+  await Promise.all(taken.map(runThread));
+  await analyzed;
   return items.map((item) => byPath.get(item.path)!);
+}
+
+async function analyzeInProcess(items: WorkItem[], onProgress: (done: number, batch: PoolResult[]) => void): Promise<PoolResult[]> {
+  stopIdleParserThreads();
+  // Loaded here, not at the top: when threads do the parsing, the main thread never needs the parser.
+  const [{ createPythonParser }, { analyzeFile }] = await Promise.all([import("../parse/parser.js"), import("./analyze-file.js")]);
+  const parser = await createPythonParser();
+  const results: PoolResult[] = [];
+  for (const item of items) {
+    const read = readWorkItem(item);
+    let result: PoolResult;
+    if (read.state !== "read") {
+      result = read;
+    } else {
+      try {
+        result = analyzeFile(parser, item.path, read.bytes, read.hash);
+      } catch (error) {
+        result = { state: "error", path: item.path, hash: read.hash, message: `analyzer failed: ${(error as Error).message}` };
+      }
+    }
+    results.push(result);
+    onProgress(results.length, [result]);
+  }
+  parser.delete();
+  return results;
 }
 
 /** `items` by descending size, cut into batches of about BATCH_BYTES (a large file is a batch alone). */
 export function largestFirstBatches(items: WorkItem[]): WorkItem[][] {
-  const ordered = items.slice().sort((a, b) => b.bytes.length - a.bytes.length);
+  const ordered = items.slice().sort((a, b) => b.size - a.size);
   const batches: WorkItem[][] = [];
   let batch: WorkItem[] = [];
   let bytes = 0;
   for (const item of ordered) {
     batch.push(item);
-    bytes += item.bytes.length;
+    bytes += item.size;
     if (bytes >= BATCH_BYTES || batch.length >= BATCH_FILES) {
       batches.push(batch);
       batch = [];

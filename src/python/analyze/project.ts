@@ -1,12 +1,11 @@
-import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { contentHash, type PyAgentConfig } from "../../core/index.js";
 import { dropReexportedImports, importCycles, projectFindings, type ProjectModule } from "../findings/index.js";
 import type { FileAnalysis, Finding } from "../types.js";
-import { describeFsError, discoverPythonFiles } from "./discover.js";
+import { discoverPythonFiles } from "./discover.js";
 import { moduleNames } from "./modules.js";
 import { analyzeInParallel } from "./pool.js";
-import type { WorkItem } from "./worker.js";
+import type { WorkItem } from "./work-item.js";
 
 export type AnalyzedFile = Extract<FileAnalysis, { state: "ok" }> & { module: string; isPackage: boolean };
 
@@ -97,36 +96,36 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
       errors.push({ path: entry.path, message: `file is ${(entry.size / 1e6).toFixed(1)} MB, over max-file-bytes (${config.maxFileBytes}); skipped as generated` });
       continue;
     }
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(entry.absolutePath);
-    } catch (error) {
-      errors.push({ path: entry.path, message: describeFsError(error) });
-      continue;
-    }
-    const hash = contentHash(bytes);
-    if (cached && cached.hash === hash) {
-      // Touched but not changed: reuse, and refresh the stat fields in the cache.
-      const analysis = cached.analysis();
-      results.push(analysis);
-      refreshed.push({ analysis, size: entry.size, mtimeMs: entry.mtimeMs });
-      reused++;
-      continue;
-    }
-    work.push({ path: entry.path, bytes, hash });
+    // Read, hashed and parsed by a parser thread; one whose content is the cached one's comes back "unchanged".
+    work.push({ path: entry.path, absolutePath: entry.absolutePath, size: entry.size, cachedHash: cached?.hash });
   }
-  if (refreshed.length > 0) onFilesAnalyzed(refreshed);
 
+  let parsed = 0;
   if (work.length > 0) {
     onProgress({ type: "parse-start", total: work.length });
     const threads = config.jobs > 0 ? config.jobs : availableParallelism();
-    const parsed = await analyzeInParallel(work, threads, (done, batch) => {
-      onFilesAnalyzed(batch.map((analysis) => ({ analysis, ...statsByPath.get(analysis.path)! })));
+    const outcomes = await analyzeInParallel(work, threads, (done, batch) => {
+      const fresh = batch.filter((outcome): outcome is FileAnalysis => outcome.state === "ok" || outcome.state === "error");
+      if (fresh.length > 0) onFilesAnalyzed(fresh.map((analysis) => ({ analysis, ...statsByPath.get(analysis.path)! })));
       onProgress({ type: "parse-delta", done, total: work.length });
     });
-    results.push(...parsed);
+    for (const outcome of outcomes) {
+      if (outcome.state === "unreadable") {
+        errors.push({ path: outcome.path, message: outcome.message });
+      } else if (outcome.state === "unchanged") {
+        // Touched but not changed: reuse, and refresh the stat fields in the cache.
+        const analysis = cache!.get(outcome.path)!.analysis();
+        results.push(analysis);
+        refreshed.push({ analysis, ...statsByPath.get(outcome.path)! });
+        reused++;
+      } else {
+        results.push(outcome);
+        parsed++;
+      }
+    }
   }
-  onProgress({ type: "parse-end", parsed: work.length, reused });
+  if (refreshed.length > 0) onFilesAnalyzed(refreshed);
+  onProgress({ type: "parse-end", parsed, reused });
 
   const okResults = results.filter((result): result is Extract<FileAnalysis, { state: "ok" }> => result.state === "ok");
   for (const result of results) if (result.state === "error") errors.push({ path: result.path, message: result.message });
@@ -157,7 +156,7 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
     errors,
     seenPaths,
     projectResults,
-    stats: { discovered: discovered.length, parsed: work.length, reused, milliseconds: performance.now() - started },
+    stats: { discovered: discovered.length, parsed, reused, milliseconds: performance.now() - started },
   };
 }
 

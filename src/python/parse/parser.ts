@@ -21,7 +21,12 @@ export interface TreeSitterRuntime {
   _ts_tree_cursor_end_index_wasm(tree: number): number;
 }
 
-const runtimeOptions: Partial<TreeSitterRuntime> = {};
+/**
+ * web-tree-sitter initializes once per thread and fills only the options object of that first
+ * `Parser.init`; kept on globalThis so that a second copy of this module in the same thread (source
+ * and compiled, as under the test runner) reads the same object.
+ */
+const runtimeOptions: Partial<TreeSitterRuntime> = ((globalThis as Record<symbol, unknown>)[Symbol.for("pyagent.tree-sitter-runtime")] ??= {}) as Partial<TreeSitterRuntime>;
 let language: Promise<Language> | undefined;
 
 /** Loads the tree-sitter Python grammar once per thread. */

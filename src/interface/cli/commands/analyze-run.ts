@@ -1,0 +1,147 @@
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { SingleBar } from "cli-progress";
+import { loadConfig, UsageError, type ConfigOverrides } from "../../../core/index.js";
+import { type FileRecord, SqliteStore } from "../../../knowledge/index.js";
+import { analyzeProject, buildProjectGraph, type FileAnalysis, type FileCache, type ModuleFacts, type ProjectResults } from "../../../python/index.js";
+import { toAnalysisReport } from "../../report/analysis-json.js";
+import { toHtml } from "../../report/html.js";
+import { toMarkdown } from "../../report/markdown.js";
+import { toSarif } from "../../report/sarif.js";
+import { toTerminalSummary } from "../../report/terminal.js";
+import { failures, parseFailOn } from "../fail-on.js";
+import { PYAGENT_VERSION } from "../version.js";
+import type { AnalyzeFlags } from "./analyze.js";
+
+/** Bump when per-file analysis results change shape or meaning, so stored results are recomputed. */
+const ANALYSIS_FORMAT = "2";
+
+/** `pyagent analyze`: the whole command once its flags are parsed; resolves to the exit code. */
+export async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  const root = resolve(pathArgument);
+  if (!existsSync(root)) throw new UsageError(`${pathArgument}: no such file or directory`);
+  if (!statSync(root).isDirectory()) throw new UsageError(`${pathArgument}: not a directory (analyze takes a folder)`);
+  const conditions = parseFailOn(flags.failOn);
+  if (flags.output && !existsSync(dirname(resolve(flags.output)))) throw new UsageError(`--output ${flags.output}: folder ${dirname(flags.output)} does not exist`);
+  const overrides: ConfigOverrides = {
+    jobs: flags.jobs,
+    minConfidence: flags.minConfidence,
+    maxComplexity: flags.maxComplexity,
+    maxModuleLines: flags.maxModuleLines,
+    maxFileBytes: flags.maxFileBytes,
+    includeIgnored: flags.includeIgnored,
+    // A --store flag is relative to the working folder; `store` in pyproject.toml to the project.
+    store: flags.store === undefined ? undefined : resolve(flags.store),
+  };
+  const config = loadConfig(root, overrides);
+  if (flags.exclude.length > 0) config.exclude = [...config.exclude, ...flags.exclude];
+
+  const store = openStore(config.store ? resolve(root, config.store) : join(root, ".pyagent"), io.stderr);
+  try {
+    const cacheVersion = `${PYAGENT_VERSION}/${ANALYSIS_FORMAT}`;
+    if (store && store.getMeta("analysis_version") !== cacheVersion) {
+      store.clearFileRecords();
+      store.setMeta("project_results", "");
+      store.setMeta("analysis_version", cacheVersion);
+    }
+    const records = store && flags.cache ? store.readFileRecords() : new Map<string, FileRecord>();
+    const cache: FileCache = {
+      get(path) {
+        const record = records.get(path);
+        if (!record) return undefined;
+        return { hash: record.hash, size: record.size, mtimeMs: record.mtimeMs, analysis: () => fromRecord(record) };
+      },
+      projectResults(digest) {
+        const stored = flags.cache ? store?.getMeta("project_results") : undefined;
+        if (!stored) return undefined;
+        const results = JSON.parse(stored) as ProjectResults;
+        return results.digest === digest ? results : undefined;
+      },
+    };
+    const bar = flags.progress && (io.stderr as NodeJS.WriteStream).isTTY ? new SingleBar({ stream: io.stderr, format: "parsing {bar} {value}/{total} files", hideCursor: true }) : undefined;
+    const analysis = await analyzeProject(root, {
+      config,
+      cache,
+      // Results are written while other files are still being parsed: the main thread is idle then.
+      onFilesAnalyzed(batch) {
+        if (!store) return;
+        store.updateFileRecords(batch.map(({ analysis: result, size, mtimeMs }) => toRecord(result, size, mtimeMs)), []);
+      },
+      onProgress(event) {
+        if (!bar) return;
+        if (event.type === "parse-start" && event.total > 50) bar.start(event.total, 0);
+        else if (event.type === "parse-delta") bar.update(event.done);
+        else if (event.type === "parse-end") bar.stop();
+      },
+    });
+    // The graph is rebuilt only when something changed (building it reads every file's facts).
+    const graphDigest = analysis.projectResults.digest;
+    const graphIsCurrent = store !== undefined && store.getMeta("graph_digest") === graphDigest;
+    const freshGraph = graphIsCurrent ? undefined : buildProjectGraph(analysis.files);
+    if (store) {
+      const seen = new Set(analysis.seenPaths);
+      const removed = [...records.keys()].filter((path) => !seen.has(path));
+      store.updateFileRecords([], removed);
+      if (freshGraph) {
+        store.replaceGraph(freshGraph);
+        store.setMeta("graph_digest", graphDigest);
+      }
+      store.setMeta("project_results", JSON.stringify(analysis.projectResults));
+    }
+    const report = toAnalysisReport(analysis);
+    const rendered =
+      flags.format === "json" ? JSON.stringify(report, null, 2) + "\n"
+      : flags.format === "sarif" ? JSON.stringify(toSarif(report, PYAGENT_VERSION), null, 2) + "\n"
+      : flags.format === "md" ? toMarkdown(report)
+      : flags.format === "html" ? toHtml(report, freshGraph ?? store!.readGraph())
+      : toTerminalSummary(report);
+    if (flags.output) writeFileSync(flags.output, rendered);
+    else io.stdout.write(rendered);
+
+    const functions = report.files.flatMap((file) => file.functions.map((block) => ({ ...block, path: file.path })));
+    const failed = failures(conditions, analysis.findings, functions);
+    if (failed.length > 0) {
+      for (const message of failed.slice(0, 20)) io.stderr.write(`${message}\n`);
+      io.stderr.write(`pyagent: --fail-on matched ${failed.length} finding${failed.length === 1 ? "" : "s"}\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    store?.close();
+  }
+}
+
+/** A file's analysis as the store keeps it: facts apart from the rest, so a warm run need not parse them. */
+function toRecord(result: FileAnalysis, size: number, mtimeMs: number): FileRecord {
+  if (result.state === "error") return { path: result.path, hash: result.hash, size, mtimeMs, payload: JSON.stringify(result), facts: "null" };
+  const { facts, ...rest } = result;
+  return { path: result.path, hash: result.hash, size, mtimeMs, payload: JSON.stringify(rest), facts: JSON.stringify(facts) };
+}
+
+/** The inverse of `toRecord`; `facts` is parsed on first read. */
+function fromRecord(record: FileRecord): FileAnalysis {
+  const analysis = JSON.parse(record.payload) as FileAnalysis;
+  if (analysis.state === "ok") {
+    let facts: ModuleFacts | undefined;
+    Object.defineProperty(analysis, "facts", {
+      enumerable: true,
+      configurable: true,
+      get: () => (facts ??= JSON.parse(record.facts) as ModuleFacts),
+      set: (value: ModuleFacts) => {
+        facts = value;
+      },
+    });
+  }
+  return analysis;
+}
+
+/** The store is an optimisation for analyze: when it cannot be opened, say so once and go on without it. */
+function openStore(directory: string, stderr: NodeJS.WritableStream): SqliteStore | undefined {
+  try {
+    return SqliteStore.open(directory);
+  } catch (error) {
+    if ((error as Error).name === "StateVersionError") throw error;
+    stderr.write(`pyagent: warning: ${(error as Error).message}; analyzing without the store\n`);
+    return undefined;
+  }
+}
