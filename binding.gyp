@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/dot_avx2.cc",
+        "native/dot_avx512.cc",
         "native/dot_scalar.cc",
         "native/f16.cc",
         "native/matmul.cc",

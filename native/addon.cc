@@ -178,10 +178,31 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// setSimd("scalar" | "auto"): the scalar kernels exist for CPUs without AVX2; tests force them here.
+const char* level_name(pyagent::SimdLevel level) {
+  switch (level) {
+    case pyagent::SimdLevel::kAvx512: return "avx512";
+    case pyagent::SimdLevel::kAvx2: return "avx2";
+    default: return "scalar";
+  }
+}
+
+// setSimd("auto" | "scalar" | "avx2" | "avx512"): "auto" is the best level the CPU has; tests
+// force the others to cover every kernel set. A level the CPU lacks throws and changes nothing.
 Napi::Value SetSimd(const Napi::CallbackInfo& info) {
+  if (!require(info, info.Length() >= 1 && info[0].IsString(), "setSimd takes \"auto\", \"scalar\", \"avx2\" or \"avx512\""))
+    return info.Env().Undefined();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
   std::lock_guard<std::mutex> lock(kernel_mutex);
-  pyagent::use_scalar_kernels(info[0].As<Napi::String>().Utf8Value() == "scalar");
+  if (name == "auto") {
+    pyagent::use_best_simd_level();
+    return info.Env().Undefined();
+  }
+  for (pyagent::SimdLevel level : {pyagent::SimdLevel::kScalar, pyagent::SimdLevel::kAvx2, pyagent::SimdLevel::kAvx512}) {
+    if (name != level_name(level)) continue;
+    require(info, pyagent::set_simd_level(level), "this CPU lacks the instructions of simd level " + name);
+    return info.Env().Undefined();
+  }
+  require(info, false, "unknown simd level \"" + name + "\" (auto, scalar, avx2 or avx512)");
   return info.Env().Undefined();
 }
 
@@ -191,11 +212,19 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(env);
   std::lock_guard<std::mutex> lock(kernel_mutex);
   result.Set("threads", the_pool().size());
-  result.Set("simd", pyagent::using_avx2() ? "avx2" : "scalar");
+  result.Set("simd", level_name(pyagent::simd_level()));
+  Napi::Array levels = Napi::Array::New(env);
+  for (pyagent::SimdLevel level : {pyagent::SimdLevel::kScalar, pyagent::SimdLevel::kAvx2, pyagent::SimdLevel::kAvx512}) {
+    if (pyagent::cpu_supports(level)) levels.Set(levels.Length(), level_name(level));
+  }
+  result.Set("levels", levels);
   result.Set("avx2", features.avx2);
   result.Set("fma", features.fma);
   result.Set("f16c", features.f16c);
   result.Set("avx512f", features.avx512f);
+  result.Set("avx512vl", features.avx512vl);
+  result.Set("avx512bw", features.avx512bw);
+  result.Set("avx512vnni", features.avx512vnni);
   return result;
 }
 

@@ -23,8 +23,25 @@ float dot_q4_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int block
 void quantize_q8_avx2(const float* x, int cols, int8_t* quants, float* scales);
 // Several consecutive tokens (x rows `cols` apart) against one row, the weights loaded once;
 // sums[k] receives token k's result, bit for bit the single-token dot's (batch invariance).
-void dot4_f32_avx2(const uint8_t* w, const float* x, int cols, float* sums);
 void dot4_q8_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks, int cols, float* sums);
 void dot4_q4_avx2(const uint8_t* w, const int8_t* xq, const float* xs, int blocks, int cols, float* sums);
+
+
+// The end of dot_f32_avx2 after its 32-wide steps, for kernels that ran those steps themselves:
+// acc holds its four accumulators a0 | a1 | a2 | a3 (8 floats each), c the first column left.
+float finish_f32_avx2(const uint8_t* w, const float* x, int c, int cols, const float* acc);
+
+// Batched products: rows 0 .. rows-1 of W (row r at w + r * row_bytes) against tokens 0 .. n-1,
+// out[t * out_stride + r]. Every output is bit for bit the single-token dot of its level
+// (dot_f32_avx2, dot_q8_avx2), whatever n, rows and the token's place in the batch.
+void batch_f32_avx2(const uint8_t* w, size_t row_bytes, int rows, const float* x, int n, int cols, float* out, size_t out_stride);
+void batch_f32_avx512(const uint8_t* w, size_t row_bytes, int rows, const float* x, int n, int cols, float* out, size_t out_stride);
+// The AVX-512 q8_0 batch reads activations packed by pack_q8_avx512 (token pairs, layout in
+// dot_avx512.cc) from the quantized ones; packed_q8_bytes_avx512 is the buffer it needs.
+size_t packed_q8_bytes_avx512(int n, int cols);
+void pack_q8_avx512(const int8_t* xq, const float* xs, int n, int cols, uint8_t* packed);
+void batch_q8_avx512(const uint8_t* w, size_t row_bytes, int rows, const uint8_t* packed, int n, int cols, float* out, size_t out_stride);
+// Rows a batch kernel takes together; matmul.cc makes its L1 row tiles a multiple of this.
+extern const int kBatchRowsF32Avx2, kBatchRowsF32Avx512, kBatchRowsQ8Avx512;
 
 }  // namespace pyagent

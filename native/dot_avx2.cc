@@ -22,8 +22,8 @@ static PYAGENT_AVX2 inline float hsum(__m256 v) {
 }
 
 // The end of an f32 dot after its 32-wide steps: 8-wide steps into a0, the four accumulators
-// summed pairwise, then the scalar tail. dot_f32_avx2 and dot2_f32_avx2 both end here, so a token
-// gets the same bits alone (decode) as inside a batch (prefill, batched decode).
+// summed pairwise, then the scalar tail. dot_f32_avx2 and every batched f32 kernel (both levels)
+// end here, so a token gets the same bits alone (decode) as inside a batch (prefill, batched decode).
 static PYAGENT_AVX2 inline float finish_f32(const uint8_t* wbytes, const float* x, int c, int cols, __m256 a0, __m256 a1, __m256 a2,
                                             __m256 a3) {
   const float* w = reinterpret_cast<const float*>(wbytes);
@@ -144,48 +144,53 @@ PYAGENT_AVX2 void quantize_q8_avx2(const float* x, int cols, int8_t* quants, flo
 }
 
 
-// ---- four tokens against one row (prefill): the weights are loaded and unpacked once ------------
+// ---- several tokens against rows (prefill, batched decode): each weight is loaded once per tile ----
 
-// Four tokens, each with dot_f32_avx2's four accumulators: sixteen accumulators and one weight
-// register, one more than AVX2 has, so the compiler keeps two accumulators in memory; still
-// faster than two passes over the weights. Same float operations per token as the single dot.
-PYAGENT_AVX2 void dot4_f32_avx2(const uint8_t* wbytes, const float* x, int cols, float* sums) {
-  const float* w = reinterpret_cast<const float*>(wbytes);
-  const float* x0 = x;
-  const float* x1 = x + cols;
-  const float* x2 = x + 2 * cols;
-  const float* x3 = x + 3 * cols;
-  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-  __m256 b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps();
-  __m256 e0 = _mm256_setzero_ps(), e1 = _mm256_setzero_ps(), e2 = _mm256_setzero_ps(), e3 = _mm256_setzero_ps();
-  __m256 g0 = _mm256_setzero_ps(), g1 = _mm256_setzero_ps(), g2 = _mm256_setzero_ps(), g3 = _mm256_setzero_ps();
+PYAGENT_AVX2 float finish_f32_avx2(const uint8_t* w, const float* x, int c, int cols, const float* acc) {
+  return finish_f32(w, x, c, cols, _mm256_loadu_ps(acc), _mm256_loadu_ps(acc + 8), _mm256_loadu_ps(acc + 16), _mm256_loadu_ps(acc + 24));
+}
+
+// kRows rows x kTokens tokens, each pair with dot_f32_avx2's four accumulators (a[j] takes
+// columns c + 8j .. c + 8j + 7 of every 32-column step) and the same FMAs in the same order, then
+// its finish: every output is the single dot's bits. 1 x 3 is twelve accumulators, one weight
+// register and memory operands for x: no spills in sixteen ymm registers.
+template <int kRows, int kTokens>
+static PYAGENT_AVX2 void tile_f32_avx2(const uint8_t* w, size_t row_bytes, const float* x, int cols, float* out, size_t out_stride) {
+  __m256 acc[kRows][kTokens][4];
+  for (int r = 0; r < kRows; r++)
+    for (int t = 0; t < kTokens; t++)
+      for (int j = 0; j < 4; j++) acc[r][t][j] = _mm256_setzero_ps();
   int c = 0;
   for (; c + 32 <= cols; c += 32) {
-    __m256 wv = _mm256_loadu_ps(w + c);
-    a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x0 + c), a0);
-    b0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x1 + c), b0);
-    e0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x2 + c), e0);
-    g0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x3 + c), g0);
-    wv = _mm256_loadu_ps(w + c + 8);
-    a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x0 + c + 8), a1);
-    b1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x1 + c + 8), b1);
-    e1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x2 + c + 8), e1);
-    g1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x3 + c + 8), g1);
-    wv = _mm256_loadu_ps(w + c + 16);
-    a2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x0 + c + 16), a2);
-    b2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x1 + c + 16), b2);
-    e2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x2 + c + 16), e2);
-    g2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x3 + c + 16), g2);
-    wv = _mm256_loadu_ps(w + c + 24);
-    a3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x0 + c + 24), a3);
-    b3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x1 + c + 24), b3);
-    e3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x2 + c + 24), e3);
-    g3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x3 + c + 24), g3);
+    for (int j = 0; j < 4; j++) {
+      for (int r = 0; r < kRows; r++) {
+        __m256 wv = _mm256_loadu_ps(reinterpret_cast<const float*>(w + r * row_bytes) + c + 8 * j);
+        for (int t = 0; t < kTokens; t++)
+          acc[r][t][j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + static_cast<size_t>(t) * cols + c + 8 * j), acc[r][t][j]);
+      }
+    }
   }
-  sums[0] = finish_f32(wbytes, x0, c, cols, a0, a1, a2, a3);
-  sums[1] = finish_f32(wbytes, x1, c, cols, b0, b1, b2, b3);
-  sums[2] = finish_f32(wbytes, x2, c, cols, e0, e1, e2, e3);
-  sums[3] = finish_f32(wbytes, x3, c, cols, g0, g1, g2, g3);
+  for (int r = 0; r < kRows; r++) {
+    for (int t = 0; t < kTokens; t++) {
+      out[t * out_stride + r] =
+          finish_f32(w + r * row_bytes, x + static_cast<size_t>(t) * cols, c, cols, acc[r][t][0], acc[r][t][1], acc[r][t][2], acc[r][t][3]);
+    }
+  }
+}
+
+const int kBatchRowsF32Avx2 = 1;
+constexpr int kTokensF32Avx2 = 3;
+
+PYAGENT_AVX2 void batch_f32_avx2(const uint8_t* w, size_t row_bytes, int rows, const float* x, int n, int cols, float* out,
+                                 size_t out_stride) {
+  using Tile = void (*)(const uint8_t*, size_t, const float*, int, float*, size_t);
+  static const Tile kTiles[kTokensF32Avx2] = {tile_f32_avx2<1, 1>, tile_f32_avx2<1, 2>, tile_f32_avx2<1, 3>};
+  for (int t = 0; t < n; t += kTokensF32Avx2) {
+    const int tokens = n - t < kTokensF32Avx2 ? n - t : kTokensF32Avx2;
+    for (int r = 0; r < rows; r++) {
+      kTiles[tokens - 1](w + r * row_bytes, row_bytes, x + static_cast<size_t>(t) * cols, cols, out + t * out_stride + r, out_stride);
+    }
+  }
 }
 
 // One quantized block of token k's activations against the row's block (|w| and w's signs

@@ -25,12 +25,23 @@ struct CpuFeatures {
   bool fma = false;
   bool f16c = false;
   bool avx512f = false;
+  bool avx512vl = false;
+  bool avx512bw = false;
+  bool avx512vnni = false;
 };
 CpuFeatures cpu_features();
-// True when the AVX2/FMA/F16C paths are in use.
+// Kernel sets, each bit-identical to itself at every batch size. kAvx2 needs avx2, fma and f16c;
+// kAvx512 also avx512f, avx512vl, avx512bw and avx512vnni (it batches f32 and q8_0 with them and
+// keeps kAvx2's single-token dots and bits).
+enum class SimdLevel : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+SimdLevel simd_level();
+bool cpu_supports(SimdLevel level);
+// Uses `level`'s kernels from the next call on; false (nothing changed) when the CPU lacks it.
+bool set_simd_level(SimdLevel level);
+// Back to the best level the CPU has (the load-time choice).
+void use_best_simd_level();
+// True when the AVX2/FMA/F16C paths are in use (kAvx2 or kAvx512).
 bool using_avx2();
-// Forces the portable scalar kernels (true) or goes back to the best the CPU has (false); for tests.
-void use_scalar_kernels(bool scalar);
 
 float f16_to_f32(uint16_t bits);
 uint16_t f32_to_f16(float value);

@@ -1,8 +1,9 @@
 // Matrix products over GGUF bytes. For q8_0/q4_0 the activations are first quantized to q8
 // blocks (one scale per 32 values, rounded to f16 like llama.cpp does), then every weight block
 // meets its activation block in an integer dot product: this is what makes quantized decode fast.
-// Each product has a scalar version (dot_scalar.cc) and an AVX2/FMA/F16C version (dot_avx2.cc),
-// picked once at load time; rows are split into chunks across the thread pool.
+// Each product has a scalar version (dot_scalar.cc), an AVX2/FMA/F16C version (dot_avx2.cc) and,
+// for batches of f32 and q8_0, an AVX-512 version (dot_avx512.cc); the best level the CPU has is
+// picked at load time (tests may force another); rows are split into chunks across the pool.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -29,34 +30,149 @@ namespace {
 using DotFloat = float (*)(const uint8_t*, const float*, int);
 using DotQuant = float (*)(const uint8_t*, const int8_t*, const float*, int);
 using Quantize = void (*)(const float*, int, int8_t*, float*);
-using Dot4Float = void (*)(const uint8_t*, const float*, int, float*);
 using Dot4Quant = void (*)(const uint8_t*, const int8_t*, const float*, int, int, float*);
+// Rows 0 .. rows-1 (row_bytes apart) against tokens 0 .. n-1 into out[t * out_stride + r]; each
+// output bit-equal to the level's single dot of that row and token.
+using BatchFloat = void (*)(const uint8_t*, size_t, int, const float*, int, int, float*, size_t);
+// Quantized activations of n tokens: q (n, cols) int8, s (n, cols / 32) scales; packed, the
+// level's own layout of the same values where its batch kernel wants one (else null).
+struct QuantActivations {
+  const int8_t* q;
+  const float* s;
+  const uint8_t* packed;
+};
+using BatchQuant = void (*)(const uint8_t*, size_t, int, const QuantActivations&, int, int, float*, size_t);
+using PackedBytes = size_t (*)(int, int);
+using Pack = void (*)(const int8_t*, const float*, int, int, uint8_t*);
+
+// Token by token through the single dot: the batch of a level without a batched kernel for a type.
+template <DotFloat kDot>
+void batch_float_each(const uint8_t* w, size_t row_bytes, int rows, const float* x, int n, int cols, float* out, size_t out_stride) {
+  for (int t = 0; t < n; t++)
+    for (int r = 0; r < rows; r++) out[t * out_stride + r] = kDot(w + row_bytes * r, x + static_cast<size_t>(t) * cols, cols);
+}
+
+template <DotQuant kDot>
+void batch_quant_each(const uint8_t* w, size_t row_bytes, int rows, const QuantActivations& x, int n, int cols, float* out,
+                      size_t out_stride) {
+  const int blocks = cols / kBlock;
+  for (int t = 0; t < n; t++) {
+    for (int r = 0; r < rows; r++)
+      out[t * out_stride + r] = kDot(w + row_bytes * r, x.q + static_cast<size_t>(t) * cols, x.s + static_cast<size_t>(t) * blocks, blocks);
+  }
+}
+
+// Groups of four tokens through kGroup (each token bit-equal to kDot), the rest through kDot.
+template <Dot4Quant kGroup, DotQuant kDot>
+void batch_quant_grouped(const uint8_t* w, size_t row_bytes, int rows, const QuantActivations& x, int n, int cols, float* out,
+                         size_t out_stride) {
+  const int blocks = cols / kBlock;
+  int t = 0;
+  float sums[4];
+  for (; t + 4 <= n; t += 4) {
+    for (int r = 0; r < rows; r++) {
+      kGroup(w + row_bytes * r, x.q + static_cast<size_t>(t) * cols, x.s + static_cast<size_t>(t) * blocks, blocks, cols, sums);
+      for (int k = 0; k < 4; k++) out[(t + k) * out_stride + r] = sums[k];
+    }
+  }
+  const QuantActivations rest{x.q + static_cast<size_t>(t) * cols, x.s + static_cast<size_t>(t) * blocks, nullptr};
+  batch_quant_each<kDot>(w, row_bytes, rows, rest, n - t, cols, out + t * out_stride, out_stride);
+}
+
+void batch_q8_packed_avx512(const uint8_t* w, size_t row_bytes, int rows, const QuantActivations& x, int n, int cols, float* out,
+                            size_t out_stride) {
+  batch_q8_avx512(w, row_bytes, rows, x.packed, n, cols, out, out_stride);
+}
 
 struct Paths {
-  bool avx2;
+  SimdLevel level;
   DotFloat f32, f16;
   DotQuant q8, q4;
   Quantize quantize;
-  // Four consecutive tokens against one row, each token's result bit-equal to the single dot's;
-  // null where the scalar path has none.
-  Dot4Float f32x4;
-  Dot4Quant q8x4, q4x4;
+  BatchFloat f32_batch, f16_batch;
+  BatchQuant q8_batch, q4_batch;
+  // Rows the f32 / q8_0 batch kernels take together (row tiles are a multiple of it).
+  int f32_rows, q8_rows;
+  // Where q8_batch reads packed activations: their size and the packing; null otherwise.
+  PackedBytes q8_packed_bytes;
+  Pack q8_pack;
 };
 
-bool cpu_has_avx2() {
+// The AVX-512 level keeps the AVX2 single dots (and their bits) and adds batched f32 and q8_0
+// kernels that reproduce them; f16 and q4_0 batches are the AVX2 ones.
+Paths paths_for(SimdLevel level) {
+  switch (level) {
+    case SimdLevel::kAvx512:
+      return {level,
+              dot_f32_avx2,
+              dot_f16_avx2,
+              dot_q8_avx2,
+              dot_q4_avx2,
+              quantize_q8_avx2,
+              batch_f32_avx512,
+              batch_float_each<dot_f16_avx2>,
+              batch_q8_packed_avx512,
+              batch_quant_grouped<dot4_q4_avx2, dot_q4_avx2>,
+              kBatchRowsF32Avx512,
+              kBatchRowsQ8Avx512,
+              packed_q8_bytes_avx512,
+              pack_q8_avx512};
+    case SimdLevel::kAvx2:
+      return {level,
+              dot_f32_avx2,
+              dot_f16_avx2,
+              dot_q8_avx2,
+              dot_q4_avx2,
+              quantize_q8_avx2,
+              batch_f32_avx2,
+              batch_float_each<dot_f16_avx2>,
+              batch_quant_grouped<dot4_q8_avx2, dot_q8_avx2>,
+              batch_quant_grouped<dot4_q4_avx2, dot_q4_avx2>,
+              kBatchRowsF32Avx2,
+              1,
+              nullptr,
+              nullptr};
+    default:
+      return {SimdLevel::kScalar,
+              dot_f32_scalar,
+              dot_f16_scalar,
+              dot_q8_scalar,
+              dot_q4_scalar,
+              quantize_q8_scalar,
+              batch_float_each<dot_f32_scalar>,
+              batch_float_each<dot_f16_scalar>,
+              batch_quant_each<dot_q8_scalar>,
+              batch_quant_each<dot_q4_scalar>,
+              1,
+              1,
+              nullptr,
+              nullptr};
+  }
+}
+
+bool cpu_has(SimdLevel level) {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+  switch (level) {
+    case SimdLevel::kScalar: return true;
+    case SimdLevel::kAvx2: return avx2;
+    case SimdLevel::kAvx512:
+      return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vnni");
+  }
+  return false;
 }
 
-Paths pick_paths(bool avx2) {
-  if (avx2) return {true, dot_f32_avx2, dot_f16_avx2, dot_q8_avx2, dot_q4_avx2, quantize_q8_avx2, dot4_f32_avx2, dot4_q8_avx2, dot4_q4_avx2};
-  return {false, dot_f32_scalar, dot_f16_scalar, dot_q8_scalar, dot_q4_scalar, quantize_q8_scalar, nullptr, nullptr, nullptr};
+SimdLevel best_level() {
+  if (cpu_has(SimdLevel::kAvx512)) return SimdLevel::kAvx512;
+  if (cpu_has(SimdLevel::kAvx2)) return SimdLevel::kAvx2;
+  return SimdLevel::kScalar;
 }
 
-// Written only by use_scalar_kernels (JS thread, between calls); read by every kernel call.
-Paths paths = pick_paths(cpu_has_avx2());
+// Written only by set_simd_level (JS thread, between calls); read by every kernel call.
+Paths paths = paths_for(best_level());
 
-// Weight bytes of one row tile: with four tokens' activations it stays in a 32 KiB L1.
+// Weight bytes of one row tile: with a few tokens' activations it stays in a 32 KiB L1.
 constexpr size_t kTileBytes = 16 * 1024;
 
 struct MatmulJob {
@@ -64,55 +180,45 @@ struct MatmulJob {
   const uint8_t* weights;
   int type;
   const float* x;
-  const int8_t* xq;
-  const float* xs;
+  QuantActivations xq;
   int n, rows, cols;
   size_t bytes_per_row;
   int rows_per_chunk;
 };
 
 // Rows begin .. end of W against every token. Token t's out[t, r] has the same bits whatever n
-// is and wherever t falls in a group (the grouped dots keep the single dot's float operations):
-// a sequence decoded inside a batch gets the greedy tokens it gets alone.
+// is and wherever t falls in a batch (every batch kernel reproduces its level's single dot): a
+// sequence decoded inside a batch gets the greedy tokens it gets alone.
 //
-// Loop order for a batch: a tile of rows small enough to stay in L1, then every group of four
-// tokens over that tile. Each weight byte is read from memory once per call, and each token's
-// outputs are written a cache line at a time (row-major over tokens, a token's row of `out`
-// would otherwise take one line per row, and with power-of-two row counts every token's line
-// lands in the same cache set).
+// Loop order for a batch: a tile of rows small enough to stay in L1 (a multiple of the rows the
+// batch kernel takes together), then the batch kernel runs every group of tokens over that tile.
+// Each weight byte is read from memory once per call.
 void matmul_rows(const MatmulJob& job, int begin, int end) {
   const int blocks = job.cols / kBlock;
-  const int tile = std::max(1, static_cast<int>(kTileBytes / job.bytes_per_row));
-  for (int tile_begin = begin; tile_begin < end; tile_begin += tile) {
-    const int tile_end = std::min(end, tile_begin + tile);
-    int t = 0;
-    float sums[4];
-    const bool grouped = (job.type == kF32 && paths.f32x4 != nullptr) || (job.type == kQ8_0 && paths.q8x4 != nullptr) ||
-                         (job.type == kQ4_0 && paths.q4x4 != nullptr);
-    for (; grouped && t + 4 <= job.n; t += 4) {
-      const float* x = job.x + static_cast<size_t>(t) * job.cols;
-      const int8_t* xq = job.xq + static_cast<size_t>(t) * job.cols;
-      const float* xs = job.xs + static_cast<size_t>(t) * blocks;
-      for (int r = tile_begin; r < tile_end; r++) {
-        const uint8_t* row = job.weights + job.bytes_per_row * r;
-        if (job.type == kF32) paths.f32x4(row, x, job.cols, sums);
-        else if (job.type == kQ8_0) paths.q8x4(row, xq, xs, blocks, job.cols, sums);
-        else paths.q4x4(row, xq, xs, blocks, job.cols, sums);
-        for (int k = 0; k < 4; k++) job.out[static_cast<size_t>(t + k) * job.rows + r] = sums[k];
+  if (job.n == 1) {
+    for (int r = begin; r < end; r++) {
+      const uint8_t* row = job.weights + job.bytes_per_row * r;
+      switch (job.type) {
+        case kF32: job.out[r] = paths.f32(row, job.x, job.cols); break;
+        case kF16: job.out[r] = paths.f16(row, job.x, job.cols); break;
+        case kQ8_0: job.out[r] = paths.q8(row, job.xq.q, job.xq.s, blocks); break;
+        default: job.out[r] = paths.q4(row, job.xq.q, job.xq.s, blocks); break;
       }
     }
-    for (; t < job.n; t++) {
-      for (int r = tile_begin; r < tile_end; r++) {
-        const uint8_t* row = job.weights + job.bytes_per_row * r;
-        float value;
-        switch (job.type) {
-          case kF32: value = paths.f32(row, job.x + static_cast<size_t>(t) * job.cols, job.cols); break;
-          case kF16: value = paths.f16(row, job.x + static_cast<size_t>(t) * job.cols, job.cols); break;
-          case kQ8_0: value = paths.q8(row, job.xq + static_cast<size_t>(t) * job.cols, job.xs + static_cast<size_t>(t) * blocks, blocks); break;
-          default: value = paths.q4(row, job.xq + static_cast<size_t>(t) * job.cols, job.xs + static_cast<size_t>(t) * blocks, blocks); break;
-        }
-        job.out[static_cast<size_t>(t) * job.rows + r] = value;
-      }
+    return;
+  }
+  const int together = job.type == kF32 ? paths.f32_rows : job.type == kQ8_0 ? paths.q8_rows : 1;
+  const int fit = static_cast<int>(kTileBytes / job.bytes_per_row);
+  const int tile = std::max(together, fit / together * together);
+  for (int tile_begin = begin; tile_begin < end; tile_begin += tile) {
+    const int tile_rows = std::min(end - tile_begin, tile);
+    const uint8_t* rows = job.weights + job.bytes_per_row * tile_begin;
+    float* out = job.out + tile_begin;
+    switch (job.type) {
+      case kF32: paths.f32_batch(rows, job.bytes_per_row, tile_rows, job.x, job.n, job.cols, out, job.rows); break;
+      case kF16: paths.f16_batch(rows, job.bytes_per_row, tile_rows, job.x, job.n, job.cols, out, job.rows); break;
+      case kQ8_0: paths.q8_batch(rows, job.bytes_per_row, tile_rows, job.xq, job.n, job.cols, out, job.rows); break;
+      default: paths.q4_batch(rows, job.bytes_per_row, tile_rows, job.xq, job.n, job.cols, out, job.rows); break;
     }
   }
 }
@@ -127,6 +233,11 @@ void matmul_chunk(void* context, int chunk) {
 // Activations quantized for the current call; only the JavaScript thread touches them outside a job.
 std::vector<int8_t> activation_quants;
 std::vector<float> activation_scales;
+// 64-byte aligned storage for the level's packed activations (a vector of these).
+struct alignas(64) Line {
+  uint8_t bytes[64];
+};
+std::vector<Line> activation_packed;
 
 // Below this many multiply-adds, waking the other threads costs more than it saves.
 constexpr int64_t kParallelWork = 32 * 1024;
@@ -134,12 +245,22 @@ constexpr int kChunksPerThread = 4;
 
 }  // namespace
 
-bool using_avx2() { return paths.avx2; }
+bool using_avx2() { return paths.level != SimdLevel::kScalar; }
 
-void use_scalar_kernels(bool scalar) { paths = pick_paths(!scalar && cpu_has_avx2()); }
+SimdLevel simd_level() { return paths.level; }
+
+bool cpu_supports(SimdLevel level) { return cpu_has(level); }
+
+bool set_simd_level(SimdLevel level) {
+  if (!cpu_has(level)) return false;
+  paths = paths_for(level);
+  return true;
+}
+
+void use_best_simd_level() { paths = paths_for(best_level()); }
 
 void matmul(ThreadPool& pool, float* out, const uint8_t* weights, int type, const float* x, int n, int rows, int cols) {
-  MatmulJob job{out, weights, type, x, nullptr, nullptr, n, rows, cols, row_bytes(type, cols), rows};
+  MatmulJob job{out, weights, type, x, {nullptr, nullptr, nullptr}, n, rows, cols, row_bytes(type, cols), rows};
   if (type == kQ8_0 || type == kQ4_0) {
     size_t count = static_cast<size_t>(n) * cols;
     if (activation_quants.size() < count) {
@@ -150,8 +271,15 @@ void matmul(ThreadPool& pool, float* out, const uint8_t* weights, int type, cons
       paths.quantize(x + static_cast<size_t>(t) * cols, cols, activation_quants.data() + static_cast<size_t>(t) * cols,
                      activation_scales.data() + static_cast<size_t>(t) * (cols / kBlock));
     }
-    job.xq = activation_quants.data();
-    job.xs = activation_scales.data();
+    job.xq.q = activation_quants.data();
+    job.xq.s = activation_scales.data();
+    if (type == kQ8_0 && n > 1 && paths.q8_pack != nullptr) {
+      size_t lines = (paths.q8_packed_bytes(n, cols) + sizeof(Line) - 1) / sizeof(Line);
+      if (activation_packed.size() < lines) activation_packed.resize(lines);
+      uint8_t* packed = activation_packed.data()->bytes;
+      paths.q8_pack(job.xq.q, job.xq.s, n, cols, packed);
+      job.xq.packed = packed;
+    }
   }
   if (static_cast<int64_t>(n) * rows * cols < kParallelWork || pool.size() == 1) {
     matmul_rows(job, 0, rows);

@@ -18,6 +18,9 @@ CpuFeatures cpu_features() {
   features.fma = __builtin_cpu_supports("fma");
   features.f16c = __builtin_cpu_supports("f16c");
   features.avx512f = __builtin_cpu_supports("avx512f");
+  features.avx512vl = __builtin_cpu_supports("avx512vl");
+  features.avx512bw = __builtin_cpu_supports("avx512bw");
+  features.avx512vnni = __builtin_cpu_supports("avx512vnni");
   return features;
 }
 

@@ -4,5 +4,5 @@ export { checkMatrix, F16_TO_F32, QK, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, readRo
 export { createJsKernels } from "./js-kernels.js";
 export { type KernelSet, RopeStyle } from "./kernel-set.js";
 export { type KernelPreference, type LoadKernelsOptions, loadKernels } from "./load.js";
-export { ADDON_RELATIVE_PATH, addonPath, createNativeKernels, type NativeInfo, nativeInfo, packageRoot } from "./native.js";
+export { ADDON_RELATIVE_PATH, addonPath, createNativeKernels, type NativeInfo, nativeInfo, packageRoot, type SimdChoice, type SimdLevel } from "./native.js";
 export { createReferenceKernels } from "./reference.js";

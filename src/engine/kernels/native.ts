@@ -26,18 +26,31 @@ interface NativeAddon {
     headDim: number,
   ): void;
   setThreads(threads: number): void;
-  setSimd(simd: "auto" | "scalar"): void;
+  setSimd(simd: SimdChoice): void;
   info(): NativeInfo;
 }
 
+/**
+ * The addon's kernel levels. "avx2" needs avx2 + fma + f16c; "avx512" also avx512f/vl/bw/vnni
+ * (batched f32 and q8_0 products; the single-token products, and so every bit, are avx2's).
+ */
+export type SimdLevel = "scalar" | "avx2" | "avx512";
+/** "auto" is the best level the CPU has. */
+export type SimdChoice = "auto" | SimdLevel;
+
 export interface NativeInfo {
   threads: number;
-  /** The matmul path the addon picked at load time from the CPU's features. */
-  simd: "avx2" | "scalar";
+  /** The level in use: the best the CPU has unless a set was created with another `simd`. */
+  simd: SimdLevel;
+  /** Every level this CPU can run, lowest first. */
+  levels: SimdLevel[];
   avx2: boolean;
   fma: boolean;
   f16c: boolean;
   avx512f: boolean;
+  avx512vl: boolean;
+  avx512bw: boolean;
+  avx512vnni: boolean;
 }
 
 export const ADDON_RELATIVE_PATH = join("build", "Release", "pyagent_kernels.node");
@@ -78,11 +91,11 @@ export function nativeInfo(): NativeInfo {
 }
 
 /**
- * The native kernel set over `threads` threads. The addon's thread pool and SIMD choice are
- * process-wide, so the last set created decides them. `simd: "scalar"` forces the portable C
- * kernels (used on CPUs without AVX2; tests force them to cover that path).
+ * The native kernel set over `threads` threads. The addon's thread pool and SIMD level are
+ * process-wide, so the last set created decides them. `simd` forces a level (tests cover every
+ * level the CPU has: "scalar" is the portable C used without AVX2); a level the CPU lacks throws.
  */
-export function createNativeKernels(threads: number, options: { simd?: "auto" | "scalar" } = {}): KernelSet {
+export function createNativeKernels(threads: number, options: { simd?: SimdChoice } = {}): KernelSet {
   const native = loadAddon();
   native.setThreads(Math.max(1, Math.floor(threads)));
   native.setSimd(options.simd ?? "auto");
