@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { SingleBar } from "cli-progress";
 import { loadConfig, UsageError, type ConfigOverrides } from "../../../core/index.js";
 import { type FileRecord, SqliteStore } from "../../../knowledge/index.js";
-import { analyzeProject, buildProjectGraph, type FileAnalysis, type FileCache, type ModuleFacts, type ProjectResults } from "../../../python/index.js";
+import { analyzeProject, buildProjectGraph, decodeFacts, encodeFacts, type FileAnalysis, type FileCache, type ModuleFacts, type ProjectResults } from "../../../python/index.js";
 import { toAnalysisReport } from "../../report/analysis-json.js";
 import { toHtml } from "../../report/html.js";
 import { toMarkdown } from "../../report/markdown.js";
@@ -14,7 +14,7 @@ import { PYAGENT_VERSION } from "../version.js";
 import type { AnalyzeFlags } from "./analyze.js";
 
 /** Bump when per-file analysis results change shape or meaning, so stored results are recomputed. */
-const ANALYSIS_FORMAT = "2";
+const ANALYSIS_FORMAT = "3";
 
 /** `pyagent analyze`: the whole command once its flags are parsed; resolves to the exit code. */
 export async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
@@ -115,7 +115,7 @@ export async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: 
 function toRecord(result: FileAnalysis, size: number, mtimeMs: number): FileRecord {
   if (result.state === "error") return { path: result.path, hash: result.hash, size, mtimeMs, payload: JSON.stringify(result), facts: "null" };
   const { facts, ...rest } = result;
-  return { path: result.path, hash: result.hash, size, mtimeMs, payload: JSON.stringify(rest), facts: JSON.stringify(facts) };
+  return { path: result.path, hash: result.hash, size, mtimeMs, payload: JSON.stringify(rest), facts: encodeFacts(facts) };
 }
 
 /** The inverse of `toRecord`; `facts` is parsed on first read. */
@@ -126,7 +126,7 @@ function fromRecord(record: FileRecord): FileAnalysis {
     Object.defineProperty(analysis, "facts", {
       enumerable: true,
       configurable: true,
-      get: () => (facts ??= JSON.parse(record.facts) as ModuleFacts),
+      get: () => (facts ??= decodeFacts(record.facts)),
       set: (value: ModuleFacts) => {
         facts = value;
       },
