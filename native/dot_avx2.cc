@@ -150,45 +150,54 @@ PYAGENT_AVX2 float finish_f32_avx2(const uint8_t* w, const float* x, int c, int 
   return finish_f32(w, x, c, cols, _mm256_loadu_ps(acc), _mm256_loadu_ps(acc + 8), _mm256_loadu_ps(acc + 16), _mm256_loadu_ps(acc + 24));
 }
 
-// kRows rows x kTokens tokens, each pair with dot_f32_avx2's four accumulators (a[j] takes
-// columns c + 8j .. c + 8j + 7 of every 32-column step) and the same FMAs in the same order, then
-// its finish: every output is the single dot's bits. 1 x 3 is twelve accumulators, one weight
-// register and memory operands for x: no spills in sixteen ymm registers.
+// kRows rows x kTokens tokens with dot_f32_avx2's four accumulators per (row, token): a[j] takes
+// columns c + 8j .. c + 8j + 7 of every 32-column step, through the same FMAs in the same order.
+// The four are independent chains, so they are run one after another (pass j builds every a[j]),
+// and the single dot's finish ends each pair: every output is the single dot's bits. A pass holds
+// 2 x 4 accumulators, four token vectors and one weight vector: no spills in sixteen ymm registers.
 template <int kRows, int kTokens>
 static PYAGENT_AVX2 void tile_f32_avx2(const uint8_t* w, size_t row_bytes, const float* x, int cols, float* out, size_t out_stride) {
-  __m256 acc[kRows][kTokens][4];
-  for (int r = 0; r < kRows; r++)
-    for (int t = 0; t < kTokens; t++)
-      for (int j = 0; j < 4; j++) acc[r][t][j] = _mm256_setzero_ps();
-  int c = 0;
-  for (; c + 32 <= cols; c += 32) {
-    for (int j = 0; j < 4; j++) {
+  const int full = cols / 32 * 32;
+  __m256 done[kRows][kTokens][4];
+  for (int j = 0; j < 4; j++) {
+    __m256 acc[kRows][kTokens];
+    for (int r = 0; r < kRows; r++)
+      for (int t = 0; t < kTokens; t++) acc[r][t] = _mm256_setzero_ps();
+    for (int c = 8 * j; c < full; c += 32) {
+      __m256 xv[kTokens];
+      for (int t = 0; t < kTokens; t++) xv[t] = _mm256_loadu_ps(x + static_cast<size_t>(t) * cols + c);
       for (int r = 0; r < kRows; r++) {
-        __m256 wv = _mm256_loadu_ps(reinterpret_cast<const float*>(w + r * row_bytes) + c + 8 * j);
-        for (int t = 0; t < kTokens; t++)
-          acc[r][t][j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + static_cast<size_t>(t) * cols + c + 8 * j), acc[r][t][j]);
+        __m256 wv = _mm256_loadu_ps(reinterpret_cast<const float*>(w + r * row_bytes) + c);
+        for (int t = 0; t < kTokens; t++) acc[r][t] = _mm256_fmadd_ps(wv, xv[t], acc[r][t]);
       }
     }
+    for (int r = 0; r < kRows; r++)
+      for (int t = 0; t < kTokens; t++) done[r][t][j] = acc[r][t];
   }
   for (int r = 0; r < kRows; r++) {
     for (int t = 0; t < kTokens; t++) {
-      out[t * out_stride + r] =
-          finish_f32(w + r * row_bytes, x + static_cast<size_t>(t) * cols, c, cols, acc[r][t][0], acc[r][t][1], acc[r][t][2], acc[r][t][3]);
+      out[t * out_stride + r] = finish_f32(w + r * row_bytes, x + static_cast<size_t>(t) * cols, full, cols, done[r][t][0], done[r][t][1],
+                                           done[r][t][2], done[r][t][3]);
     }
   }
 }
 
-const int kBatchRowsF32Avx2 = 1;
-constexpr int kTokensF32Avx2 = 3;
+const int kBatchRowsF32Avx2 = 2;
+constexpr int kTokensF32Avx2 = 4;
 
 PYAGENT_AVX2 void batch_f32_avx2(const uint8_t* w, size_t row_bytes, int rows, const float* x, int n, int cols, float* out,
                                  size_t out_stride) {
   using Tile = void (*)(const uint8_t*, size_t, const float*, int, float*, size_t);
-  static const Tile kTiles[kTokensF32Avx2] = {tile_f32_avx2<1, 1>, tile_f32_avx2<1, 2>, tile_f32_avx2<1, 3>};
+  static const Tile kTiles[kBatchRowsF32Avx2][kTokensF32Avx2] = {
+      {tile_f32_avx2<1, 1>, tile_f32_avx2<1, 2>, tile_f32_avx2<1, 3>, tile_f32_avx2<1, 4>},
+      {tile_f32_avx2<2, 1>, tile_f32_avx2<2, 2>, tile_f32_avx2<2, 3>, tile_f32_avx2<2, 4>},
+  };
   for (int t = 0; t < n; t += kTokensF32Avx2) {
     const int tokens = n - t < kTokensF32Avx2 ? n - t : kTokensF32Avx2;
-    for (int r = 0; r < rows; r++) {
-      kTiles[tokens - 1](w + r * row_bytes, row_bytes, x + static_cast<size_t>(t) * cols, cols, out + t * out_stride + r, out_stride);
+    for (int r = 0; r < rows; r += kBatchRowsF32Avx2) {
+      const int tile_rows = rows - r < kBatchRowsF32Avx2 ? rows - r : kBatchRowsF32Avx2;
+      kTiles[tile_rows - 1][tokens - 1](w + r * row_bytes, row_bytes, x + static_cast<size_t>(t) * cols, cols, out + t * out_stride + r,
+                                        out_stride);
     }
   }
 }
