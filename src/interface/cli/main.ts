@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { isPyAgentError } from "../../core/index.js";
+import { isPyAgentError } from "../../core/errors.js";
 import { PYAGENT_VERSION } from "./version.js";
 
 export interface CliIo {
