@@ -146,10 +146,10 @@ PYAGENT_AVX512 void pack_q8_avx512(const int8_t* xq, const float* xs, int n, int
   }
 }
 
-// kRows rows x kPairs token pairs: 3 x 4 is twelve accumulators; each row's block is loaded and
+// kRows rows x kPairs token pairs: 4 x 4 is sixteen accumulators; each row's block is loaded and
 // offset once for every pair, each pair's packed block read once per row from L1.
 constexpr int kPairsQ8Avx512 = 4;
-const int kBatchRowsQ8Avx512 = 3;
+const int kBatchRowsQ8Avx512 = 4;
 
 template <int kRows, int kPairs>
 static PYAGENT_AVX512 void tile_q8_avx512(const uint8_t* w, size_t row_bytes, const uint8_t* packed, int tokens, int blocks, float* out,
@@ -192,7 +192,7 @@ PYAGENT_AVX512 void batch_q8_avx512(const uint8_t* w, size_t row_bytes, int rows
   using Tile = void (*)(const uint8_t*, size_t, const uint8_t*, int, int, float*, size_t);
   static const Tile kTiles[kBatchRowsQ8Avx512][kPairsQ8Avx512] = {
 #define PYAGENT_Q8_ROW(r) {tile_q8_avx512<r, 1>, tile_q8_avx512<r, 2>, tile_q8_avx512<r, 3>, tile_q8_avx512<r, 4>}
-      PYAGENT_Q8_ROW(1), PYAGENT_Q8_ROW(2), PYAGENT_Q8_ROW(3),
+      PYAGENT_Q8_ROW(1), PYAGENT_Q8_ROW(2), PYAGENT_Q8_ROW(3), PYAGENT_Q8_ROW(4),
 #undef PYAGENT_Q8_ROW
   };
   const int blocks = cols / kBlock;
