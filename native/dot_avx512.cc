@@ -2,6 +2,7 @@
 // this file builds without -m flags and runs only where matmul.cc found the instructions at load
 // time. Single-token products stay dot_f32_avx2 / dot_q8_avx2: each kernel here reproduces their
 // bits lane by lane, it only lets several rows and tokens share each load.
+
 // GCC 12's avx512fintrin.h makes its "undefined" vectors with `__m512 __Y = __Y;`, which
 // -Wuninitialized reports at every cast from 256 to 512 bits; those upper lanes are always
 // overwritten or never read here.
@@ -27,7 +28,8 @@ static PYAGENT_AVX512 inline float hsum8(__m256 v) {
 static PYAGENT_AVX512 inline __m256 upper_half(__m512 v) { return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)); }
 
 // A tile reads kRows rows side by side, which the hardware prefetchers do not follow as one
-// stream; each tile prefetches the rows this far ahead (the next tiles', contiguous after its own).
+// stream; each tile prefetches the rows this many rows ahead (the next tiles' rows: a matrix's
+// rows are contiguous). A prefetch past the matrix never faults.
 constexpr int kPrefetchRows = 6;
 
 // ---- f32 ----------------------------------------------------------------------------------------
@@ -90,9 +92,9 @@ PYAGENT_AVX512 void batch_f32_avx512(const uint8_t* w, size_t row_bytes, int row
                                      size_t out_stride) {
   using Tile = void (*)(const uint8_t*, size_t, const float*, int, float*, size_t);
   static const Tile kTiles[kBatchRowsF32Avx512][kTokensF32Avx512] = {
-      {tile_f32_avx512<1, 1>, tile_f32_avx512<1, 2>, tile_f32_avx512<1, 3>, tile_f32_avx512<1, 4>},
-      {tile_f32_avx512<2, 1>, tile_f32_avx512<2, 2>, tile_f32_avx512<2, 3>, tile_f32_avx512<2, 4>},
-      {tile_f32_avx512<3, 1>, tile_f32_avx512<3, 2>, tile_f32_avx512<3, 3>, tile_f32_avx512<3, 4>},
+#define PYAGENT_F32_ROW(r) {tile_f32_avx512<r, 1>, tile_f32_avx512<r, 2>, tile_f32_avx512<r, 3>, tile_f32_avx512<r, 4>}
+      PYAGENT_F32_ROW(1), PYAGENT_F32_ROW(2), PYAGENT_F32_ROW(3),
+#undef PYAGENT_F32_ROW
   };
   for (int t = 0; t < n; t += kTokensF32Avx512) {
     const int tokens = n - t < kTokensF32Avx512 ? n - t : kTokensF32Avx512;

@@ -192,7 +192,9 @@ struct MatmulJob {
 //
 // Loop order for a batch: a tile of rows small enough to stay in L1 (a multiple of the rows the
 // batch kernel takes together), then the batch kernel runs every group of tokens over that tile.
-// Each weight byte is read from memory once per call.
+// Each weight byte is read from memory once per call, and each token's outputs are written a
+// cache line at a time (row-major over tokens, a token's row of `out` would otherwise take one
+// line per row, and with power-of-two row counts every token's line lands in the same cache set).
 void matmul_rows(const MatmulJob& job, int begin, int end) {
   const int blocks = job.cols / kBlock;
   if (job.n == 1) {
