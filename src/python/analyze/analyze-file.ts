@@ -3,7 +3,7 @@ import { localFindings } from "../findings/local.js";
 import { extractFacts } from "../findings/facts.js";
 import type { FlatTree } from "../parse/flat-tree.js";
 import type { FileAnalysis } from "../types.js";
-import { type MeasuredFile, measureFile } from "./file-metrics.js";
+import { measureFile } from "./file-metrics.js";
 import { parseFile } from "./parse-file.js";
 
 /** Analyzes one file's bytes: decode, parse once, then every per-file metric and finding. */
@@ -12,11 +12,9 @@ export function analyzeFile(parser: Parser, path: string, bytes: Uint8Array, has
   return parsed.state === "parsed" ? analyzeFlatTree(parsed.path, parsed.hash, parsed.tree) : parsed;
 }
 
-/**
- * Every per-file metric and finding of a parsed file (plain JavaScript over the flat tree); the
- * metrics may come already measured (by the parser thread).
- */
-export function analyzeFlatTree(path: string, hash: string, flat: FlatTree, measured: MeasuredFile = measureFile(flat)): FileAnalysis {
+/** Every per-file metric and finding of a parsed file (plain JavaScript over the flat tree). */
+export function analyzeFlatTree(path: string, hash: string, flat: FlatTree): FileAnalysis {
+  const measured = measureFile(flat);
   if (measured.state === "error") return { state: "error", path, hash, message: measured.message };
   const source = flat.source;
   const root = flat.rootNode;

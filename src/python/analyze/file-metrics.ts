@@ -10,11 +10,7 @@ export type FileMetrics = Extract<FileAnalysis, { state: "ok" }>["metrics"];
 /** A file's radon metrics, or why radon would give up on it. */
 export type MeasuredFile = { state: "measured"; metrics: FileMetrics } | { state: "error"; message: string };
 
-/**
- * Raw metrics, Halstead, complexity and maintainability index of a parsed file: the metrics half of
- * an analysis, small code that parser threads run next to the parse (the main thread keeps the
- * findings walk; see pool.ts on balancing the two).
- */
+/** Raw metrics, Halstead, complexity and maintainability index of a parsed file: the metrics half of an analysis. */
 export function measureFile(flat: FlatTree): MeasuredFile {
   const source = flat.source;
   const root = flat.rootNode;

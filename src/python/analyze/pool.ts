@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { FileAnalysis } from "../types.js";
 import { readWorkItem, type ReadItem, type WorkItem } from "./work-item.js";
-import { ANALYZED, type WorkerMessage, type WorkOrder } from "./thread-protocol.js";
+import type { WorkerMessage, WorkOrder } from "./thread-protocol.js";
 
 /** Below this many files, starting threads costs more than it saves. */
 const IN_PROCESS_LIMIT = 24;
@@ -45,10 +45,8 @@ export function stopIdleParserThreads(): void {
 
 /**
  * Analyzes files with `threads` parser threads (each with its own tree-sitter parser) that read,
- * hash, decode, parse and copy each tree out of wasm; the findings walk runs here, on the main
- * thread, over the transferred flat trees (see worker.ts for why). The metrics are measured by a
- * parser thread while this thread has batches waiting and here otherwise, which keeps the threads'
- * shares near each other: with one thread per core plus this one, the run ends with the busiest. Files go out largest first, in batches
+ * hash, decode, parse and copy each tree out of wasm; the analyzers run here, on the main thread,
+ * over the transferred flat trees (see worker.ts for why). Files go out largest first, in batches
  * of about BATCH_BYTES, so the run ends on a few small files and no thread is left finishing a
  * large one while the others wait. Results come back in `items` order.
  */
@@ -73,8 +71,7 @@ export async function analyzeInParallel(
   const byPath = new Map<string, PoolResult>();
   // Batches are analyzed one after another, in the order they arrive.
   let analyzed: Promise<unknown> = analyzers;
-  const order: WorkOrder = { batches, counters: new SharedArrayBuffer(3 * 4) };
-  const counters = new Int32Array(order.counters);
+  const order: WorkOrder = { batches, counters: new SharedArrayBuffer(4) };
   const runThread = ({ worker, ended }: ParserThread) =>
     new Promise<void>((resolve, reject) => {
       if (ended) {
@@ -95,13 +92,12 @@ export async function analyzeInParallel(
             const results = message.map((parsed): PoolResult => {
               if (parsed.state !== "parsed") return parsed;
               try {
-                return analyzeFlatTree(parsed.path, parsed.hash, FlatTree.fromTransfer(language, parsed.tree), parsed.measured);
+                return analyzeFlatTree(parsed.path, parsed.hash, FlatTree.fromTransfer(language, parsed.tree));
               } catch (error) {
                 return { state: "error", path: parsed.path, hash: parsed.hash, message: `analyzer failed: ${(error as Error).message}` };
               }
             });
             for (const result of results) byPath.set(result.path, result);
-            Atomics.add(counters, ANALYZED, 1);
             onProgress(byPath.size, results);
           }),
         );

@@ -1,13 +1,12 @@
 import type { FlatTreeTransfer } from "../parse/flat-tree.js";
 import type { FileAnalysis } from "../types.js";
-import type { MeasuredFile } from "./file-metrics.js";
 import type { ReadItem, WorkItem } from "./work-item.js";
 
 // What the main thread and the parser threads (worker.ts) send each other.
 
 /** What a parser thread sends back per file: its flat tree (buffer transferred), or why there is none. */
 export type ParsedTransfer =
-  | { state: "parsed"; path: string; hash: string; tree: FlatTreeTransfer; measured?: MeasuredFile }
+  | { state: "parsed"; path: string; hash: string; tree: FlatTreeTransfer }
   | Extract<FileAnalysis, { state: "error" }>
   | Exclude<ReadItem, { state: "read" }>;
 
@@ -17,17 +16,11 @@ export type ParsedTransfer =
  */
 export interface WorkOrder {
   batches: WorkItem[][];
-  /**
-   * Int32s: [NEXT] the next unclaimed batch, [SENT] batches sent to the main thread, [ANALYZED]
-   * batches it has analyzed. While SENT - ANALYZED > 0 the main thread has work waiting, and a
-   * thread measures its files itself; otherwise it leaves that to the idle main thread.
-   */
+  /** Int32s: [NEXT] the next unclaimed batch. */
   counters: SharedArrayBuffer;
 }
 
 export const NEXT = 0;
-export const SENT = 1;
-export const ANALYZED = 2;
 
 /** A thread's messages: "ready" once, then one array per batch, then "done" when no batch is left. */
 export type WorkerMessage = "ready" | "done" | ParsedTransfer[];
