@@ -55,4 +55,19 @@ describe("analyzeInParallel", () => {
       expect(results.at(-1)).toMatchObject({ path: "gone.py", message: "no such file" });
     }
   }, 20_000);
+
+  it.skipIf(!existsSync(builtPool))("a run takes the threads started ahead of it, and a run with nothing to thread stops them", async () => {
+    type Pool = typeof import("./pool.js");
+    const pool = (await import(builtPool.href)) as Pool;
+    pool.prestartParserThreads(2);
+    expect(pool.idleParserThreadCount()).toBe(2);
+    const items = Array.from({ length: 30 }, (_, index) => item(`p${index}.py`, `def g${index}():\n    pass\n`));
+    const results = await pool.analyzeInParallel(items, 2);
+    expect(results.every((result) => result.state === "ok")).toBe(true);
+    expect(pool.idleParserThreadCount()).toBe(0);
+    pool.prestartParserThreads(2);
+    const small = await pool.analyzeInParallel(items.slice(0, 3), 2);
+    expect(small.map((result) => result.path)).toEqual(["p0.py", "p1.py", "p2.py"]);
+    expect(pool.idleParserThreadCount()).toBe(0);
+  }, 20_000);
 });

@@ -38,6 +38,11 @@ export function prestartParserThreads(count: number): void {
   }
 }
 
+/** Threads started ahead and not yet taken by a run. */
+export function idleParserThreadCount(): number {
+  return idleThreads.length;
+}
+
 export function stopIdleParserThreads(): void {
   for (const thread of idleThreads) void thread.worker.terminate();
   idleThreads = [];
