@@ -154,7 +154,13 @@ PYAGENT_AVX2 float finish_f32_avx2(const uint8_t* w, const float* x, int c, int 
 // columns c + 8j .. c + 8j + 7 of every 32-column step, through the same FMAs in the same order.
 // The four are independent chains, so they are run one after another (pass j builds every a[j]),
 // and the single dot's finish ends each pair: every output is the single dot's bits. A pass holds
-// 2 x 4 accumulators, four token vectors and one weight vector: no spills in sixteen ymm registers.
+// kRows x kTokens accumulators, the token vectors and one weight vector: 1 x 4 leaves most of the
+// sixteen ymm registers free (no spills), and one row at a time keeps the weights one stream.
+// The passes and the side-by-side rows are not one stream the hardware prefetchers follow: the
+// first pass prefetches the rows this many rows ahead (the next tiles') into L2. A prefetch past
+// the matrix never faults.
+constexpr int kPrefetchRowsAvx2 = 8;
+
 template <int kRows, int kTokens>
 static PYAGENT_AVX2 void tile_f32_avx2(const uint8_t* w, size_t row_bytes, const float* x, int cols, float* out, size_t out_stride) {
   const int full = cols / 32 * 32;
@@ -164,6 +170,13 @@ static PYAGENT_AVX2 void tile_f32_avx2(const uint8_t* w, size_t row_bytes, const
     for (int r = 0; r < kRows; r++)
       for (int t = 0; t < kTokens; t++) acc[r][t] = _mm256_setzero_ps();
     for (int c = 8 * j; c < full; c += 32) {
+      if (j == 0) {
+        for (int r = 0; r < kRows; r++) {
+          const char* ahead = reinterpret_cast<const char*>(w + (r + kPrefetchRowsAvx2) * row_bytes) + c * 4;
+          _mm_prefetch(ahead, _MM_HINT_T1);
+          _mm_prefetch(ahead + 64, _MM_HINT_T1);
+        }
+      }
       __m256 xv[kTokens];
       for (int t = 0; t < kTokens; t++) xv[t] = _mm256_loadu_ps(x + static_cast<size_t>(t) * cols + c);
       for (int r = 0; r < kRows; r++) {
@@ -182,7 +195,7 @@ static PYAGENT_AVX2 void tile_f32_avx2(const uint8_t* w, size_t row_bytes, const
   }
 }
 
-const int kBatchRowsF32Avx2 = 2;
+const int kBatchRowsF32Avx2 = 1;
 constexpr int kTokensF32Avx2 = 4;
 
 PYAGENT_AVX2 void batch_f32_avx2(const uint8_t* w, size_t row_bytes, int rows, const float* x, int n, int cols, float* out,
@@ -190,7 +203,6 @@ PYAGENT_AVX2 void batch_f32_avx2(const uint8_t* w, size_t row_bytes, int rows, c
   using Tile = void (*)(const uint8_t*, size_t, const float*, int, float*, size_t);
   static const Tile kTiles[kBatchRowsF32Avx2][kTokensF32Avx2] = {
       {tile_f32_avx2<1, 1>, tile_f32_avx2<1, 2>, tile_f32_avx2<1, 3>, tile_f32_avx2<1, 4>},
-      {tile_f32_avx2<2, 1>, tile_f32_avx2<2, 2>, tile_f32_avx2<2, 3>, tile_f32_avx2<2, 4>},
   };
   for (int t = 0; t < n; t += kTokensF32Avx2) {
     const int tokens = n - t < kTokensF32Avx2 ? n - t : kTokensF32Avx2;

@@ -29,7 +29,8 @@ static PYAGENT_AVX512 inline __m256 upper_half(__m512 v) { return _mm256_castpd_
 
 // A tile reads kRows rows side by side, which the hardware prefetchers do not follow as one
 // stream; each tile prefetches the rows this many rows ahead (the next tiles' rows: a matrix's
-// rows are contiguous). A prefetch past the matrix never faults.
+// rows are contiguous) into L2, not L1, where they would evict the tile's rows and activations.
+// A prefetch past the matrix never faults.
 constexpr int kPrefetchRows = 6;
 
 // ---- f32 ----------------------------------------------------------------------------------------
@@ -57,8 +58,8 @@ static PYAGENT_AVX512 void tile_f32_avx512(const uint8_t* w, size_t row_bytes, c
   for (; c + 32 <= cols; c += 32) {
     for (int r = 0; r < kRows; r++) {
       const float* row = reinterpret_cast<const float*>(w + r * row_bytes) + c;
-      _mm_prefetch(reinterpret_cast<const char*>(row) + kPrefetchRows * row_bytes, _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(row) + kPrefetchRows * row_bytes + 64, _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(row) + kPrefetchRows * row_bytes, _MM_HINT_T1);
+      _mm_prefetch(reinterpret_cast<const char*>(row) + kPrefetchRows * row_bytes + 64, _MM_HINT_T1);
       __m512 w_low = _mm512_loadu_ps(row), w_high = _mm512_loadu_ps(row + 16);
       for (int t = 0; t < kTokens; t++) {
         const float* xt = x + static_cast<size_t>(t) * cols + c;
@@ -172,7 +173,7 @@ static PYAGENT_AVX512 void tile_q8_avx512(const uint8_t* w, size_t row_bytes, co
     }
     for (int r = 0; r < kRows; r++) {
       const uint8_t* block = w + r * row_bytes + b * kQ8Bytes;
-      _mm_prefetch(reinterpret_cast<const char*>(block + kPrefetchRows * row_bytes), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(block + kPrefetchRows * row_bytes), _MM_HINT_T1);
       __m512i w_unsigned = _mm512_xor_si512(_mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2))), offset);
       __m512 w_scale = _mm512_set1_ps(_cvtsh_ss(load_u16(block)));
       for (int p = 0; p < kPairs; p++) {
