@@ -156,9 +156,9 @@ PYAGENT_AVX2 float finish_f32_avx2(const uint8_t* w, const float* x, int c, int 
 // and the single dot's finish ends each pair: every output is the single dot's bits. A pass holds
 // kRows x kTokens accumulators, the token vectors and one weight vector: 1 x 4 leaves most of the
 // sixteen ymm registers free (no spills), and one row at a time keeps the weights one stream.
-// The passes and the side-by-side rows are not one stream the hardware prefetchers follow: the
-// first pass prefetches the rows this many rows ahead (the next tiles') into L2. A prefetch past
-// the matrix never faults.
+// A pass reads 32 of every 128 bytes, not a stream the hardware prefetchers follow: the first pass
+// prefetches the rows this many rows ahead (the next tiles') into L2. A prefetch past the matrix
+// never faults.
 constexpr int kPrefetchRowsAvx2 = 8;
 
 template <int kRows, int kTokens>
