@@ -4,8 +4,7 @@ import { configFields } from "./config.js";
 export function configTableMarkdown(): string {
   const rows = ["| key | default | meaning |", "|---|---|---|"];
   for (const field of Object.values(configFields)) {
-    const parsed = field.schema.safeParse(undefined);
-    const fallback = parsed.success && parsed.data !== undefined ? JSON.stringify(parsed.data) : "(none)";
+    const fallback = field.default !== undefined ? JSON.stringify(field.default) : "(none)";
     rows.push(`| \`${field.toml}\` | \`${fallback}\` | ${field.description} |`);
   }
   return rows.join("\n");

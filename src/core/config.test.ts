@@ -52,4 +52,18 @@ describe("configuration from [tool.pyagent]", () => {
   it("names the flag when an override is invalid", () => {
     expect(() => loadConfig(project(), { minConfidence: 150 })).toThrowError(/--min-confidence/);
   });
+
+  it("says what each kind of value must be", () => {
+    expect(() => loadConfig(project('[tool.pyagent]\nexclude = "build/"\n'))).toThrowError(/tool\.pyagent\.exclude in pyproject\.toml: expected a list of strings, got "build\/"/);
+    expect(() => loadConfig(project("[tool.pyagent]\ninclude-ignored = 1\n"))).toThrowError(/include-ignored .*expected true or false, got 1/);
+    expect(() => loadConfig(project("[tool.pyagent]\nmax-complexity = 2.5\n"))).toThrowError(/expected an integer >= 1, got 2.5/);
+    expect(() => loadConfig(project("[tool.pyagent]\nstore = 3\n"))).toThrowError(/tool\.pyagent\.store .*expected a string, got 3/);
+    expect(() => loadConfig(project(), { minConfidence: -1 })).toThrowError(/--min-confidence: expected an integer from 0 to 100, got -1/);
+  });
+
+  it("gives each run its own copy of a default list", () => {
+    const first = loadConfig(project());
+    first.exclude.push("changed/");
+    expect(loadConfig(project()).exclude).toEqual([]);
+  });
 });

@@ -1,60 +1,110 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { z } from "zod";
 import { ConfigError } from "./errors.js";
+
+/** What a configuration value must be; `describe` and `check` below are the whole validator. */
+type Rule =
+  | { type: "strings" }
+  | { type: "boolean" }
+  | { type: "integer"; min: number; max?: number }
+  | { type: "string" };
+
+interface Field<T> {
+  rule: Rule;
+  default: T;
+  toml: string;
+  description: string;
+}
 
 /**
  * The one source of truth for PyAgent's configuration. Keys are read from `[tool.pyagent]` in the
  * target repository's `pyproject.toml` (kebab-case, the Python convention) and may be overridden by
  * CLI flags. Every key has a default and a description; the README's table is generated from this.
+ * (Checked by hand, not by a schema library: every command loads this, and zod alone took ~55 ms
+ * of each `pyagent analyze` start.)
  */
 export const configFields = {
   exclude: {
-    schema: z.array(z.string()).default([]),
+    rule: { type: "strings" },
+    default: [] as string[],
     toml: "exclude",
     description: "Extra gitignore-style patterns of paths to skip (virtualenvs, tool caches and .gitignore'd paths are skipped already).",
   },
   includeIgnored: {
-    schema: z.boolean().default(false),
+    rule: { type: "boolean" },
+    default: false,
     toml: "include-ignored",
     description: "Also analyze files that .gitignore ignores.",
   },
   maxModuleLines: {
-    schema: z.number().int().positive().default(500),
+    rule: { type: "integer", min: 1 },
+    default: 500,
     toml: "max-module-lines",
     description: "A module longer than this many lines is reported as `oversized-module`.",
   },
   maxComplexity: {
-    schema: z.number().int().positive().default(25),
+    rule: { type: "integer", min: 1 },
+    default: 25,
     toml: "max-complexity",
     description: "A function whose cyclomatic complexity exceeds this is reported as `complexity-hotspot`.",
   },
   minConfidence: {
-    schema: z.number().int().min(0).max(100).default(60),
+    rule: { type: "integer", min: 0, max: 100 },
+    default: 60,
     toml: "min-confidence",
     description: "Findings below this confidence (0-100) are not reported.",
   },
   maxFileBytes: {
-    schema: z.number().int().positive().default(5_000_000),
+    rule: { type: "integer", min: 1 },
+    default: 5_000_000,
     toml: "max-file-bytes",
     description: "Files larger than this are reported in `errors` and not parsed (huge generated files).",
   },
   jobs: {
-    schema: z.number().int().min(0).default(0),
+    rule: { type: "integer", min: 0 },
+    default: 0,
     toml: "jobs",
     description: "Parser worker threads; 0 picks one per core.",
   },
   store: {
-    schema: z.string().optional(),
+    rule: { type: "string" },
+    default: undefined as string | undefined,
     toml: "store",
     description: "Directory of the SQLite store (default `PATH/.pyagent`).",
   },
-} as const;
+} satisfies Record<string, Field<unknown>>;
 
 type Fields = typeof configFields;
-export type PyAgentConfig = { -readonly [K in keyof Fields]: z.output<Fields[K]["schema"]> };
+export type PyAgentConfig = { -readonly [K in keyof Fields]: Fields[K]["default"] };
 export type ConfigOverrides = Partial<PyAgentConfig>;
+
+/** What the rule asks for, as an error message says it. */
+function describe(rule: Rule): string {
+  switch (rule.type) {
+    case "strings":
+      return "a list of strings";
+    case "boolean":
+      return "true or false";
+    case "string":
+      return "a string";
+    case "integer":
+      return rule.max === undefined ? `an integer >= ${rule.min}` : `an integer from ${rule.min} to ${rule.max}`;
+  }
+}
+
+function check(rule: Rule, value: unknown): boolean {
+  switch (rule.type) {
+    case "strings":
+      return Array.isArray(value) && value.every((item) => typeof item === "string");
+    case "boolean":
+      return typeof value === "boolean";
+    case "string":
+      return typeof value === "string";
+    case "integer":
+      return typeof value === "number" && Number.isInteger(value) && value >= rule.min && (rule.max === undefined || value <= rule.max);
+  }
+}
 
 const tomlToKey = new Map<string, keyof Fields>(
   (Object.keys(configFields) as (keyof Fields)[]).map((key) => [configFields[key].toml, key]),
@@ -103,14 +153,17 @@ function readPyprojectSection(root: string): Record<string, unknown> {
 function validateConfig(values: Record<string, unknown>, fromFile: Record<string, unknown>): PyAgentConfig {
   const result: Record<string, unknown> = {};
   for (const key of Object.keys(configFields) as (keyof Fields)[]) {
-    const field = configFields[key];
-    const parsed = field.schema.safeParse(values[key]);
-    if (!parsed.success) {
-      const where = key in fromFile && fromFile[key] === values[key] ? `tool.pyagent.${field.toml} in pyproject.toml` : `--${field.toml}`;
-      const issue = parsed.error.issues[0];
-      throw new ConfigError(`invalid ${where}: ${issue?.message ?? "invalid value"}`, { key: field.toml });
+    const field: Field<unknown> = configFields[key];
+    const value = values[key];
+    if (value === undefined) {
+      result[key] = Array.isArray(field.default) ? [...field.default] : field.default;
+      continue;
     }
-    result[key] = parsed.data;
+    if (!check(field.rule, value)) {
+      const where = key in fromFile && fromFile[key] === value ? `tool.pyagent.${field.toml} in pyproject.toml` : `--${field.toml}`;
+      throw new ConfigError(`invalid ${where}: expected ${describe(field.rule)}, got ${JSON.stringify(value)}`, { key: field.toml });
+    }
+    result[key] = value;
   }
   return result as PyAgentConfig;
 }

@@ -1,6 +1,5 @@
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { SingleBar } from "cli-progress";
 import { loadConfig, UsageError, type ConfigOverrides } from "../../../core/index.js";
 import { type FileRecord, SqliteStore } from "../../../knowledge/index.js";
 import { analyzeProject, buildProjectGraph, decodeFacts, encodeFacts, type FileAnalysis, type FileCache, type ModuleFacts, type ProjectResults } from "../../../python/index.js";
@@ -58,7 +57,11 @@ export async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: 
         return results.digest === digest ? results : undefined;
       },
     };
-    const bar = flags.progress && (io.stderr as NodeJS.WriteStream).isTTY ? new SingleBar({ stream: io.stderr, format: "parsing {bar} {value}/{total} files", hideCursor: true }) : undefined;
+    // The bar's module is loaded only for a terminal.
+    const bar =
+      flags.progress && (io.stderr as NodeJS.WriteStream).isTTY
+        ? new (await import("cli-progress")).SingleBar({ stream: io.stderr, format: "parsing {bar} {value}/{total} files", hideCursor: true })
+        : undefined;
     const analysis = await analyzeProject(root, {
       config,
       cache,
