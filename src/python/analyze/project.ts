@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { contentHash, type PyAgentConfig } from "../../core/index.js";
-import { dropReexportedImports, importCycles, projectFindings, type ProjectModule } from "../findings/index.js";
+import type { ProjectModule } from "../findings/index.js";
 import type { FileAnalysis, Finding } from "../types.js";
 import { discoverPythonFiles } from "./discover.js";
 import { moduleNames } from "./modules.js";
@@ -136,7 +136,7 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   const digest = contentHash(JSON.stringify([config.minConfidence, files.map((file) => [file.path, file.hash])]));
-  const projectResults = cache?.projectResults?.(digest) ?? computeProjectResults(files, config.minConfidence, digest);
+  const projectResults = cache?.projectResults?.(digest) ?? (await computeProjectResults(files, config.minConfidence, digest));
   const reexported = new Set(projectResults.reexportedImports);
   const findings: Finding[] = [
     ...files.flatMap((file) => file.findings).filter((finding) => finding.rule !== "unused-import" || !reexported.has(`${finding.path}\u0000${finding.symbol ?? ""}`)),
@@ -161,7 +161,10 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
 }
 
 /** Findings that need the whole project: unused definitions across modules, import cycles. */
-function computeProjectResults(files: AnalyzedFile[], minConfidence: number, digest: string): ProjectResults {
+async function computeProjectResults(files: AnalyzedFile[], minConfidence: number, digest: string): Promise<ProjectResults> {
+  // Loaded here, not at the top: a run's start (discovery, handing files to the parser threads)
+  // should not wait for the project-wide analyzers, which are needed only now.
+  const { dropReexportedImports, importCycles, projectFindings } = await import("../findings/index.js");
   const modules: ProjectModule[] = files.map((file) => ({ path: file.path, module: file.module, isPackage: file.isPackage, facts: file.facts }));
   const findings = projectFindings(modules, { minConfidence });
   const cycles = importCycles(modules);

@@ -2,12 +2,11 @@ import { existsSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { loadConfig, UsageError, type ConfigOverrides } from "../../../core/index.js";
 import { type FileRecord, SqliteStore } from "../../../knowledge/index.js";
-import { analyzeProject, buildProjectGraph, decodeFacts, encodeFacts, type FileAnalysis, type FileCache, type ModuleFacts, type ProjectResults } from "../../../python/index.js";
-import { toAnalysisReport } from "../../report/analysis-json.js";
-import { toHtml } from "../../report/html.js";
-import { toMarkdown } from "../../report/markdown.js";
-import { toSarif } from "../../report/sarif.js";
-import { toTerminalSummary } from "../../report/terminal.js";
+// Modules, not python/index.js: a run starts handing files to the parser threads before the
+// analyzers, the graph and the reports are loaded (they load while the threads parse, or at the end).
+import { decodeFacts, encodeFacts } from "../../../python/analyze/facts-codec.js";
+import { analyzeProject, type FileCache, type ProjectResults } from "../../../python/analyze/project.js";
+import type { FileAnalysis, ModuleFacts } from "../../../python/types.js";
 import { failures, parseFailOn } from "../fail-on.js";
 import { PYAGENT_VERSION } from "../version.js";
 import type { AnalyzeFlags } from "./analyze.js";
@@ -80,7 +79,7 @@ export async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: 
     // The graph is rebuilt only when something changed (building it reads every file's facts).
     const graphDigest = analysis.projectResults.digest;
     const graphIsCurrent = store !== undefined && store.getMeta("graph_digest") === graphDigest;
-    const freshGraph = graphIsCurrent ? undefined : buildProjectGraph(analysis.files);
+    const freshGraph = graphIsCurrent ? undefined : (await import("../../../python/analyze/graph.js")).buildProjectGraph(analysis.files);
     if (store) {
       const seen = new Set(analysis.seenPaths);
       const removed = [...records.keys()].filter((path) => !seen.has(path));
@@ -91,13 +90,13 @@ export async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: 
       }
       store.setMeta("project_results", JSON.stringify(analysis.projectResults));
     }
-    const report = toAnalysisReport(analysis);
+    const report = (await import("../../report/analysis-json.js")).toAnalysisReport(analysis);
     const rendered =
       flags.format === "json" ? JSON.stringify(report, null, 2) + "\n"
-      : flags.format === "sarif" ? JSON.stringify(toSarif(report, PYAGENT_VERSION), null, 2) + "\n"
-      : flags.format === "md" ? toMarkdown(report)
-      : flags.format === "html" ? toHtml(report, freshGraph ?? store!.readGraph())
-      : toTerminalSummary(report);
+      : flags.format === "sarif" ? JSON.stringify((await import("../../report/sarif.js")).toSarif(report, PYAGENT_VERSION), null, 2) + "\n"
+      : flags.format === "md" ? (await import("../../report/markdown.js")).toMarkdown(report)
+      : flags.format === "html" ? (await import("../../report/html.js")).toHtml(report, freshGraph ?? store!.readGraph())
+      : (await import("../../report/terminal.js")).toTerminalSummary(report);
     if (flags.output) writeFileSync(flags.output, rendered);
     else io.stdout.write(rendered);
 
