@@ -123,7 +123,9 @@ Napi::Value Swiglu(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
   if (!require(info, gate.bytes >= out.bytes && up.bytes >= out.bytes, "gate and up must be at least as long as out"))
     return info.Env().Undefined();
-  pyagent::swiglu(static_cast<float*>(out.data), static_cast<const float*>(gate.data), static_cast<const float*>(up.data), out.bytes / 4);
+  std::lock_guard<std::mutex> lock(kernel_mutex);
+  pyagent::swiglu(the_pool(), static_cast<float*>(out.data), static_cast<const float*>(gate.data), static_cast<const float*>(up.data),
+                  out.bytes / 4);
   return info.Env().Undefined();
 }
 

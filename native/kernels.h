@@ -52,7 +52,7 @@ void matmul(ThreadPool& pool, float* out, const uint8_t* weights, int type, cons
 void rmsnorm(float* out, const float* x, const float* weight, size_t length, int width, float eps);
 void rope(float* vec, int n, int heads, int head_dim, int position, float freq_base, int style);
 void softmax(float* x, int length);
-void swiglu(float* out, const float* gate, const float* up, size_t length);
+void swiglu(ThreadPool& pool, float* out, const float* gate, const float* up, size_t length);
 // Causal GQA attention of n query tokens at positions position .. position + n - 1 over a paged
 // KV cache. keys/values are pools of physical rows of n_kv_heads * head_dim floats; logical
 // position p lives in physical row block_table[p / block_size] * block_size + p % block_size:

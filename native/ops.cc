@@ -80,8 +80,39 @@ void softmax(float* x, int length) {
   for (int i = 0; i < length; i++) x[i] *= inverse;
 }
 
-void swiglu(float* out, const float* gate, const float* up, size_t length) {
-  for (size_t i = 0; i < length; i++) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+namespace {
+
+void swiglu_range(float* out, const float* gate, const float* up, size_t begin, size_t end) {
+  for (size_t i = begin; i < end; i++) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+struct SwigluJob {
+  float* out;
+  const float* gate;
+  const float* up;
+  size_t length, per_chunk;
+};
+
+void swiglu_chunk(void* context, int chunk) {
+  const SwigluJob& job = *static_cast<const SwigluJob*>(context);
+  const size_t begin = static_cast<size_t>(chunk) * job.per_chunk;
+  swiglu_range(job.out, job.gate, job.up, begin, std::min(job.length, begin + job.per_chunk));
+}
+
+// Below this many values (one decode token's FFN width and more), waking the pool costs more than it saves.
+constexpr size_t kParallelSwiglu = 16 * 1024;
+
+}  // namespace
+
+// Each value is computed on its own, so splitting the range across threads changes no bit.
+void swiglu(ThreadPool& pool, float* out, const float* gate, const float* up, size_t length) {
+  if (length < kParallelSwiglu || pool.size() == 1) {
+    swiglu_range(out, gate, up, 0, length);
+    return;
+  }
+  const size_t chunks = static_cast<size_t>(pool.size()) * 2;
+  SwigluJob job{out, gate, up, length, (length + chunks - 1) / chunks};
+  pool.run(static_cast<int>((length + job.per_chunk - 1) / job.per_chunk), swiglu_chunk, &job);
 }
 
 namespace {

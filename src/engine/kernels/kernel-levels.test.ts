@@ -159,6 +159,17 @@ describe.skipIf(!nativeAvailable)("native kernel levels", () => {
     });
   }
 
+  it("swiglu split across threads (a batch's FFN width) gives every value the bits of one thread", () => {
+    const length = 9 * 4096 + 7;
+    const gate = randomValues(length, 71).map((v) => v * 6);
+    const up = randomValues(length, 72);
+    const one = new Float32Array(length);
+    const two = new Float32Array(length);
+    createNativeKernels(1).swiglu(one, gate, up);
+    createNativeKernels(2).swiglu(two, gate, up);
+    expectSameBits(two, one, "swiglu on 2 threads vs 1");
+  });
+
   it.skipIf(avxLevels.length < 2)("the AVX2 and AVX-512 levels give the same bits for every type and batch size", () => {
     for (const type of [GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0]) {
       for (const [rows, cols] of [[37, 320], [10, 768], [5, 45]]) {
