@@ -98,40 +98,41 @@ struct Paths {
   Pack q8_pack;
 };
 
+// The AVX2 level: its single dots, f32 batches through its own tile, quantized ones in groups of four.
+Paths avx2_paths() {
+  return {SimdLevel::kAvx2,
+          dot_f32_avx2,
+          dot_f16_avx2,
+          dot_q8_avx2,
+          dot_q4_avx2,
+          quantize_q8_avx2,
+          batch_f32_avx2,
+          batch_float_each<dot_f16_avx2>,
+          batch_quant_grouped<dot4_q8_avx2, dot_q8_avx2>,
+          batch_quant_grouped<dot4_q4_avx2, dot_q4_avx2>,
+          kBatchRowsF32Avx2,
+          1,
+          nullptr,
+          nullptr};
+}
+
 // The AVX-512 level keeps the AVX2 single dots (and their bits) and adds batched f32 and q8_0
 // kernels that reproduce them; f16 and q4_0 batches are the AVX2 ones.
 Paths paths_for(SimdLevel level) {
   switch (level) {
-    case SimdLevel::kAvx512:
-      return {level,
-              dot_f32_avx2,
-              dot_f16_avx2,
-              dot_q8_avx2,
-              dot_q4_avx2,
-              quantize_q8_avx2,
-              batch_f32_avx512,
-              batch_float_each<dot_f16_avx2>,
-              batch_q8_packed_avx512,
-              batch_quant_grouped<dot4_q4_avx2, dot_q4_avx2>,
-              kBatchRowsF32Avx512,
-              kBatchRowsQ8Avx512,
-              packed_q8_bytes_avx512,
-              pack_q8_avx512};
+    case SimdLevel::kAvx512: {
+      Paths avx512 = avx2_paths();
+      avx512.level = level;
+      avx512.f32_batch = batch_f32_avx512;
+      avx512.q8_batch = batch_q8_packed_avx512;
+      avx512.f32_rows = kBatchRowsF32Avx512;
+      avx512.q8_rows = kBatchRowsQ8Avx512;
+      avx512.q8_packed_bytes = packed_q8_bytes_avx512;
+      avx512.q8_pack = pack_q8_avx512;
+      return avx512;
+    }
     case SimdLevel::kAvx2:
-      return {level,
-              dot_f32_avx2,
-              dot_f16_avx2,
-              dot_q8_avx2,
-              dot_q4_avx2,
-              quantize_q8_avx2,
-              batch_f32_avx2,
-              batch_float_each<dot_f16_avx2>,
-              batch_quant_grouped<dot4_q8_avx2, dot_q8_avx2>,
-              batch_quant_grouped<dot4_q4_avx2, dot_q4_avx2>,
-              kBatchRowsF32Avx2,
-              1,
-              nullptr,
-              nullptr};
+      return avx2_paths();
     default:
       return {SimdLevel::kScalar,
               dot_f32_scalar,

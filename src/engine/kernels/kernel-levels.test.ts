@@ -1,39 +1,14 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { encodeF16, GgmlType, quantizeQ4_0, quantizeQ8_0 } from "../gguf/index.js";
+import { GgmlType } from "../gguf/index.js";
 import { createJsKernels, createNativeKernels, type KernelSet, nativeInfo, packageRoot, type SimdLevel } from "./index.js";
+import { encode, randomValues } from "./test-support.js";
 
 // Every SIMD level of the native addon that this CPU can run (scalar, avx2, avx512), each forced in
 // turn: the batched kernels of each level must give every token the bits of that level's
 // single-token dot, and the AVX levels must agree with each other and with ggml's q8_0 lane order.
 
-/** Deterministic pseudo-random values in [-1, 1) (mulberry32). */
-function randomValues(count: number, seed: number): Float32Array {
-  let state = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-
-function encode(type: GgmlType, values: Float32Array): Uint8Array {
-  switch (type) {
-    case GgmlType.F32:
-      return new Uint8Array(values.slice().buffer);
-    case GgmlType.F16:
-      return encodeF16(values);
-    case GgmlType.Q8_0:
-      return quantizeQ8_0(values);
-    default:
-      return quantizeQ4_0(values);
-  }
-}
 
 function firstDifference(actual: Float32Array, expected: Float32Array): number {
   const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
