@@ -95,6 +95,36 @@ describe("pyagent analyze", () => {
     expect(calls).toEqual(expect.arrayContaining([{ caller: "main", callee: "helpers.helper" }]));
   });
 
+  it("writes the same graph while files arrive (first run) as when it rewrites it whole (a re-run with a change)", async () => {
+    const graphOf = (root: string) => {
+      const db = new Database(join(root, ".pyagent/pyagent.db"), { readonly: true });
+      const tables = ["graph_modules ORDER BY name", "graph_definitions ORDER BY module, line, name", "graph_imports ORDER BY module, line, target", "graph_calls ORDER BY module, line, callee"];
+      const rows = tables.map((table) => db.prepare(`SELECT * FROM ${table}`).all());
+      const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'graph_%' ORDER BY name").all();
+      db.close();
+      return { rows, indexes };
+    };
+    const extra = { "pkg/extra.py": "from pkg.core import Engine\n\n\ndef make():\n    return Engine().run([1])\n" };
+    // A: the whole tree on a first run. B: the tree less one file, then that file added (a re-run).
+    const streamed = makeTree({ ...SAMPLE, ...extra });
+    await analyzeJson(streamed);
+    const rewritten = makeTree(SAMPLE);
+    await analyzeJson(rewritten);
+    writeFileSync(join(rewritten, "pkg/extra.py"), extra["pkg/extra.py"]);
+    expect((await analyzeJson(rewritten)).summary).toMatchObject({ parsed: 1, reused: 3 });
+    expect(graphOf(streamed)).toEqual(graphOf(rewritten));
+    expect(graphOf(streamed).indexes).toHaveLength(4);
+    expect(graphOf(streamed).rows[3]).toEqual(expect.arrayContaining([expect.objectContaining({ module: "pkg.extra", caller: "make", callee: "Engine" })]));
+
+    // A package whose __init__.py does not parse is no package: its modules' names change, and the
+    // rows written on the way are replaced by the analyzed files' names.
+    const broken = makeTree({ ...SAMPLE, "pkg/__init__.py": "def (:\n" });
+    await runCli("analyze", broken, "--format", "json");
+    const { rows } = graphOf(broken);
+    expect(rows[0].map((row) => (row as { name: string }).name)).toEqual(["core", "helpers"]);
+    expect(new Set(rows[1].map((row) => (row as { module: string }).module))).toEqual(new Set(["core", "helpers"]));
+  });
+
   it("re-parses only changed files on a re-run and gives the same report", async () => {
     const root = makeTree(SAMPLE);
     const first = await analyzeJson(root);

@@ -1,4 +1,5 @@
 import { resolveImport } from "../findings/index.js";
+import { moduleGraphRows } from "./graph-rows.js";
 import type { AnalyzedFile } from "./project.js";
 
 /** The code graph of a project: modules, their definitions, import edges and best-effort calls. */
@@ -11,22 +12,31 @@ export interface ProjectGraph {
 }
 
 export function buildProjectGraph(files: AnalyzedFile[]): ProjectGraph {
-  const known = new Set(files.map((file) => file.module));
-  const graph: ProjectGraph = { modules: [], definitions: [], imports: [], calls: [] };
+  const definitions: ProjectGraph["definitions"] = [];
+  const calls: ProjectGraph["calls"] = [];
   for (const file of files) {
-    graph.modules.push({ name: file.module, path: file.path, isPackage: file.isPackage });
-    for (const definition of file.facts.definitions) {
-      graph.definitions.push({ module: file.module, name: definition.name, kind: definition.kind, line: definition.line, endLine: definition.endLine });
-    }
+    const rows = moduleGraphRows(file.module, file.facts);
+    for (const row of rows.definitions) definitions.push(row);
+    for (const row of rows.calls) calls.push(row);
+  }
+  return { ...linkGraphRows(files), definitions, calls };
+}
+
+/** The rows that depend on the whole project: its modules, and import edges (internal ones resolved against the modules). */
+export function linkGraphRows(files: AnalyzedFile[]): Pick<ProjectGraph, "modules" | "imports"> {
+  const known = new Set(files.map((file) => file.module));
+  const modules: ProjectGraph["modules"] = [];
+  const imports: ProjectGraph["imports"] = [];
+  for (const file of files) {
+    modules.push({ name: file.module, path: file.path, isPackage: file.isPackage });
     for (const fact of file.facts.imports) {
       const targets = resolveImport(file.module, file.isPackage, fact, known);
       if (targets.length > 0) {
-        for (const target of targets) graph.imports.push({ module: file.module, target, line: fact.line, internal: true, conditional: fact.conditional });
+        for (const target of targets) imports.push({ module: file.module, target, line: fact.line, internal: true, conditional: fact.conditional });
       } else if (fact.level === 0) {
-        graph.imports.push({ module: file.module, target: fact.module, line: fact.line, internal: false, conditional: fact.conditional });
+        imports.push({ module: file.module, target: fact.module, line: fact.line, internal: false, conditional: fact.conditional });
       }
     }
-    for (const call of file.facts.calls) graph.calls.push({ module: file.module, ...call });
   }
-  return graph;
+  return { modules, imports };
 }

@@ -34,7 +34,8 @@ export interface FileCache {
 }
 
 export type AnalyzeProgress =
-  | { type: "discover-end"; files: number }
+  /** `paths`: every file found that is not an error (relative to the root, in path order). */
+  | { type: "discover-end"; files: number; paths: string[] }
   | { type: "parse-start"; total: number }
   | { type: "parse-delta"; done: number; total: number }
   | { type: "parse-end"; parsed: number; reused: number };
@@ -69,7 +70,7 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
   const started = performance.now();
   const { config, cache, onProgress = () => {}, onFilesAnalyzed = () => {} } = options;
   const discovered = discoverPythonFiles(root, { exclude: config.exclude, includeIgnored: config.includeIgnored });
-  onProgress({ type: "discover-end", files: discovered.length });
+  onProgress({ type: "discover-end", files: discovered.length, paths: discovered.flatMap((entry) => (entry.state === "file" ? [entry.path] : [])) });
 
   const errors: Array<{ path: string; message: string }> = [];
   const results: FileAnalysis[] = [];

@@ -1,11 +1,13 @@
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { loadConfig, UsageError, type ConfigOverrides } from "../../../core/index.js";
-import { type FileRecord, SqliteStore } from "../../../knowledge/index.js";
+import { type CodeGraph, type FileRecord, SqliteStore } from "../../../knowledge/index.js";
 // Modules, not python/index.js: a run starts handing files to the parser threads before the
 // analyzers, the graph and the reports are loaded (they load while the threads parse, or at the end).
 import { decodeFacts, encodeFacts } from "../../../python/analyze/facts-codec.js";
-import { analyzeProject, type FileCache, type ProjectResults } from "../../../python/analyze/project.js";
+import { moduleGraphRows } from "../../../python/analyze/graph-rows.js";
+import { moduleNames } from "../../../python/analyze/modules.js";
+import { type AnalyzedFile, analyzeProject, type FileCache, type ProjectResults } from "../../../python/analyze/project.js";
 import type { FileAnalysis, ModuleFacts } from "../../../python/types.js";
 import { failures, parseFailOn } from "../fail-on.js";
 import { PYAGENT_VERSION } from "../version.js";
@@ -61,6 +63,10 @@ export async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: 
       flags.progress && (io.stderr as NodeJS.WriteStream).isTTY
         ? new (await import("cli-progress")).SingleBar({ stream: io.stderr, format: "parsing {bar} {value}/{total} files", hideCursor: true })
         : undefined;
+    // With nothing stored, every file is parsed now and the graph is rebuilt whole: its per-module
+    // rows are then written as files arrive, under the module names their paths give (checked at
+    // the end; see graphStream.finish).
+    const graphStream = store && records.size === 0 ? new GraphStream(store) : undefined;
     const analysis = await analyzeProject(root, {
       config,
       cache,
@@ -68,8 +74,10 @@ export async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: 
       onFilesAnalyzed(batch) {
         if (!store) return;
         store.updateFileRecords(batch.map(({ analysis: result, size, mtimeMs }) => toRecord(result, size, mtimeMs)), []);
+        graphStream?.add(batch.map(({ analysis: result }) => result));
       },
       onProgress(event) {
+        if (event.type === "discover-end") graphStream?.start(event.paths);
         if (!bar) return;
         if (event.type === "parse-start" && event.total > 50) bar.start(event.total, 0);
         else if (event.type === "parse-delta") bar.update(event.done);
@@ -79,15 +87,15 @@ export async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: 
     // The graph is rebuilt only when something changed (building it reads every file's facts).
     const graphDigest = analysis.projectResults.digest;
     const graphIsCurrent = store !== undefined && store.getMeta("graph_digest") === graphDigest;
-    const freshGraph = graphIsCurrent ? undefined : (await import("../../../python/analyze/graph.js")).buildProjectGraph(analysis.files);
+    const graphModule = await import("../../../python/analyze/graph.js");
+    const streamed = graphStream?.finish(analysis.files, graphModule) ?? false;
+    const freshGraph = graphIsCurrent || streamed ? undefined : graphModule.buildProjectGraph(analysis.files);
     if (store) {
       const seen = new Set(analysis.seenPaths);
       const removed = [...records.keys()].filter((path) => !seen.has(path));
       store.updateFileRecords([], removed);
-      if (freshGraph) {
-        store.replaceGraph(freshGraph);
-        store.setMeta("graph_digest", graphDigest);
-      }
+      if (freshGraph) store.replaceGraph(freshGraph);
+      if (freshGraph || streamed) store.setMeta("graph_digest", graphDigest);
       store.setMeta("project_results", JSON.stringify(analysis.projectResults));
     }
     const report = (await import("../../report/analysis-json.js")).toAnalysisReport(analysis);
@@ -95,7 +103,7 @@ export async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: 
       flags.format === "json" ? JSON.stringify(report, null, 2) + "\n"
       : flags.format === "sarif" ? JSON.stringify((await import("../../report/sarif.js")).toSarif(report, PYAGENT_VERSION), null, 2) + "\n"
       : flags.format === "md" ? (await import("../../report/markdown.js")).toMarkdown(report)
-      : flags.format === "html" ? (await import("../../report/html.js")).toHtml(report, freshGraph ?? store!.readGraph())
+      : flags.format === "html" ? (await import("../../report/html.js")).toHtml(report, freshGraph ?? graphModule.buildProjectGraph(analysis.files))
       : (await import("../../report/terminal.js")).toTerminalSummary(report);
     if (flags.output) writeFileSync(flags.output, rendered);
     else io.stdout.write(rendered);
@@ -145,5 +153,45 @@ function openStore(directory: string, stderr: NodeJS.WritableStream): SqliteStor
     if ((error as Error).name === "StateVersionError") throw error;
     stderr.write(`pyagent: warning: ${(error as Error).message}; analyzing without the store\n`);
     return undefined;
+  }
+}
+
+/**
+ * The code graph written while the files are analyzed: each module's own rows (definitions, calls)
+ * as its analysis arrives, the rows that need the whole project (modules, import edges) at the end.
+ */
+class GraphStream {
+  private names = new Map<string, { module: string; isPackage: boolean }>();
+
+  constructor(private readonly store: SqliteStore) {}
+
+  /** Begins with every file found: the module names their paths give. */
+  start(paths: string[]): void {
+    this.store.setMeta("graph_digest", "");
+    this.store.clearGraph();
+    this.names = moduleNames(paths);
+  }
+
+  add(analyses: FileAnalysis[]): void {
+    const definitions: CodeGraph["definitions"] = [];
+    const calls: CodeGraph["calls"] = [];
+    for (const analysis of analyses) {
+      if (analysis.state !== "ok") continue;
+      const rows = moduleGraphRows(this.names.get(analysis.path)!.module, analysis.facts);
+      for (const row of rows.definitions) definitions.push(row);
+      for (const row of rows.calls) calls.push(row);
+    }
+    this.store.appendGraphRows({ definitions, calls });
+  }
+
+  /**
+   * Completes the graph and says whether it is whole. It is not when a file failed, so that names
+   * counted from every path differ from the analyzed files' (a package whose `__init__.py` has a
+   * syntax error is no package): the caller then writes the graph again from the analyzed files.
+   */
+  finish(files: AnalyzedFile[], graph: typeof import("../../../python/analyze/graph.js")): boolean {
+    if (files.some((file) => this.names.get(file.path)?.module !== file.module)) return false;
+    this.store.finishGraph(graph.linkGraphRows(files));
+    return true;
   }
 }
