@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { FileAnalysis } from "../types.js";
 import { readWorkItem, type ReadItem, type WorkItem } from "./work-item.js";
-import type { WorkerMessage, WorkOrder } from "./thread-protocol.js";
+import type { WorkerInput, WorkerMessage, WorkOrder } from "./thread-protocol.js";
 
 /** Below this many files, starting threads costs more than it saves. */
 const IN_PROCESS_LIMIT = 24;
@@ -14,6 +14,8 @@ export type PoolResult = FileAnalysis | Exclude<ReadItem, { state: "read" }>;
 
 interface ParserThread {
   worker: Worker;
+  /** Resolves once the thread has been sent the compiled parser (its first message). */
+  initialized: Promise<void>;
   /** Set if the thread ended (failed to start) before a run took it. */
   ended?: Error;
 }
@@ -29,7 +31,7 @@ let idleThreads: ParserThread[] = [];
  */
 export function prestartParserThreads(count: number): void {
   while (idleThreads.length < count) {
-    const thread: ParserThread = { worker: spawnWorker() };
+    const thread = startThread();
     thread.worker.unref();
     // A thread that fails to start is reported by the run that takes it.
     thread.worker.on("error", (error) => (thread.ended ??= error));
@@ -67,7 +69,7 @@ export async function analyzeInParallel(
   const workerCount = Math.min(threads, batches.length);
   const taken = idleThreads.splice(0, workerCount);
   stopIdleParserThreads();
-  while (taken.length < workerCount) taken.push({ worker: spawnWorker() });
+  while (taken.length < workerCount) taken.push(startThread());
 
   // The analyzers run here, over the trees the threads send; loading them overlaps the threads' work.
   const analyzers = Promise.all([import("../parse/parser.js"), import("../parse/flat-tree.js"), import("./analyze-file.js")]).then(
@@ -77,7 +79,7 @@ export async function analyzeInParallel(
   // Batches are analyzed one after another, in the order they arrive.
   let analyzed: Promise<unknown> = analyzers;
   const order: WorkOrder = { batches, counters: new SharedArrayBuffer(4) };
-  const runThread = ({ worker, ended }: ParserThread) =>
+  const runThread = ({ worker, initialized, ended }: ParserThread) =>
     new Promise<void>((resolve, reject) => {
       if (ended) {
         reject(ended);
@@ -86,7 +88,6 @@ export async function analyzeInParallel(
       worker.ref();
       let done = false;
       worker.on("message", (message: WorkerMessage) => {
-        if (message === "ready") return;
         if (message === "done") {
           done = true;
           void worker.terminate().then(() => resolve());
@@ -111,7 +112,7 @@ export async function analyzeInParallel(
       worker.on("exit", (code) => {
         if (!done) reject(new Error(`parser thread exited with code ${code} before its work was done`));
       });
-      worker.postMessage(order);
+      void initialized.then(() => worker.postMessage(order), reject);
     });
   await Promise.all(taken.map(runThread));
   await analyzed;
@@ -162,8 +163,15 @@ export function largestFirstBatches(items: WorkItem[]): WorkItem[][] {
   return batches;
 }
 
-function spawnWorker(): Worker {
+/** A parser thread, sent the parser's wasm modules as compiled here (one compilation for all threads). */
+function startThread(): ParserThread {
   const runningFromSource = import.meta.url.endsWith(".ts");
   const url = new URL(runningFromSource ? "./worker.ts" : "./worker.js", import.meta.url);
-  return new Worker(url, runningFromSource ? { execArgv: ["--import", "tsx"] } : {});
+  const worker = new Worker(url, runningFromSource ? { execArgv: ["--import", "tsx"] } : {});
+  const initialized = import("../parse/parser.js")
+    .then(({ compilePythonWasm }) => compilePythonWasm())
+    .then((wasm) => worker.postMessage({ wasm } satisfies WorkerInput));
+  // A failure here is the run's to report (runThread), not an unhandled rejection in between.
+  initialized.catch(() => {});
+  return { worker, initialized };
 }

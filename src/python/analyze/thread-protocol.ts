@@ -1,4 +1,5 @@
 import type { FlatTreeTransfer } from "../parse/flat-tree.js";
+import type { PythonWasm } from "../parse/parser.js";
 import type { FileAnalysis } from "../types.js";
 import type { ReadItem, WorkItem } from "./work-item.js";
 
@@ -22,5 +23,8 @@ export interface WorkOrder {
 
 export const NEXT = 0;
 
-/** A thread's messages: "ready" once, then one array per batch, then "done" when no batch is left. */
-export type WorkerMessage = "ready" | "done" | ParsedTransfer[];
+/** What a thread is sent: first the compiled parser (shared by every thread), then one work order. */
+export type WorkerInput = { wasm: PythonWasm } | WorkOrder;
+
+/** A thread's messages: one array per batch, then "done" when no batch is left. */
+export type WorkerMessage = "done" | ParsedTransfer[];

@@ -1,7 +1,8 @@
 import { parentPort } from "node:worker_threads";
+import type { Parser } from "web-tree-sitter";
 import { createPythonParser } from "../parse/parser.js";
 import { parseFile } from "./parse-file.js";
-import { NEXT, type ParsedTransfer, type WorkOrder } from "./thread-protocol.js";
+import { NEXT, type ParsedTransfer, type WorkerInput, type WorkOrder } from "./thread-protocol.js";
 import { readWorkItem, type WorkItem } from "./work-item.js";
 
 /**
@@ -13,19 +14,26 @@ import { readWorkItem, type WorkItem } from "./work-item.js";
  */
 const port = parentPort;
 if (!port) throw new Error("worker.ts must run in a worker thread");
-const parser = await createPythonParser();
-port.on("message", (order: WorkOrder) => {
+let parser: Promise<Parser> | undefined;
+port.on("message", (message: WorkerInput) => {
+  if ("wasm" in message) {
+    parser = createPythonParser(message.wasm);
+    return;
+  }
+  void parser!.then((ready) => run(ready, message));
+});
+
+function run(ready: Parser, order: WorkOrder): void {
   const counters = new Int32Array(order.counters);
   for (let index = Atomics.add(counters, NEXT, 1); index < order.batches.length; index = Atomics.add(counters, NEXT, 1)) {
     const transfers: ArrayBuffer[] = [];
-    const results = order.batches[index]!.map((item) => parseItem(item, transfers));
-    port.postMessage(results, transfers);
+    const results = order.batches[index]!.map((item) => parseItem(ready, item, transfers));
+    port!.postMessage(results, transfers);
   }
-  port.postMessage("done");
-});
-port.postMessage("ready");
+  port!.postMessage("done");
+}
 
-function parseItem(item: WorkItem, transfers: ArrayBuffer[]): ParsedTransfer {
+function parseItem(parser: Parser, item: WorkItem, transfers: ArrayBuffer[]): ParsedTransfer {
   const read = readWorkItem(item);
   if (read.state !== "read") return read;
   try {

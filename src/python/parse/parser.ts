@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { Language, Parser, type Tree } from "web-tree-sitter";
 
@@ -29,12 +30,60 @@ export interface TreeSitterRuntime {
 const runtimeOptions: Partial<TreeSitterRuntime> = ((globalThis as Record<symbol, unknown>)[Symbol.for("pyagent.tree-sitter-runtime")] ??= {}) as Partial<TreeSitterRuntime>;
 let language: Promise<Language> | undefined;
 
-/** Loads the tree-sitter Python grammar once per thread. */
-export function loadPythonLanguage(): Promise<Language> {
-  language ??= (async () => {
-    await Parser.init(runtimeOptions);
+/**
+ * The parser's two wasm modules (web-tree-sitter's runtime, the Python grammar), compiled. A compiled
+ * module sent to another thread is shared, not recompiled, and V8 then optimizes its hot functions
+ * once for every thread that runs it, instead of once per thread.
+ */
+export interface PythonWasm {
+  runtime: WasmModule;
+  grammar: WasmModule;
+}
+
+/** A compiled WebAssembly.Module (this project's TypeScript libraries do not declare the WebAssembly API). */
+type WasmModule = object;
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+  Instance: new (module: WasmModule, imports: object) => { exports: object };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: Promise<PythonWasm> | undefined;
+
+/** Compiles the parser's wasm modules once per thread. */
+export function compilePythonWasm(): Promise<PythonWasm> {
+  compiled ??= (async () => {
     const require = createRequire(import.meta.url);
-    return Language.load(require.resolve("tree-sitter-python/tree-sitter-python.wasm"));
+    const compile = async (id: string) => wasmApi.compile(await readFile(require.resolve(id)));
+    const [runtime, grammar] = await Promise.all([compile("web-tree-sitter/web-tree-sitter.wasm"), compile("tree-sitter-python/tree-sitter-python.wasm")]);
+    return { runtime, grammar };
+  })();
+  return compiled;
+}
+
+/** The Emscripten hooks web-tree-sitter's runtime offers beyond the cursor functions. */
+interface RuntimeHooks {
+  instantiateWasm?: (imports: object, receive: (instance: { exports: object }, module: WasmModule) => void) => object;
+  loadWebAssemblyModule?: (module: WasmModule, flags: { loadAsync: true }) => Promise<Record<string, () => number>>;
+}
+
+/**
+ * Loads the tree-sitter Python grammar once per thread, from `wasm` when given (modules compiled by
+ * another thread) or compiled here.
+ */
+export function loadPythonLanguage(wasm?: PythonWasm): Promise<Language> {
+  language ??= (async () => {
+    const { runtime, grammar } = wasm ?? (await compilePythonWasm());
+    const hooks = runtimeOptions as RuntimeHooks;
+    hooks.instantiateWasm = (imports, receive) => {
+      const instance = new wasmApi.Instance(runtime, imports);
+      receive(instance, runtime);
+      return instance.exports;
+    };
+    await Parser.init(runtimeOptions);
+    const exports = await hooks.loadWebAssemblyModule!(grammar, { loadAsync: true });
+    // What Language.load does after compiling the grammar itself.
+    return (Language as unknown as { loadFromWasmExports(exports: Record<string, () => number>, options: { sync: boolean }): Language }).loadFromWasmExports(exports, { sync: false });
   })();
   return language;
 }
@@ -48,8 +97,8 @@ export function treeSitterRuntime(): TreeSitterRuntime {
 }
 
 /** A tree-sitter parser for Python; create one per thread and reuse it for every file. */
-export async function createPythonParser(): Promise<Parser> {
-  const loaded = await loadPythonLanguage();
+export async function createPythonParser(wasm?: PythonWasm): Promise<Parser> {
+  const loaded = await loadPythonLanguage(wasm);
   const parser = new Parser();
   parser.setLanguage(loaded);
   return parser;
