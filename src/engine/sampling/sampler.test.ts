@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Prng, Sampler, SamplingOptionsError, type SamplingOptions } from "./index.js";
+import { argmax, Prng, Sampler, SamplingOptionsError, type SamplingOptions } from "./index.js";
 
 /** Logits whose softmax is exactly `probabilities`. */
 function logitsOf(probabilities: number[]): Float32Array {
@@ -185,5 +185,45 @@ describe("Sampler", () => {
     const nucleus = new Set(order.slice(0, size));
     const sampler = new Sampler(32000, { seed: 1, temperature: 0.8, topP: 0.95 });
     for (let i = 0; i < 300; i++) expect(nucleus.has(sampler.sample(logits))).toBe(true);
+  });
+});
+
+describe("argmax", () => {
+  /** The definition: the first index whose value is greater than every earlier best. */
+  function scan(values: Float32Array): number {
+    let best = 0;
+    for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+    return best;
+  }
+
+  it("picks the lowest index among ties, at every position modulo four and in the tail", () => {
+    for (let length = 1; length <= 11; length++) {
+      for (let first = 0; first < length; first++) {
+        for (let second = first; second < length; second++) {
+          const values = new Float32Array(length).fill(-1);
+          values[first] = 5;
+          values[second] = 5;
+          expect(argmax(values)).toBe(first);
+        }
+      }
+    }
+  });
+
+  it("agrees with a plain scan on random logits, NaN, infinities and signed zeros", () => {
+    let state = 7;
+    const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32) * 20 - 10;
+    for (let trial = 0; trial < 200; trial++) {
+      const values = Float32Array.from({ length: 1 + (trial % 37) }, next);
+      expect(argmax(values)).toBe(scan(values));
+    }
+    const cases = [
+      [Number.NaN, 3, 4],
+      [1, Number.NaN, 4, 4],
+      [-0, 0, -1],
+      [0, -0],
+      [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY],
+      [1, 2, Number.POSITIVE_INFINITY, 3, Number.POSITIVE_INFINITY],
+    ];
+    for (const values of cases) expect(argmax(Float32Array.from(values))).toBe(scan(Float32Array.from(values)));
   });
 });
