@@ -212,8 +212,11 @@ describe("argmax", () => {
   it("agrees with a plain scan on random logits, NaN, infinities and signed zeros", () => {
     let state = 7;
     const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32) * 20 - 10;
-    for (let trial = 0; trial < 200; trial++) {
-      const values = Float32Array.from({ length: 1 + (trial % 37) }, next);
+    for (let trial = 0; trial < 400; trial++) {
+      const values = Float32Array.from({ length: 1 + ((trial * 7) % 300) }, next);
+      // Ties of the maximum planted across blocks of the first pass, and NaN in some blocks.
+      if (trial % 3 === 0) values[(trial * 13) % values.length] = values[scan(values)];
+      if (trial % 5 === 0) values[(trial * 31) % values.length] = Number.NaN;
       expect(argmax(values)).toBe(scan(values));
     }
     const cases = [
@@ -223,6 +226,9 @@ describe("argmax", () => {
       [0, -0],
       [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY],
       [1, 2, Number.POSITIVE_INFINITY, 3, Number.POSITIVE_INFINITY],
+      Array.from({ length: 200 }, () => Number.NEGATIVE_INFINITY),
+      Array.from({ length: 200 }, (_, i) => (i === 0 ? 1 : Number.NaN)),
+      Array.from({ length: 200 }, (_, i) => (i === 150 || i === 70 ? -0 : i === 100 ? 0 : -1)),
     ];
     for (const values of cases) expect(argmax(Float32Array.from(values))).toBe(scan(Float32Array.from(values)));
   });
