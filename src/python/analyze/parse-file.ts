@@ -7,6 +7,11 @@ import { decodePythonSource } from "./source.js";
 /** A file parsed and copied out of wasm, ready for `analyzeFlatTree`; or why it could not be. */
 export type ParsedFile = { state: "parsed"; path: string; hash: string; tree: FlatTree } | Extract<FileAnalysis, { state: "error" }>;
 
+/** The result for a file whose analysis threw: reported in `errors` like a file that does not parse. */
+export function analyzerFailed(path: string, hash: string, error: unknown): Extract<FileAnalysis, { state: "error" }> {
+  return { state: "error", path, hash, message: `analyzer failed: ${(error as Error).message}` };
+}
+
 /**
  * Decode and parse one file, and copy its tree out of wasm: the part of an analysis that needs a
  * parser (parser threads import only this, not the analyzers).

@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { FileAnalysis } from "../types.js";
+import { analyzerFailed } from "./parse-file.js";
 import { readWorkItem, type ReadItem, type WorkItem } from "./work-item.js";
 import type { WorkerInput, WorkerMessage, WorkOrder } from "./thread-protocol.js";
 
@@ -16,8 +17,10 @@ interface ParserThread {
   worker: Worker;
   /** Resolves once the thread has been sent the compiled parser (its first message). */
   initialized: Promise<void>;
-  /** Set if the thread ended (failed to start) before a run took it. */
-  ended?: Error;
+  /** Resolves with why the thread failed or ended before saying "done" (whenever that happens, before or during a run). */
+  failed: Promise<Error>;
+  /** Called when the thread has said "done": its exit is then expected. */
+  finish(): void;
 }
 
 /** Threads started ahead of the work (see prestartParserThreads), not yet used by a run. */
@@ -33,9 +36,6 @@ export function prestartParserThreads(count: number): void {
   while (idleThreads.length < count) {
     const thread = startThread();
     thread.worker.unref();
-    // A thread that fails to start is reported by the run that takes it.
-    thread.worker.on("error", (error) => (thread.ended ??= error));
-    thread.worker.on("exit", (code) => (thread.ended ??= new Error(`parser thread exited with code ${code} before its work was done`)));
     idleThreads.push(thread);
   }
 }
@@ -79,17 +79,14 @@ export async function analyzeInParallel(
   // Batches are analyzed one after another, in the order they arrive.
   let analyzed: Promise<unknown> = analyzers;
   const order: WorkOrder = { batches, counters: new SharedArrayBuffer(4) };
-  const runThread = ({ worker, initialized, ended }: ParserThread) =>
+  const runThread = (thread: ParserThread) =>
     new Promise<void>((resolve, reject) => {
-      if (ended) {
-        reject(ended);
-        return;
-      }
+      const { worker } = thread;
       worker.ref();
-      let done = false;
+      void thread.failed.then(reject);
       worker.on("message", (message: WorkerMessage) => {
         if (message === "done") {
-          done = true;
+          thread.finish();
           void worker.terminate().then(() => resolve());
           return;
         }
@@ -100,7 +97,7 @@ export async function analyzeInParallel(
               try {
                 return analyzeFlatTree(parsed.path, parsed.hash, FlatTree.fromTransfer(language, parsed.tree));
               } catch (error) {
-                return { state: "error", path: parsed.path, hash: parsed.hash, message: `analyzer failed: ${(error as Error).message}` };
+                return analyzerFailed(parsed.path, parsed.hash, error);
               }
             });
             for (const result of results) byPath.set(result.path, result);
@@ -108,11 +105,7 @@ export async function analyzeInParallel(
           }),
         );
       });
-      worker.on("error", reject);
-      worker.on("exit", (code) => {
-        if (!done) reject(new Error(`parser thread exited with code ${code} before its work was done`));
-      });
-      void initialized.then(() => worker.postMessage(order), reject);
+      void thread.initialized.then(() => worker.postMessage(order), reject);
     });
   await Promise.all(taken.map(runThread));
   await analyzed;
@@ -134,7 +127,7 @@ async function analyzeInProcess(items: WorkItem[], onProgress: (done: number, ba
       try {
         result = analyzeFile(parser, item.path, read.bytes, read.hash);
       } catch (error) {
-        result = { state: "error", path: item.path, hash: read.hash, message: `analyzer failed: ${(error as Error).message}` };
+        result = analyzerFailed(item.path, read.hash, error);
       }
     }
     results.push(result);
@@ -173,5 +166,16 @@ function startThread(): ParserThread {
     .then((wasm) => worker.postMessage({ wasm } satisfies WorkerInput));
   // A failure here is the run's to report (runThread), not an unhandled rejection in between.
   initialized.catch(() => {});
-  return { worker, initialized };
+  let finished = false;
+  // Listening from the start: a thread started ahead may fail before any run takes it.
+  const failed = new Promise<Error>((resolve) => {
+    worker.on("error", resolve);
+    worker.once("exit", (code) => {
+      if (!finished) resolve(new Error(`parser thread exited with code ${code} before its work was done`));
+    });
+  });
+  const finish = () => {
+    finished = true;
+  };
+  return { worker, initialized, failed, finish };
 }

@@ -1,7 +1,7 @@
 import { parentPort } from "node:worker_threads";
 import type { Parser } from "web-tree-sitter";
 import { createPythonParser } from "../parse/parser.js";
-import { parseFile } from "./parse-file.js";
+import { analyzerFailed, parseFile } from "./parse-file.js";
 import { NEXT, type ParsedTransfer, type WorkerInput, type WorkOrder } from "./thread-protocol.js";
 import { readWorkItem, type WorkItem } from "./work-item.js";
 
@@ -43,6 +43,6 @@ function parseItem(parser: Parser, item: WorkItem, transfers: ArrayBuffer[]): Pa
     transfers.push(tree.buffer);
     return { state: "parsed", path: parsed.path, hash: parsed.hash, tree };
   } catch (error) {
-    return { state: "error", path: item.path, hash: read.hash, message: `analyzer failed: ${(error as Error).message}` };
+    return analyzerFailed(item.path, read.hash, error);
   }
 }
