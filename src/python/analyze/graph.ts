@@ -12,14 +12,7 @@ export interface ProjectGraph {
 }
 
 export function buildProjectGraph(files: AnalyzedFile[]): ProjectGraph {
-  const definitions: ProjectGraph["definitions"] = [];
-  const calls: ProjectGraph["calls"] = [];
-  for (const file of files) {
-    const rows = moduleGraphRows(file.module, file.facts);
-    for (const row of rows.definitions) definitions.push(row);
-    for (const row of rows.calls) calls.push(row);
-  }
-  return { ...linkGraphRows(files), definitions, calls };
+  return { ...linkGraphRows(files), ...moduleGraphRows(files) };
 }
 
 /** The rows that depend on the whole project: its modules, and import edges (internal ones resolved against the modules). */

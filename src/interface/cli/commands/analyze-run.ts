@@ -88,7 +88,7 @@ export async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: 
     const graphDigest = analysis.projectResults.digest;
     const graphIsCurrent = store !== undefined && store.getMeta("graph_digest") === graphDigest;
     const graphModule = await import("../../../python/analyze/graph.js");
-    const streamed = graphStream?.finish(analysis.files, graphModule) ?? false;
+    const streamed = graphStream?.finish(analysis.files, graphModule.linkGraphRows) ?? false;
     const freshGraph = graphIsCurrent || streamed ? undefined : graphModule.buildProjectGraph(analysis.files);
     if (store) {
       const seen = new Set(analysis.seenPaths);
@@ -173,15 +173,8 @@ class GraphStream {
   }
 
   add(analyses: FileAnalysis[]): void {
-    const definitions: CodeGraph["definitions"] = [];
-    const calls: CodeGraph["calls"] = [];
-    for (const analysis of analyses) {
-      if (analysis.state !== "ok") continue;
-      const rows = moduleGraphRows(this.names.get(analysis.path)!.module, analysis.facts);
-      for (const row of rows.definitions) definitions.push(row);
-      for (const row of rows.calls) calls.push(row);
-    }
-    this.store.appendGraphRows({ definitions, calls });
+    const modules = analyses.flatMap((analysis) => (analysis.state === "ok" ? [{ module: this.names.get(analysis.path)!.module, facts: analysis.facts }] : []));
+    this.store.appendGraphRows(moduleGraphRows(modules));
   }
 
   /**
@@ -189,9 +182,9 @@ class GraphStream {
    * counted from every path differ from the analyzed files' (a package whose `__init__.py` has a
    * syntax error is no package): the caller then writes the graph again from the analyzed files.
    */
-  finish(files: AnalyzedFile[], graph: typeof import("../../../python/analyze/graph.js")): boolean {
+  finish(files: AnalyzedFile[], linkGraphRows: (files: AnalyzedFile[]) => Pick<CodeGraph, "modules" | "imports">): boolean {
     if (files.some((file) => this.names.get(file.path)?.module !== file.module)) return false;
-    this.store.finishGraph(graph.linkGraphRows(files));
+    this.store.finishGraph(linkGraphRows(files));
     return true;
   }
 }
