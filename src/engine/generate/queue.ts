@@ -64,9 +64,6 @@ export class GenerationQueue {
   private nextId = 0;
   private running = false;
   private closed = false;
-  private finishedCount = 0;
-  private abortedCount = 0;
-  private reportedPreemptions = 0;
 
   constructor(model: GenerationModel, tokenizer: GenerationTokenizer, options: BatchingOptions = {}) {
     this.model = model;
@@ -88,6 +85,7 @@ export class GenerationQueue {
       kvBlocksFree: () => pool.freeBlocks,
       kvBlocksCached: () => pool.cachedBlocks,
       kvBlockEvictions: () => pool.evictions,
+      preemptions: () => scheduler.counters.preemptions,
     });
   }
 
@@ -98,7 +96,8 @@ export class GenerationQueue {
 
   /** Requests that ran to their end, and requests aborted or abandoned by their consumer. */
   get counts(): { finished: number; aborted: number } {
-    return { finished: this.finishedCount, aborted: this.abortedCount };
+    const { requestsFinished, requestsAborted } = this.metrics.snapshot();
+    return { finished: requestsFinished, aborted: requestsAborted };
   }
 
   /** Choices queued or generating. */
@@ -213,7 +212,6 @@ export class GenerationQueue {
   /** A request cancelled by its consumer or its signal: counted once, blocks freed now. */
   private abort(active: ActiveRequest): void {
     if (active.remaining === 0) return;
-    this.abortedCount++;
     this.metrics.ended("abort", (performance.now() - active.arrived) / 1000);
     this.drop(active);
   }
@@ -297,7 +295,6 @@ export class GenerationQueue {
       this.choices.delete(sequence);
       owner.remaining--;
       if (owner.remaining === 0) {
-        this.finishedCount++;
         this.metrics.ended(owner.finishReason, (now - owner.arrived) / 1000);
         owner.detach();
         owner.channel.end();
@@ -305,7 +302,7 @@ export class GenerationQueue {
     }
   }
 
-  /** Feeds prefix-cache and preemption counts of the last schedule() to the metrics. */
+  /** Feeds the prompt and prefix-cache counts of the requests the last schedule() admitted to the metrics. */
   private countAdmissions(chunks: readonly ScheduledChunk[]): void {
     const caching = this.batching.prefixCaching;
     for (const { admitted, request } of chunks) {
@@ -314,9 +311,6 @@ export class GenerationQueue {
       const first = request.preemptions === 0 && this.choices.get(request)?.task.index === 0;
       this.metrics.admitted(first ? request.promptLength : 0, caching ? request.promptLength : 0, request.cachedTokens);
     }
-    const preemptions = this.scheduler.counters.preemptions;
-    this.metrics.preempted(preemptions - this.reportedPreemptions);
-    this.reportedPreemptions = preemptions;
   }
 }
 

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
-/** Live state the metrics read at scrape time (owned by the scheduler and the KV pool). */
+/** Live state and running totals the metrics read at scrape time (owned by the scheduler and the KV pool). */
 export interface EngineState {
   running(): number;
   waiting(): number;
@@ -8,6 +8,7 @@ export interface EngineState {
   kvBlocksFree(): number;
   kvBlocksCached(): number;
   kvBlockEvictions(): number;
+  preemptions(): number;
 }
 
 /** The numbers `pyagent serve` logs, the same ones /metrics exposes. */
@@ -47,12 +48,11 @@ export class EngineMetrics {
   private readonly generationTokens: Counter;
   private readonly prefixQueries: Counter;
   private readonly prefixHits: Counter;
-  private readonly preemptions: Counter;
   private readonly finished: Counter<"finish_reason">;
   private readonly timeToFirstToken: Histogram;
   private readonly timePerOutputToken: Histogram;
   private readonly requestLatency: Histogram;
-  private readonly totals = { ttft: [0, 0], tpot: [0, 0], e2e: [0, 0], finished: 0, aborted: 0, computed: 0, prompt: 0, generation: 0, queries: 0, hits: 0, preemptions: 0 };
+  private readonly totals = { ttft: [0, 0], tpot: [0, 0], e2e: [0, 0], finished: 0, aborted: 0, computed: 0, prompt: 0, generation: 0, queries: 0, hits: 0 };
   private readonly state: EngineState;
 
   constructor(state: EngineState) {
@@ -72,15 +72,19 @@ export class EngineMetrics {
     gauge("pyagent_kv_blocks_used", "KV cache blocks held by requests.", () => state.kvBlocksUsed());
     gauge("pyagent_kv_blocks_free", "KV cache blocks no request holds (cached ones included).", () => state.kvBlocksFree());
     gauge("pyagent_kv_blocks_cached", "KV cache blocks whose content is in the prefix cache.", () => state.kvBlocksCached());
-    new Counter({
-      name: "pyagent_kv_block_evictions_total",
-      help: "Cached KV blocks whose content was dropped to make room.",
-      registers,
-      collect() {
-        this.reset();
-        this.inc(state.kvBlockEvictions());
-      },
-    });
+    // Totals kept by their owners, read when scraped like the gauges.
+    const total = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    total("pyagent_kv_block_evictions_total", "Cached KV blocks whose content was dropped to make room.", () => state.kvBlockEvictions());
+    total("pyagent_preemptions_total", "Running requests that gave up their KV blocks to make room (recomputed later).", () => state.preemptions());
     this.promptTokens = new Counter({ name: "pyagent_prompt_tokens_total", help: "Prompt tokens of admitted requests.", registers });
     this.computedTokens = new Counter({
       name: "pyagent_computed_tokens_total",
@@ -90,7 +94,6 @@ export class EngineMetrics {
     this.generationTokens = new Counter({ name: "pyagent_generation_tokens_total", help: "Tokens generated.", registers });
     this.prefixQueries = new Counter({ name: "pyagent_prefix_cache_queries_total", help: "Prompt tokens looked up in the prefix cache.", registers });
     this.prefixHits = new Counter({ name: "pyagent_prefix_cache_hits_total", help: "Prompt tokens found in the prefix cache (not recomputed).", registers });
-    this.preemptions = new Counter({ name: "pyagent_preemptions_total", help: "Running requests that gave up their KV blocks to make room (recomputed later).", registers });
     this.finished = new Counter({
       name: "pyagent_requests_finished_total",
       help: "Requests that ended, by reason: stop, length, or abort (cancelled or the client went away).",
@@ -120,12 +123,6 @@ export class EngineMetrics {
   computed(tokens: number): void {
     this.computedTokens.inc(tokens);
     this.totals.computed += tokens;
-  }
-
-  preempted(count: number): void {
-    if (count === 0) return;
-    this.preemptions.inc(count);
-    this.totals.preemptions += count;
   }
 
   firstToken(seconds: number): void {
@@ -164,7 +161,7 @@ export class EngineMetrics {
       promptTokens: this.totals.prompt,
       computedTokens: this.totals.computed,
       generationTokens: this.totals.generation,
-      preemptions: this.totals.preemptions,
+      preemptions: this.state.preemptions(),
       requestsFinished: this.totals.finished,
       requestsAborted: this.totals.aborted,
       meanTimeToFirstToken: mean(this.totals.ttft),

@@ -82,7 +82,6 @@ describe("Scheduler", () => {
     expect(chunk.start).toBe(32);
     expect(chunk.count).toBe(10);
     expect(second.cachedTokens).toBe(32);
-    expect(scheduler.counters.prefixHitTokens).toBe(32);
     expect(pool.references(second.blockTable[0])).toBe(1);
   });
 

@@ -23,9 +23,7 @@ export interface ScheduledChunk {
 }
 
 export interface SchedulerCounters {
-  /** Prompt tokens looked up in the prefix cache, and how many were found. */
-  prefixQueryTokens: number;
-  prefixHitTokens: number;
+  /** Requests preempted so far (prefix-cache lookups and hits are per request: `cachedTokens`). */
   preemptions: number;
 }
 
@@ -48,7 +46,7 @@ export class Scheduler {
   private readonly options: SchedulerOptions;
   private readonly waiting: SchedulerRequest[] = [];
   private readonly running: SchedulerRequest[] = [];
-  readonly counters: SchedulerCounters = { prefixQueryTokens: 0, prefixHitTokens: 0, preemptions: 0 };
+  readonly counters: SchedulerCounters = { preemptions: 0 };
 
   constructor(pool: KvBlockPool, options: SchedulerOptions) {
     this.pool = pool;
@@ -117,8 +115,6 @@ export class Scheduler {
       this.waiting.shift();
       request.status = "running";
       this.running.push(request);
-      this.counters.prefixQueryTokens += request.promptLength;
-      this.counters.prefixHitTokens += Math.min(cachedBlocks * this.pool.blockSize, request.promptLength);
       request.cachedTokens = Math.min(cachedBlocks * this.pool.blockSize, request.promptLength);
       chunks.push({ request, start: request.computed, count, sample: count === request.remaining, admitted: true });
       budget -= count;
