@@ -1,4 +1,5 @@
 import type { KernelSet } from "../kernels/index.js";
+import { KvBlockPool } from "../kv/index.js";
 import type { ModelConfig } from "./config.js";
 import { SequenceError } from "./errors.js";
 import { type BatchSegment, createStepState, forwardSegments, type KvStorage } from "./forward.js";
@@ -23,28 +24,10 @@ export interface Sequence {
 /** Prompt tokens go through the model in chunks of at most this many (bounds the scratch memory). */
 export const MAX_BATCH = 64;
 
-/**
- * A contiguous KV cache for one sequence: per layer (maxTokens, kvDim) rows of keys and of values,
- * holding f16-representable values (the forward pass rounds them, as llama.cpp's f16 cache stores
- * them). To the forward pass it is a pool of one block as long as the sequence: table [0].
- */
-function createContiguousCache(config: ModelConfig, maxTokens: number): KvStorage {
-  const kvDim = config.nKvHeads * config.headDim;
-  const layerSize = maxTokens * kvDim;
-  const keyStore = new Float32Array(config.nLayers * layerSize);
-  const valueStore = new Float32Array(config.nLayers * layerSize);
-  const keys: Float32Array[] = [];
-  const values: Float32Array[] = [];
-  for (let l = 0; l < config.nLayers; l++) {
-    keys.push(keyStore.subarray(l * layerSize, (l + 1) * layerSize));
-    values.push(valueStore.subarray(l * layerSize, (l + 1) * layerSize));
-  }
-  return { keys, values, blockSize: maxTokens };
-}
-
 /** One sequence with its own contiguous cache: the single-stream path (CLI tools, conformance, benchmarks). */
 export function createSequence(config: ModelConfig, weights: ModelWeights, kernels: KernelSet, maxTokens: number): Sequence {
-  let cache: KvStorage | null = createContiguousCache(config, maxTokens);
+  // A contiguous cache: a pool of one block as long as the sequence (block table [0]).
+  let cache: KvStorage | null = new KvBlockPool({ nLayers: config.nLayers, kvDim: config.nKvHeads * config.headDim, blocks: 1, blockSize: maxTokens });
   let length = 0;
   const lastLogits = new Float32Array(config.vocabSize);
   const state = createStepState(config, Math.min(MAX_BATCH, maxTokens), maxTokens);
