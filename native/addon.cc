@@ -129,6 +129,16 @@ Napi::Value Swiglu(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// argmax(x, length) -> index
+Napi::Value Argmax(const Napi::CallbackInfo& info) {
+  ArrayView x;
+  if (!view_of(info, 0, napi_float32_array, "x", x)) return info.Env().Undefined();
+  int length = int_arg(info, 1);
+  if (!require(info, length >= 0 && x.bytes >= static_cast<size_t>(length) * 4, "length is past the end of x")) return info.Env().Undefined();
+  std::lock_guard<std::mutex> lock(kernel_mutex);
+  return Napi::Number::New(info.Env(), pyagent::argmax(the_pool(), static_cast<const float*>(x.data), length));
+}
+
 // attention(out, q, keys, values, blockTable: Int32Array, blockSize, position, n, nHeads, nKvHeads, headDim)
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   ArrayView out, q, keys, values, table;
@@ -236,6 +246,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rope", Napi::Function::New(env, Rope));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("swiglu", Napi::Function::New(env, Swiglu));
+  exports.Set("argmax", Napi::Function::New(env, Argmax));
   exports.Set("attention", Napi::Function::New(env, Attention));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("setSimd", Napi::Function::New(env, SetSimd));

@@ -53,6 +53,10 @@ void rmsnorm(float* out, const float* x, const float* weight, size_t length, int
 void rope(float* vec, int n, int heads, int head_dim, int position, float freq_base, int style);
 void softmax(float* x, int length);
 void swiglu(ThreadPool& pool, float* out, const float* gate, const float* up, size_t length);
+// Index of the largest of x[0 .. length): the lowest index among equal values (-0 equals +0), a
+// NaN never picked over a number, 0 when x[0] is NaN or length is 0 (a scan that keeps the first
+// strictly greater value gives the same). Long arrays are split across the pool.
+int argmax(ThreadPool& pool, const float* x, int length);
 // Causal GQA attention of n query tokens at positions position .. position + n - 1 over a paged
 // KV cache. keys/values are pools of physical rows of n_kv_heads * head_dim floats; logical
 // position p lives in physical row block_table[p / block_size] * block_size + p % block_size:

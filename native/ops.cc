@@ -117,6 +117,94 @@ void swiglu(ThreadPool& pool, float* out, const float* gate, const float* up, si
 
 namespace {
 
+// The largest non-NaN value of x[begin, end), -inf when there is none.
+float max_scalar(const float* x, int begin, int end) {
+  float max = -INFINITY;
+  for (int i = begin; i < end; i++) max = x[i] > max ? x[i] : max;
+  return max;
+}
+
+// First i in [begin, end) with x[i] == value, or -1.
+int find_scalar(const float* x, int begin, int end, float value) {
+  for (int i = begin; i < end; i++) {
+    if (x[i] == value) return i;
+  }
+  return -1;
+}
+
+// max_ps(v, m) keeps m where v is NaN: the scalar rule above, 32 values per step.
+__attribute__((target("avx2"))) float max_avx2(const float* x, int begin, int end) {
+  __m256 m0 = _mm256_set1_ps(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
+  int i = begin;
+  for (; i + 32 <= end; i += 32) {
+    m0 = _mm256_max_ps(_mm256_loadu_ps(x + i), m0);
+    m1 = _mm256_max_ps(_mm256_loadu_ps(x + i + 8), m1);
+    m2 = _mm256_max_ps(_mm256_loadu_ps(x + i + 16), m2);
+    m3 = _mm256_max_ps(_mm256_loadu_ps(x + i + 24), m3);
+  }
+  __m256 m = _mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3));
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, m);
+  float max = std::max(max_scalar(lanes, 0, 8), max_scalar(x, i, end));
+  return max;
+}
+
+__attribute__((target("avx2"))) int find_avx2(const float* x, int begin, int end, float value) {
+  const __m256 target = _mm256_set1_ps(value);
+  int i = begin;
+  for (; i + 8 <= end; i += 8) {
+    int mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), target, _CMP_EQ_OQ));
+    if (mask != 0) return i + __builtin_ctz(static_cast<unsigned>(mask));
+  }
+  return find_scalar(x, i, end, value);
+}
+
+struct ArgmaxJob {
+  const float* x;
+  int length, per_chunk;
+  bool avx2;
+  float maxima[64];
+  int indices[64];
+};
+
+void argmax_chunk(void* context, int chunk) {
+  ArgmaxJob& job = *static_cast<ArgmaxJob*>(context);
+  const int begin = chunk * job.per_chunk, end = std::min(job.length, begin + job.per_chunk);
+  float max = job.avx2 ? max_avx2(job.x, begin, end) : max_scalar(job.x, begin, end);
+  job.maxima[chunk] = max;
+  job.indices[chunk] = job.avx2 ? find_avx2(job.x, begin, end, max) : find_scalar(job.x, begin, end, max);
+}
+
+// Below this many values one thread scans faster than the pool wakes.
+constexpr int kParallelArgmax = 16 * 1024;
+
+}  // namespace
+
+int argmax(ThreadPool& pool, const float* x, int length) {
+  if (length <= 0 || std::isnan(x[0])) return 0;
+  ArgmaxJob job;
+  job.x = x;
+  job.length = length;
+  job.avx2 = using_avx2();
+  const int chunks = length < kParallelArgmax || pool.size() == 1 ? 1 : std::min(pool.size(), 64);
+  job.per_chunk = (length + chunks - 1) / chunks;
+  const int used = (length + job.per_chunk - 1) / job.per_chunk;
+  if (used == 1) argmax_chunk(&job, 0);
+  else pool.run(used, argmax_chunk, &job);
+  // Chunks in order: a later chunk wins only with a strictly larger value (ties keep the lowest index).
+  int best = 0;
+  float best_value = x[0];
+  for (int c = 0; c < used; c++) {
+    if (job.indices[c] >= 0 && job.maxima[c] > best_value) {
+      best_value = job.maxima[c];
+      best = job.indices[c];
+    }
+  }
+  return best;
+}
+
+namespace {
+
 struct AttentionJob {
   float* out;
   const float* q;

@@ -53,6 +53,7 @@ export class GenerationQueue {
   readonly metrics: EngineMetrics;
   readonly batching: ResolvedBatching;
   private readonly model: GenerationModel;
+  private readonly argmax: ((values: Float32Array) => number) | undefined;
   private readonly tokenizer: GenerationTokenizer;
   private readonly pool: KvBlockPool;
   private readonly scheduler: Scheduler;
@@ -67,6 +68,7 @@ export class GenerationQueue {
 
   constructor(model: GenerationModel, tokenizer: GenerationTokenizer, options: BatchingOptions = {}) {
     this.model = model;
+    this.argmax = model.argmax?.bind(model);
     this.tokenizer = tokenizer;
     const { nLayers, nKvHeads, headDim, vocabSize } = model.config;
     const kvDim = nKvHeads * headDim;
@@ -176,6 +178,7 @@ export class GenerationQueue {
         sampling: request.sampling ?? {},
         stop: request.stop ?? [],
         logprobs: request.logprobs,
+        argmax: this.argmax,
       });
       const sequence = new SchedulerRequest(this.nextId++, promptTokens, maxTokens, this.batching.blockSize, { cacheSalt: request.cacheSalt, priority });
       active.choices.push({ task, sequence, owner: active, lastTokenAt: null });

@@ -10,6 +10,8 @@ export interface ChoiceOptions {
   sampling: SamplingOptions;
   stop: readonly string[];
   logprobs: number | undefined;
+  /** The model's argmax for greedy picks; absent: the sampler's own. */
+  argmax?: (values: Float32Array) => number;
 }
 
 /**
@@ -35,7 +37,7 @@ export class ChoiceTask {
     this.tokenizer = tokenizer;
     this.options = options;
     const seed = options.sampling.seed === undefined ? undefined : options.sampling.seed + options.index;
-    this.sampler = new Sampler(vocabSize, { ...options.sampling, seed });
+    this.sampler = new Sampler(vocabSize, { ...options.sampling, seed }, options.argmax);
     this.sampler.acceptPrompt(options.promptTokens);
     this.decoder = tokenizer.createDecoder();
     this.stops = new StopStringMatcher(options.stop);

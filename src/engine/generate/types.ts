@@ -15,6 +15,8 @@ export interface GenerationModel {
   };
   /** Runs every segment's tokens (back to back in `tokens`) through the model; see the runtime's forwardSegments. */
   forwardSegments(kv: KvStorage, tokens: ArrayLike<number>, segments: readonly BatchSegment[], logits: Float32Array): void;
+  /** Index of the largest logit (KernelSet.argmax): greedy picks use it when given. */
+  argmax?(values: Float32Array): number;
 }
 
 export interface GenerationTokenizer {

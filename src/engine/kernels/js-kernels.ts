@@ -1,6 +1,6 @@
 import type { KernelSet } from "./kernel-set.js";
 import { jsMatmul } from "./js-matmul.js";
-import { jsAttention, jsRmsnorm, jsRope, jsSoftmax, jsSwiglu } from "./js-ops.js";
+import { jsArgmax, jsAttention, jsRmsnorm, jsRope, jsSoftmax, jsSwiglu } from "./js-ops.js";
 
 /** The pure TypeScript kernel set: single-threaded, used when the native addon is absent or PYAGENT_KERNELS=js. */
 export function createJsKernels(): KernelSet {
@@ -13,6 +13,7 @@ export function createJsKernels(): KernelSet {
     rope: jsRope,
     softmax: jsSoftmax,
     swiglu: jsSwiglu,
+    argmax: jsArgmax,
     attention: jsAttention,
   };
 }

@@ -41,6 +41,12 @@ export interface KernelSet {
   rope(vec: Float32Array, n: number, heads: number, headDim: number, position: number, freqBase: number, style: RopeStyle): void;
   /** In-place softmax of x[0 .. length). */
   softmax(x: Float32Array, length: number): void;
+  /**
+   * Index of the largest value (greedy sampling): the lowest index among equal values (-0 equals
+   * +0), a NaN never picked over a number, 0 when values[0] is NaN or values is empty; the same
+   * answer as a scan that keeps the first strictly greater value.
+   */
+  argmax(values: Float32Array): number;
   /** out[i] = silu(gate[i]) * up[i] for i < out.length, silu(g) = g / (1 + e^-g). out may be gate. */
   swiglu(out: Float32Array, gate: Float32Array, up: Float32Array): void;
   /**

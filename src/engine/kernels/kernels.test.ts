@@ -323,6 +323,74 @@ for (const [setName, create, skipReason] of everySet) {
   });
 }
 
+/** argmax's definition: the first index whose value is greater than every earlier best. */
+function scanArgmax(values: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+for (const [setName, create, skipReason] of everySet) {
+  describe.skipIf(skipReason !== null)(`kernel set ${setName}: argmax${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+    it("picks the lowest index among ties, at every position modulo four and eight and in the tail", () => {
+      const kernels = create();
+      for (let length = 1; length <= 40; length++) {
+        for (let first = 0; first < length; first++) {
+          for (let second = first; second < length; second += 3) {
+            const values = new Float32Array(length).fill(-1);
+            values[first] = 5;
+            values[second] = 5;
+            expect(kernels.argmax(values)).toBe(first);
+          }
+        }
+      }
+    });
+
+    it("agrees with a plain scan on random logits, NaN, infinities and signed zeros, short and vocabulary-sized", () => {
+      const kernels = create();
+      let state = 7;
+      const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32) * 20 - 10;
+      for (let trial = 0; trial < 120; trial++) {
+        // Lengths around the SIMD widths, and vocabulary sizes the native set splits across threads.
+        const length = trial % 4 === 3 ? [16383, 16384, 32000, 50257, 151936][trial % 5] : 1 + ((trial * 7) % 300);
+        const values = Float32Array.from({ length }, next);
+        if (trial % 3 === 0) values[(trial * 13) % length] = values[scanArgmax(values)];
+        if (trial % 5 === 0) values[(trial * 31) % length] = Number.NaN;
+        if (trial % 7 === 0) values[length - 1] = 11;
+        expect(kernels.argmax(values)).toBe(scanArgmax(values));
+      }
+      const vocabulary = 32000;
+      const cases: number[][] = [
+        [],
+        [Number.NaN, 3, 4],
+        [1, Number.NaN, 4, 4],
+        [-0, 0, -1],
+        [0, -0],
+        [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY],
+        [1, 2, Number.POSITIVE_INFINITY, 3, Number.POSITIVE_INFINITY],
+        Array.from({ length: 200 }, () => Number.NEGATIVE_INFINITY),
+        Array.from({ length: 200 }, (_, i) => (i === 0 ? 1 : Number.NaN)),
+        Array.from({ length: 200 }, (_, i) => (i === 150 || i === 70 ? -0 : i === 100 ? 0 : -1)),
+        // Vocabulary-sized: a tie across the halves the threads scan, the maximum alone in the second
+        // half, a second half of NaN, everything -inf, signed zeros on both sides of the middle.
+        Array.from({ length: vocabulary }, (_, i) => (i === 100 || i === 31000 ? 7 : -1)),
+        Array.from({ length: vocabulary }, (_, i) => (i === 31999 ? 7 : i % 97)),
+        Array.from({ length: vocabulary }, (_, i) => (i < 16000 ? -5 : Number.NaN)),
+        Array.from({ length: vocabulary }, (_, i) => (i < 16000 ? Number.NaN : 2)),
+        Array.from({ length: vocabulary }, () => Number.NEGATIVE_INFINITY),
+        Array.from({ length: vocabulary }, (_, i) => (i === 20000 ? 0 : i === 9000 ? -0 : -3)),
+      ];
+      for (const values of cases) {
+        const array = Float32Array.from(values);
+        expect(kernels.argmax(array)).toBe(values.length === 0 ? 0 : scanArgmax(array));
+      }
+      // A view into a larger buffer reads only its own values.
+      const buffer = Float32Array.from({ length: 3 * vocabulary }, (_, i) => (i === 2 * vocabulary + 5 ? 99 : i === vocabulary + 77 ? 50 : 0));
+      expect(kernels.argmax(buffer.subarray(vocabulary, 2 * vocabulary))).toBe(77);
+    });
+  });
+}
+
 describe.skipIf(!nativeAvailable)("native and js kernels", () => {
   it("agree closely on every product, because both quantize activations the same way (batched and single)", () => {
     const native = createNativeKernels(2);

@@ -12,6 +12,7 @@ interface NativeAddon {
   rope(vec: Float32Array, n: number, heads: number, headDim: number, position: number, freqBase: number, style: number): void;
   softmax(x: Float32Array, length: number): void;
   swiglu(out: Float32Array, gate: Float32Array, up: Float32Array): void;
+  argmax(x: Float32Array, length: number): number;
   attention(
     out: Float32Array,
     q: Float32Array,
@@ -114,6 +115,7 @@ export function createNativeKernels(threads: number, options: { simd?: SimdChoic
     rope: (vec, n, heads, headDim, position, freqBase, style) => native.rope(vec, n, heads, headDim, position, freqBase, style),
     softmax: (x, length) => native.softmax(x, length),
     swiglu: (out, gate, up) => native.swiglu(out, gate, up),
+    argmax: (values) => native.argmax(values, values.length),
     // The addon checks the block table itself (a RangeError names the bad entry).
     attention: (out, q, keys, values, blockTable, blockSize, position, n, nHeads, nKvHeads, headDim) =>
       native.attention(out, q, keys, values, blockTable, blockSize, position, n, nHeads, nKvHeads, headDim),

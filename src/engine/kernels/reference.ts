@@ -46,6 +46,11 @@ export function createReferenceKernels(): KernelSet {
     softmax(x, length) {
       referenceSoftmax(x, length);
     },
+    argmax(values) {
+      let best = 0;
+      for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+      return best;
+    },
     swiglu(out, gate, up) {
       for (let i = 0; i < out.length; i++) out[i] = (gate[i] / (1 + Math.exp(-gate[i]))) * up[i];
     },

@@ -26,6 +26,8 @@ export interface LoadedModel {
    * see forwardSegments. Scratch activations grow to the largest step seen and are reused.
    */
   forwardSegments(kv: KvStorage, tokens: ArrayLike<number>, segments: readonly BatchSegment[], logits: Float32Array): void;
+  /** Index of the largest logit, by the kernels (KernelSet.argmax). */
+  argmax(values: Float32Array): number;
   close(): void;
 }
 
@@ -74,6 +76,7 @@ export function loadModel(path: string, options: LoadModelOptions = {}): LoadedM
         if (stepState === null || stepState.capacity < total) stepState = createStepState(config, Math.max(total, stepState?.capacity ?? 0), contextLength);
         forwardSegments(config, weights, kernels, kv, tokens, segments, stepState, logits);
       },
+      argmax: (values) => kernels.argmax(values),
       close() {
         file.close();
       },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { argmax, Prng, Sampler, SamplingOptionsError, type SamplingOptions } from "./index.js";
+import { Prng, Sampler, SamplingOptionsError, type SamplingOptions } from "./index.js";
 
 /** Logits whose softmax is exactly `probabilities`. */
 function logitsOf(probabilities: number[]): Float32Array {
@@ -165,6 +165,39 @@ describe("Sampler", () => {
     expect(sampler.topLogprobs(10, new Int32Array(10), new Float32Array(10))).toBe(5);
   });
 
+  it("greedy with bias and every penalty picks the argmax of the processed logits and leaves the caller's logits unchanged", () => {
+    let state = 11;
+    const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32) * 8 - 4;
+    const bias = new Map([[5, 3], [9, -100], [40, 2.5]]);
+    const sampler = new Sampler(64, { temperature: 0, logitBias: bias, repetitionPenalty: 1.3, presencePenalty: 0.4, frequencyPenalty: 0.3 });
+    const prompt = [5, 9, 12, 12, 40];
+    sampler.acceptPrompt(prompt);
+    const seen = new Set(prompt);
+    const generated = new Map<number, number>();
+    for (let step = 0; step < 60; step++) {
+      const logits = Float32Array.from({ length: 64 }, next);
+      // Raw maxima on a banned token and on tokens the penalties pull down.
+      if (step % 3 === 0) logits[9] = 50;
+      if (step % 4 === 0) logits[12] = logits[40] = 4.5;
+      // The processed logits by the documented order: bias, repetition penalty, presence/frequency.
+      const expected = Float32Array.from(logits);
+      for (const [token, value] of bias) expected[token] += value;
+      for (const token of seen) expected[token] = expected[token] > 0 ? expected[token] / 1.3 : expected[token] * 1.3;
+      for (const [token, count] of generated) expected[token] -= 0.4 + 0.3 * count;
+      let best = 0;
+      for (let i = 1; i < 64; i++) if (expected[i] > expected[best]) best = i;
+
+      const before = Float32Array.from(logits);
+      const token = sampler.sample(logits);
+      expect(Array.from(logits)).toEqual(Array.from(before));
+      expect(token).toBe(best);
+      expect(Array.from(sampler.processedLogits())).toEqual(Array.from(expected));
+      sampler.accept(token);
+      seen.add(token);
+      generated.set(token, (generated.get(token) ?? 0) + 1);
+    }
+  });
+
   it("rejects out-of-range options with an error naming the parameter", () => {
     expect(() => new Sampler(10, { temperature: -1 })).toThrow(SamplingOptionsError);
     expect(() => new Sampler(10, { topP: 1.5 })).toThrow(/topP/);
@@ -185,51 +218,5 @@ describe("Sampler", () => {
     const nucleus = new Set(order.slice(0, size));
     const sampler = new Sampler(32000, { seed: 1, temperature: 0.8, topP: 0.95 });
     for (let i = 0; i < 300; i++) expect(nucleus.has(sampler.sample(logits))).toBe(true);
-  });
-});
-
-describe("argmax", () => {
-  /** The definition: the first index whose value is greater than every earlier best. */
-  function scan(values: Float32Array): number {
-    let best = 0;
-    for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-    return best;
-  }
-
-  it("picks the lowest index among ties, at every position modulo four and in the tail", () => {
-    for (let length = 1; length <= 11; length++) {
-      for (let first = 0; first < length; first++) {
-        for (let second = first; second < length; second++) {
-          const values = new Float32Array(length).fill(-1);
-          values[first] = 5;
-          values[second] = 5;
-          expect(argmax(values)).toBe(first);
-        }
-      }
-    }
-  });
-
-  it("agrees with a plain scan on random logits, NaN, infinities and signed zeros", () => {
-    let state = 7;
-    const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32) * 20 - 10;
-    for (let trial = 0; trial < 400; trial++) {
-      const values = Float32Array.from({ length: 1 + ((trial * 7) % 300) }, next);
-      // Ties of the maximum planted across blocks of the first pass, and NaN in some blocks.
-      if (trial % 3 === 0) values[(trial * 13) % values.length] = values[scan(values)];
-      if (trial % 5 === 0) values[(trial * 31) % values.length] = Number.NaN;
-      expect(argmax(values)).toBe(scan(values));
-    }
-    const cases = [
-      [Number.NaN, 3, 4],
-      [1, Number.NaN, 4, 4],
-      [-0, 0, -1],
-      [0, -0],
-      [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY],
-      [1, 2, Number.POSITIVE_INFINITY, 3, Number.POSITIVE_INFINITY],
-      Array.from({ length: 200 }, () => Number.NEGATIVE_INFINITY),
-      Array.from({ length: 200 }, (_, i) => (i === 0 ? 1 : Number.NaN)),
-      Array.from({ length: 200 }, (_, i) => (i === 150 || i === 70 ? -0 : i === 100 ? 0 : -1)),
-    ];
-    for (const values of cases) expect(argmax(Float32Array.from(values))).toBe(scan(Float32Array.from(values)));
   });
 });

@@ -1,3 +1,4 @@
+import { jsArgmax } from "../kernels/index.js";
 import { type ResolvedSamplingOptions, type SamplingOptions, resolveSamplingOptions } from "./options.js";
 import { Prng, randomSeed } from "./prng.js";
 import { selectLargest, sortDescending } from "./select.js";
@@ -10,8 +11,9 @@ const TOP_P_BUCKETS = 1024;
  * were seen and generated) and its random stream, and reuses its scratch buffers: `sample` does no
  * allocation, whatever the options.
  *
- * Invariant: `processed` holds the processed logits (bias and penalties applied) of the last
- * `sample` call; `logprobOf` and `topLogprobs` read it.
+ * Invariant: after a `sample` call, the processed logits (bias and penalties applied) are either
+ * in `processed` or, after a greedy pick, still to be made from `pendingLogits` (the caller's
+ * array, which `logprobOf` and `topLogprobs` must therefore read before it changes).
  */
 export class Sampler {
   readonly vocabSize: number;
@@ -39,11 +41,19 @@ export class Sampler {
   private readonly seen: Uint8Array;
   private readonly seenList: Int32Array;
   private seenDistinct = 0;
+  /** Index of the largest logit (KernelSet.argmax's rule). */
+  private readonly argmax: (values: Float32Array) => number;
   /** log Σ exp(processed), computed on first use after each `sample`; NaN when stale. */
   private logNormalizer = Number.NaN;
+  /** The logits of the last greedy `sample`, not yet copied into `processed`; null when `processed` is current. */
+  private pendingLogits: Float32Array | null = null;
+  /** Raw logits a greedy pick overwrote in place, in the order it overwrote them. */
+  private overwritten = new Float32Array(0);
 
-  constructor(vocabSize: number, options: SamplingOptions = {}) {
+  /** `argmax` is the kernel set's when there is one (the native one scans the vocabulary with SIMD on the pool's threads). */
+  constructor(vocabSize: number, options: SamplingOptions = {}, argmax: (values: Float32Array) => number = jsArgmax) {
     this.vocabSize = vocabSize;
+    this.argmax = argmax;
     this.options = resolveSamplingOptions(options, vocabSize);
     this.seed = this.options.seed ?? randomSeed();
     this.prng = new Prng(this.seed);
@@ -66,19 +76,24 @@ export class Sampler {
     this.markSeen(token);
   }
 
-  /** Picks the next token from `logits` (at least vocabSize long; not modified). */
+  /**
+   * Picks the next token from `logits` (at least vocabSize long; unchanged on return). After a
+   * greedy pick the processed logits are made from this same array when first asked for, so call
+   * `logprobOf`/`topLogprobs` before it changes.
+   */
   sample(logits: Float32Array): number {
-    this.process(logits);
     const options = this.options;
+    const own = logits.length === this.vocabSize ? logits : logits.subarray(0, this.vocabSize);
+    if (options.temperature === 0 || options.topK === 1) return this.greedy(own);
+    this.process(own);
     const keys = this.processed;
-    if (options.temperature === 0 || options.topK === 1) return argmax(keys);
     if (this.candidates.length === 0) {
       this.candidates = new Int32Array(this.vocabSize);
       this.weights = new Float64Array(this.vocabSize);
     }
 
     // Min-p in logit space: p_i >= minP * p_max  <=>  (l_i - l_max) / T >= ln(minP).
-    const maxLogit = keys[argmax(keys)];
+    const maxLogit = keys[this.argmax(keys)];
     const inverseTemperature = 1 / options.temperature;
     const minLogit = options.minP > 0 ? maxLogit + Math.log(options.minP) * options.temperature : Number.NEGATIVE_INFINITY;
     const ids = this.candidates;
@@ -119,7 +134,7 @@ export class Sampler {
 
   /** Log-probability of `token` under the processed distribution of the last `sample` call. */
   logprobOf(token: number): number {
-    return this.processed[token] - this.normalizer();
+    return this.current()[token] - this.normalizer();
   }
 
   /**
@@ -127,7 +142,7 @@ export class Sampler {
    * `ids`/`logprobs`; returns how many were written (min(n, vocabSize)).
    */
   topLogprobs(n: number, ids: Int32Array, logprobs: Float64Array | Float32Array): number {
-    const keys = this.processed;
+    const keys = this.current();
     const limit = Math.min(n, this.vocabSize, ids.length, logprobs.length);
     let filled = 0;
     for (let token = 0; token < this.vocabSize; token++) {
@@ -147,29 +162,83 @@ export class Sampler {
 
   /** The processed logits of the last `sample` call (a view; valid until the next call). */
   processedLogits(): Float32Array {
+    return this.current();
+  }
+
+  /** The processed logits of the last `sample` call, made now if a greedy pick left them pending. */
+  private current(): Float32Array {
+    if (this.pendingLogits !== null) this.process(this.pendingLogits);
     return this.processed;
   }
 
+  /** `logits` (vocabSize) with bias and penalties applied, into `processed`. */
   private process(logits: Float32Array): void {
-    const keys = this.processed;
+    this.processed.set(logits);
+    this.adjust(this.processed, null);
+    this.pendingLogits = null;
+    this.logNormalizer = Number.NaN;
+  }
+
+  /**
+   * Greedy pick without copying the vocabulary: bias and penalties are applied to `logits` in
+   * place (the few tokens they touch, in `process`'s order and roundings, so the pick is the
+   * argmax of the processed logits), then those tokens get their raw values back.
+   */
+  private greedy(logits: Float32Array): number {
     const options = this.options;
-    keys.set(logits.length === this.vocabSize ? logits : logits.subarray(0, this.vocabSize));
-    for (let i = 0; i < options.biasTokens.length; i++) keys[options.biasTokens[i]] += options.biasValues[i];
+    const touched =
+      options.biasTokens.length +
+      (options.repetitionPenalty !== 1 ? this.seenDistinct : 0) +
+      (options.presencePenalty !== 0 || options.frequencyPenalty !== 0 ? this.generatedDistinct : 0);
+    if (this.overwritten.length < touched) this.overwritten = new Float32Array(Math.max(touched, 2 * this.overwritten.length));
+    this.adjust(logits, this.overwritten);
+    const token = this.argmax(logits);
+    this.restore(logits, this.overwritten);
+    this.pendingLogits = logits;
+    this.logNormalizer = Number.NaN;
+    return token;
+  }
+
+  /**
+   * Applies the logit bias, then the repetition penalty, then the presence/frequency penalties to
+   * `keys` in place; with `saved`, first records each value it overwrites there (in order).
+   */
+  private adjust(keys: Float32Array, saved: Float32Array | null): void {
+    const options = this.options;
+    let n = 0;
+    for (let i = 0; i < options.biasTokens.length; i++) {
+      const token = options.biasTokens[i];
+      if (saved !== null) saved[n++] = keys[token];
+      keys[token] += options.biasValues[i];
+    }
     const penalty = options.repetitionPenalty;
     if (penalty !== 1) {
       for (let i = 0; i < this.seenDistinct; i++) {
         const token = this.seenList[i];
         const value = keys[token];
+        if (saved !== null) saved[n++] = value;
         keys[token] = value > 0 ? value / penalty : value * penalty;
       }
     }
     if (options.presencePenalty !== 0 || options.frequencyPenalty !== 0) {
       for (let i = 0; i < this.generatedDistinct; i++) {
         const token = this.generatedList[i];
+        if (saved !== null) saved[n++] = keys[token];
         keys[token] -= options.presencePenalty + options.frequencyPenalty * this.generatedCounts[token];
       }
     }
-    this.logNormalizer = Number.NaN;
+  }
+
+  /** Undoes `adjust(keys, saved)`: writes the saved values back in reverse order (a token touched twice ends with its first, raw value). */
+  private restore(keys: Float32Array, saved: Float32Array): void {
+    const options = this.options;
+    const bias = options.biasTokens.length;
+    const seen = options.repetitionPenalty !== 1 ? this.seenDistinct : 0;
+    const generated = options.presencePenalty !== 0 || options.frequencyPenalty !== 0 ? this.generatedDistinct : 0;
+    let n = bias + seen + generated;
+    for (let i = generated - 1; i >= 0; i--) keys[this.generatedList[i]] = saved[--n];
+    for (let i = seen - 1; i >= 0; i--) keys[this.seenList[i]] = saved[--n];
+    for (let i = bias - 1; i >= 0; i--) keys[options.biasTokens[i]] = saved[--n];
   }
 
   /**
@@ -244,8 +313,8 @@ export class Sampler {
 
   private normalizer(): number {
     if (Number.isNaN(this.logNormalizer)) {
-      const keys = this.processed;
-      const max = keys[argmax(keys)];
+      const keys = this.current();
+      const max = keys[this.argmax(keys)];
       let sum = 0;
       for (let i = 0; i < this.vocabSize; i++) sum += Math.exp(keys[i] - max);
       this.logNormalizer = max + Math.log(sum);
@@ -259,35 +328,4 @@ export class Sampler {
       this.seenList[this.seenDistinct++] = token;
     }
   }
-}
-
-/**
- * Index of the largest value; the lowest index wins ties (as llama.cpp's greedy sampler), NaN
- * values are never picked over a number. Four running maxima (independent chains, no index kept)
- * and the native indexOf of the maximum. Measured inside the queue (8 streams of stories15m, 400
- * tokens, a greedy sample with a logit bias): 61 µs against 81 µs for one compare-and-track loop;
- * a two-pass form with per-block maxima, faster alone (21 µs), took 123 µs there.
- */
-export function argmax(values: Float32Array): number {
-  const length = values.length;
-  let m0 = values[0];
-  // A NaN first value (or none): nothing compares greater than it, the scan-and-track rule keeps 0.
-  if (length === 0 || m0 !== m0) return 0;
-  let m1 = m0;
-  let m2 = m0;
-  let m3 = m0;
-  let i = 0;
-  for (; i + 4 <= length; i += 4) {
-    const a = values[i];
-    const b = values[i + 1];
-    const c = values[i + 2];
-    const d = values[i + 3];
-    if (a > m0) m0 = a;
-    if (b > m1) m1 = b;
-    if (c > m2) m2 = c;
-    if (d > m3) m3 = d;
-  }
-  for (; i < length; i++) if (values[i] > m0) m0 = values[i];
-  // indexOf compares with ===, so -0 and +0 tie at the first of them, as the loop form would pick.
-  return values.indexOf(Math.max(m0, m1, m2, m3));
 }
