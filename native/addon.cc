@@ -139,6 +139,22 @@ Napi::Value Argmax(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), pyagent::argmax(the_pool(), static_cast<const float*>(x.data), length));
 }
 
+// The rows of the blocks that positions 0 .. length - 1 occupy must lie inside pools of `rows` rows
+// (src/engine/kernels/block-table.ts checks the same in TypeScript).
+bool require_table(const Napi::CallbackInfo& info, const int32_t* entries, int64_t entry_count, int block_size, int64_t length, int64_t rows) {
+  int64_t blocks = (length + block_size - 1) / block_size;
+  if (!require(info, blocks <= entry_count, "block table has " + std::to_string(entry_count) + " entries, position + n needs " + std::to_string(blocks)))
+    return false;
+  for (int64_t b = 0; b < blocks; b++) {
+    int64_t used = std::min<int64_t>(block_size, length - b * block_size);
+    if (!require(info, entries[b] >= 0 && static_cast<int64_t>(entries[b]) * block_size + used <= rows,
+                 "block table entry " + std::to_string(b) + " (" + std::to_string(entries[b]) + ") addresses rows outside keys/values (" +
+                     std::to_string(rows) + " rows)"))
+      return false;
+  }
+  return true;
+}
+
 // attention(out, q, keys, values, blockTable: Int32Array, blockSize, position, n, nHeads, nKvHeads, headDim)
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   ArrayView out, q, keys, values, table;
@@ -155,26 +171,59 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   size_t q_bytes = static_cast<size_t>(n) * n_heads * head_dim * 4;
   if (!require(info, out.bytes >= q_bytes && q.bytes >= q_bytes, "q/out are smaller than n x nHeads x headDim"))
     return info.Env().Undefined();
-  // Every block the queries read must lie inside both pools: positions 0 .. length - 1 fill
-  // ceil(length / blockSize) table entries, the last one only up to its (length % blockSize)th row.
-  int64_t length = static_cast<int64_t>(position) + n;
+  // Every block the queries read must lie inside both pools.
   int64_t row_bytes = static_cast<int64_t>(n_kv_heads) * head_dim * 4;
   int64_t rows = static_cast<int64_t>(std::min(keys.bytes, values.bytes)) / row_bytes;
-  int64_t blocks = (length + block_size - 1) / block_size;
-  if (!require(info, blocks <= static_cast<int64_t>(table.bytes / 4),
-               "block table has " + std::to_string(table.bytes / 4) + " entries, position + n needs " + std::to_string(blocks)))
-    return info.Env().Undefined();
   const int32_t* entries = static_cast<const int32_t*>(table.data);
-  for (int64_t b = 0; b < blocks; b++) {
-    int64_t used = std::min<int64_t>(block_size, length - b * block_size);
-    if (!require(info, entries[b] >= 0 && static_cast<int64_t>(entries[b]) * block_size + used <= rows,
-                 "block table entry " + std::to_string(b) + " (" + std::to_string(entries[b]) + ") addresses rows outside keys/values (" +
-                     std::to_string(rows) + " rows)"))
-      return info.Env().Undefined();
-  }
+  if (!require_table(info, entries, static_cast<int64_t>(table.bytes / 4), block_size, static_cast<int64_t>(position) + n, rows))
+    return info.Env().Undefined();
   std::lock_guard<std::mutex> lock(kernel_mutex);
   pyagent::attention(the_pool(), static_cast<float*>(out.data), static_cast<const float*>(q.data), static_cast<const float*>(keys.data),
                      static_cast<const float*>(values.data), entries, block_size, position, n, n_heads, n_kv_heads, head_dim);
+  return info.Env().Undefined();
+}
+
+// attendBatch(out, q, k, v, keys, values, segments: Int32Array, tables: Int32Array, blockSize, nHeads, nKvHeads, headDim, freqBase, style)
+Napi::Value AttendBatch(const Napi::CallbackInfo& info) {
+  ArrayView out, q, k, v, keys, values, segments, tables;
+  if (!view_of(info, 0, napi_float32_array, "out", out) || !view_of(info, 1, napi_float32_array, "q", q) ||
+      !view_of(info, 2, napi_float32_array, "k", k) || !view_of(info, 3, napi_float32_array, "v", v) ||
+      !view_of(info, 4, napi_float32_array, "keys", keys) || !view_of(info, 5, napi_float32_array, "values", values) ||
+      !view_of(info, 6, napi_int32_array, "segments", segments) || !view_of(info, 7, napi_int32_array, "tables", tables))
+    return info.Env().Undefined();
+  int block_size = int_arg(info, 8), n_heads = int_arg(info, 9), n_kv_heads = int_arg(info, 10), head_dim = int_arg(info, 11);
+  float freq_base = info[12].As<Napi::Number>().FloatValue();
+  int style = int_arg(info, 13);
+  if (!require(info, n_heads > 0 && n_kv_heads > 0 && head_dim > 0 && head_dim % 2 == 0 && n_heads % n_kv_heads == 0,
+               "nHeads must be a positive multiple of nKvHeads, headDim positive and even") ||
+      !require(info, block_size > 0, "blockSize must be positive") || !require(info, segments.bytes % 16 == 0, "segments holds 4 ints per segment"))
+    return info.Env().Undefined();
+  const int32_t* entries = static_cast<const int32_t*>(segments.data);
+  const int32_t* table_entries = static_cast<const int32_t*>(tables.data);
+  const int n_segments = static_cast<int>(segments.bytes / 16);
+  const int64_t table_count = static_cast<int64_t>(tables.bytes / 4);
+  const int64_t kv_row_bytes = static_cast<int64_t>(n_kv_heads) * head_dim * 4;
+  const int64_t rows = static_cast<int64_t>(std::min(keys.bytes, values.bytes)) / kv_row_bytes;
+  int64_t total = 0;
+  for (int s = 0; s < n_segments; s++) {
+    const int32_t* segment = entries + 4 * s;
+    if (!require(info, segment[0] >= 0 && segment[1] >= 0, "segment " + std::to_string(s) + " has a negative position or count") ||
+        !require(info, segment[2] >= 0 && segment[3] >= 0 && static_cast<int64_t>(segment[2]) + segment[3] <= table_count,
+                 "segment " + std::to_string(s) + "'s block table lies outside tables") ||
+        !require_table(info, table_entries + segment[2], segment[3], block_size, static_cast<int64_t>(segment[0]) + segment[1], rows))
+      return info.Env().Undefined();
+    total += segment[1];
+  }
+  const int64_t q_bytes = total * n_heads * head_dim * 4, kv_bytes = total * kv_row_bytes;
+  if (!require(info, static_cast<int64_t>(out.bytes) >= q_bytes && static_cast<int64_t>(q.bytes) >= q_bytes,
+               "q/out are smaller than the segments' rows x nHeads x headDim") ||
+      !require(info, static_cast<int64_t>(k.bytes) >= kv_bytes && static_cast<int64_t>(v.bytes) >= kv_bytes,
+               "k/v are smaller than the segments' rows x nKvHeads x headDim"))
+    return info.Env().Undefined();
+  std::lock_guard<std::mutex> lock(kernel_mutex);
+  pyagent::attend_batch(the_pool(), static_cast<float*>(out.data), static_cast<float*>(q.data), static_cast<float*>(k.data),
+                        static_cast<float*>(v.data), static_cast<float*>(keys.data), static_cast<float*>(values.data), entries, n_segments,
+                        table_entries, block_size, n_heads, n_kv_heads, head_dim, freq_base, style);
   return info.Env().Undefined();
 }
 
@@ -248,6 +297,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("swiglu", Napi::Function::New(env, Swiglu));
   exports.Set("argmax", Napi::Function::New(env, Argmax));
   exports.Set("attention", Napi::Function::New(env, Attention));
+  exports.Set("attendBatch", Napi::Function::New(env, AttendBatch));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("setSimd", Napi::Function::New(env, SetSimd));
   exports.Set("info", Napi::Function::New(env, Info));

@@ -70,4 +70,17 @@ int argmax(ThreadPool& pool, const float* x, int length);
 void attention(ThreadPool& pool, float* out, const float* q, const float* keys, const float* values, const int32_t* block_table,
                int block_size, int position, int n, int n_heads, int n_kv_heads, int head_dim);
 
+// The attention half of a layer for a step of several sequences ("segments"), after the q/k/v
+// products. segments holds 4 ints per segment: position, count (its rows of q/k/v, which follow the
+// rows of the segments before it), the offset of its block table in `tables`, and that table's
+// length. For every segment: rope on its q and k rows at positions position .. position + count - 1;
+// then every q, k and v value rounded to f16 (llama.cpp's f16 KV cache and f16 K·Q); then its k and
+// v rows written to the cache rows its block table gives; then attention() of its queries, with
+// the (segment, token, head) units of the whole step spread over the pool. Each token gets the bits
+// rope, attention and the f16 rounding give it one segment at a time. The caller (addon.cc) has
+// checked the tables and sizes.
+void attend_batch(ThreadPool& pool, float* out, float* q, float* k, float* v, float* keys, float* values, const int32_t* segments,
+                  int n_segments, const int32_t* tables, int block_size, int n_heads, int n_kv_heads, int head_dim, float freq_base,
+                  int style);
+
 }  // namespace pyagent

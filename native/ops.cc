@@ -410,6 +410,74 @@ void attention_chunk(void* context, int chunk) { attention_units(*static_cast<co
 
 }  // namespace
 
+namespace {
+
+// Every segment's attention units (token, head) as one job: chunk c belongs to the segment whose
+// range of units holds it.
+struct BatchAttentionJob {
+  std::vector<AttentionJob> jobs;
+  std::vector<int> first_unit;  // jobs.size() + 1 entries
+};
+
+void batch_attention_chunk(void* context, int chunk) {
+  const BatchAttentionJob& batch = *static_cast<const BatchAttentionJob*>(context);
+  size_t j = std::upper_bound(batch.first_unit.begin(), batch.first_unit.end(), chunk) - batch.first_unit.begin() - 1;
+  int unit = chunk - batch.first_unit[j];
+  attention_units(batch.jobs[j], unit, unit + 1);
+}
+
+void round_to_f16(float* values, size_t length) {
+  if (using_avx2()) {
+    round_to_f16_avx2(values, static_cast<int>(length));
+  } else {
+    for (size_t i = 0; i < length; i++) values[i] = f16_to_f32(f32_to_f16(values[i]));
+  }
+}
+
+}  // namespace
+
+void attend_batch(ThreadPool& pool, float* out, float* q, float* k, float* v, float* keys, float* values, const int32_t* segments,
+                  int n_segments, const int32_t* tables, int block_size, int n_heads, int n_kv_heads, int head_dim, float freq_base,
+                  int style) {
+  const size_t q_dim = static_cast<size_t>(n_heads) * head_dim, kv_dim = static_cast<size_t>(n_kv_heads) * head_dim;
+  size_t total = 0;
+  for (int s = 0; s < n_segments; s++) {
+    const int32_t* segment = segments + 4 * s;
+    rope(q + total * q_dim, segment[1], n_heads, head_dim, segment[0], freq_base, style);
+    rope(k + total * kv_dim, segment[1], n_kv_heads, head_dim, segment[0], freq_base, style);
+    total += segment[1];
+  }
+  round_to_f16(q, total * q_dim);
+  round_to_f16(k, total * kv_dim);
+  round_to_f16(v, total * kv_dim);
+  BatchAttentionJob batch;
+  batch.first_unit.push_back(0);
+  int64_t work = 0;
+  size_t row = 0;
+  for (int s = 0; s < n_segments; s++) {
+    const int32_t* segment = segments + 4 * s;
+    const int position = segment[0], count = segment[1];
+    const int32_t* table = tables + segment[2];
+    for (int t = 0; t < count; t++) {
+      const int at = position + t;
+      const size_t physical = (static_cast<size_t>(table[at / block_size]) * block_size + at % block_size) * kv_dim;
+      std::copy(k + (row + t) * kv_dim, k + (row + t + 1) * kv_dim, keys + physical);
+      std::copy(v + (row + t) * kv_dim, v + (row + t + 1) * kv_dim, values + physical);
+    }
+    batch.jobs.push_back(
+        AttentionJob{out + row * q_dim, q + row * q_dim, keys, values, table, block_size, position, count, n_heads, n_kv_heads, head_dim});
+    batch.first_unit.push_back(batch.first_unit.back() + count * n_heads);
+    work += static_cast<int64_t>(count) * n_heads * (position + count) * head_dim;
+    row += count;
+  }
+  const int units = batch.first_unit.back();
+  if (work < 16 * 1024 || pool.size() == 1) {
+    for (const AttentionJob& job : batch.jobs) attention_units(job, 0, job.n * n_heads);
+  } else {
+    pool.run(units, batch_attention_chunk, &batch);
+  }
+}
+
 void attention(ThreadPool& pool, float* out, const float* q, const float* keys, const float* values, const int32_t* block_table,
                int block_size, int position, int n, int n_heads, int n_kv_heads, int head_dim) {
   AttentionJob job{out, q, keys, values, block_table, block_size, position, n, n_heads, n_kv_heads, head_dim};

@@ -1,10 +1,11 @@
+import { attendBatchWith } from "./attend-batch.js";
 import type { KernelSet } from "./kernel-set.js";
 import { jsMatmul } from "./js-matmul.js";
 import { jsArgmax, jsAttention, jsRmsnorm, jsRope, jsSoftmax, jsSwiglu } from "./js-ops.js";
 
 /** The pure TypeScript kernel set: single-threaded, used when the native addon is absent or PYAGENT_KERNELS=js. */
 export function createJsKernels(): KernelSet {
-  return {
+  const kernels: KernelSet = {
     name: "js",
     threads: 1,
     matvec: (out, weights, type, x, rows, cols) => jsMatmul(out, weights, type, x, 1, rows, cols),
@@ -15,5 +16,7 @@ export function createJsKernels(): KernelSet {
     swiglu: jsSwiglu,
     argmax: jsArgmax,
     attention: jsAttention,
+    attendBatch: (out, q, k, v, keys, values, batch, shape, scores) => attendBatchWith(kernels, out, q, k, v, keys, values, batch, shape, scores),
   };
+  return kernels;
 }

@@ -9,6 +9,28 @@ export enum RopeStyle {
 }
 
 /**
+ * One step's sequences for `attendBatch`: segment s owns `count` rows of q/k/v/out, after the
+ * rows of segments 0 .. s-1.
+ */
+export interface AttentionBatch {
+  /** 4 ints per segment: position (of its first row), count, offset of its block table in `tables`, that table's length. */
+  readonly segments: Int32Array;
+  /** Every segment's block table, back to back. */
+  readonly tables: Int32Array;
+}
+
+/** The attention geometry of a model and its cache. */
+export interface AttentionShape {
+  readonly nHeads: number;
+  readonly nKvHeads: number;
+  readonly headDim: number;
+  /** Rows per cache block (the block tables' unit). */
+  readonly blockSize: number;
+  readonly freqBase: number;
+  readonly style: RopeStyle;
+}
+
+/**
  * The compute kernels a forward pass needs, as small functions over typed arrays that write into
  * caller-owned outputs and allocate nothing. Every implementation (native, js, reference) passes
  * the same conformance suite (kernels.test.ts).
@@ -79,6 +101,25 @@ export interface KernelSet {
     nHeads: number,
     nKvHeads: number,
     headDim: number,
+    scores: Float32Array,
+  ): void;
+  /**
+   * The attention half of a layer for a whole step, after the q/k/v products: for every segment,
+   * rope on its q and k rows at its positions; then every q/k/v value rounded to f16 (llama.cpp
+   * keeps K and V in an f16 cache and converts Q to f16 for K·Q); then its k and v rows written to
+   * the cache rows of its block table (`keys`/`values`: this layer's pools); then `attention` of its
+   * queries over its cache into its rows of `out`. A token gets the bits it gets from rope and
+   * attention called one segment at a time (bad tables: KernelError or RangeError, as attention).
+   */
+  attendBatch(
+    out: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    keys: Float32Array,
+    values: Float32Array,
+    batch: AttentionBatch,
+    shape: AttentionShape,
     scores: Float32Array,
   ): void;
 }

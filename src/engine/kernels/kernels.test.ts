@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dequantize, GgmlType } from "../gguf/index.js";
-import { createJsKernels, createNativeKernels, createReferenceKernels, type KernelSet, loadKernels, nativeInfo, packageRoot, QK, RopeStyle } from "./index.js";
+import { createJsKernels, createNativeKernels, createReferenceKernels, type KernelSet, loadKernels, nativeInfo, packageRoot, QK, RopeStyle, roundToF16InPlace } from "./index.js";
 import { encode, randomValues } from "./test-support.js";
 
 
@@ -298,6 +298,84 @@ for (const [setName, create, skipReason] of everySet) {
           expectSameBits(paged, contiguous, `heads ${nHeads}/${nKvHeads} x ${headDim} length ${length} blockSize ${blockSize}`);
         }
       }
+    });
+
+    it("attendBatch gives every segment the bits of rope, f16 rounding, cache writes and attention one segment at a time", () => {
+      const kernels = create();
+      for (const [nHeads, nKvHeads, headDim, style] of [
+        [6, 2, 8, RopeStyle.Normal],
+        [8, 8, 48, RopeStyle.Normal],
+        [4, 2, 64, RopeStyle.Neox],
+        [3, 3, 14, RopeStyle.Normal],
+      ] as const) {
+        const qDim = nHeads * headDim;
+        const kvDim = nKvHeads * headDim;
+        const blockSize = 4;
+        // Three sequences: a prompt chunk at 0, a decode token deep in its cache, a chunk after a cached prefix.
+        const positions = [0, 37, 9];
+        const counts = [6, 1, 5];
+        const blockTables = [Int32Array.of(3, 11), Int32Array.of(0, 5, 9, 1, 2, 6, 7, 8, 10, 12), Int32Array.of(4, 13, 14, 15)];
+        const total = counts.reduce((a, b) => a + b, 0);
+        const pool = 16 * blockSize * kvDim;
+        const q = randomValues(total * qDim, 71).map((x) => x * 3);
+        const k = randomValues(total * kvDim, 72);
+        const v = randomValues(total * kvDim, 73);
+        const keys = randomValues(pool, 74);
+        const values = randomValues(pool, 75);
+        const scores = new Float32Array(64);
+
+        // One segment at a time with the set's own rope and attention.
+        const expectedKeys = Float32Array.from(keys);
+        const expectedValues = Float32Array.from(values);
+        const expectedQ = Float32Array.from(q);
+        const expectedK = Float32Array.from(k);
+        const expectedV = Float32Array.from(v);
+        const expected = new Float32Array(total * qDim);
+        for (let s = 0, row = 0; s < 3; row += counts[s], s++) {
+          kernels.rope(expectedQ.subarray(row * qDim, (row + counts[s]) * qDim), counts[s], nHeads, headDim, positions[s], 10000, style);
+          kernels.rope(expectedK.subarray(row * kvDim, (row + counts[s]) * kvDim), counts[s], nKvHeads, headDim, positions[s], 10000, style);
+        }
+        roundToF16InPlace(expectedQ);
+        roundToF16InPlace(expectedK);
+        roundToF16InPlace(expectedV);
+        for (let s = 0, row = 0; s < 3; row += counts[s], s++) {
+          for (let t = 0; t < counts[s]; t++) {
+            const at = positions[s] + t;
+            const physical = (blockTables[s][Math.floor(at / blockSize)] * blockSize + (at % blockSize)) * kvDim;
+            expectedKeys.set(expectedK.subarray((row + t) * kvDim, (row + t + 1) * kvDim), physical);
+            expectedValues.set(expectedV.subarray((row + t) * kvDim, (row + t + 1) * kvDim), physical);
+          }
+          const rows = [row * qDim, (row + counts[s]) * qDim] as const;
+          kernels.attention(expected.subarray(...rows), expectedQ.subarray(...rows), expectedKeys, expectedValues, blockTables[s], blockSize, positions[s], counts[s], nHeads, nKvHeads, headDim, scores);
+        }
+
+        const segments = Int32Array.of(positions[0], counts[0], 0, 2, positions[1], counts[1], 2, 10, positions[2], counts[2], 12, 4);
+        const tables = Int32Array.from([...blockTables[0], ...blockTables[1], ...blockTables[2]]);
+        const out = new Float32Array(total * qDim);
+        kernels.attendBatch(out, q, k, v, keys, values, { segments, tables }, { nHeads, nKvHeads, headDim, blockSize, freqBase: 10000, style }, scores);
+        const what = `heads ${nHeads}/${nKvHeads} x ${headDim}`;
+        expectSameBits(out, expected, `${what}: attention`);
+        expectSameBits(keys, expectedKeys, `${what}: key cache`);
+        expectSameBits(values, expectedValues, `${what}: value cache`);
+        expectSameBits(q, expectedQ, `${what}: q after rope and rounding`);
+      }
+    });
+
+    it("attendBatch rejects a block table outside the pool or outside its tables, and leaves the cache as it was", () => {
+      const kernels = create();
+      const shape = { nHeads: 2, nKvHeads: 2, headDim: 8, blockSize: 4, freqBase: 10000, style: RopeStyle.Normal };
+      const kvDim = 16;
+      const keys = randomValues(8 * 4 * kvDim, 81);
+      const values = randomValues(8 * 4 * kvDim, 82);
+      const before = Float32Array.from(keys);
+      const q = randomValues(2 * kvDim, 83);
+      const call = (segments: Int32Array, tables: Int32Array) => () =>
+        kernels.attendBatch(new Float32Array(q.length), Float32Array.from(q), randomValues(2 * kvDim, 84), randomValues(2 * kvDim, 85), keys, values, { segments, tables }, shape, new Float32Array(64));
+      expect(call(Int32Array.of(5, 1, 0, 2, 2, 1, 2, 1), Int32Array.of(0, 8, 3))).toThrow(/block table entry 1 \(8\)/);
+      expect(keys).toEqual(before);
+      expect(call(Int32Array.of(5, 1, 0, 2, 2, 1, 2, 5), Int32Array.of(0, 1, 3))).toThrow(/segment 1's block table lies outside tables/);
+      expect(keys).toEqual(before);
+      expect(call(Int32Array.of(5, 1, 0, 2, 2, 1, 2, 1), Int32Array.of(0, 1, 3))).not.toThrow();
     });
 
     it("out-of-range block table is rejected: an entry past the pool, a negative entry, a table too short", () => {

@@ -26,6 +26,22 @@ interface NativeAddon {
     nKvHeads: number,
     headDim: number,
   ): void;
+  attendBatch(
+    out: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    keys: Float32Array,
+    values: Float32Array,
+    segments: Int32Array,
+    tables: Int32Array,
+    blockSize: number,
+    nHeads: number,
+    nKvHeads: number,
+    headDim: number,
+    freqBase: number,
+    style: number,
+  ): void;
   setThreads(threads: number): void;
   setSimd(simd: SimdChoice): void;
   info(): NativeInfo;
@@ -119,5 +135,7 @@ export function createNativeKernels(threads: number, options: { simd?: SimdChoic
     // The addon checks the block table itself (a RangeError names the bad entry).
     attention: (out, q, keys, values, blockTable, blockSize, position, n, nHeads, nKvHeads, headDim) =>
       native.attention(out, q, keys, values, blockTable, blockSize, position, n, nHeads, nKvHeads, headDim),
+    attendBatch: (out, q, k, v, keys, values, { segments, tables }, { nHeads, nKvHeads, headDim, blockSize, freqBase, style }) =>
+      native.attendBatch(out, q, k, v, keys, values, segments, tables, blockSize, nHeads, nKvHeads, headDim, freqBase, style),
   };
 }

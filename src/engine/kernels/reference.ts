@@ -1,4 +1,5 @@
 import type { GgmlType } from "../gguf/index.js";
+import { attendBatchWith } from "./attend-batch.js";
 import { checkBlockTable } from "./block-table.js";
 import { checkMatrix, readRow, roundToF16InPlace } from "./formats.js";
 import { type KernelSet, RopeStyle } from "./kernel-set.js";
@@ -8,7 +9,7 @@ import { type KernelSet, RopeStyle } from "./kernel-set.js";
  * accumulation. Slow and obviously correct; tests compare the fast sets against it.
  */
 export function createReferenceKernels(): KernelSet {
-  return {
+  const kernels: KernelSet = {
     name: "reference",
     threads: 1,
     matvec(out, weights, type, x, rows, cols) {
@@ -81,7 +82,11 @@ export function createReferenceKernels(): KernelSet {
         }
       }
     },
+    attendBatch(out, q, k, v, keys, values, batch, shape, scores) {
+      attendBatchWith(kernels, out, q, k, v, keys, values, batch, shape, scores);
+    },
   };
+  return kernels;
 }
 
 function referenceMatmul(out: Float32Array, weights: Uint8Array, type: GgmlType, x: Float32Array, n: number, rows: number, cols: number): void {

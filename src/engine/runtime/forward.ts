@@ -1,4 +1,4 @@
-import { type KernelSet, RopeStyle, readRow, roundToF16InPlace } from "../kernels/index.js";
+import { type AttentionBatch, type AttentionShape, type KernelSet, RopeStyle, readRow } from "../kernels/index.js";
 import type { ModelConfig } from "./config.js";
 import type { ModelWeights } from "./weights.js";
 
@@ -96,15 +96,8 @@ export function forwardSegments(
   const projected = state.projected.subarray(0, total * dim);
   const gate = state.gate.subarray(0, total * hiddenDim);
   const up = state.up.subarray(0, total * hiddenDim);
-  const segmentQ: Float32Array[] = [];
-  const segmentK: Float32Array[] = [];
-  const segmentOut: Float32Array[] = [];
-  for (let s = 0, row = 0; s < segments.length; row += segments[s].count, s++) {
-    const end = row + segments[s].count;
-    segmentQ.push(q.subarray(row * qDim, end * qDim));
-    segmentK.push(k.subarray(row * kvDim, end * kvDim));
-    segmentOut.push(attended.subarray(row * qDim, end * qDim));
-  }
+  const batch = attentionBatch(segments);
+  const shape: AttentionShape = { nHeads, nKvHeads, headDim, blockSize: kv.blockSize, freqBase: ropeFreqBase, style: ropeStyle };
 
   for (let t = 0; t < total; t++) readRow(x, t * dim, weights.tokenEmbedding.data, weights.tokenEmbedding.type, tokens[t], dim);
 
@@ -121,32 +114,10 @@ export function forwardSegments(
       addBias(k, layer.bk);
       addBias(v, layer.bv);
     }
-    for (let s = 0; s < segments.length; s++) {
-      const { count, position } = segments[s];
-      kernels.rope(segmentQ[s], count, nHeads, headDim, position, ropeFreqBase, ropeStyle);
-      kernels.rope(segmentK[s], count, nKvHeads, headDim, position, ropeFreqBase, ropeStyle);
-    }
     // llama.cpp keeps K and V in an f16 cache and multiplies Q with K in f16 (its CPU K·Q converts
-    // Q to f16): the same roundings here. On a q8_0 model skipping them is not a small error, since
-    // requantizing activations to q8 turns f16-sized differences into whole q8 rounding steps.
-    roundToF16InPlace(q);
-    roundToF16InPlace(k);
-    roundToF16InPlace(v);
-    const keys = kv.keys[l];
-    const values = kv.values[l];
-    for (let s = 0, row = 0; s < segments.length; row += segments[s].count, s++) {
-      const { count, position, blockTable } = segments[s];
-      for (let t = 0; t < count; t++) {
-        const at = position + t;
-        const physical = (blockTable[Math.floor(at / kv.blockSize)] * kv.blockSize + (at % kv.blockSize)) * kvDim;
-        const source = (row + t) * kvDim;
-        for (let i = 0; i < kvDim; i++) {
-          keys[physical + i] = k[source + i];
-          values[physical + i] = v[source + i];
-        }
-      }
-      kernels.attention(segmentOut[s], segmentQ[s], keys, values, blockTable, kv.blockSize, position, count, nHeads, nKvHeads, headDim, state.scores);
-    }
+    // Q to f16): attendBatch makes the same roundings. On a q8_0 model skipping them is not a small
+    // error, since requantizing activations to q8 turns f16-sized differences into whole q8 rounding steps.
+    kernels.attendBatch(attended, q, k, v, kv.keys[l], kv.values[l], batch, shape, state.scores);
     kernels.matmul(projected, layer.wo.data, layer.wo.type, attended, total, dim, qDim);
     for (let i = 0; i < x.length; i++) x[i] += projected[i];
 
@@ -175,6 +146,21 @@ export function forwardSegments(
   const output = weights.output;
   if (wanted === 1) kernels.matvec(logits, output.data, output.type, normalized, output.rows, dim);
   else kernels.matmul(logits, output.data, output.type, normalized, wanted, output.rows, dim);
+}
+
+/** The segments' positions, counts and block tables in the layout attendBatch reads. */
+function attentionBatch(segments: readonly BatchSegment[]): AttentionBatch {
+  const described = new Int32Array(4 * segments.length);
+  let tableLength = 0;
+  for (const segment of segments) tableLength += segment.blockTable.length;
+  const tables = new Int32Array(tableLength);
+  for (let s = 0, offset = 0; s < segments.length; s++) {
+    const { position, count, blockTable } = segments[s];
+    described.set([position, count, offset, blockTable.length], 4 * s);
+    tables.set(blockTable, offset);
+    offset += blockTable.length;
+  }
+  return { segments: described, tables };
 }
 
 /** rows += bias for every (n, bias.length) row. */
