@@ -40,10 +40,14 @@ export async function runCli(...args: string[]): Promise<{ code: number; stdout:
  * root's power to read any file (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so mode 000 files are
  * unreadable even when the tests run as root.
  */
-export function runBin(args: string[], options: { honourFileModes?: boolean; cwd?: string } = {}): { code: number; stdout: string; stderr: string } {
+export function runBin(
+  args: string[],
+  options: { honourFileModes?: boolean; cwd?: string; env?: Record<string, string> } = {},
+): { code: number; stdout: string; stderr: string } {
   const dropCapabilities = options.honourFileModes && process.getuid?.() === 0;
   const command = dropCapabilities ? "setpriv" : process.execPath;
   const commandArgs = dropCapabilities ? ["--bounding-set=-dac_override,-dac_read_search", "--", process.execPath, BIN, ...args] : [BIN, ...args];
-  const result = spawnSync(command, commandArgs, { cwd: options.cwd ?? REPO_ROOT, encoding: "utf8", timeout: 120_000 });
+  const env = options.env ? { ...process.env, ...options.env } : process.env;
+  const result = spawnSync(command, commandArgs, { cwd: options.cwd ?? REPO_ROOT, env, encoding: "utf8", timeout: 120_000 });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

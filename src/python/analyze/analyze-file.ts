@@ -1,13 +1,13 @@
-import type { Parser } from "web-tree-sitter";
 import { localFindings } from "../findings/local.js";
 import { extractFacts } from "../findings/facts.js";
+import type { FlatParser } from "../parse/flat-parser.js";
 import type { FlatTree } from "../parse/flat-tree.js";
 import type { FileAnalysis } from "../types.js";
 import { measureFile } from "./file-metrics.js";
 import { parseFile } from "./parse-file.js";
 
 /** Analyzes one file's bytes: decode, parse once, then every per-file metric and finding. */
-export function analyzeFile(parser: Parser, path: string, bytes: Uint8Array, hash: string): FileAnalysis {
+export function analyzeFile(parser: FlatParser, path: string, bytes: Uint8Array, hash: string): FileAnalysis {
   const parsed = parseFile(parser, path, bytes, hash);
   return parsed.state === "parsed" ? analyzeFlatTree(parsed.path, parsed.hash, parsed.tree) : parsed;
 }

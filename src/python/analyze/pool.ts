@@ -72,8 +72,8 @@ export async function analyzeInParallel(
   while (taken.length < workerCount) taken.push(startThread());
 
   // The analyzers run here, over the trees the threads send; loading them overlaps the threads' work.
-  const analyzers = Promise.all([import("../parse/parser.js"), import("../parse/flat-tree.js"), import("./analyze-file.js")]).then(
-    async ([{ loadPythonLanguage }, { FlatTree }, { analyzeFlatTree }]) => ({ language: await loadPythonLanguage(), FlatTree, analyzeFlatTree }),
+  const analyzers = Promise.all([import("../parse/flat-parser.js"), import("../parse/flat-tree.js"), import("./analyze-file.js")]).then(
+    async ([{ analysisLanguage }, { FlatTree }, { analyzeFlatTree }]) => ({ language: await analysisLanguage(), FlatTree, analyzeFlatTree }),
   );
   const byPath = new Map<string, PoolResult>();
   // Batches are analyzed one after another, in the order they arrive.
@@ -115,8 +115,8 @@ export async function analyzeInParallel(
 async function analyzeInProcess(items: WorkItem[], onProgress: (done: number, batch: PoolResult[]) => void): Promise<PoolResult[]> {
   stopIdleParserThreads();
   // Loaded here, not at the top: when threads do the parsing, the main thread never needs the parser.
-  const [{ createPythonParser }, { analyzeFile }] = await Promise.all([import("../parse/parser.js"), import("./analyze-file.js")]);
-  const parser = await createPythonParser();
+  const [{ createFlatParser }, { analyzeFile }] = await Promise.all([import("../parse/flat-parser.js"), import("./analyze-file.js")]);
+  const parser = await createFlatParser();
   const results: PoolResult[] = [];
   for (const item of items) {
     const read = readWorkItem(item);
@@ -161,8 +161,8 @@ function startThread(): ParserThread {
   const runningFromSource = import.meta.url.endsWith(".ts");
   const url = new URL(runningFromSource ? "./worker.ts" : "./worker.js", import.meta.url);
   const worker = new Worker(url, runningFromSource ? { execArgv: ["--import", "tsx"] } : {});
-  const initialized = import("../parse/parser.js")
-    .then(({ compilePythonWasm }) => compilePythonWasm())
+  const initialized = import("../parse/flat-parser.js")
+    .then(async ({ nativeParsing }) => (nativeParsing() ? null : (await import("../parse/parser.js")).compilePythonWasm()))
     .then((wasm) => worker.postMessage({ wasm } satisfies WorkerInput));
   // A failure here is the run's to report (runThread), not an unhandled rejection in between.
   initialized.catch(() => {});

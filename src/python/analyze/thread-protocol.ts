@@ -23,8 +23,11 @@ export interface WorkOrder {
 
 export const NEXT = 0;
 
-/** What a thread is sent: first the compiled parser (shared by every thread), then one work order. */
-export type WorkerInput = { wasm: PythonWasm } | WorkOrder;
+/**
+ * What a thread is sent: first the parser to use (the wasm modules compiled once for every thread,
+ * or null for the native parser), then one work order.
+ */
+export type WorkerInput = { wasm: PythonWasm | null } | WorkOrder;
 
 /** A thread's messages: one array per batch, then "done" when no batch is left. */
 export type WorkerMessage = "done" | ParsedTransfer[];

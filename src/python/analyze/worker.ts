@@ -1,12 +1,12 @@
 import { parentPort } from "node:worker_threads";
-import type { Parser } from "web-tree-sitter";
-import { createPythonParser } from "../parse/parser.js";
+import { createFlatParser, type FlatParser } from "../parse/flat-parser.js";
 import { analyzerFailed, parseFile } from "./parse-file.js";
 import { NEXT, type ParsedTransfer, type WorkerInput, type WorkOrder } from "./thread-protocol.js";
 import { readWorkItem, type WorkItem } from "./work-item.js";
 
 /**
- * A parser thread reads, hashes, decodes, parses and copies trees out of wasm; the JavaScript
+ * A parser thread reads, hashes, decodes and parses files into flat trees (natively, or in wasm
+ * and copied out); the JavaScript
  * analyzers run on the main thread over the transferred flat trees. That way only one V8 isolate
  * compiles and optimizes the analyzers (each isolate spent ~1 CPU-s on that; even the metrics
  * alone, measured in both threads, cost ~0.3 CPU-s more than on the main thread and gained no wall
@@ -14,16 +14,16 @@ import { readWorkItem, type WorkItem } from "./work-item.js";
  */
 const port = parentPort;
 if (!port) throw new Error("worker.ts must run in a worker thread");
-let parser: Promise<Parser> | undefined;
+let parser: Promise<FlatParser> | undefined;
 port.on("message", (message: WorkerInput) => {
   if ("wasm" in message) {
-    parser = createPythonParser(message.wasm);
+    parser = createFlatParser(message.wasm ?? undefined);
     return;
   }
   void parser!.then((ready) => run(ready, message));
 });
 
-function run(ready: Parser, order: WorkOrder): void {
+function run(ready: FlatParser, order: WorkOrder): void {
   const counters = new Int32Array(order.counters);
   for (let index = Atomics.add(counters, NEXT, 1); index < order.batches.length; index = Atomics.add(counters, NEXT, 1)) {
     const transfers: ArrayBuffer[] = [];
@@ -33,7 +33,7 @@ function run(ready: Parser, order: WorkOrder): void {
   port!.postMessage("done");
 }
 
-function parseItem(parser: Parser, item: WorkItem, transfers: ArrayBuffer[]): ParsedTransfer {
+function parseItem(parser: FlatParser, item: WorkItem, transfers: ArrayBuffer[]): ParsedTransfer {
   const read = readWorkItem(item);
   if (read.state !== "read") return read;
   try {

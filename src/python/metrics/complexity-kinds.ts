@@ -1,4 +1,4 @@
-import type { Language } from "web-tree-sitter";
+import type { LanguageInfo } from "../parse/language-info.js";
 import { PyAgentError } from "../../core/errors.js";
 
 /**
@@ -102,7 +102,7 @@ const BY_NAME: Record<string, number> = {
   string: Kind.String,
 };
 
-const cache = new WeakMap<Language, KindTables>();
+const cache = new WeakMap<LanguageInfo, KindTables>();
 
 /** The loaded tree-sitter-python grammar lacks a field the complexity tables rely on. */
 export class GrammarMismatchError extends PyAgentError {
@@ -119,7 +119,7 @@ function requireId(id: number | null, what: string): number {
 }
 
 /** Builds (once per Language) the kind table; every named type not listed is a plain `ast` node (Record). */
-export function kindTables(language: Language): KindTables {
+export function kindTables(language: LanguageInfo): KindTables {
   const cached = cache.get(language);
   if (cached) return cached;
   const count = language.nodeTypeCount;
@@ -181,10 +181,10 @@ const ROLE_BY_NAME: Record<string, number> = {
 /** The node types the complexity scan fetches, in one native walk. */
 export const ROLE_TYPES: readonly string[] = Object.keys(ROLE_BY_NAME);
 
-const roleCache = new WeakMap<Language, Uint8Array>();
+const roleCache = new WeakMap<LanguageInfo, Uint8Array>();
 
 /** Role by node type id (aliases of a type share its role). */
-export function roleTable(language: Language): Uint8Array {
+export function roleTable(language: LanguageInfo): Uint8Array {
   const cached = roleCache.get(language);
   if (cached) return cached;
   const count = language.nodeTypeCount;

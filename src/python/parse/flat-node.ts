@@ -1,5 +1,5 @@
-import type { Language } from "web-tree-sitter";
 import type { FlatTree } from "./flat-tree.js";
+import type { LanguageInfo } from "./language-info.js";
 
 /**
  * The part of web-tree-sitter's Node API the analyzers use. Both a wasm Node and a FlatNode (a
@@ -8,7 +8,7 @@ import type { FlatTree } from "./flat-tree.js";
  */
 export interface AnalysisNode {
   readonly id: number;
-  readonly tree: { readonly language: Language };
+  readonly tree: { readonly language: LanguageInfo };
   readonly typeId: number;
   readonly type: string;
   readonly isNamed: boolean;

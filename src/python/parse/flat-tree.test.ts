@@ -8,7 +8,7 @@ import { COMPLEXITY_CASES } from "../metrics/complexity-cases.js";
 import { computeHalstead } from "../metrics/halstead.js";
 import { RADON_CASES } from "../metrics/radon-cases.js";
 import type { AnalysisNode } from "./flat-node.js";
-import { FlattenError, flattenTree } from "./flat-tree.js";
+import { FlattenError, flattenTree } from "./wasm-flatten.js";
 import { parsePython } from "./parser.js";
 
 const { parse, parser } = parserFixture();

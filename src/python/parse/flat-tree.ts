@@ -1,6 +1,5 @@
-import type { Language, Tree } from "web-tree-sitter";
 import { FlatNode } from "./flat-node.js";
-import { treeSitterRuntime } from "./parser.js";
+import type { LanguageInfo } from "./language-info.js";
 
 /**
  * A parsed tree copied out of wasm into typed arrays by ONE cursor walk, so that the analyzers
@@ -38,7 +37,7 @@ export class FlatTree {
   readonly tables: LanguageTables;
 
   constructor(
-    readonly language: Language,
+    readonly language: LanguageInfo,
     readonly source: string,
     readonly count: number,
     arrays: FlatArrays,
@@ -64,7 +63,7 @@ export class FlatTree {
     return { source: this.source, count: this.count, capacity: this.typeIds.length, buffer: this.typeIds.buffer as ArrayBuffer };
   }
 
-  static fromTransfer(language: Language, transfer: FlatTreeTransfer): FlatTree {
+  static fromTransfer(language: LanguageInfo, transfer: FlatTreeTransfer): FlatTree {
     return new FlatTree(language, transfer.source, transfer.count, views(transfer.buffer, transfer.capacity));
   }
 
@@ -110,7 +109,7 @@ export interface FlatTreeTransfer {
   buffer: ArrayBuffer;
 }
 
-interface FlatArrays {
+export interface FlatArrays {
   typeIds: Uint16Array;
   fieldIds: Uint16Array;
   starts: Int32Array;
@@ -130,13 +129,13 @@ export interface LanguageTables {
   named: Uint8Array;
   /** Types whose nodes are extras in tree-sitter-python: comments and backslash continuations. */
   extra: Uint8Array;
-  fieldNames: Array<string | null>;
+  fieldNames: ReadonlyArray<string | null>;
   fieldIdsByName: Map<string, number>;
 }
 
-const tablesByLanguage = new WeakMap<Language, LanguageTables>();
+const tablesByLanguage = new WeakMap<LanguageInfo, LanguageTables>();
 
-function languageTables(language: Language): LanguageTables {
+function languageTables(language: LanguageInfo): LanguageTables {
   let tables = tablesByLanguage.get(language);
   if (tables) return tables;
   const count = language.types.length;
@@ -173,106 +172,13 @@ function computeLineStarts(source: string): Int32Array {
   return Int32Array.from(starts);
 }
 
-/** Thrown for a tree the flat copy does not represent (one with syntax errors). */
-export class FlattenError extends Error {
-  override readonly name = "FlattenError";
-}
-
-/**
- * Copies `tree` into a FlatTree. One cursor walk over wasm, calling the runtime's cursor functions
- * directly (4 to 5 calls per node, no Node objects); rows are counted in JS from the source.
- * `source` must be the string the tree was parsed from.
- */
-export function flattenTree(tree: Tree, source: string): FlatTree {
-  const root = tree.rootNode;
-  if (root.hasError) throw new FlattenError("cannot flatten a tree with syntax errors");
-  const runtime = treeSitterRuntime();
-  // The number of visible nodes, which the walk visits (+1 so the growth check below never fires
-  // for a correct count; the arrays grow if it were ever short).
-  let capacity = root.descendantCount + 1;
-  let arrays = allocate(capacity);
-  const treeAddress = (tree as unknown as { 0: number })[0];
-  const cursor = root.walk();
-  const handles = (cursor as unknown as { handles: number[] }).handles;
-  const transfer = runtime._ts_init() >> 2;
-  // The cursor lives in the transfer buffer for the whole walk: each goto function reads it from
-  // there and writes it back, and the read-only functions below leave it untouched.
-  for (let word = 0; word < 4; word++) runtime.HEAP32[transfer + word] = handles[word];
-
-  const gotoFirstChild = runtime._ts_tree_cursor_goto_first_child_wasm;
-  const gotoNextSibling = runtime._ts_tree_cursor_goto_next_sibling_wasm;
-  const gotoParent = runtime._ts_tree_cursor_goto_parent_wasm;
-  const currentTypeId = runtime._ts_tree_cursor_current_node_type_id_wasm;
-  const currentFieldId = runtime._ts_tree_cursor_current_field_id_wasm;
-  const startIndex = runtime._ts_tree_cursor_start_index_wasm;
-  const endIndex = runtime._ts_tree_cursor_end_index_wasm;
-
-  let row = 0;
-  /** Offset up to which '\n's have been counted into `row`; starts never decrease in pre-order. */
-  let counted = 0;
-  let index = 0;
-  let count = 0;
-  arrays.parents[0] = -1;
-  arrays.previousSiblings[0] = -1;
-  try {
-    for (;;) {
-      const start = startIndex(treeAddress);
-      arrays.typeIds[index] = currentTypeId(treeAddress);
-      arrays.fieldIds[index] = currentFieldId(treeAddress);
-      arrays.starts[index] = start;
-      arrays.ends[index] = endIndex(treeAddress);
-      for (; counted < start; counted++) if (source.charCodeAt(counted) === 10) row++;
-      arrays.startRows[index] = row;
-      arrays.nextSiblings[index] = -1;
-      arrays.lastChildren[index] = -1;
-      count = index + 1;
-      if (count === capacity) {
-        capacity *= 2;
-        arrays = grow(arrays, capacity);
-      }
-      if (gotoFirstChild(treeAddress) === 1) {
-        arrays.parents[count] = index;
-        arrays.previousSiblings[count] = -1;
-        index = count;
-        continue;
-      }
-      arrays.subtreeEnds[index] = count;
-      // Climb until a node has a next sibling, closing each finished parent.
-      let node = index;
-      let moved = false;
-      while (node !== 0) {
-        if (gotoNextSibling(treeAddress) === 1) {
-          moved = true;
-          break;
-        }
-        const parent = arrays.parents[node];
-        arrays.lastChildren[parent] = node;
-        arrays.subtreeEnds[parent] = count;
-        gotoParent(treeAddress);
-        node = parent;
-      }
-      if (!moved) break;
-      arrays.nextSiblings[node] = count;
-      arrays.previousSiblings[count] = node;
-      arrays.parents[count] = arrays.parents[node];
-      index = count;
-    }
-  } finally {
-    // The walk may have reallocated the cursor's stack: hand its current state back before delete.
-    const heap = runtime.HEAP32;
-    for (let word = 0; word < 4; word++) handles[word] = heap[transfer + word];
-    cursor.delete();
-  }
-  return new FlatTree(tree.language, source, count, arrays);
-}
-
 /** All arrays in one buffer (one allocation per tree): the Int32 arrays, then the Uint16 ones. */
-function allocate(capacity: number): FlatArrays {
+export function allocate(capacity: number): FlatArrays {
   return views(new ArrayBuffer(capacity * (8 * 4 + 2 * 2)), capacity);
 }
 
 /** The arrays over one buffer of `capacity` entries each: eight Int32 arrays, then two Uint16. */
-function views(buffer: ArrayBuffer, capacity: number): FlatArrays {
+export function views(buffer: ArrayBuffer, capacity: number): FlatArrays {
   const int32 = (slot: number) => new Int32Array(buffer, slot * capacity * 4, capacity);
   const uint16 = (slot: number) => new Uint16Array(buffer, 8 * capacity * 4 + slot * capacity * 2, capacity);
   return {
@@ -289,7 +195,7 @@ function views(buffer: ArrayBuffer, capacity: number): FlatArrays {
   };
 }
 
-function grow(arrays: FlatArrays, capacity: number): FlatArrays {
+export function grow(arrays: FlatArrays, capacity: number): FlatArrays {
   const grown = allocate(capacity);
   for (const key of Object.keys(arrays) as Array<keyof FlatArrays>) (grown[key] as Int32Array).set(arrays[key] as Int32Array);
   return grown;

@@ -1,0 +1,157 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodePythonSource } from "../analyze/source.js";
+import type { FlatParse } from "./flat-parser.js";
+import type { FlatTree } from "./flat-tree.js";
+import { nativeLanguage, PYTHON_ADDON_PATH, type PythonAddon, pythonAddon } from "./native-parser.js";
+import { createPythonParser, loadPythonLanguage } from "./parser.js";
+import { parseWithWasm } from "./wasm-flatten.js";
+
+// The native parser (tree-sitter's C runtime + tree-sitter-python's C grammar, native/python_parser.cc)
+// must give exactly the flat trees and syntax error messages of the wasm path (web-tree-sitter +
+// the grammar's wasm build + flattenTree), so the analysis does not depend on which one ran.
+
+const built = existsSync(PYTHON_ADDON_PATH) && process.env.PYAGENT_PARSER !== "wasm";
+const STDLIB = "/usr/lib/python3.11";
+
+let addon: PythonAddon;
+let wasmParse: (source: string) => FlatParse;
+let deleteParser: () => void;
+
+beforeAll(async () => {
+  if (!built) return;
+  addon = pythonAddon()!;
+  const parser = await createPythonParser();
+  wasmParse = (source) => parseWithWasm(parser, source);
+  deleteParser = () => parser.delete();
+});
+afterAll(() => deleteParser?.());
+
+function nativeParse(source: string): FlatParse {
+  const parsed = addon.parse(source);
+  if (typeof parsed === "string") return { syntaxError: parsed };
+  return { tree: { count: parsed.count, buffer: parsed.buffer } as unknown as FlatTree };
+}
+
+/** The ten arrays of a flat tree, `count` entries each, as plain arrays (the wasm tree's arrays may be longer). */
+function arraysOf(tree: FlatTree): Record<string, number[]> {
+  const arrays = {
+    typeIds: tree.typeIds,
+    fieldIds: tree.fieldIds,
+    starts: tree.starts,
+    ends: tree.ends,
+    startRows: tree.startRows,
+    parents: tree.parents,
+    nextSiblings: tree.nextSiblings,
+    previousSiblings: tree.previousSiblings,
+    lastChildren: tree.lastChildren,
+    subtreeEnds: tree.subtreeEnds,
+  };
+  return Object.fromEntries(Object.entries(arrays).map(([key, array]) => [key, Array.from(array.subarray(0, tree.count))]));
+}
+
+/** Native and wasm agree on `source`: the same arrays, or the same syntax error message. */
+function expectSameParse(source: string, what: string): void {
+  const wasm = wasmParse(source);
+  const parsed = addon.parse(source);
+  if ("syntaxError" in wasm) {
+    expect(parsed, what).toBe(wasm.syntaxError);
+    return;
+  }
+  expect(typeof parsed, `${what}: native found a syntax error`).toBe("object");
+  if (typeof parsed === "string") return;
+  const nativeLanguageInfo = nativeLanguage(addon);
+  const { FlatTree, views } = flatTreeModule!;
+  const tree = new FlatTree(nativeLanguageInfo, source, parsed.count, views(parsed.buffer, parsed.count));
+  expect(tree.count, what).toBe(wasm.tree.count);
+  expect(arraysOf(tree), what).toEqual(arraysOf(wasm.tree));
+}
+
+let flatTreeModule: typeof import("./flat-tree.js") | undefined;
+beforeAll(async () => {
+  flatTreeModule = await import("./flat-tree.js");
+});
+
+describe.skipIf(!built)("native Python parser", () => {
+  it("numbers node types and fields as the wasm grammar does", async () => {
+    const wasm = await loadPythonLanguage();
+    const native = nativeLanguage(addon);
+    expect(native.nodeTypeCount).toBe(wasm.nodeTypeCount);
+    expect([...native.types]).toEqual([...wasm.types]);
+    expect([...native.fields]).toEqual([...wasm.fields]);
+    for (let id = 0; id < wasm.nodeTypeCount; id++) {
+      expect(native.nodeTypeIsNamed(id), `type ${id}`).toBe(wasm.nodeTypeIsNamed(id));
+      expect(native.nodeTypeForId(id), `type ${id}`).toBe(wasm.nodeTypeForId(id));
+    }
+    for (const name of ["body", "name", "alias", "module_name", "attribute", "no_such_field"]) {
+      expect(native.fieldIdForName(name), name).toBe(wasm.fieldIdForName(name));
+    }
+  });
+
+  it("gives the wasm path's trees for sources with non-ASCII text, surrogate pairs, CRLF, lone CR, form feeds and continuations", () => {
+    const sources = [
+      "",
+      "# only a comment\n",
+      "x = 1",
+      "def f(a, *, b=2, **kw):\n    return a + b  # done\n",
+      "café = 'naïve'\nπ = 3.14\nprint(café, π)\n",
+      "s = '😀 emoji 😀'  # 𝔘𝔫𝔦𝔠𝔬𝔡𝔢\nt = s + '𝒳'\n",
+      "a = 1\r\nb = 2\r\nif a:\r\n    b = 3\r\n",
+      "a = 1\rb = 2\n",
+      "\fdef f():\n\f    pass\n",
+      "x = 1 + \\\n    2\n",
+      'doc = """\nmulti\nline 😀\n"""\n',
+      "match command:\n    case [x, *rest] if x > 0:\n        pass\n    case {'k': v}:\n        pass\n",
+      "async def g():\n    async with a as b, c:\n        await b\n    return [x async for x in b]\n",
+      "class C(Base, metaclass=M):\n    @property\n    def p(self) -> int: ...\n",
+      "try:\n    pass\nexcept* ValueError as e:\n    raise\nfinally:\n    del e\n",
+      "f'{a!r:>{width}} {b=}'\n",
+      "lambda: (yield)\n",
+    ];
+    for (const source of sources) expectSameParse(source, JSON.stringify(source));
+  });
+
+  it("reports the first syntax error as the wasm path does, columns in UTF-16 code units after non-ASCII text", () => {
+    const sources = [
+      "def f(:\n    pass\n",
+      "x = (1, 2\n",
+      "print('é😀', )))\n",
+      "é = 1\nif é ==:\n    pass\n",
+      "class:\n",
+      "for x in :\n  pass\n",
+      "x = [1, 2\ny = 3\n",
+    ];
+    for (const source of sources) {
+      const wasm = wasmParse(source);
+      expect("syntaxError" in wasm, source).toBe(true);
+      expectSameParse(source, JSON.stringify(source));
+    }
+  });
+
+  it.skipIf(!existsSync(STDLIB))("gives the wasm path's trees for every file of the Python 3.11 standard library", () => {
+    const files: string[] = [];
+    const walk = (folder: string) => {
+      for (const entry of readdirSync(folder, { withFileTypes: true })) {
+        const path = join(folder, entry.name);
+        if (entry.isDirectory() && entry.name !== "site-packages" && entry.name !== "__pycache__") walk(path);
+        else if (entry.isFile() && entry.name.endsWith(".py")) files.push(path);
+      }
+    };
+    walk(STDLIB);
+    expect(files.length).toBeGreaterThan(600);
+    let compared = 0;
+    for (const path of files) {
+      const decoded = decodePythonSource(readFileSync(path));
+      if (decoded.state !== "ok") continue;
+      expectSameParse(decoded.text, path);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(600);
+  }, 120_000);
+
+  it("rejects a non-string argument with a TypeError", () => {
+    expect(() => (addon.parse as (value: unknown) => unknown)(42)).toThrow(TypeError);
+    expect(nativeParse("x = 1")).toHaveProperty("tree");
+  });
+});
