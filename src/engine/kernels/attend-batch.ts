@@ -1,7 +1,7 @@
 import { checkBlockTable } from "./block-table.js";
 import { KernelError } from "./errors.js";
 import { roundToF16InPlace } from "./formats.js";
-import type { AttentionBatch, AttentionShape, KernelSet } from "./kernel-set.js";
+import type { KernelSet } from "./kernel-set.js";
 
 /**
  * KernelSet.attendBatch from a set's own rope and attention, one segment at a time (the
@@ -9,15 +9,7 @@ import type { AttentionBatch, AttentionShape, KernelSet } from "./kernel-set.js"
  */
 export function attendBatchWith(
   kernels: Pick<KernelSet, "rope" | "attention">,
-  out: Float32Array,
-  q: Float32Array,
-  k: Float32Array,
-  v: Float32Array,
-  keys: Float32Array,
-  values: Float32Array,
-  batch: AttentionBatch,
-  shape: AttentionShape,
-  scores: Float32Array,
+  ...[out, q, k, v, keys, values, batch, shape, scores]: Parameters<KernelSet["attendBatch"]>
 ): void {
   const { nHeads, nKvHeads, headDim, blockSize, freqBase, style } = shape;
   const qDim = nHeads * headDim;

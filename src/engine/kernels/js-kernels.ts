@@ -16,7 +16,7 @@ export function createJsKernels(): KernelSet {
     swiglu: jsSwiglu,
     argmax: jsArgmax,
     attention: jsAttention,
-    attendBatch: (out, q, k, v, keys, values, batch, shape, scores) => attendBatchWith(kernels, out, q, k, v, keys, values, batch, shape, scores),
+    attendBatch: (...args) => attendBatchWith(kernels, ...args),
   };
   return kernels;
 }

@@ -82,9 +82,7 @@ export function createReferenceKernels(): KernelSet {
         }
       }
     },
-    attendBatch(out, q, k, v, keys, values, batch, shape, scores) {
-      attendBatchWith(kernels, out, q, k, v, keys, values, batch, shape, scores);
-    },
+    attendBatch: (...args) => attendBatchWith(kernels, ...args),
   };
   return kernels;
 }
