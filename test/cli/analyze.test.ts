@@ -259,20 +259,25 @@ describe("pyagent analyze on bad input", () => {
     expect(errors.loop).toMatch(/symlink loop/);
   });
 
-  it("gives the same report with the wasm parser (PYAGENT_PARSER=wasm, used when the native parser is not built), in threads and in process", () => {
+  it("gives the same report with the wasm parser (PYAGENT_PARSER=wasm, or when the native parser is not built or will not load), in threads and in process", () => {
     // 40 modules: more than the in-process limit, so parser threads parse them; the 3 of SAMPLE are parsed in process.
     const many: Record<string, string> = { ...SAMPLE, "broken.py": "def f(:\n    pass\n", "uni.py": "café = '😀'\nif café:\n    print(café)\n" };
     for (let i = 0; i < 40; i++) many[`mods/m${i}.py`] = `import os\n\n\ndef f${i}(x):\n    if x > ${i}:\n        return [y for y in x if y]\n    return os.sep\n`;
     for (const files of [SAMPLE, many]) {
       const root = makeTree(files);
-      const reports = ["native", "wasm"].map((parser) => {
-        const result = runBin(["analyze", root, "--format", "json", "--store", join(root, `.store-${parser}`)], { env: parser === "wasm" ? { PYAGENT_PARSER: "wasm" } : {} });
+      // The wasm parser asked for, and the fallback when the addon will not load (not an addon at all here).
+      const notAnAddon = join(root, "broken.node");
+      writeFileSync(notAnAddon, "not a shared object");
+      const environments: Record<string, Record<string, string>> = { native: {}, wasm: { PYAGENT_PARSER: "wasm" }, unloadable: { PYAGENT_PARSER_ADDON: notAnAddon } };
+      const reports = Object.entries(environments).map(([parser, env]) => {
+        const result = runBin(["analyze", root, "--format", "json", "--store", join(root, `.store-${parser}`)], { env });
         expect(result.code, result.stderr).toBe(0);
         const report = JSON.parse(result.stdout);
         delete report.summary.milliseconds;
         return report;
       });
       expect(reports[1]).toEqual(reports[0]);
+      expect(reports[2]).toEqual(reports[0]);
       if (files === many) expect(reports[0].errors).toEqual([{ path: "broken.py", message: "syntax error at line 1, column 7: missing )" }]);
     }
   });

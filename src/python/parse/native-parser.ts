@@ -10,18 +10,29 @@ export interface PythonAddon {
   grammar(): { types: Array<string | undefined>; names: string[]; named: boolean[]; fields: Array<string | null>; version: number };
 }
 
-/** The addon, built by `npm install` (node-gyp) from tree-sitter's C runtime and tree-sitter-python's C grammar. */
-export const PYTHON_ADDON_PATH = fileURLToPath(new URL("../../../build/Release/pyagent_python.node", import.meta.url));
+/**
+ * The addon, built by `npm install` (node-gyp) from tree-sitter's C runtime and tree-sitter-python's
+ * C grammar; PYAGENT_PARSER_ADDON names another file.
+ */
+export const PYTHON_ADDON_PATH = process.env.PYAGENT_PARSER_ADDON ?? fileURLToPath(new URL("../../../build/Release/pyagent_python.node", import.meta.url));
 
 let loaded: PythonAddon | null | undefined;
 
 /**
- * The native parser, or null when it is not built or PYAGENT_PARSER=wasm asks for the wasm one
- * (web-tree-sitter, same grammar, same trees; slower).
+ * The native parser, or null (the caller then parses with web-tree-sitter: the same grammar and
+ * trees, slower) when PYAGENT_PARSER=wasm asks for that, the addon is not built, or it does not
+ * load (built for another Node, say).
  */
 export function pythonAddon(): PythonAddon | null {
   if (loaded === undefined) {
-    loaded = process.env.PYAGENT_PARSER === "wasm" || !existsSync(PYTHON_ADDON_PATH) ? null : (createRequire(import.meta.url)(PYTHON_ADDON_PATH) as PythonAddon);
+    loaded = null;
+    if (process.env.PYAGENT_PARSER !== "wasm" && existsSync(PYTHON_ADDON_PATH)) {
+      try {
+        loaded = createRequire(import.meta.url)(PYTHON_ADDON_PATH) as PythonAddon;
+      } catch {
+        loaded = null;
+      }
+    }
   }
   return loaded;
 }
