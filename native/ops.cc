@@ -82,8 +82,66 @@ void softmax(float* x, int length) {
 
 namespace {
 
+// e^x for eight floats: x = n ln2 + r with |r| <= ln2 / 2 (n rounded, ln2 in two parts), e^r by its
+// Taylor polynomial to degree 7 (truncation error below 1e-8 relative), times 2^n as two powers of
+// two (each a valid float exponent, so the one rounding is the final overflow to infinity past
+// ln(FLT_MAX)). Below -87.3 the result is 0 where std::exp gives a subnormal; NaN stays NaN.
+// Checked against glibc's expf for every float in [-87.3, 88.8]: at most 1 ulp apart.
+__attribute__((target("avx2,fma"))) __m256 exp_avx2(__m256 x) {
+  const __m256 lowest = _mm256_set1_ps(-87.3f);
+  const __m256 clamped = _mm256_min_ps(_mm256_max_ps(x, lowest), _mm256_set1_ps(89.0f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(clamped, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), clamped);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187045e-06f), r);
+  __m256 p = _mm256_set1_ps(1.0f / 5040);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  const __m256i whole = _mm256_cvtps_epi32(n);
+  const __m256i half = _mm256_srai_epi32(whole, 1);
+  const __m256i bias = _mm256_set1_epi32(127);
+  const __m256 first = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(half, bias), 23));
+  const __m256 second = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(whole, half), bias), 23));
+  __m256 result = _mm256_mul_ps(_mm256_mul_ps(p, first), second);
+  result = _mm256_blendv_ps(result, _mm256_setzero_ps(), _mm256_cmp_ps(x, lowest, _CMP_LT_OQ));
+  return _mm256_blendv_ps(result, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
 void swiglu_range(float* out, const float* gate, const float* up, size_t begin, size_t end) {
   for (size_t i = begin; i < end; i++) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+// swiglu_range eight values at a time, the same operations with exp_avx2 for std::exp (every value,
+// the last few too).
+__attribute__((target("avx2,fma"))) void swiglu_range_avx2(float* out, const float* gate, const float* up, size_t begin, size_t end) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  size_t i = begin;
+  for (; i + 8 <= end; i += 8) {
+    const __m256 g = _mm256_loadu_ps(gate + i);
+    const __m256 e = exp_avx2(_mm256_xor_ps(g, sign));
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_div_ps(g, _mm256_add_ps(one, e)), _mm256_loadu_ps(up + i)));
+  }
+  if (i == end) return;
+  // The last few values through the same vector code (padded), so that a value's bits do not
+  // depend on where a chunk or a batch row ends.
+  alignas(32) float g_tail[8] = {}, up_tail[8] = {}, out_tail[8];
+  std::copy(gate + i, gate + end, g_tail);
+  std::copy(up + i, up + end, up_tail);
+  swiglu_range_avx2(out_tail, g_tail, up_tail, 0, 8);
+  std::copy(out_tail, out_tail + (end - i), out + i);
+}
+
+void swiglu_any(float* out, const float* gate, const float* up, size_t begin, size_t end) {
+  if (using_avx2()) {
+    swiglu_range_avx2(out, gate, up, begin, end);
+  } else {
+    swiglu_range(out, gate, up, begin, end);
+  }
 }
 
 struct SwigluJob {
@@ -96,7 +154,7 @@ struct SwigluJob {
 void swiglu_chunk(void* context, int chunk) {
   const SwigluJob& job = *static_cast<const SwigluJob*>(context);
   const size_t begin = static_cast<size_t>(chunk) * job.per_chunk;
-  swiglu_range(job.out, job.gate, job.up, begin, std::min(job.length, begin + job.per_chunk));
+  swiglu_any(job.out, job.gate, job.up, begin, std::min(job.length, begin + job.per_chunk));
 }
 
 // Below this many values (one decode token's FFN width and more), waking the pool costs more than it saves.
@@ -107,7 +165,7 @@ constexpr size_t kParallelSwiglu = 16 * 1024;
 // Each value is computed on its own, so splitting the range across threads changes no bit.
 void swiglu(ThreadPool& pool, float* out, const float* gate, const float* up, size_t length) {
   if (length < kParallelSwiglu || pool.size() == 1) {
-    swiglu_range(out, gate, up, 0, length);
+    swiglu_any(out, gate, up, 0, length);
     return;
   }
   const size_t chunks = static_cast<size_t>(pool.size()) * 2;
@@ -357,34 +415,9 @@ HeadKernels head_kernels_for(bool avx2, int head_dim) {
   }
 }
 
-// e^x for eight floats: x = n ln2 + r with |r| <= ln2 / 2 (n rounded, ln2 in two parts), e^r by its
-// Taylor polynomial to degree 7 (truncation error below 1e-8 relative), times 2^n through the
-// exponent bits. Below -87.3 the result is 0 (std::exp would give a subnormal; every caller here
-// rounds the weight to f16 next, where both are 0); NaN stays NaN.
-__attribute__((target("avx2,fma"))) inline __m256 exp_avx2(__m256 x) {
-  const __m256 lowest = _mm256_set1_ps(-87.3f);
-  const __m256 clamped = _mm256_min_ps(_mm256_max_ps(x, lowest), _mm256_set1_ps(88.7f));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(clamped, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), clamped);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187045e-06f), r);
-  __m256 p = _mm256_set1_ps(1.0f / 5040);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-  const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  __m256 result = _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
-  result = _mm256_blendv_ps(result, _mm256_setzero_ps(), _mm256_cmp_ps(x, lowest, _CMP_LT_OQ));
-  return _mm256_blendv_ps(result, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-}
-
 // softmax() with the maximum and the exponentials eight at a time: the same maximum (max_ps keeps
 // the running maximum when a value is NaN, as fmax does), exponentials within 1 ulp of std::exp
-// (checked against glibc's expf for every float in [-87, 0]: at most 1 ulp apart, 0.004 on average),
-// the same sum (one float, in order) and the same scaling.
+// (exp_avx2), the same sum (one float, in order) and the same scaling.
 __attribute__((target("avx2,fma"))) void softmax_avx2(float* x, int length) {
   __m256 running = _mm256_set1_ps(-INFINITY);
   int i = 0;
@@ -397,7 +430,12 @@ __attribute__((target("avx2,fma"))) void softmax_avx2(float* x, int length) {
   const __m256 shift = _mm256_set1_ps(max);
   i = 0;
   for (; i + 8 <= length; i += 8) _mm256_storeu_ps(x + i, exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + i), shift)));
-  for (; i < length; i++) x[i] = std::exp(x[i] - max);
+  if (i < length) {
+    alignas(32) float tail[8] = {};
+    std::copy(x + i, x + length, tail);
+    _mm256_store_ps(tail, exp_avx2(_mm256_sub_ps(_mm256_load_ps(tail), shift)));
+    std::copy(tail, tail + (length - i), x + i);
+  }
   float sum = 0;
   for (int j = 0; j < length; j++) sum += x[j];
   float inverse = 1.0f / sum;
