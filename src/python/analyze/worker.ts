@@ -6,11 +6,11 @@ import { readWorkItem, type WorkItem } from "./work-item.js";
 
 /**
  * A parser thread reads, hashes, decodes and parses files into flat trees (natively, or in wasm
- * and copied out); the JavaScript
- * analyzers run on the main thread over the transferred flat trees. That way only one V8 isolate
- * compiles and optimizes the analyzers (each isolate spent ~1 CPU-s on that; even the metrics
- * alone, measured in both threads, cost ~0.3 CPU-s more than on the main thread and gained no wall
- * time), no facts are cloned back, and a tree's arrays move between threads without a copy.
+ * and copied out); the JavaScript analyzers run on the main thread over the transferred flat
+ * trees. That way only one V8 isolate compiles and optimizes the analyzers (each isolate spent ~1
+ * CPU-s on that; even the metrics alone, measured in both threads, cost ~0.3 CPU-s more than on
+ * the main thread and gained no wall time, with the wasm parser and again with the native one), no
+ * facts are cloned back, and a tree's arrays move between threads without a copy.
  */
 const port = parentPort;
 if (!port) throw new Error("worker.ts must run in a worker thread");
