@@ -123,6 +123,9 @@ std::string describe_syntax_error(TSNode root) {
   return message;
 }
 
+// Entries of scratch a thread keeps between files (~36 bytes each).
+constexpr size_t kKeptCapacity = 1 << 20;
+
 template <typename T>
 size_t copy_array(uint8_t* out, const std::vector<T>& array, size_t count) {
   std::memcpy(out, array.data(), count * sizeof(T));
@@ -153,6 +156,7 @@ Napi::Value Parse(const Napi::CallbackInfo& info) {
     ts_tree_delete(tree);
     return Napi::String::New(env, message);
   }
+  // Scratch kept for the thread's next file, unless a huge one grew it (then freed after the copy).
   thread_local FlatArrays arrays;
   size_t count = flatten(root, arrays);
   ts_tree_delete(tree);
@@ -163,6 +167,7 @@ Napi::Value Parse(const Napi::CallbackInfo& info) {
     out += copy_array(out, *array, count);
   out += copy_array(out, arrays.type_ids, count);
   copy_array(out, arrays.field_ids, count);
+  if (arrays.type_ids.size() > kKeptCapacity) arrays = FlatArrays();
   Napi::Object result = Napi::Object::New(env);
   result.Set("count", Napi::Number::New(env, static_cast<double>(count)));
   result.Set("buffer", buffer);
