@@ -35,27 +35,72 @@ void rmsnorm(float* out, const float* x, const float* weight, size_t length, int
   }
 }
 
+namespace {
+
+// cos and sin of every pair's angle at one position, as llama.cpp's CPU rope forms the angles, in
+// float: theta_0 = pos, theta_{i+1} = theta_i * powf(base, -2 / head_dim), then cosf/sinf. (The
+// rounding of that running product moves the angles by ~1e-5 rad from the exact pos *
+// base^(-2i/d), enough to flip q8 roundings downstream.) out: half cosines, then half sines.
+void compute_angles(float* out, int position, int half, float theta_scale) {
+  float theta = static_cast<float>(position);
+  for (int i = 0; i < half; i++) {
+    out[i] = std::cos(theta);
+    out[half + i] = std::sin(theta);
+    theta *= theta_scale;
+  }
+}
+
+// The angles are the same in every layer and for q and k, so each thread keeps them per position
+// (for the head size and base of its last call): a decode step computes them once, not twice per layer.
+constexpr int kCachedPositions = 1 << 16;
+
+const float* rope_angles(int position, int head_dim, float freq_base) {
+  struct Cache {
+    int half = -1;
+    float base = 0;
+    float theta_scale = 0;
+    std::vector<float> values;  // 2 * half per position
+    std::vector<uint8_t> ready;
+    std::vector<float> scratch;  // positions past kCachedPositions
+  };
+  thread_local Cache cache;
+  const int half = head_dim / 2;
+  if (cache.half != half || cache.base != freq_base) {
+    cache = Cache();
+    cache.half = half;
+    cache.base = freq_base;
+    cache.theta_scale = std::pow(freq_base, -2.0f / static_cast<float>(head_dim));
+  }
+  const size_t width = 2 * static_cast<size_t>(half);
+  if (position >= kCachedPositions) {
+    cache.scratch.resize(width);
+    compute_angles(cache.scratch.data(), position, half, cache.theta_scale);
+    return cache.scratch.data();
+  }
+  if (static_cast<size_t>(position) >= cache.ready.size()) {
+    const size_t positions = std::min<size_t>(kCachedPositions, std::max<size_t>(position + 1, 2 * cache.ready.size()));
+    cache.ready.resize(positions, 0);
+    cache.values.resize(positions * width);
+  }
+  float* angles = cache.values.data() + position * width;
+  if (!cache.ready[position]) {
+    compute_angles(angles, position, half, cache.theta_scale);
+    cache.ready[position] = 1;
+  }
+  return angles;
+}
+
+}  // namespace
+
 void rope(float* vec, int n, int heads, int head_dim, int position, float freq_base, int style) {
   int half = head_dim / 2;
-  thread_local std::vector<float> cosines, sines;
-  if (cosines.size() < static_cast<size_t>(half)) {
-    cosines.resize(half);
-    sines.resize(half);
-  }
   // style 0 rotates adjacent pairs (2i, 2i+1); style 2 (NEOX) rotates (i, i + half).
   int pair_stride = style == 0 ? 2 : 1;
   int partner = style == 0 ? 1 : half;
-  // Angles as llama.cpp's CPU rope forms them, in float: theta_0 = pos, theta_{i+1} = theta_i *
-  // powf(base, -2 / head_dim), then cosf/sinf. The rounding of that running product moves the
-  // angles by ~1e-5 rad from the exact pos * base^(-2i/d), enough to flip q8 roundings downstream.
-  const float theta_scale = std::pow(freq_base, -2.0f / static_cast<float>(head_dim));
   for (int t = 0; t < n; t++) {
-    float theta = static_cast<float>(position + t);
-    for (int i = 0; i < half; i++) {
-      cosines[i] = std::cos(theta);
-      sines[i] = std::sin(theta);
-      theta *= theta_scale;
-    }
+    const float* angles = rope_angles(position + t, head_dim, freq_base);
+    const float* cosines = angles;
+    const float* sines = angles + half;
     for (int h = 0; h < heads; h++) {
       float* head = vec + (static_cast<size_t>(t) * heads + h) * head_dim;
       for (int i = 0; i < half; i++) {
