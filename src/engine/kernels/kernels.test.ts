@@ -106,6 +106,27 @@ for (const [setName, create, skipReason] of sets) {
       });
     }
 
+    it("rope gives the same bits whatever was turned before (other head sizes, bases, positions) and far past 65,536 positions", () => {
+      const kernels = create();
+      const vec = randomValues(2 * 4 * 16, 9);
+      const turn = (headDim: number, position: number, base: number) => {
+        const out = vec.slice(0, 2 * 4 * headDim);
+        kernels.rope(out, 2, 4, headDim, position, base, RopeStyle.Normal);
+        return out;
+      };
+      const first = [turn(16, 40, 10000), turn(16, 70_000, 10000), turn(8, 40, 10000), turn(16, 40, 500000)];
+      // Interleaved with other shapes, and repeated: the same bits as the first time.
+      const again = [turn(16, 40, 10000), turn(16, 70_000, 10000), turn(8, 40, 10000), turn(16, 40, 500000)];
+      for (let i = 0; i < first.length; i++) expect(Array.from(again[i])).toEqual(Array.from(first[i]));
+      // Each against the float64 reference (position 70,000 loosely: float angles drift with position).
+      const shapes: Array<[number, number, number, number]> = [[16, 40, 10000, 1e-5], [16, 70_000, 10000, 0.05], [8, 40, 10000, 1e-5], [16, 40, 500000, 1e-5]];
+      shapes.forEach(([headDim, position, base, tolerance], i) => {
+        const expected = vec.slice(0, 2 * 4 * headDim);
+        reference.rope(expected, 2, 4, headDim, position, base, RopeStyle.Normal);
+        for (let j = 0; j < expected.length; j++) expect(Math.abs(first[i][j] - expected[j]), `shape ${i} value ${j}`).toBeLessThan(tolerance);
+      });
+    });
+
     it("softmax normalizes only the first length values", () => {
       const kernels = create();
       const x = randomValues(10, 4).map((v) => v * 20);
