@@ -25,13 +25,28 @@ CpuFeatures cpu_features() {
 }
 
 void rmsnorm(float* out, const float* x, const float* weight, size_t length, int width, float eps) {
-  for (size_t base = 0; base + width <= length; base += width) {
-    // As llama.cpp: float squares summed in double, the mean rounded to float.
-    double sum = 0;
-    for (int i = 0; i < width; i++) sum += static_cast<double>(x[base + i] * x[base + i]);
-    float mean = static_cast<float>(sum / width);
-    float scale = 1.0f / std::sqrt(mean + eps);
-    for (int i = 0; i < width; i++) out[base + i] = x[base + i] * scale * weight[i];
+  // As llama.cpp: float squares summed in double, in order, the mean rounded to float. Up to eight
+  // rows are summed side by side (each row's additions in the same order, so the same bits), which
+  // overlaps their chains of dependent additions; every sum is done before any row is written
+  // (out may be x).
+  constexpr size_t kRows = 8;
+  const size_t rows = length / width;
+  for (size_t first = 0; first < rows; first += kRows) {
+    const size_t count = std::min(kRows, rows - first);
+    double sums[kRows] = {};
+    const float* block = x + first * width;
+    for (int i = 0; i < width; i++) {
+      for (size_t r = 0; r < count; r++) {
+        const float value = block[r * width + i];
+        sums[r] += static_cast<double>(value * value);
+      }
+    }
+    for (size_t r = 0; r < count; r++) {
+      const size_t base = (first + r) * width;
+      float mean = static_cast<float>(sums[r] / width);
+      float scale = 1.0f / std::sqrt(mean + eps);
+      for (int i = 0; i < width; i++) out[base + i] = x[base + i] * scale * weight[i];
+    }
   }
 }
 
