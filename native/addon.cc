@@ -129,6 +129,15 @@ Napi::Value Swiglu(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// add(out, x): out += x over out's length
+Napi::Value Add(const Napi::CallbackInfo& info) {
+  ArrayView out, x;
+  if (!view_of(info, 0, napi_float32_array, "out", out) || !view_of(info, 1, napi_float32_array, "x", x)) return info.Env().Undefined();
+  if (!require(info, x.bytes >= out.bytes, "x must be at least as long as out")) return info.Env().Undefined();
+  pyagent::add(static_cast<float*>(out.data), static_cast<const float*>(x.data), out.bytes / 4);
+  return info.Env().Undefined();
+}
+
 // argmax(x, length) -> index
 Napi::Value Argmax(const Napi::CallbackInfo& info) {
   ArrayView x;
@@ -296,6 +305,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("swiglu", Napi::Function::New(env, Swiglu));
   exports.Set("argmax", Napi::Function::New(env, Argmax));
+  exports.Set("add", Napi::Function::New(env, Add));
   exports.Set("attention", Napi::Function::New(env, Attention));
   exports.Set("attendBatch", Napi::Function::New(env, AttendBatch));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));

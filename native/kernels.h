@@ -57,6 +57,8 @@ void swiglu(ThreadPool& pool, float* out, const float* gate, const float* up, si
 // NaN never picked over a number, 0 when x[0] is NaN or length is 0 (a scan that keeps the first
 // strictly greater value gives the same). Long arrays are split across the pool.
 int argmax(ThreadPool& pool, const float* x, int length);
+// out[i] += x[i] for i < length (the residual connection).
+void add(float* out, const float* x, size_t length);
 // Causal GQA attention of n query tokens at positions position .. position + n - 1 over a paged
 // KV cache. keys/values are pools of physical rows of n_kv_heads * head_dim floats; logical
 // position p lives in physical row block_table[p / block_size] * block_size + p % block_size:

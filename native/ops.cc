@@ -298,6 +298,10 @@ constexpr int kParallelArgmax = 16 * 1024;
 
 }  // namespace
 
+void add(float* out, const float* x, size_t length) {
+  for (size_t i = 0; i < length; i++) out[i] += x[i];
+}
+
 int argmax(ThreadPool& pool, const float* x, int length) {
   if (length <= 0 || std::isnan(x[0])) return 0;
   ArgmaxJob job;

@@ -1,7 +1,7 @@
 import { attendBatchWith } from "./attend-batch.js";
 import type { KernelSet } from "./kernel-set.js";
 import { jsMatmul } from "./js-matmul.js";
-import { jsArgmax, jsAttention, jsRmsnorm, jsRope, jsSoftmax, jsSwiglu } from "./js-ops.js";
+import { jsAdd, jsArgmax, jsAttention, jsRmsnorm, jsRope, jsSoftmax, jsSwiglu } from "./js-ops.js";
 
 /** The pure TypeScript kernel set: single-threaded, used when the native addon is absent or PYAGENT_KERNELS=js. */
 export function createJsKernels(): KernelSet {
@@ -15,6 +15,7 @@ export function createJsKernels(): KernelSet {
     softmax: jsSoftmax,
     swiglu: jsSwiglu,
     argmax: jsArgmax,
+    add: jsAdd,
     attention: jsAttention,
     attendBatch: (...args) => attendBatchWith(kernels, ...args),
   };

@@ -160,3 +160,9 @@ export function jsArgmax(values: Float32Array): number {
   // indexOf compares with ===, so -0 and +0 tie at the first of them, as the loop form would pick.
   return values.indexOf(Math.max(m0, m1, m2, m3));
 }
+
+/** out[i] += x[i] for i < out.length. */
+export function jsAdd(out: Float32Array, x: Float32Array): void {
+  if (x.length < out.length) throw new RangeError("x must be at least as long as out");
+  for (let i = 0; i < out.length; i++) out[i] += x[i];
+}

@@ -69,6 +69,8 @@ export interface KernelSet {
    * answer as a scan that keeps the first strictly greater value.
    */
   argmax(values: Float32Array): number;
+  /** out[i] += x[i] for i < out.length (the residual connection; x at least as long). */
+  add(out: Float32Array, x: Float32Array): void;
   /** out[i] = silu(gate[i]) * up[i] for i < out.length, silu(g) = g / (1 + e^-g). out may be gate. */
   swiglu(out: Float32Array, gate: Float32Array, up: Float32Array): void;
   /**

@@ -321,6 +321,18 @@ for (const [setName, create, skipReason] of everySet) {
       }
     });
 
+    it("add is the float sum of every pair (out may be a view), and rejects an x shorter than out", () => {
+      const kernels = create();
+      for (const length of [1, 7, 8, 33, 6144]) {
+        const out = randomValues(length + 3, 91).subarray(1, length + 1);
+        const x = randomValues(length, 92).map((v) => v * 1e-3);
+        const expected = Float32Array.from(out, (v, i) => Math.fround(v + x[i]));
+        kernels.add(out, x);
+        expectSameBits(out, expected, `add of ${length}`);
+      }
+      expect(() => kernels.add(new Float32Array(8), new Float32Array(7))).toThrow(RangeError);
+    });
+
     it("attendBatch gives every segment the bits of rope, f16 rounding, cache writes and attention one segment at a time", () => {
       const kernels = create();
       for (const [nHeads, nKvHeads, headDim, style] of [

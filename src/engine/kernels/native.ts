@@ -13,6 +13,7 @@ interface NativeAddon {
   softmax(x: Float32Array, length: number): void;
   swiglu(out: Float32Array, gate: Float32Array, up: Float32Array): void;
   argmax(x: Float32Array, length: number): number;
+  add(out: Float32Array, x: Float32Array): void;
   attention(
     out: Float32Array,
     q: Float32Array,
@@ -132,6 +133,7 @@ export function createNativeKernels(threads: number, options: { simd?: SimdChoic
     softmax: (x, length) => native.softmax(x, length),
     swiglu: (out, gate, up) => native.swiglu(out, gate, up),
     argmax: (values) => native.argmax(values, values.length),
+    add: (out, x) => native.add(out, x),
     // The addon checks the block table itself (a RangeError names the bad entry).
     attention: (out, q, keys, values, blockTable, blockSize, position, n, nHeads, nKvHeads, headDim) =>
       native.attention(out, q, keys, values, blockTable, blockSize, position, n, nHeads, nKvHeads, headDim),

@@ -1,5 +1,6 @@
 import type { GgmlType } from "../gguf/index.js";
 import { attendBatchWith } from "./attend-batch.js";
+import { jsAdd } from "./js-ops.js";
 import { checkBlockTable } from "./block-table.js";
 import { checkMatrix, readRow, roundToF16InPlace } from "./formats.js";
 import { type KernelSet, RopeStyle } from "./kernel-set.js";
@@ -47,6 +48,7 @@ export function createReferenceKernels(): KernelSet {
     softmax(x, length) {
       referenceSoftmax(x, length);
     },
+    add: jsAdd,
     argmax(values) {
       let best = 0;
       for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;

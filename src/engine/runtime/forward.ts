@@ -119,7 +119,7 @@ export function forwardSegments(
     // error, since requantizing activations to q8 turns f16-sized differences into whole q8 rounding steps.
     kernels.attendBatch(attended, q, k, v, kv.keys[l], kv.values[l], batch, shape, state.scores);
     kernels.matmul(projected, layer.wo.data, layer.wo.type, attended, total, dim, qDim);
-    for (let i = 0; i < x.length; i++) x[i] += projected[i];
+    kernels.add(x, projected);
 
     // Feed-forward block: x += wDown · (silu(wGate · norm(x)) * (wUp · norm(x)))
     kernels.rmsnorm(xb, x, layer.ffnNorm, rmsEps);
@@ -127,7 +127,7 @@ export function forwardSegments(
     kernels.matmul(up, layer.wUp.data, layer.wUp.type, xb, total, hiddenDim, dim);
     kernels.swiglu(gate, gate, up);
     kernels.matmul(projected, layer.wDown.data, layer.wDown.type, gate, total, dim, hiddenDim);
-    for (let i = 0; i < x.length; i++) x[i] += projected[i];
+    kernels.add(x, projected);
   }
 
   // The rows whose logits are wanted, gathered into xb, then the final norm and output projection.
