@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,15 +17,19 @@ extern "C" const TSLanguage* tree_sitter_python(void);
 
 namespace {
 
-// One parser per thread (N-API addons are loaded once per worker thread, each call is synchronous).
-thread_local TSParser* parser = nullptr;
+// One parser per thread (each call is synchronous), freed when the thread ends: a long-running
+// process starts new parser threads for every analysis.
+struct ParserDeleter {
+  void operator()(TSParser* parser) const { ts_parser_delete(parser); }
+};
 
 TSParser* the_parser() {
-  if (parser == nullptr) {
-    parser = ts_parser_new();
-    ts_parser_set_language(parser, tree_sitter_python());
+  thread_local std::unique_ptr<TSParser, ParserDeleter> parser;
+  if (!parser) {
+    parser.reset(ts_parser_new());
+    ts_parser_set_language(parser.get(), tree_sitter_python());
   }
-  return parser;
+  return parser.get();
 }
 
 // The flat arrays of one tree, in FlatTree's order (flat-tree.ts `views`): eight int32 arrays,
