@@ -65,7 +65,7 @@ export const configFields = {
     rule: { type: "integer", min: 0 },
     default: 0,
     toml: "jobs",
-    description: "Parser worker threads; 0 picks one per core.",
+    description: "Parser worker threads; 0 picks one per core (less one with the native parser; none on one core).",
   },
   store: {
     rule: { type: "string" },

@@ -43,13 +43,13 @@ describe("analyzeInParallel", () => {
     expect(last.state === "ok" && last.metrics.blocks.length).toBe(40);
   }, 20_000);
 
-  it.skipIf(!existsSync(builtPool))("says which files still have their cached content and which could not be read, on threads and in process", async () => {
+  it.skipIf(!existsSync(builtPool))("says which files still have their cached content and which could not be read, on one or two threads and in process", async () => {
     const { analyzeInParallel: analyzeOnThreads } = (await import(builtPool.href)) as { analyzeInParallel: typeof analyzeInParallel };
     const source = "x = 1\n";
     const items = Array.from({ length: 30 }, (_, index) => item(`t${index}.py`, `y${index} = ${index}\n`));
     items.push(item("same.py", source, contentHash(source)), item("changed.py", source, contentHash("x = 2\n")));
     items.push({ path: "gone.py", absolutePath: join(folder, "gone.py"), size: 10 });
-    for (const [run, threads] of [[analyzeInParallel, 1], [analyzeOnThreads, 2]] as const) {
+    for (const [run, threads] of [[analyzeInParallel, 0], [analyzeOnThreads, 1], [analyzeOnThreads, 2]] as const) {
       const results = await run(items, threads);
       expect(results.slice(-3).map((result) => result.state)).toEqual(["unchanged", "ok", "unreadable"]);
       expect(results.at(-1)).toMatchObject({ path: "gone.py", message: "no such file" });

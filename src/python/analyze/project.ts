@@ -1,10 +1,9 @@
-import { availableParallelism } from "node:os";
 import { contentHash, type PyAgentConfig } from "../../core/index.js";
 import type { ProjectModule } from "../findings/index.js";
 import type { FileAnalysis, Finding } from "../types.js";
 import { discoverPythonFiles } from "./discover.js";
 import { moduleNames } from "./modules.js";
-import { analyzeInParallel } from "./pool.js";
+import { analyzeInParallel, defaultParserThreads } from "./pool.js";
 import type { WorkItem } from "./work-item.js";
 
 export type AnalyzedFile = Extract<FileAnalysis, { state: "ok" }> & { module: string; isPackage: boolean };
@@ -104,7 +103,7 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
   let parsed = 0;
   if (work.length > 0) {
     onProgress({ type: "parse-start", total: work.length });
-    const threads = config.jobs > 0 ? config.jobs : availableParallelism();
+    const threads = config.jobs > 0 ? config.jobs : defaultParserThreads();
     const outcomes = await analyzeInParallel(work, threads, (done, batch) => {
       const fresh = batch.filter((outcome): outcome is FileAnalysis => outcome.state === "ok" || outcome.state === "error");
       if (fresh.length > 0) onFilesAnalyzed(fresh.map((analysis) => ({ analysis, ...statsByPath.get(analysis.path)! })));

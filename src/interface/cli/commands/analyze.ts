@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { UsageError } from "../../../core/errors.js";
-import { prestartParserThreads, stopIdleParserThreads } from "../../../python/analyze/pool.js";
+import { defaultParserThreads, prestartParserThreads, stopIdleParserThreads } from "../../../python/analyze/pool.js";
 
 export interface AnalyzeFlags {
   format: "text" | "json" | "sarif" | "md" | "html";
@@ -41,7 +40,7 @@ export function registerAnalyzeCommand(program: Command, io: { stdout: NodeJS.Wr
     .option("-o, --output <file>", "write the report to FILE instead of standard output")
     .option("--store <dir>", "folder of the SQLite store (default PATH/.pyagent)")
     .option("--fail-on <condition>", "exit 1 when findings match: RULE, any, or complexity>N (repeatable, comma-separated)", collect, [])
-    .option("-j, --jobs <n>", "parser threads (0 = one per core)", integer("jobs"))
+    .option("-j, --jobs <n>", "parser threads (0 = one per core, less one with the native parser)", integer("jobs"))
     .option("--min-confidence <n>", "hide findings below this confidence (0-100)", integer("min-confidence"))
     .option("--max-complexity <n>", "complexity above which a function is a hotspot", integer("max-complexity"))
     .option("--max-module-lines <n>", "lines above which a module is oversized", integer("max-module-lines"))
@@ -51,7 +50,7 @@ export function registerAnalyzeCommand(program: Command, io: { stdout: NodeJS.Wr
     .option("--no-cache", "re-parse every file even if unchanged since the last run")
     .option("--no-progress", "no progress bar")
     .action(async (path: string, flags: AnalyzeFlags) => {
-      if (looksCold(path, flags)) prestartParserThreads(flags.jobs || availableParallelism());
+      if (looksCold(path, flags)) prestartParserThreads(flags.jobs || defaultParserThreads());
       // The rest of the command (configuration, store, analyzers, reports) loads while they start.
       try {
         const { runAnalyze } = await import("./analyze-run.js");
@@ -69,7 +68,6 @@ export function registerAnalyzeCommand(program: Command, io: { stdout: NodeJS.Wr
  * threads started for nothing, or started later, by the run itself.
  */
 function looksCold(path: string, flags: AnalyzeFlags): boolean {
-  if (flags.jobs === 1) return false;
   const store = flags.store === undefined ? join(resolve(path), ".pyagent") : resolve(flags.store);
   return !flags.cache || !existsSync(join(store, "pyagent.db"));
 }
