@@ -3,25 +3,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GgmlType } from "../gguf/index.js";
 import { createJsKernels, createNativeKernels, type KernelSet, nativeInfo, packageRoot, type SimdLevel } from "./index.js";
-import { encode, randomValues } from "./test-support.js";
+import { encode, expectProductsCloseToJs, expectSameBits, randomValues } from "./test-support.js";
 
 // Every SIMD level of the native addon that this CPU can run (scalar, avx2, avx512), each forced in
 // turn: the batched kernels of each level must give every token the bits of that level's
 // single-token dot, and the AVX levels must agree with each other and with ggml's q8_0 lane order.
 
-
-function firstDifference(actual: Float32Array, expected: Float32Array): number {
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const b = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
-
-function expectSameBits(actual: Float32Array, expected: Float32Array, what: string): void {
-  expect(actual.length).toBe(expected.length);
-  const i = firstDifference(actual, expected);
-  if (i >= 0) expect.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]} (bits differ)`);
-}
 
 const nativeAvailable = existsSync(join(packageRoot(), "build", "Release", "pyagent_kernels.node"));
 const levels: SimdLevel[] = nativeAvailable ? nativeInfo().levels : [];
@@ -96,22 +83,7 @@ describe.skipIf(!nativeAvailable)("native kernel levels", () => {
       });
 
       it("agrees with the TypeScript kernels on every type, batched and single", () => {
-        const kernels = create(2);
-        const js = createJsKernels();
-        for (const type of [GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0]) {
-          for (const n of [1, 6, 9]) {
-            const [rows, cols] = [37, 320];
-            const weights = encode(type, randomValues(rows * cols, 11 + type));
-            const x = randomValues(n * cols, 12);
-            const a = new Float32Array(n * rows);
-            const b = new Float32Array(n * rows);
-            kernels.matmul(a, weights, type, x, n, rows, cols);
-            js.matmul(b, weights, type, x, n, rows, cols);
-            for (let i = 0; i < a.length; i++) {
-              if (Math.abs(a[i] - b[i]) > 1e-4) expect.fail(`${level} ${GgmlType[type]} n=${n} out[${i}]: native ${a[i]} vs js ${b[i]}`);
-            }
-          }
-        }
+        expectProductsCloseToJs(create(2), [1, 6, 9], (type) => 11 + type, `${level} `);
       });
     });
   }

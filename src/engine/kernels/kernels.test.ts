@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dequantize, GgmlType } from "../gguf/index.js";
 import { createJsKernels, createNativeKernels, createReferenceKernels, type KernelSet, loadKernels, nativeInfo, packageRoot, QK, RopeStyle, roundToF16InPlace } from "./index.js";
-import { encode, randomValues } from "./test-support.js";
+import { encode, expectProductsCloseToJs, expectSameBits, randomValues } from "./test-support.js";
 
 
 /**
@@ -170,14 +170,6 @@ for (const [setName, create, skipReason] of sets) {
 }
 
 /** Fails naming the first element whose bits differ (NaN patterns included). */
-function expectSameBits(actual: Float32Array, expected: Float32Array, what: string): void {
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const b = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  expect(actual.length, what).toBe(expected.length);
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] !== b[i]) expect.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]} (bits differ)`);
-  }
-}
 
 /** A deterministic permutation of 0 .. count - 1 (Fisher-Yates over randomValues). */
 function shuffled(count: number, seed: number): Int32Array {
@@ -504,23 +496,7 @@ for (const [setName, create, skipReason] of everySet) {
 
 describe.skipIf(!nativeAvailable)("native and js kernels", () => {
   it("agree closely on every product, because both quantize activations the same way (batched and single)", () => {
-    const native = createNativeKernels(2);
-    const js = createJsKernels();
-    for (const type of [GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0]) {
-      for (const n of [1, 4, 6]) {
-        const rows = 37;
-        const cols = 320;
-        const weights = encode(type, randomValues(rows * cols, 11));
-        const x = randomValues(n * cols, 12);
-        const a = new Float32Array(n * rows);
-        const b = new Float32Array(n * rows);
-        native.matmul(a, weights, type, x, n, rows, cols);
-        js.matmul(b, weights, type, x, n, rows, cols);
-        for (let i = 0; i < a.length; i++) {
-          if (Math.abs(a[i] - b[i]) > 1e-4) expect.fail(`${GgmlType[type]} n=${n} out[${i}]: native ${a[i]} vs js ${b[i]}`);
-        }
-      }
-    }
+    expectProductsCloseToJs(createNativeKernels(2), [1, 4, 6], () => 11, "");
   });
 
   it("give bit-identical q8_0 products on the AVX levels (ggml's lane order), batched and single, so q8 models requantize the same values", () => {
