@@ -3,6 +3,7 @@
 // to q8 blocks: xq = int8 values, xs = one f16-rounded scale per 32 values.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace pyagent {
@@ -41,6 +42,26 @@ void batch_f32_avx512(const uint8_t* w, size_t row_bytes, int rows, const float*
 size_t packed_q8_bytes_avx512(int n, int cols);
 void pack_q8_avx512(const int8_t* xq, const float* xs, int n, int cols, uint8_t* packed);
 void batch_q8_avx512(const uint8_t* w, size_t row_bytes, int rows, const uint8_t* packed, int n, int cols, float* out, size_t out_stride);
+// A batched f32 kernel's register tile: up to kRows rows (row r at w + r * row_bytes) against up to
+// kTokens tokens (x rows `cols` apart), out[t * out_stride + r].
+using FloatTile = void (*)(const uint8_t* w, size_t row_bytes, const float* x, int cols, float* out, size_t out_stride);
+
+// Runs a batch through a kernel's tiles, tiles[rows - 1][tokens - 1] for every tile shape: groups
+// of kTokens tokens, and within each group kRows rows at a time (the last row and token groups may
+// be smaller). Plain loops over function pointers, so any level's kernel can use it.
+template <int kRows, int kTokens>
+inline void run_float_tiles(const FloatTile (&tiles)[kRows][kTokens], const uint8_t* w, size_t row_bytes, int rows, const float* x, int n,
+                            int cols, float* out, size_t out_stride) {
+  for (int t = 0; t < n; t += kTokens) {
+    const int tokens = n - t < kTokens ? n - t : kTokens;
+    for (int r = 0; r < rows; r += kRows) {
+      const int tile_rows = rows - r < kRows ? rows - r : kRows;
+      tiles[tile_rows - 1][tokens - 1](w + r * row_bytes, row_bytes, x + static_cast<size_t>(t) * cols, cols, out + t * out_stride + r,
+                                       out_stride);
+    }
+  }
+}
+
 // Rows a batch kernel takes together; matmul.cc makes its L1 row tiles a multiple of this.
 extern const int kBatchRowsF32Avx2, kBatchRowsF32Avx512, kBatchRowsQ8Avx512;
 

@@ -200,18 +200,10 @@ constexpr int kTokensF32Avx2 = 4;
 
 PYAGENT_AVX2 void batch_f32_avx2(const uint8_t* w, size_t row_bytes, int rows, const float* x, int n, int cols, float* out,
                                  size_t out_stride) {
-  using Tile = void (*)(const uint8_t*, size_t, const float*, int, float*, size_t);
-  static const Tile kTiles[kBatchRowsF32Avx2][kTokensF32Avx2] = {
+  static const FloatTile kTiles[kBatchRowsF32Avx2][kTokensF32Avx2] = {
       {tile_f32_avx2<1, 1>, tile_f32_avx2<1, 2>, tile_f32_avx2<1, 3>, tile_f32_avx2<1, 4>},
   };
-  for (int t = 0; t < n; t += kTokensF32Avx2) {
-    const int tokens = n - t < kTokensF32Avx2 ? n - t : kTokensF32Avx2;
-    for (int r = 0; r < rows; r += kBatchRowsF32Avx2) {
-      const int tile_rows = rows - r < kBatchRowsF32Avx2 ? rows - r : kBatchRowsF32Avx2;
-      kTiles[tile_rows - 1][tokens - 1](w + r * row_bytes, row_bytes, x + static_cast<size_t>(t) * cols, cols, out + t * out_stride + r,
-                                        out_stride);
-    }
-  }
+  run_float_tiles(kTiles, w, row_bytes, rows, x, n, cols, out, out_stride);
 }
 
 // One quantized block of token k's activations against the row's block (|w| and w's signs

@@ -91,20 +91,12 @@ static PYAGENT_AVX512 void tile_f32_avx512(const uint8_t* w, size_t row_bytes, c
 
 PYAGENT_AVX512 void batch_f32_avx512(const uint8_t* w, size_t row_bytes, int rows, const float* x, int n, int cols, float* out,
                                      size_t out_stride) {
-  using Tile = void (*)(const uint8_t*, size_t, const float*, int, float*, size_t);
-  static const Tile kTiles[kBatchRowsF32Avx512][kTokensF32Avx512] = {
+  static const FloatTile kTiles[kBatchRowsF32Avx512][kTokensF32Avx512] = {
 #define PYAGENT_F32_ROW(r) {tile_f32_avx512<r, 1>, tile_f32_avx512<r, 2>, tile_f32_avx512<r, 3>, tile_f32_avx512<r, 4>}
       PYAGENT_F32_ROW(1), PYAGENT_F32_ROW(2), PYAGENT_F32_ROW(3),
 #undef PYAGENT_F32_ROW
   };
-  for (int t = 0; t < n; t += kTokensF32Avx512) {
-    const int tokens = n - t < kTokensF32Avx512 ? n - t : kTokensF32Avx512;
-    for (int r = 0; r < rows; r += kBatchRowsF32Avx512) {
-      const int tile_rows = rows - r < kBatchRowsF32Avx512 ? rows - r : kBatchRowsF32Avx512;
-      kTiles[tile_rows - 1][tokens - 1](w + r * row_bytes, row_bytes, x + static_cast<size_t>(t) * cols, cols, out + t * out_stride + r,
-                                        out_stride);
-    }
-  }
+  run_float_tiles(kTiles, w, row_bytes, rows, x, n, cols, out, out_stride);
 }
 
 // ---- q8_0 ---------------------------------------------------------------------------------------
