@@ -517,6 +517,15 @@ __attribute__((target("avx2,f16c"))) void round_to_f16_avx2(float* values, int l
   for (; p < length; p++) values[p] = f16_to_f32(f32_to_f16(values[p]));
 }
 
+// Every value rounded to f16 and back (the level's way; both round to nearest even).
+void round_to_f16(float* values, size_t length) {
+  if (using_avx2()) {
+    round_to_f16_avx2(values, static_cast<int>(length));
+  } else {
+    for (size_t i = 0; i < length; i++) values[i] = f16_to_f32(f32_to_f16(values[i]));
+  }
+}
+
 float dot_scalar(const float* a, const float* b, int length) {
   float sum = 0;
   for (int i = 0; i < length; i++) sum += a[i] * b[i];
@@ -552,15 +561,14 @@ void attention_units(const AttentionJob& job, int begin, int end) {
       softmax(scores.data(), length);
     }
     // The attention weights meet V in f16, as in llama.cpp's softmax(KQ)·V over its f16 cache.
-    if (attention_avx2) {
-      round_to_f16_avx2(scores.data(), length);
-    } else {
-      for (int p = 0; p < length; p++) scores[p] = f16_to_f32(f32_to_f16(scores[p]));
-    }
+    round_to_f16(scores.data(), static_cast<size_t>(length));
     float* out = job.out + row * job.head_dim;
     head.attend_values(out, scores.data(), job.values, job.block_table, job.block_size, length, kv_dim, kv_offset, job.head_dim);
   }
 }
+
+// Below this much work (query tokens x heads x positions x head size) the calling thread attends alone.
+constexpr int64_t kParallelAttention = 16 * 1024;
 
 // One chunk is one (token, head) pair.
 void attention_chunk(void* context, int chunk) { attention_units(*static_cast<const AttentionJob*>(context), chunk, chunk + 1); }
@@ -581,14 +589,6 @@ void batch_attention_chunk(void* context, int chunk) {
   size_t j = std::upper_bound(batch.first_unit.begin(), batch.first_unit.end(), chunk) - batch.first_unit.begin() - 1;
   int unit = chunk - batch.first_unit[j];
   attention_units(batch.jobs[j], unit, unit + 1);
-}
-
-void round_to_f16(float* values, size_t length) {
-  if (using_avx2()) {
-    round_to_f16_avx2(values, static_cast<int>(length));
-  } else {
-    for (size_t i = 0; i < length; i++) values[i] = f16_to_f32(f32_to_f16(values[i]));
-  }
 }
 
 }  // namespace
@@ -628,7 +628,7 @@ void attend_batch(ThreadPool& pool, float* out, float* q, float* k, float* v, fl
     row += count;
   }
   const int units = batch.first_unit.back();
-  if (work < 16 * 1024 || pool.size() == 1) {
+  if (work < kParallelAttention || pool.size() == 1) {
     for (const AttentionJob& job : batch.jobs) attention_units(job, 0, job.n * n_heads);
   } else {
     pool.run(units, batch_attention_chunk, &batch);
@@ -639,7 +639,7 @@ void attention(ThreadPool& pool, float* out, const float* q, const float* keys, 
                int block_size, int position, int n, int n_heads, int n_kv_heads, int head_dim) {
   AttentionJob job{out, q, keys, values, block_table, block_size, position, n, n_heads, n_kv_heads, head_dim};
   int64_t work = static_cast<int64_t>(n) * n_heads * (position + n) * head_dim;
-  if (work < 16 * 1024) {
+  if (work < kParallelAttention) {
     attention_units(job, 0, n * n_heads);
   } else {
     pool.run(n * n_heads, attention_chunk, &job);
