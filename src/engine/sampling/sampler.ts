@@ -47,8 +47,9 @@ export class Sampler {
   private logNormalizer = Number.NaN;
   /** The logits of the last greedy `sample`, not yet copied into `processed`; null when `processed` is current. */
   private pendingLogits: Float32Array | null = null;
-  /** Raw logits a greedy pick overwrote in place, in the order it overwrote them. */
+  /** Raw logits a greedy pick overwrote in place, and their tokens, in the order it overwrote them. */
   private overwritten = new Float32Array(0);
+  private overwrittenTokens = new Int32Array(0);
 
   /** `argmax` is the kernel set's when there is one (the native one scans the vocabulary with SIMD on the pool's threads). */
   constructor(vocabSize: number, options: SamplingOptions = {}, argmax: (values: Float32Array) => number = jsArgmax) {
@@ -174,7 +175,7 @@ export class Sampler {
   /** `logits` (vocabSize) with bias and penalties applied, into `processed`. */
   private process(logits: Float32Array): void {
     this.processed.set(logits);
-    this.adjust(this.processed, null);
+    this.adjust(this.processed, false);
     this.pendingLogits = null;
     this.logNormalizer = Number.NaN;
   }
@@ -182,18 +183,19 @@ export class Sampler {
   /**
    * Greedy pick without copying the vocabulary: bias and penalties are applied to `logits` in
    * place (the few tokens they touch, in `process`'s order and roundings, so the pick is the
-   * argmax of the processed logits), then those tokens get their raw values back.
+   * argmax of the processed logits), then those tokens get their raw values back, last change
+   * undone first (a token touched twice ends with its first, raw value).
    */
   private greedy(logits: Float32Array): number {
-    const options = this.options;
-    const touched =
-      options.biasTokens.length +
-      (options.repetitionPenalty !== 1 ? this.seenDistinct : 0) +
-      (options.presencePenalty !== 0 || options.frequencyPenalty !== 0 ? this.generatedDistinct : 0);
-    if (this.overwritten.length < touched) this.overwritten = new Float32Array(Math.max(touched, 2 * this.overwritten.length));
-    this.adjust(logits, this.overwritten);
+    const most = this.options.biasTokens.length + this.seenDistinct + this.generatedDistinct;
+    if (this.overwritten.length < most) {
+      const size = Math.max(most, 2 * this.overwritten.length);
+      this.overwritten = new Float32Array(size);
+      this.overwrittenTokens = new Int32Array(size);
+    }
+    const count = this.adjust(logits, true);
     const token = this.argmax(logits);
-    this.restore(logits, this.overwritten);
+    for (let i = count - 1; i >= 0; i--) logits[this.overwrittenTokens[i]] = this.overwritten[i];
     this.pendingLogits = logits;
     this.logNormalizer = Number.NaN;
     return token;
@@ -201,14 +203,16 @@ export class Sampler {
 
   /**
    * Applies the logit bias, then the repetition penalty, then the presence/frequency penalties to
-   * `keys` in place; with `saved`, first records each value it overwrites there (in order).
+   * `keys` in place. With `save`, first records each token it changes and the value it overwrites
+   * (in `overwrittenTokens`/`overwritten`, in order); returns how many changes it made.
    */
-  private adjust(keys: Float32Array, saved: Float32Array | null): void {
+  private adjust(keys: Float32Array, save: boolean): number {
     const options = this.options;
     let n = 0;
     for (let i = 0; i < options.biasTokens.length; i++) {
       const token = options.biasTokens[i];
-      if (saved !== null) saved[n++] = keys[token];
+      if (save) this.remember(n, token, keys[token]);
+      n++;
       keys[token] += options.biasValues[i];
     }
     const penalty = options.repetitionPenalty;
@@ -216,29 +220,26 @@ export class Sampler {
       for (let i = 0; i < this.seenDistinct; i++) {
         const token = this.seenList[i];
         const value = keys[token];
-        if (saved !== null) saved[n++] = value;
+        if (save) this.remember(n, token, value);
+        n++;
         keys[token] = value > 0 ? value / penalty : value * penalty;
       }
     }
     if (options.presencePenalty !== 0 || options.frequencyPenalty !== 0) {
       for (let i = 0; i < this.generatedDistinct; i++) {
         const token = this.generatedList[i];
-        if (saved !== null) saved[n++] = keys[token];
+        if (save) this.remember(n, token, keys[token]);
+        n++;
         keys[token] -= options.presencePenalty + options.frequencyPenalty * this.generatedCounts[token];
       }
     }
+    return n;
   }
 
-  /** Undoes `adjust(keys, saved)`: writes the saved values back in reverse order (a token touched twice ends with its first, raw value). */
-  private restore(keys: Float32Array, saved: Float32Array): void {
-    const options = this.options;
-    const bias = options.biasTokens.length;
-    const seen = options.repetitionPenalty !== 1 ? this.seenDistinct : 0;
-    const generated = options.presencePenalty !== 0 || options.frequencyPenalty !== 0 ? this.generatedDistinct : 0;
-    let n = bias + seen + generated;
-    for (let i = generated - 1; i >= 0; i--) keys[this.generatedList[i]] = saved[--n];
-    for (let i = seen - 1; i >= 0; i--) keys[this.seenList[i]] = saved[--n];
-    for (let i = bias - 1; i >= 0; i--) keys[options.biasTokens[i]] = saved[--n];
+  /** Change `n` of a greedy pick: `token` had `value`. */
+  private remember(n: number, token: number, value: number): void {
+    this.overwrittenTokens[n] = token;
+    this.overwritten[n] = value;
   }
 
   /**
