@@ -175,8 +175,8 @@ function startThread(): ParserThread {
   const runningFromSource = import.meta.url.endsWith(".ts");
   const url = new URL(runningFromSource ? "./worker.ts" : "./worker.js", import.meta.url);
   const worker = new Worker(url, runningFromSource ? { execArgv: ["--import", "tsx"] } : {});
-  const initialized = import("../parse/flat-parser.js")
-    .then(async ({ nativeParsing }) => (nativeParsing() ? null : (await import("../parse/parser.js")).compilePythonWasm()))
+  // With the native parser a thread needs no wasm; else the modules compiled here, once for every thread.
+  const initialized = (pythonAddon() !== null ? Promise.resolve(null) : import("../parse/parser.js").then(({ compilePythonWasm }) => compilePythonWasm()))
     .then((wasm) => worker.postMessage({ wasm } satisfies WorkerInput));
   // A failure here is the run's to report (runThread), not an unhandled rejection in between.
   initialized.catch(() => {});

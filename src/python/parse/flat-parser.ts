@@ -39,11 +39,6 @@ export async function createFlatParser(wasm?: PythonWasm): Promise<FlatParser> {
   return { kind: "wasm", parse: (source) => parseWithWasm(parser, source), delete: () => parser.delete() };
 }
 
-/** Whether parsing will be native; when it is, a thread needs no wasm. */
-export function nativeParsing(): boolean {
-  return pythonAddon() !== null;
-}
-
 /** The grammar tables the analyzers read: the native parser's when built (no wasm instantiated), else the wasm Language. */
 export async function analysisLanguage(): Promise<LanguageInfo> {
   const addon = pythonAddon();
