@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodePythonSource } from "../analyze/source.js";
-import type { FlatParse } from "./flat-parser.js";
+import { createFlatParser, type FlatParse, type FlatParser } from "./flat-parser.js";
 import type { FlatTree } from "./flat-tree.js";
 import { nativeLanguage, PYTHON_ADDON_PATH, type PythonAddon, pythonAddon } from "./native-parser.js";
 import { createPythonParser, loadPythonLanguage } from "./parser.js";
@@ -16,23 +16,19 @@ const built = existsSync(PYTHON_ADDON_PATH) && process.env.PYAGENT_PARSER !== "w
 const STDLIB = "/usr/lib/python3.11";
 
 let addon: PythonAddon;
+let native: FlatParser;
 let wasmParse: (source: string) => FlatParse;
 let deleteParser: () => void;
 
 beforeAll(async () => {
   if (!built) return;
   addon = pythonAddon()!;
+  native = await createFlatParser();
   const parser = await createPythonParser();
   wasmParse = (source) => parseWithWasm(parser, source);
   deleteParser = () => parser.delete();
 });
 afterAll(() => deleteParser?.());
-
-function nativeParse(source: string): FlatParse {
-  const parsed = addon.parse(source);
-  if (typeof parsed === "string") return { syntaxError: parsed };
-  return { tree: { count: parsed.count, buffer: parsed.buffer } as unknown as FlatTree };
-}
 
 /** The ten arrays of a flat tree, `count` entries each (the wasm tree's arrays may be longer). */
 function arraysOf(tree: FlatTree): Record<string, Int32Array | Uint16Array> {
@@ -67,38 +63,33 @@ function expectSameArrays(actual: FlatTree, expected: FlatTree, what: string): v
 /** Native and wasm agree on `source`: the same arrays, or the same syntax error message. */
 function expectSameParse(source: string, what: string): void {
   const wasm = wasmParse(source);
-  const parsed = addon.parse(source);
+  const parsed = native.parse(source);
   if ("syntaxError" in wasm) {
-    expect(parsed, what).toBe(wasm.syntaxError);
+    expect(parsed, what).toEqual(wasm);
     return;
   }
-  expect(typeof parsed, `${what}: native found a syntax error`).toBe("object");
-  if (typeof parsed === "string") return;
-  const nativeLanguageInfo = nativeLanguage(addon);
-  const { FlatTree, views } = flatTreeModule!;
-  const tree = new FlatTree(nativeLanguageInfo, source, parsed.count, views(parsed.buffer, parsed.count));
-  expect(tree.count, what).toBe(wasm.tree.count);
-  expectSameArrays(tree, wasm.tree, what);
+  if ("syntaxError" in parsed) expect.fail(`${what}: native found ${parsed.syntaxError}`);
+  expect(parsed.tree.count, what).toBe(wasm.tree.count);
+  expectSameArrays(parsed.tree, wasm.tree, what);
 }
 
-let flatTreeModule: typeof import("./flat-tree.js") | undefined;
-beforeAll(async () => {
-  flatTreeModule = await import("./flat-tree.js");
-});
-
 describe.skipIf(!built)("native Python parser", () => {
+  it("is the parser analyze uses when it is built", () => {
+    expect(native.kind).toBe("native");
+  });
+
   it("numbers node types and fields as the wasm grammar does", async () => {
     const wasm = await loadPythonLanguage();
-    const native = nativeLanguage(addon);
-    expect(native.nodeTypeCount).toBe(wasm.nodeTypeCount);
-    expect([...native.types]).toEqual([...wasm.types]);
-    expect([...native.fields]).toEqual([...wasm.fields]);
+    const grammar = nativeLanguage(addon);
+    expect(grammar.nodeTypeCount).toBe(wasm.nodeTypeCount);
+    expect([...grammar.types]).toEqual([...wasm.types]);
+    expect([...grammar.fields]).toEqual([...wasm.fields]);
     for (let id = 0; id < wasm.nodeTypeCount; id++) {
-      expect(native.nodeTypeIsNamed(id), `type ${id}`).toBe(wasm.nodeTypeIsNamed(id));
-      expect(native.nodeTypeForId(id), `type ${id}`).toBe(wasm.nodeTypeForId(id));
+      expect(grammar.nodeTypeIsNamed(id), `type ${id}`).toBe(wasm.nodeTypeIsNamed(id));
+      expect(grammar.nodeTypeForId(id), `type ${id}`).toBe(wasm.nodeTypeForId(id));
     }
     for (const name of ["body", "name", "alias", "module_name", "attribute", "no_such_field"]) {
-      expect(native.fieldIdForName(name), name).toBe(wasm.fieldIdForName(name));
+      expect(grammar.fieldIdForName(name), name).toBe(wasm.fieldIdForName(name));
     }
   });
 
@@ -170,6 +161,6 @@ describe.skipIf(!built)("native Python parser", () => {
 
   it("rejects a non-string argument with a TypeError", () => {
     expect(() => (addon.parse as (value: unknown) => unknown)(42)).toThrow(TypeError);
-    expect(nativeParse("x = 1")).toHaveProperty("tree");
+    expect(native.parse("x = 1")).toHaveProperty("tree");
   });
 });
