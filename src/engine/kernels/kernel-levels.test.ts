@@ -9,7 +9,6 @@ import { encode, expectProductsCloseToJs, expectSameBits, randomValues } from ".
 // turn: the batched kernels of each level must give every token the bits of that level's
 // single-token dot, and the AVX levels must agree with each other and with ggml's q8_0 lane order.
 
-
 const nativeAvailable = existsSync(join(packageRoot(), "build", "Release", "pyagent_kernels.node"));
 const levels: SimdLevel[] = nativeAvailable ? nativeInfo().levels : [];
 const avxLevels = levels.filter((level) => level !== "scalar");
