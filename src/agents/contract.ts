@@ -69,7 +69,7 @@ export type AgentWorkResult =
   | { state: "skipped"; reason: string }
   | { state: "failed"; reason: string; output: string; diff?: string; checks?: CheckResult[] };
 
-export type CheckName = "compileall" | "pytest" | "pyright" | "import";
+export type CheckName = "compileall" | "pytest" | "unittest" | "pyright" | "import";
 
 /** The outcome of one check in one tree. */
 export interface CheckResult {
@@ -79,8 +79,10 @@ export interface CheckResult {
   failures: string[];
   /** One-line human summary (`12 passed`, `ok`, `2 failed, 10 passed`). */
   summary: string;
-  /** Number of passed tests, for pytest. */
+  /** Number of passed tests, for pytest and unittest. */
   passed?: number;
+  /** Test ids that failed once and passed when run again (not blamed on the change). */
+  flaky?: string[];
   milliseconds: number;
   /** Tail of the output, kept for failing runs only. */
   output?: string;

@@ -73,6 +73,13 @@ export const configFields = {
     toml: "store",
     description: "Directory of the SQLite store (default `PATH/.pyagent`).",
   },
+  testCommand: {
+    rule: { type: "string" },
+    default: undefined as string | undefined,
+    toml: "test-command",
+    description:
+      "The command that runs the project's tests for `pyagent improve`'s proof, a pytest or unittest invocation (`python -m pytest --doctest-modules`, `python -m unittest discover -s tests`); default: found in tox, nox, the Makefile's `test` target, CI workflows, or pytest's configuration.",
+  },
 } satisfies Record<string, Field<unknown>>;
 
 type Fields = typeof configFields;

@@ -2,8 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
+import { OutdatedRunError } from "./errors.js";
 import { gitRun } from "./git.js";
 import { runProcess, type ProcessResult } from "./process.js";
+import { baselineTests, chooseTestCommand, proveTests, TEST_FILE } from "./test-proof.js";
 import type { Baseline, CheckName, CheckResult } from "./types.js";
 
 export interface CheckEnvironment {
@@ -22,10 +24,34 @@ const OUTPUT_KEPT = 8_000;
  * written, not disabled: with a prefix and no cache there, every check would recompile pytest and
  * the standard library (seconds per run); Python revalidates each entry by source mtime and size.
  */
-function pythonEnv(environment: CheckEnvironment): NodeJS.ProcessEnv {
+function pythonEnv(environment: CheckEnvironment, pythonPath: readonly string[] = []): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPYCACHEPREFIX: environment.pycacheDir, PYTHONUNBUFFERED: "1", PY_COLORS: "0", NO_COLOR: "1" };
   delete env.PYTHONDONTWRITEBYTECODE;
+  // A src layout's folder goes first: the tree's code, not an installed copy, is what gets proven.
+  if (pythonPath.length > 0) env.PYTHONPATH = [...pythonPath, ...(env.PYTHONPATH ? [env.PYTHONPATH] : [])].join(":");
   return env;
+}
+
+export interface CheckProcessOptions {
+  input?: string;
+  /** Absolute folders put first on PYTHONPATH. */
+  pythonPath?: readonly string[];
+  /** Folders besides the tree that the check writes (the test report's private temp folder). */
+  writable?: readonly string[];
+}
+
+/**
+ * Every check process starts here (one place to confine them): `command args` in `tree`, with the
+ * check environment, the per-check timeout and the run's abort signal.
+ */
+export function runCheckProcess(tree: string, command: string, args: readonly string[], environment: CheckEnvironment, options: CheckProcessOptions = {}): Promise<ProcessResult> {
+  return runProcess(command, args, {
+    cwd: tree,
+    env: pythonEnv(environment, options.pythonPath),
+    input: options.input,
+    timeoutMs: environment.timeoutMs,
+    signal: environment.signal,
+  });
 }
 
 function tail(result: ProcessResult): string {
@@ -33,7 +59,7 @@ function tail(result: ProcessResult): string {
   return text.length > OUTPUT_KEPT ? `…${text.slice(text.length - OUTPUT_KEPT)}` : text;
 }
 
-function timeoutResult(check: CheckName, environment: CheckEnvironment, result: ProcessResult): CheckResult {
+export function timeoutResult(check: CheckName, environment: CheckEnvironment, result: ProcessResult): CheckResult {
   return {
     check,
     status: "timeout",
@@ -46,13 +72,7 @@ function timeoutResult(check: CheckName, environment: CheckEnvironment, result: 
 
 /** `python -m compileall` over `files` (relative .py paths); failure ids are the files that do not compile. */
 export async function runCompileall(tree: string, files: string[], environment: CheckEnvironment): Promise<CheckResult> {
-  const result = await runProcess(environment.python, ["-m", "compileall", "-q", "-f", "-i", "-"], {
-    cwd: tree,
-    env: pythonEnv(environment),
-    input: files.join("\n") + "\n",
-    timeoutMs: environment.timeoutMs,
-    signal: environment.signal,
-  });
+  const result = await runCheckProcess(tree, environment.python, ["-m", "compileall", "-q", "-f", "-i", "-"], environment, { input: files.join("\n") + "\n" });
   if (result.timedOut) return timeoutResult("compileall", environment, result);
   const failures = [...result.stdout.matchAll(/^\*\*\* Error compiling '(?:\.\/)?(.+?)'\.\.\.$/gm)].map((match) => match[1]!).sort();
   if (result.code !== 0 && failures.length === 0) failures.push(`compileall exit ${result.code ?? "signal"}`);
@@ -66,48 +86,13 @@ export async function runCompileall(tree: string, files: string[], environment: 
   };
 }
 
-/** Runs the repo's pytest (its own configuration applies: rootdir, testpaths, addopts). */
-export async function runPytest(tree: string, environment: CheckEnvironment): Promise<CheckResult> {
-  const result = await runProcess(environment.python, ["-m", "pytest", "-q", "-rfE", "--color=no", "-p", "no:cacheprovider"], {
-    cwd: tree,
-    env: pythonEnv(environment),
-    timeoutMs: environment.timeoutMs,
-    signal: environment.signal,
-  });
-  if (result.timedOut) return timeoutResult("pytest", environment, result);
-  return pytestResult(result);
-}
-
-/** Reads pytest's `-rfE` short summary and final line. Exit codes: 0 ok, 1 failures, 2-4 errors, 5 no tests. */
-export function pytestResult(result: ProcessResult): CheckResult {
-  const output = result.stdout;
-  const failures = new Set<string>();
-  for (const match of output.matchAll(/^(FAILED|ERROR) (\S+)(?: - .*)?$/gm)) failures.add(`${match[1] === "ERROR" ? "error " : ""}${match[2]}`);
-  const count = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(output.split("\n").filter((line) => /\bin [\d.]+s/.test(line)).pop() ?? "")?.[1] ?? 0);
-  const passed = count("passed");
-  const code = result.code;
-  if (code !== 0 && code !== 5 && failures.size === 0) failures.add(`pytest exit ${code ?? "signal"}`);
-  const failed = count("failed");
-  const errors = count("errors?");
-  const parts = [failed ? `${failed} failed` : "", errors ? `${errors} errors` : "", `${passed} passed`].filter(Boolean);
-  return {
-    check: "pytest",
-    status: failures.size === 0 ? "pass" : "fail",
-    failures: [...failures].sort(),
-    summary: parts.join(", "),
-    passed,
-    milliseconds: result.milliseconds,
-    output: failures.size === 0 ? undefined : tail(result),
-  };
-}
-
 const PyrightReport = z.object({
   generalDiagnostics: z.array(z.object({ file: z.string(), severity: z.string(), message: z.string() })).default([]),
 });
 
 /** Runs pyright with its own configuration; failure ids are `file: message` of errors (line numbers shift, messages do not). */
 export async function runPyright(tree: string, environment: CheckEnvironment): Promise<CheckResult> {
-  const result = await runProcess("pyright", ["--outputjson"], { cwd: tree, env: pythonEnv(environment), timeoutMs: environment.timeoutMs, signal: environment.signal });
+  const result = await runCheckProcess(tree, "pyright", ["--outputjson"], environment);
   if (result.timedOut) return timeoutResult("pyright", environment, result);
   let failures: string[];
   try {
@@ -133,12 +118,7 @@ export async function runPyright(tree: string, environment: CheckEnvironment): P
 export async function measureImportTime(tree: string, module: string, environment: CheckEnvironment, repeats = 5): Promise<{ microseconds: number } | { error: string }> {
   let best = Number.POSITIVE_INFINITY;
   for (let attempt = 0; attempt < repeats; attempt++) {
-    const result = await runProcess(environment.python, ["-X", "importtime", "-c", `import ${module}`], {
-      cwd: tree,
-      env: pythonEnv(environment),
-      timeoutMs: environment.timeoutMs,
-      signal: environment.signal,
-    });
+    const result = await runCheckProcess(tree, environment.python, ["-X", "importtime", "-c", `import ${module}`], environment);
     if (result.timedOut) return { error: `import ${module} timed out` };
     if (result.code !== 0) return { error: result.stderr.trim().split("\n").filter((line) => !line.startsWith("import time:")).pop() ?? `import ${module} failed` };
     const escaped = module.replace(/\./g, "\\.");
@@ -166,9 +146,10 @@ function pyprojectHas(tree: string, tool: string): boolean {
 }
 
 /**
- * Decides which checks prove changes in this repo and runs each once at the baseline commit:
- * compileall always; pytest when pytest collects tests (its ini options honoured); pyright when
- * configured and installed.
+ * Decides which checks prove changes in this repo and runs each at the baseline commit:
+ * compileall always; the project's test command (pytest or unittest, found where the project
+ * keeps it) twice, test by test, when there are tests; pyright when configured and installed.
+ * `unproven` says why the tests cannot prove anything here, when they cannot.
  */
 export async function runBaseline(tree: string, commit: string, environment: CheckEnvironment, onCheck?: (result: CheckResult) => void): Promise<Baseline> {
   const checks: CheckResult[] = [];
@@ -177,28 +158,33 @@ export async function runBaseline(tree: string, commit: string, environment: Che
     checks.push(result);
     onCheck?.(result);
   };
-  record(await runCompileall(tree, await trackedPythonFiles(tree), environment));
+  const files = await trackedPythonFiles(tree);
+  record(await runCompileall(tree, files, environment));
 
-  const collect = await runProcess(environment.python, ["-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"], {
-    cwd: tree,
-    env: pythonEnv(environment),
-    timeoutMs: environment.timeoutMs,
-    signal: environment.signal,
-  });
-  const pytestMissing = /No module named pytest/.test(collect.stderr);
-  if (collect.timedOut) record(timeoutResult("pytest", environment, collect));
-  else if (pytestMissing) {
-    const hasTests = (await trackedPythonFiles(tree)).some((path) => /(^|\/)(test_[^/]*|[^/]*_test)\.py$/.test(path)) || pyprojectHas(tree, "pytest");
-    if (hasTests) unavailable.push({ check: "pytest", reason: `tests found but pytest is not installed for ${environment.python}` });
-  } else if (collect.code !== 5) record(await runPytest(tree, environment));
+  const testFilesExist = files.some((path) => TEST_FILE.test(path));
+  const { command, pytestMissing } = await chooseTestCommand(tree, environment);
+  let tests: Baseline["tests"] = null;
+  let unproven: string | null = null;
+  if (pytestMissing) {
+    if (testFilesExist || pyprojectHas(tree, "pytest")) {
+      const reason = `tests found but pytest is not installed for ${environment.python}`;
+      unavailable.push({ check: "pytest", reason });
+      unproven = reason;
+    }
+  } else {
+    const found = await baselineTests(tree, command, environment, testFilesExist);
+    if (found.result) record(found.result);
+    tests = found.tests;
+    unproven = found.unproven;
+  }
 
   const pyrightConfigured = existsSync(join(tree, "pyrightconfig.json")) || pyprojectHas(tree, "pyright");
   if (pyrightConfigured) {
-    const version = await runProcess("pyright", ["--version"], { cwd: tree, timeoutMs: 60_000 });
+    const version = await runCheckProcess(tree, "pyright", ["--version"], { ...environment, timeoutMs: 60_000 });
     if (version.code === 0) record(await runPyright(tree, environment));
     else unavailable.push({ check: "pyright", reason: "configured but the pyright command is not installed" });
   }
-  return { commit, python: environment.python, checks, unavailable };
+  return { commit, python: environment.python, checks, unavailable, tests, unproven };
 }
 
 /** Runs the baseline's checks on a changed tree; compileall only over the changed Python files. */
@@ -206,13 +192,18 @@ export async function proveTree(tree: string, baseline: Baseline, changedPython:
   const results: CheckResult[] = [];
   for (const check of baseline.checks) {
     if (check.check === "compileall") results.push(await runCompileall(tree, changedPython, environment));
-    else if (check.check === "pytest") results.push(await runPytest(tree, environment));
-    else if (check.check === "pyright") results.push(await runPyright(tree, environment));
+    else if (check.check === "pytest" || check.check === "unittest") {
+      if (!baseline.tests) throw new OutdatedRunError(`the baseline of ${baseline.commit.slice(0, 12)} has a ${check.check} check but no test ids (recorded by an older PyAgent): start a new run`);
+      results.push(await proveTests(tree, baseline.tests, check.failures, environment));
+    } else if (check.check === "pyright") results.push(await runPyright(tree, environment));
   }
   return results;
 }
 
-/** Failures in `after` that the baseline did not have: a change is acceptable when this is empty. */
+/**
+ * Failures in `after` that the baseline did not have: a change is acceptable when this is empty.
+ * For tests, `after` already names every baseline pass that is gone (`missing ID`), see proveTests.
+ */
 export function newFailures(baseline: Baseline, after: CheckResult[]): Array<{ check: CheckName; failures: string[] }> {
   const found: Array<{ check: CheckName; failures: string[] }> = [];
   for (const result of after) {
@@ -221,6 +212,16 @@ export function newFailures(baseline: Baseline, after: CheckResult[]): Array<{ c
     if (added.length > 0) found.push({ check: result.check, failures: added });
   }
   return found;
+}
+
+/** A proof failure in one line: each check with its first new failures and how many there are in all. */
+export function describeNewFailures(broken: Array<{ check: CheckName; failures: string[] }>, shown = 5): string {
+  return broken
+    .map((item) => {
+      const more = item.failures.length > shown ? `, ... (${item.failures.length} in all)` : "";
+      return `${item.check}: new failure${item.failures.length === 1 ? "" : "s"} ${item.failures.slice(0, shown).join(", ")}${more}`;
+    })
+    .join("; ");
 }
 
 /** The `PyAgent-Checks` trailer: `pytest 12 passed; compileall ok`. */

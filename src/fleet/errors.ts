@@ -31,6 +31,22 @@ export class BaselineError extends FleetError {
   override readonly exitCode = 4;
 }
 
+/**
+ * The project's tests cannot run at the baseline commit (collection errors, nothing passes, the
+ * runner missing): changes could not be proven, so code-changing agents do not start. Exit code 5;
+ * `--allow-unproven` goes on with what the remaining checks prove.
+ */
+export class UnprovenBaselineError extends FleetError {
+  override readonly name = "UnprovenBaselineError";
+  override readonly exitCode = 5;
+}
+
+/** A run journaled by an older PyAgent that this one cannot continue (its proof counted less). Exit code 3. */
+export class OutdatedRunError extends FleetError {
+  override readonly name = "OutdatedRunError";
+  override readonly exitCode = 3;
+}
+
 /** Another live process holds the run. Exit code 2. */
 export class RunBusyError extends FleetError {
   override readonly name = "RunBusyError";

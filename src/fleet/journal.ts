@@ -21,6 +21,8 @@ export interface RunOptions {
   checkTimeoutMs: number;
   python: string;
   goal: string | null;
+  /** Go on when the tests cannot run at baseline (absent in journals from before the option: false). */
+  allowUnproven?: boolean;
 }
 
 export interface RunRecord {

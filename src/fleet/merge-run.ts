@@ -6,6 +6,7 @@ import { claimRun } from "./lock.js";
 import { mergeRunBranch } from "./merge.js";
 import { preflight } from "./preflight.js";
 import { writeRunReport } from "./report.js";
+import { requireCountedTests } from "./test-proof.js";
 import type { MergeOutcome } from "./types.js";
 import { pycacheDirectory, removeRunWorktrees, runWorktreeDirectory, stateDirectory } from "./worktrees.js";
 
@@ -18,6 +19,7 @@ export async function mergeRun(path: string, runId: string, options: { python?: 
     const run = journal.getRun(runId);
     if (!run) throw new UnknownRunError(`no run ${runId} in ${checked.root} (see 'pyagent runs')`);
     if (!run.baseline) throw new FleetError(`run ${runId} has no baseline (it stopped before proving anything); nothing to merge`);
+    requireCountedTests(run.baseline, run.id, checked.root);
     release = claimRun(join(stateDirectory(checked.root), "runs", `${run.id}.lock`));
     const audit = AuditTrail.open(auditPath(stateDirectory(checked.root), run.id), (seq, hash) => journal.setAuditHead(run.id, seq, hash));
     audit.agreeWith({ seq: run.auditSeq, hash: run.auditHash });

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { newFailures, proveTree, runBaseline, type CheckEnvironment } from "./checks.js";
+import { describeNewFailures, newFailures, proveTree, runBaseline, type CheckEnvironment } from "./checks.js";
 import { commitEnv, compareAndSwapRef, git, gitRun, isAncestor, resolveCommit } from "./git.js";
 import type { Baseline, MergeOutcome } from "./types.js";
 import { addWorktree, listWorktrees, removeWorktree } from "./worktrees.js";
@@ -63,7 +63,7 @@ export async function mergeRunBranch(context: MergeContext): Promise<MergeOutcom
       const broken = newFailures(reference, results);
       context.onStep?.("merge-proved", { merged, checks: results.map((result) => `${result.check} ${result.summary}`), newFailures: broken });
       if (broken.length > 0) {
-        return { state: "checks-failed", branch: targetBranch, reason: broken.map((item) => `${item.check}: ${item.failures.slice(0, 5).join(", ")}`).join("; ") };
+        return { state: "checks-failed", branch: targetBranch, reason: describeNewFailures(broken) };
       }
 
       const holder = (await listWorktrees(root)).find((entry) => entry.branch === targetBranch);

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { redactText } from "../observability/index.js";
 import type { RunRecord, TaskEvent, TaskRecord } from "./journal.js";
+import { describeTestCommand } from "./test-command.js";
 import type { CheckResult, MergeOutcome, TaskState } from "./types.js";
 
 /** `PATH/.pyagent/runs/<run-id>.md` */
@@ -11,7 +12,9 @@ export function reportPath(stateDirectory: string, runId: string): string {
 
 function checksLine(checks: CheckResult[] | null | undefined): string {
   if (!checks || checks.length === 0) return "none";
-  return checks.map((check) => `${check.check}: ${check.status === "pass" ? check.summary : `${check.status} (${check.summary})`}`).join("; ");
+  const line = checks.map((check) => `${check.check}: ${check.status === "pass" ? check.summary : `${check.status} (${check.summary})`}`).join("; ");
+  const flaky = checks.flatMap((check) => check.flaky ?? []);
+  return flaky.length > 0 ? `${line}; failed once, passed on re-run (flaky, not blamed): ${flaky.slice(0, 10).map((id) => `\`${id}\``).join(", ")}` : line;
 }
 
 export function describeMerge(outcome: MergeOutcome): string {
@@ -41,7 +44,14 @@ export function runJson(run: RunRecord, tasks: TaskRecord[]) {
     options: run.options,
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,
-    baseline: run.baseline ? { checks: run.baseline.checks.map(({ output: _output, ...check }) => check), unavailable: run.baseline.unavailable } : null,
+    baseline: run.baseline
+      ? {
+          checks: run.baseline.checks.map(({ output: _output, ...check }) => check),
+          unavailable: run.baseline.unavailable,
+          tests: run.baseline.tests ? { command: run.baseline.tests.command, passing: run.baseline.tests.passing.length, flaky: run.baseline.tests.flaky, collected: run.baseline.tests.collected } : (run.baseline.tests ?? null),
+          unproven: run.baseline.unproven ?? null,
+        }
+      : null,
     finalChecks: run.finalChecks?.map(({ output: _output, ...check }) => check) ?? null,
     merges: run.merges,
     tasks: tasks.map((record) => ({
@@ -82,7 +92,14 @@ export function runMarkdown(run: RunRecord, tasks: TaskRecord[], events: TaskEve
   out.push(`- phase: ${run.phase}; agents: ${run.options.agents.join(", ")}; jobs: ${run.options.jobs}`);
   out.push(`- tasks: ${[...counts].map(([state, count]) => `${count} ${state}`).join(", ") || "none"}`);
   for (const merge of run.merges) out.push(`- merge: ${describeMerge(merge)}`);
-  out.push("", "## Checks", "", "| check | before (baseline) | after (run branch) |", "|---|---|---|");
+  out.push("", "## Checks", "");
+  const tests = run.baseline?.tests;
+  if (tests) {
+    out.push(`Tests: \`${describeTestCommand(tests.command)}\`; ${tests.passing.length} of ${tests.collected} passed at baseline, each must still pass after a change.`, "");
+    if (tests.flaky.length > 0) out.push(`Flaky at baseline (outcome changed between two runs; not blamed on changes): ${tests.flaky.slice(0, 20).map((id) => `\`${id}\``).join(", ")}${tests.flaky.length > 20 ? `, ... (${tests.flaky.length} in all)` : ""}`, "");
+  }
+  if (run.baseline?.unproven) out.push(`Unproven: the tests could not run at baseline (${run.baseline.unproven}); the run went on with --allow-unproven.`, "");
+  out.push("| check | before (baseline) | after (run branch) |", "|---|---|---|");
   for (const check of run.baseline?.checks ?? []) {
     const after = run.finalChecks?.find((result) => result.check === check.check);
     out.push(`| ${check.check} | ${check.status === "pass" ? check.summary : `${check.status}: ${check.summary}`} | ${after ? (after.status === "pass" ? after.summary : `${after.status}: ${after.summary}`) : "not run (no changes)"} |`);

@@ -3,9 +3,9 @@ import { join, resolve as resolvePath } from "node:path";
 import { newId } from "../core/index.js";
 import { createPythonParser, type ProjectAnalysis } from "../python/index.js";
 import { AuditTrail, auditPath } from "./audit.js";
-import { newFailures, proveTree, runBaseline, type CheckEnvironment } from "./checks.js";
+import { describeNewFailures, newFailures, proveTree, runBaseline, type CheckEnvironment } from "./checks.js";
 import { commitsOfRun, landOnBranch } from "./commits.js";
-import { BaselineError, FleetError, RunInterruptedError, UnknownRunError } from "./errors.js";
+import { BaselineError, FleetError, RunInterruptedError, UnknownRunError, UnprovenBaselineError } from "./errors.js";
 import { git, gitRun, resolveCommit } from "./git.js";
 import { openJournal, RunJournal, type RunOptions, type RunRecord, type TaskRecord } from "./journal.js";
 import { claimRun } from "./lock.js";
@@ -14,6 +14,7 @@ import { analyzeTree, withCommitAnalysis, planTasks, selectAgents } from "./plan
 import { preflight, type Preflight } from "./preflight.js";
 import { writeRunReport } from "./report.js";
 import { buildApiIndex, type ApiIndex } from "./review.js";
+import { requireCountedTests } from "./test-proof.js";
 import { Mutex, schedule } from "./scheduler.js";
 import { workTask } from "./task.js";
 import type { FleetAgent, FleetTask, MergeOutcome, RunEvent, TaskState } from "./types.js";
@@ -33,6 +34,8 @@ export interface ImproveOptions {
   goal?: string;
   /** Continue this run (after a crash or Ctrl-C) instead of starting a new one. */
   resume?: string;
+  /** Go on when the project's tests cannot run at baseline (collection errors, nothing passes): changes are then proven by the other checks only. */
+  allowUnproven?: boolean;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
   /** Replans the agents' candidate tasks (the LLM director): may drop, reorder and re-target them. Not asked on resume. */
@@ -87,6 +90,7 @@ export async function improve(options: ImproveOptions): Promise<RunSummary> {
         checkTimeoutMs: options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
         python: checked.python,
         goal: options.goal ?? null,
+        allowUnproven: options.allowUnproven ?? false,
       };
       journal.createRun({ id, root, baseCommit: checked.headCommit, baseBranch: checked.branch, runBranch: `pyagent/${id}`, options: runOptions });
       run = journal.getRun(id)!;
@@ -94,7 +98,14 @@ export async function improve(options: ImproveOptions): Promise<RunSummary> {
     release = claimRun(join(stateDirectory(root), "runs", `${run.id}.lock`));
     if (options.resume) {
       // The resuming command may change how fast the run goes, not what it does.
-      run.options = { ...run.options, jobs: options.jobs, merge: run.options.merge || (options.merge ?? false), ...(options.python ? { python: checked.python } : {}) };
+      run.options = {
+        ...run.options,
+        jobs: options.jobs,
+        merge: run.options.merge || (options.merge ?? false),
+        allowUnproven: (run.options.allowUnproven ?? false) || (options.allowUnproven ?? false),
+        ...(options.python ? { python: checked.python } : {}),
+      };
+      if (run.baseline) requireCountedTests(run.baseline, run.id, root);
       journal.updateRun(run.id, { options: run.options });
     }
     const audit = AuditTrail.open(auditPath(stateDirectory(root), run.id), (seq, hash) => journal.setAuditHead(run.id, seq, hash));
@@ -197,7 +208,12 @@ class RunDriver {
     try {
       const baseline = await runBaseline(tree, run.baseCommit, this.environment);
       this.throwIfInterrupted(); // a check killed by Ctrl-C is not a baseline failure
-      this.audit.append("baseline-end", { checks: baseline.checks.map(({ output: _output, ...check }) => check), unavailable: baseline.unavailable });
+      this.audit.append("baseline-end", {
+        checks: baseline.checks.map(({ output: _output, ...check }) => check),
+        unavailable: baseline.unavailable,
+        tests: baseline.tests ? { command: baseline.tests.command, passing: baseline.tests.passing.length, flaky: baseline.tests.flaky } : null,
+        unproven: baseline.unproven ?? null,
+      });
       this.emit({ type: "baseline-end", baseline });
       const hung = baseline.checks.filter((check) => check.status === "timeout");
       if (hung.length > 0) {
@@ -206,6 +222,17 @@ class RunDriver {
         this.journal.updateRun(run.id, { phase: "finished", baseline });
         throw new BaselineError(
           `${hung.map((check) => check.check).join(" and ")} did not finish within ${Math.round(run.options.checkTimeoutMs / 1000)} s at the baseline commit; changes cannot be proven: fix the hang or raise --check-timeout`,
+          { runId: run.id },
+        );
+      }
+      if (baseline.unproven && !run.options.allowUnproven) {
+        await removeWorktree(this.root, tree);
+        await this.dropEmptyRunBranch();
+        this.journal.updateRun(run.id, { phase: "finished", baseline });
+        throw new UnprovenBaselineError(
+          `the project's tests cannot run at the baseline commit: ${baseline.unproven}; no change could be proven, so nothing was changed. ` +
+            `Try: install the project and its test dependencies for ${run.options.python} (or pass --python with an environment that has them), ` +
+            `or name the command that runs the tests in [tool.pyagent] test-command in pyproject.toml; --allow-unproven goes on with only the other checks`,
           { runId: run.id },
         );
       }
@@ -380,7 +407,7 @@ class RunDriver {
         const outcome: MergeOutcome = {
           state: "checks-failed",
           branch: this.run.baseBranch ?? "HEAD",
-          reason: `the run branch as a whole fails ${finalBroken.map((item) => `${item.check}: ${item.failures.slice(0, 5).join(", ")}`).join("; ")}`,
+          reason: `the run branch as a whole fails ${describeNewFailures(finalBroken)}`,
         };
         this.journal.updateRun(this.run.id, { merges: [...this.run.merges, outcome] });
         this.audit.append("merge-end", outcome);

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Parser } from "web-tree-sitter";
-import { checksSummary, measureImportTime, newFailures, proveTree, type CheckEnvironment } from "./checks.js";
+import { checksSummary, describeNewFailures, measureImportTime, newFailures, proveTree, type CheckEnvironment } from "./checks.js";
 import { commitInWorktree, commitMessage } from "./commits.js";
 import { git } from "./git.js";
 import { reviewChange, type ApiIndex } from "./review.js";
@@ -116,7 +116,7 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
     }
     const broken = newFailures(context.baseline, checks);
     if (broken.length > 0) {
-      const reason = broken.map((item) => `${item.check}: new failure${item.failures.length === 1 ? "" : "s"} ${item.failures.slice(0, 5).join(", ")}${item.failures.length > 5 ? ", ..." : ""}`).join("; ");
+      const reason = describeNewFailures(broken);
       const output = checks.filter((check) => broken.some((item) => item.check === check.check)).map((check) => `$ ${check.check}\n${check.output ?? check.summary}`).join("\n\n");
       return { state: "failed", reason, checks, diff, output };
     }
@@ -158,7 +158,8 @@ async function trial(tree: string, task: FleetTask, edits: FileEdit[], read: (pa
     const changedPython = edits.filter((edit) => edit.content !== null && edit.path.endsWith(".py")).map((edit) => edit.path);
     const checks = await proveTree(tree, context.baseline, changedPython, context.environment);
     const broken = newFailures(context.baseline, checks);
-    const reason = broken.map((item) => `${item.check}: new failures ${item.failures.slice(0, 5).join(", ")}`).join("; ");
+    // Always "new failures": the LLM agents' retries quote this line to the model.
+    const reason = broken.map((item) => `${item.check}: new failures ${item.failures.slice(0, 5).join(", ")}${item.failures.length > 5 ? `, ... (${item.failures.length} in all)` : ""}`).join("; ");
     const output = checks.filter((check) => broken.some((item) => item.check === check.check)).map((check) => `$ ${check.check}\n${check.output ?? check.summary}`).join("\n\n");
     return { proven: broken.length === 0, reason, output, diff, checks };
   } finally {

@@ -9,8 +9,11 @@
  *       or the run branch as a whole failed a check; or `audit verify` found a broken trail
  *   2   bad input: bad flag, path missing, not a git repository (or not its top level), no
  *       commits, no Python files at HEAD, Python not found, unknown run id, run held by a live process
- *   3   the store or journal was written by a newer PyAgent
+ *   3   the store or journal was written by a newer PyAgent, or the run (--resume, merge) by an
+ *       older one whose proof did not count tests by id
  *   4   a check hung at the baseline (per-check timeout): nothing could be proven; no run branch is left
+ *   5   the project's tests cannot run at the baseline (collection errors, no test passes, pytest
+ *       missing): nothing was changed and no run branch is left; --allow-unproven goes on anyway
  *   130 interrupted (Ctrl-C): the journal holds the run; continue with --resume RUN_ID
  *   70  internal error (a bug; --debug prints the stack)
  */
@@ -26,6 +29,7 @@ import {
   auditPath,
   countStates,
   describeMerge,
+  describeTestCommand,
   finalTable,
   improve,
   mergeRun,
@@ -58,6 +62,7 @@ interface ImproveFlags extends LlmRunFlags {
   jobs?: number;
   checkTimeout: number;
   python?: string;
+  allowUnproven?: boolean;
   format: "text" | "json";
   progress: boolean;
 }
@@ -97,6 +102,7 @@ export function registerImproveCommands(program: Command, io: Io): void {
     .option("-j, --jobs <n>", "tasks worked at once (default: one per core)", integer("jobs", 1))
     .option("--check-timeout <seconds>", "kill a check running longer than this and count it as failed", integer("check-timeout", 1), 600)
     .option("--python <interpreter>", "Python that runs the checks (default $PYAGENT_PYTHON, python3, python)")
+    .option("--allow-unproven", "go on when the project's tests cannot run at baseline (changes are then proven by the other checks only)")
     .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--no-progress", "no progress lines on stderr")
     .option("--model <url|name>", `model for the LLM agents (${LLM_AGENT_NAMES.join(", ")}): an OpenAI-compatible base URL or a configured name; with it, --agents defaults to every agent`)
@@ -240,6 +246,7 @@ async function runImproveWith(path: string, flags: ImproveFlags, io: Io, agentNa
       python: flags.python,
       goal: flags.goal,
       resume: flags.resume,
+      allowUnproven: flags.allowUnproven,
       signal: controller.signal,
       onEvent: progress,
       ...llm?.improveOptions,
@@ -286,9 +293,13 @@ function progressPrinter(stderr: NodeJS.WritableStream): (event: RunEvent) => vo
       case "run-start":
         stderr.write(`pyagent: ${event.resumed ? "resuming" : "starting"} run ${event.runId} (branch pyagent/${event.runId})\n`);
         break;
-      case "baseline-end":
+      case "baseline-end": {
+        const { tests } = event.baseline;
+        if (tests) stderr.write(`tests: ${describeTestCommand(tests.command)}\n`);
         stderr.write(`baseline: ${event.baseline.checks.map((check) => `${check.check} ${check.status === "pass" ? check.summary : `${check.status} (${check.summary})`}`).join("; ")}${event.baseline.unavailable.map((item) => `; ${item.check} skipped: ${item.reason}`).join("")}\n`);
+        if (tests && tests.flaky.length > 0) stderr.write(`flaky at baseline (not blamed on changes): ${tests.flaky.slice(0, 10).join(", ")}${tests.flaky.length > 10 ? `, ... (${tests.flaky.length} in all)` : ""}\n`);
         break;
+      }
       case "plan-end":
         total = event.tasks;
         counts.queued = event.tasks;
