@@ -48,7 +48,7 @@ export function runJson(run: RunRecord, tasks: TaskRecord[]) {
       ? {
           checks: run.baseline.checks.map(({ output: _output, ...check }) => check),
           unavailable: run.baseline.unavailable,
-          tests: run.baseline.tests ? { command: run.baseline.tests.command, passing: run.baseline.tests.passing.length, flaky: run.baseline.tests.flaky, collected: run.baseline.tests.collected } : (run.baseline.tests ?? null),
+          tests: run.baseline.tests ? { command: run.baseline.tests.command, succeeded: run.baseline.tests.succeeded.length, flaky: run.baseline.tests.flaky, collected: run.baseline.tests.collected } : (run.baseline.tests ?? null),
           unproven: run.baseline.unproven ?? null,
         }
       : null,
@@ -95,7 +95,7 @@ export function runMarkdown(run: RunRecord, tasks: TaskRecord[], events: TaskEve
   out.push("", "## Checks", "");
   const tests = run.baseline?.tests;
   if (tests) {
-    out.push(`Tests: \`${describeTestCommand(tests.command)}\`; ${tests.passing.length} of ${tests.collected} passed at baseline, each must still pass after a change.`, "");
+    out.push(`Tests: \`${describeTestCommand(tests.command)}\`; ${tests.succeeded.length} of ${tests.collected} passed at baseline, each must still pass after a change.`, "");
     if (tests.flaky.length > 0) out.push(`Flaky at baseline (outcome changed between two runs; not blamed on changes): ${tests.flaky.slice(0, 20).map((id) => `\`${id}\``).join(", ")}${tests.flaky.length > 20 ? `, ... (${tests.flaky.length} in all)` : ""}`, "");
   }
   if (run.baseline?.unproven) out.push(`Unproven: the tests could not run at baseline (${run.baseline.unproven}); the run went on with --allow-unproven.`, "");

@@ -211,7 +211,7 @@ class RunDriver {
       this.audit.append("baseline-end", {
         checks: baseline.checks.map(({ output: _output, ...check }) => check),
         unavailable: baseline.unavailable,
-        tests: baseline.tests ? { command: baseline.tests.command, passing: baseline.tests.passing.length, flaky: baseline.tests.flaky } : null,
+        tests: baseline.tests ? { command: baseline.tests.command, succeeded: baseline.tests.succeeded.length, flaky: baseline.tests.flaky } : null,
         unproven: baseline.unproven ?? null,
       });
       this.emit({ type: "baseline-end", baseline });

@@ -81,16 +81,16 @@ export interface BaselineTests {
 
 /**
  * Runs the test command twice at the baseline: a test whose outcome differs between the runs is
- * flaky (reported, never blamed); `passing` is what passed both times. Says why the tests cannot
+ * flaky (reported, never blamed); `succeeded` is what passed both times. Says why the tests cannot
  * prove anything when they cannot: collection errors, or nothing passes while tests exist.
  */
 export async function baselineTests(tree: string, command: TestCommand, environment: CheckEnvironment, testFilesExist: boolean): Promise<BaselineTests> {
   const check = command.runner;
   const first = await runTests(tree, command, environment);
-  if (first.process.timedOut) return { result: timeoutResult(check, environment, first.process), tests: { command, passing: [], flaky: [], collected: 0 }, unproven: null };
+  if (first.process.timedOut) return { result: timeoutResult(check, environment, first.process), tests: { command, succeeded: [], flaky: [], collected: 0 }, unproven: null };
   if (first.reported && first.outcomes.size === 0 && first.collectionErrors.length === 0 && !testFilesExist) return { result: null, tests: null, unproven: null };
   const second = first.reported ? await runTests(tree, command, environment) : first;
-  if (second.process.timedOut) return { result: timeoutResult(check, environment, second.process), tests: { command, passing: [], flaky: [], collected: 0 }, unproven: null };
+  if (second.process.timedOut) return { result: timeoutResult(check, environment, second.process), tests: { command, succeeded: [], flaky: [], collected: 0 }, unproven: null };
   const ids = new Set([...first.outcomes.keys(), ...second.outcomes.keys()]);
   const flaky = [...ids].filter((id) => first.outcomes.get(id) !== second.outcomes.get(id)).sort();
   const flakySet = new Set(flaky);
@@ -104,7 +104,8 @@ export async function baselineTests(tree: string, command: TestCommand, environm
     failures,
     summary: first.reported ? summaryOf({ ...first, collectionErrors }, flakySet, flaky.length ? [`${flaky.length} flaky`] : []) : `stopped without a report: ${lastWords(first)}`,
     passed: passing.length,
-    flaky: flaky.length > 0 ? flaky : undefined,
+    // A copy: the journal's redaction writes an array met twice in one record as "[Circular]".
+    flaky: flaky.length > 0 ? [...flaky] : undefined,
     milliseconds: first.process.milliseconds + (second === first ? 0 : second.process.milliseconds),
     output: failures.length === 0 ? undefined : outputTail(first),
   };
@@ -113,7 +114,7 @@ export async function baselineTests(tree: string, command: TestCommand, environm
   else if (collectionErrors.length > 0) {
     unproven = `${collectionErrors.length} test file${collectionErrors.length === 1 ? "" : "s"} could not be collected (${collectionErrors.slice(0, 3).join(", ")}${collectionErrors.length > 3 ? ", ..." : ""}: ${lastWords(first)})`;
   } else if (passing.length === 0 && (testFilesExist || ids.size > 0)) unproven = `no test passed (${ids.size} ran; ${lastWords(first)})`;
-  return { result, tests: { command, passing, flaky, collected: ids.size }, unproven };
+  return { result, tests: { command, succeeded: passing, flaky, collected: ids.size }, unproven };
 }
 
 /**
@@ -131,7 +132,7 @@ export async function proveTests(tree: string, tests: TestBaseline, baselineFail
   const before = new Set(baselineFailures);
   const failingNow = (id: string) => run.outcomes.get(id) === "failed" || run.outcomes.get(id) === "error";
   const idOf = (id: string) => (run.outcomes.get(id) === "error" ? `error ${id}` : id);
-  const lost = tests.passing.filter((id) => !flakyBefore.has(id) && run.outcomes.get(id) !== "passed");
+  const lost = tests.succeeded.filter((id) => !flakyBefore.has(id) && run.outcomes.get(id) !== "passed");
   const newlyFailing = [...run.outcomes.keys()].filter((id) => failingNow(id) && !flakyBefore.has(id) && !before.has(idOf(id)));
   const candidates = [...new Set([...lost.filter(failingNow), ...newlyFailing])].sort();
   const flakyNow: string[] = [];

@@ -79,7 +79,8 @@ try:
                 elif report.when == "call":
                     note(report.nodeid, "xpassed" if expected_failure else "passed")
 
-        code = int(pytest.main(["-p", "no:cacheprovider"] + args, plugins=[Recorder()]))
+        # A file that fails to collect is recorded and the other files still run (pytest would stop).
+        code = int(pytest.main(["-p", "no:cacheprovider", "--continue-on-collection-errors"] + args, plugins=[Recorder()]))
     else:
         import unittest
 

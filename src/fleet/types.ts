@@ -46,11 +46,14 @@ export interface TestCommand {
   notes: string[];
 }
 
-/** The tests at baseline, by node id: a change must keep every id in `passing` passing. */
+/**
+ * The tests at baseline, by node id: a change must keep every id in `succeeded` passing. (Not
+ * named `passing`: the journal's redaction masks keys that look like "pass…words".)
+ */
 export interface TestBaseline {
   command: TestCommand;
   /** Ids that passed in every baseline run (sorted). */
-  passing: string[];
+  succeeded: string[];
   /** Ids whose outcome differed between the baseline runs: reported, never blamed on a change. */
   flaky: string[];
   /** Tests the command ran (any outcome). */
