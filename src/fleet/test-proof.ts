@@ -9,6 +9,7 @@ import type { Baseline, CheckResult, TestBaseline, TestCommand } from "./types.j
 /** More newly failing tests than this are the change's doing; re-running them one by one would only cost time. */
 const RERUN_LIMIT = 50;
 const OUTPUT_KEPT = 8_000;
+const PROBE_TIMEOUT_MS = 60_000;
 
 /** Tracked files that look like tests: their presence means a run that passes nothing proves nothing. */
 export const TEST_FILE = /(^|\/)(test_[^/]*\.py|[^/]*_test\.py|tests?\/.*\.py|conftest\.py)$/;
@@ -20,12 +21,14 @@ export const TEST_FILE = /(^|\/)(test_[^/]*\.py|[^/]*_test\.py|tests?\/.*\.py|co
  */
 export async function chooseTestCommand(tree: string, environment: CheckEnvironment): Promise<{ command: TestCommand; pytestMissing: boolean }> {
   const found = findTestCommand(tree);
-  const pytestInstalled = (await runCheckProcess(tree, environment.python, ["-c", "import pytest"], environment)).code === 0;
+  // Probes get their own limit: a short --check-timeout is meant for the tests, not for an import.
+  const probes = { ...environment, timeoutMs: Math.max(environment.timeoutMs, PROBE_TIMEOUT_MS) };
+  const pytestInstalled = (await runCheckProcess(tree, environment.python, ["-c", "import pytest"], probes)).code === 0;
   let command: TestCommand;
   if (found) command = { ...found, pythonPath: [] };
   else if (pytestInstalled) command = { runner: "pytest", args: [], source: "default: no test command in [tool.pyagent], tox, nox, Makefile, CI workflows or pytest configuration", pythonPath: [], notes: [] };
   else command = { runner: "unittest", args: [], source: `default: unittest discovery (pytest is not installed for ${environment.python})`, pythonPath: [], notes: [] };
-  const src = await srcLayout(tree, environment);
+  const src = await srcLayout(tree, probes);
   if (src) command = { ...command, pythonPath: ["src"], notes: [...command.notes, src] };
   return { command, pytestMissing: command.runner === "pytest" && !pytestInstalled };
 }
