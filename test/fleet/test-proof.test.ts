@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { improve, type FleetAgent, type FleetTask } from "../../src/fleet/index.js";
+import { improve, openJournal, type FleetAgent, type FleetTask } from "../../src/fleet/index.js";
 import { runCli } from "../helpers/cli.js";
 import { git, makeRepo, PYTHON, removeTempDirs, tempDir, userView } from "./repo.js";
 
@@ -179,5 +179,28 @@ describe("a baseline whose tests cannot run stops the run", () => {
     const stopped = await runCli("improve", root, "--python", PYTHON);
     expect(stopped.code, stopped.stderr).toBe(5);
     expect(stopped.stderr).toMatch(/the project's tests cannot run at the baseline commit: no test passed \(1 ran; /);
+  });
+});
+
+describe("runs recorded before tests were counted by id", () => {
+  it("are refused loudly on --resume and merge (exit 3), and still listed and shown", async () => {
+    const root = makeRepo(LIBRARY);
+    const head = git(root, "rev-parse", "HEAD");
+    const { store, journal } = openJournal(root);
+    journal.createRun({ id: "20250101T000000-old000", root, baseCommit: head, baseBranch: "main", runBranch: "pyagent/20250101T000000-old000", options: { agents: ["unused-imports"], maxChanges: null, mergeThreshold: 50, merge: false, jobs: 1, checkTimeoutMs: 60_000, python: PYTHON, goal: null } });
+    // The baseline as PyAgent wrote it before: failures of pytest only, no test ids.
+    journal.updateRun("20250101T000000-old000", { phase: "working", baseline: { commit: head, python: PYTHON, checks: [{ check: "pytest", status: "pass", failures: [], summary: "3 passed", passed: 3, milliseconds: 1 }], unavailable: [] } });
+    store.close();
+    git(root, "branch", "pyagent/20250101T000000-old000");
+    const resumed = await runCli("improve", root, "--resume", "20250101T000000-old000", "--python", PYTHON);
+    expect(resumed.code).toBe(3);
+    expect(resumed.stderr).toBe(
+      `pyagent: run 20250101T000000-old000 was recorded by an older PyAgent whose proof did not count tests by id; it cannot be resumed or merged by this one: start a new run (pyagent improve ${root}); its commits stay on pyagent/20250101T000000-old000\n`,
+    );
+    const merged = await runCli("merge", "20250101T000000-old000", root, "--python", PYTHON);
+    expect(merged.code).toBe(3);
+    expect(merged.stderr).toMatch(/was recorded by an older PyAgent whose proof did not count tests by id/);
+    const listed = await runCli("runs", root);
+    expect(listed.stdout).toContain("20250101T000000-old000");
   });
 });
