@@ -141,7 +141,7 @@ export async function proveTests(tree: string, tests: TestBaseline, baselineFail
   const flakyNow: string[] = [];
   let rerunMs = 0;
   if (candidates.length > 0 && candidates.length <= RERUN_LIMIT) {
-    const rerun = await runTests(tree, tests.command, environment, candidates);
+    const rerun = await runTests(tree, tests.command, environment, candidates.flatMap((id) => run.realIds.get(id) ?? [id]));
     rerunMs = rerun.process.milliseconds;
     for (const id of candidates) if (rerun.outcomes.get(id) === "passed") flakyNow.push(id);
   }

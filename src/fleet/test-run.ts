@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { redactText } from "../observability/index.js";
 import { runCheckProcess, type CheckEnvironment } from "./checks.js";
 import type { ProcessResult } from "./process.js";
 import type { TestCommand } from "./types.js";
@@ -10,8 +11,15 @@ export type TestOutcome = "passed" | "failed" | "error" | "skipped" | "xfailed" 
 
 /** One run of the project's test command, test by test. */
 export interface TestRun {
-  /** Every test that reported, by node id (pytest) or test id (unittest). */
+  /**
+   * Every test that reported, by node id (pytest) or test id (unittest), as the journal stores it:
+   * redacted (`test_url[http://user:[REDACTED]@host]`). The baseline's ids come back from the
+   * journal redacted, so ids are compared in that form or a test with a credential-looking
+   * parameter would look lost after every change.
+   */
   outcomes: Map<string, TestOutcome>;
+  /** The real ids behind each (redacted) id, to re-run them. */
+  realIds: Map<string, string[]>;
   /** Collectors (files, modules) that failed to import or collect. */
   collectionErrors: string[];
   /** False when the runner died before writing its report (crash, os._exit, kill). */
@@ -141,6 +149,9 @@ finally:
 sys.exit(code)
 `;
 
+/** The worst outcome wins when two ids read the same once redacted (the recorder ranks phases the same way). */
+const OUTCOME_RANK: Record<TestOutcome, number> = { passed: 0, skipped: 1, xfailed: 1, xpassed: 2, failed: 3, error: 4 };
+
 const Report = z.object({
   exitCode: z.number().int(),
   outcomes: z.record(z.string(), z.enum(["passed", "failed", "error", "skipped", "xfailed", "xpassed"])),
@@ -165,11 +176,19 @@ export async function runTests(tree: string, command: TestCommand, environment: 
     try {
       text = readFileSync(reportFile, "utf8");
     } catch {
-      return { outcomes: new Map(), collectionErrors: [], reported: false, process };
+      return { outcomes: new Map(), realIds: new Map(), collectionErrors: [], reported: false, process };
     }
     const parsed = Report.safeParse(safeJson(text));
-    if (!parsed.success) return { outcomes: new Map(), collectionErrors: [], reported: false, process };
-    return { outcomes: new Map(Object.entries(parsed.data.outcomes)), collectionErrors: [...new Set(parsed.data.collectionErrors)].sort(), reported: true, process };
+    if (!parsed.success) return { outcomes: new Map(), realIds: new Map(), collectionErrors: [], reported: false, process };
+    const outcomes = new Map<string, TestOutcome>();
+    const realIds = new Map<string, string[]>();
+    for (const [real, outcome] of Object.entries(parsed.data.outcomes)) {
+      const id = redactText(real);
+      const previous = outcomes.get(id);
+      if (previous === undefined || OUTCOME_RANK[outcome] > OUTCOME_RANK[previous]) outcomes.set(id, outcome);
+      realIds.set(id, [...(realIds.get(id) ?? []), real]);
+    }
+    return { outcomes, realIds, collectionErrors: [...new Set(parsed.data.collectionErrors.map(redactText))].sort(), reported: true, process };
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }

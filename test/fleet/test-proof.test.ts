@@ -33,7 +33,8 @@ const LIBRARY = {
   "pkg/core.py": 'def double(value):\n    """Twice the value.\n\n    >>> double(2)\n    4\n    """\n    return value * 2\n\n\ndef name():\n    return "core"\n',
   "tests/__init__.py": "",
   "tests/test_core.py": "from pkg.core import name\n\n\ndef test_name():\n    assert name() == 'core'\n\n\ndef test_name_length():\n    assert len(name()) == 4\n",
-  "tests/test_more.py": "from pkg.core import double\n\n\ndef test_double_zero():\n    assert double(0) == 0\n",
+  // The parameter reads like a URL with a password: the journal stores the id redacted, and the proof must still match it.
+  "tests/test_more.py": 'import pytest\n\nfrom pkg.core import double\n\n\ndef test_double_zero():\n    assert double(0) == 0\n\n\n@pytest.mark.parametrize("url", ["http://wiki:pedia@example.org"])\ndef test_url(url):\n    assert "@" in url\n',
 };
 
 const harmless = { title: "refactor(pkg.core): reword name", edits: (read: (path: string) => string | undefined) => [{ path: "pkg/core.py", content: (read("pkg/core.py") ?? "").replace('return "core"', "return 'core'") }] };
@@ -57,10 +58,15 @@ describe("the proof counts every test by id", () => {
     const [hidden, reworded] = summary.tasks;
     expect(hidden!.state).toBe("failed");
     expect(hidden!.reason).toBe("pytest: new failures missing tests/test_core.py::test_name, missing tests/test_core.py::test_name_length");
-    expect(hidden!.checks!.find((check) => check.check === "pytest")!.summary).toBe("1 passed, 2 missing");
+    expect(hidden!.checks!.find((check) => check.check === "pytest")!.summary).toBe("2 passed, 2 missing");
     expect(reworded!.state).toBe("committed");
-    expect(summary.run.baseline!.tests!.succeeded).toEqual(["tests/test_core.py::test_name", "tests/test_core.py::test_name_length", "tests/test_more.py::test_double_zero"]);
-    expect(summary.run.finalChecks!.find((check) => check.check === "pytest")!.summary).toBe("3 passed");
+    expect(summary.run.baseline!.tests!.succeeded).toEqual([
+      "tests/test_core.py::test_name",
+      "tests/test_core.py::test_name_length",
+      "tests/test_more.py::test_double_zero",
+      "tests/test_more.py::test_url[http://wiki:[REDACTED]@example.org]",
+    ]);
+    expect(summary.run.finalChecks!.find((check) => check.check === "pytest")!.summary).toBe("4 passed");
   });
 
   it("counts doctests when tox runs pytest --doctest-modules: a change that breaks only a doctest fails", async () => {
@@ -77,7 +83,7 @@ describe("the proof counts every test by id", () => {
     expect(summary.tasks[0]!.reason).toBe("pytest: new failure pkg/core.py::pkg.core.double");
     expect(summary.tasks[1]!.state).toBe("committed");
     const report = readFileSync(summary.reportPath, "utf8");
-    expect(report).toContain("Tests: `python -m pytest --doctest-modules pkg tests (tox.ini [testenv] commands)`; 4 of 4 passed at baseline");
+    expect(report).toContain("Tests: `python -m pytest --doctest-modules pkg tests (tox.ini [testenv] commands)`; 5 of 5 passed at baseline");
   });
 
   it("proves a unittest-only project with unittest, test by test", async () => {
@@ -125,7 +131,7 @@ describe("the proof counts every test by id", () => {
     const agent = scriptedAgent("scripted", [harmless]);
     const summary = await improve({ path: root, agents: [agent], jobs: 1, python: PYTHON });
     expect(summary.run.baseline!.tests!.command).toEqual({ runner: "pytest", args: ["tests/test_more.py"], source: "[tool.pyagent] test-command in pyproject.toml", pythonPath: [], notes: [] });
-    expect(summary.run.baseline!.tests!.succeeded).toEqual(["tests/test_more.py::test_double_zero"]);
+    expect(summary.run.baseline!.tests!.succeeded).toEqual(["tests/test_more.py::test_double_zero", "tests/test_more.py::test_url[http://wiki:[REDACTED]@example.org]"]);
   });
 
   it("reports a test that is flaky at baseline and one that fails once after a change but passes on re-run, and blames neither", async () => {
@@ -144,7 +150,7 @@ describe("the proof counts every test by id", () => {
     expect(task!.state).toBe("committed");
     const proof = task!.checks!.find((check) => check.check === "pytest")!;
     expect(proof.flaky).toEqual(["tests/test_third.py::test_fails_on_third_run"]);
-    expect(proof.summary).toBe("3 passed, 1 flaky (passed on re-run)");
+    expect(proof.summary).toBe("4 passed, 1 flaky (passed on re-run)");
     const report = readFileSync(summary.reportPath, "utf8");
     expect(report).toContain("Flaky at baseline (outcome changed between two runs; not blamed on changes): `tests/test_toggle.py::test_toggles`");
     expect(report).toContain("failed once, passed on re-run (flaky, not blamed): `tests/test_third.py::test_fails_on_third_run`");
@@ -171,10 +177,10 @@ describe("a baseline whose tests cannot run stops the run", () => {
     expect(allowed.code, allowed.stderr).toBe(0);
     const report = JSON.parse(allowed.stdout);
     expect(report.baseline.unproven).toMatch(/^1 test file could not be collected/);
-    expect(report.baseline.tests.succeeded).toBe(3);
+    expect(report.baseline.tests.succeeded).toBe(4);
   });
 
-  it("no test passes while test files exist (a src layout whose tests import what is not there): exit 5", async () => {
+  it("no test passes while test files exist (every test skipped): exit 5", async () => {
     const root = makeRepo({ "lib.py": "import os\n", "tests/test_lib.py": "import unittest\n\n\nclass T(unittest.TestCase):\n    @unittest.skip('needs a database')\n    def test_db(self):\n        pass\n" });
     const stopped = await runCli("improve", root, "--python", PYTHON);
     expect(stopped.code, stopped.stderr).toBe(5);
