@@ -88,7 +88,9 @@ try:
                     note(report.nodeid, "xpassed" if expected_failure else "passed")
 
         # A file that fails to collect is recorded and the other files still run (pytest would stop).
-        code = int(pytest.main(["-p", "no:cacheprovider", "--continue-on-collection-errors"] + args, plugins=[Recorder()]))
+        # -q: no header naming the worktree's path, so the output an agent is shown is the same in every run.
+        options = ["-p", "no:cacheprovider", "--continue-on-collection-errors", "-q", "-rfE", "--color=no"]
+        code = int(pytest.main(options + args, plugins=[Recorder()]))
     else:
         import unittest
 
