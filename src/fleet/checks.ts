@@ -176,6 +176,7 @@ export async function runBaseline(tree: string, commit: string, environment: Che
     if (found.result) record(found.result);
     tests = found.tests;
     unproven = found.unproven;
+    if (unproven && command.runner === "unittest" && command.source.startsWith("default")) unproven += `; pytest is not installed for ${environment.python}, so unittest ran them: install pytest if the tests need it`;
   }
 
   const pyrightConfigured = existsSync(join(tree, "pyrightconfig.json")) || pyprojectHas(tree, "pyright");

@@ -105,8 +105,8 @@ try:
 
             def addError(self, test, err):
                 super().addError(test, err)
-                if type(test).__name__ == "_FailedTest":
-                    collection_errors.append(test.id())
+                if type(test).__name__ == "_FailedTest":  # a module that failed to import: its id is the module's
+                    collection_errors.append(test.id().replace("unittest.loader._FailedTest.", "", 1))
                 else:
                     note(test.id(), "error")
 

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -185,6 +186,20 @@ describe("a baseline whose tests cannot run stops the run", () => {
     const stopped = await runCli("improve", root, "--python", PYTHON);
     expect(stopped.code, stopped.stderr).toBe(5);
     expect(stopped.stderr).toMatch(/the project's tests cannot run at the baseline commit: no test passed \(1 ran; /);
+  });
+});
+
+describe("a Python without pytest", () => {
+  it("stops with exit 5 and says pytest is missing when unittest cannot run a pytest-style suite", async () => {
+    const venv = tempDir("pyagent-nopytest-");
+    execFileSync(PYTHON, ["-m", "venv", "--without-pip", venv]);
+    const python = join(venv, "bin", "python");
+    const root = makeRepo(LIBRARY);
+    const stopped = await runCli("improve", root, "--python", python, "--agents", "unused-imports");
+    expect(stopped.code, stopped.stderr).toBe(5);
+    expect(stopped.stderr).toContain(`tests: python -m unittest (default: unittest discovery (pytest is not installed for ${python}))\n`);
+    expect(stopped.stderr).toContain("1 test file could not be collected (tests.test_more: ModuleNotFoundError: No module named 'pytest')");
+    expect(stopped.stderr).toContain(`; pytest is not installed for ${python}, so unittest ran them: install pytest if the tests need it; no change could be proven`);
   });
 });
 
