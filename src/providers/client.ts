@@ -1,7 +1,7 @@
-import type { Logger } from "../observability/index.js";
+import { type Logger, registerEnvironmentSecrets } from "../observability/index.js";
 import type { Budget } from "./budget.js";
 import type { ResponseCacheStore } from "./cache.js";
-import { loadModelsConfig } from "./config.js";
+import { type ModelEntry, loadModelsConfig, readApiKey } from "./config.js";
 import { ConnectivityManager } from "./health.js";
 import { resolveModelChoice } from "./resolve.js";
 import { Router, type RouterOptions } from "./router.js";
@@ -20,12 +20,18 @@ export interface ChatClientOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The ChatModelClient of a run, from the project's configuration and the command line. */
+/**
+ * The ChatModelClient of a run, from the project's configuration and the command line. Every key
+ * the run may use is read (and so registered as a secret) here, before any check runs or any
+ * output is written: a repository test that prints the environment is masked from the start.
+ */
 export async function createChatModelClient(options: ChatClientOptions): Promise<Router> {
   const config = loadModelsConfig(options.root);
   const env = options.env ?? process.env;
+  registerEnvironmentSecrets(env);
   const choice = options.model ?? config.defaultModel;
-  const models = choice === undefined ? config.models : [await resolveModelChoice(choice, config, { env })];
+  const models = choice === undefined ? config.models : [servesEveryTier(await resolveModelChoice(choice, config, { env }))];
+  for (const entry of models) readApiKey(entry, env, options.root);
   return new Router({
     models,
     budget: options.budget,
@@ -37,4 +43,13 @@ export async function createChatModelClient(options: ChatClientOptions): Promise
     maxResponseBytes: config.maxResponseBytes,
     connectivity: new ConnectivityManager({ ttlMs: config.healthTtlMs, env, root: options.root }),
   });
+}
+
+/**
+ * The model the user named (`--model`, or `default` in the config) answers every call of the run,
+ * whatever tier the call asks for: a small-tier model named on the command line must not leave
+ * every medium-tier call with no model at all.
+ */
+function servesEveryTier(entry: ModelEntry): ModelEntry {
+  return { ...entry, tier: "large" };
 }

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
-import type { Logger } from "../observability/index.js";
+import { type Logger, redactKnownSecrets, streamRedactor } from "../observability/index.js";
 import type { Budget, Cost, Reservation } from "./budget.js";
 import { type ResponseCacheStore, responseCacheKey } from "./cache.js";
 import { type CallContext, type ModelReply, completeOnModel, streamOnModel } from "./call.js";
@@ -101,7 +101,7 @@ export class Router implements ChatModelClient {
     for (const entry of chain) {
       if (this.skipIfDown(entry, failures)) continue;
       const key = responseCacheKey(entry, effective);
-      const hit = effective.noCache ? undefined : this.options.cache?.get(key);
+      const hit = effective.noCache ? undefined : cachedReply(this.options.cache, key);
       if (hit) {
         this.record(entry, effective, hit.text, hit.usage, 0, true, false, 0);
         return { ...hit, costUsd: 0, model: entry.name, provider: entry.provider, cached: true };
@@ -111,7 +111,7 @@ export class Router implements ChatModelClient {
         const started = performance.now();
         let reply: ModelReply;
         try {
-          reply = await completeOnModel(entry, effective, this.context(entry));
+          reply = withoutKnownSecrets(await completeOnModel(entry, effective, this.context(entry)));
         } catch (error) {
           if (error instanceof StructuredOutputError) this.settle(entry, error.usage, reservation, effective);
           else if (reservation) this.options.budget!.release(reservation);
@@ -142,7 +142,7 @@ export class Router implements ChatModelClient {
     for (const entry of chain) {
       if (this.skipIfDown(entry, failures)) continue;
       const key = responseCacheKey(entry, effective);
-      const hit = effective.noCache ? undefined : this.options.cache?.get(key);
+      const hit = effective.noCache ? undefined : cachedReply(this.options.cache, key);
       if (hit) {
         this.record(entry, effective, hit.text, hit.usage, 0, true, true, 0);
         yield { type: "text-delta", text: hit.text };
@@ -172,13 +172,18 @@ export class Router implements ChatModelClient {
         // (prompt and streamed text at chars/4): the tokens were generated either way.
         let text = "";
         let settled = false;
+        const redactor = streamRedactor();
         try {
           for (let part = first; !part.done; part = await parts.next()) {
             if (part.value.type === "text-delta") {
-              text += part.value.text;
-              yield part.value;
+              const piece = redactor.push(part.value.text);
+              text += piece;
+              if (piece.length > 0) yield { type: "text-delta", text: piece };
               continue;
             }
+            const rest = redactor.end();
+            text += rest;
+            if (rest.length > 0) yield { type: "text-delta", text: rest };
             const durationMs = Math.round(performance.now() - started);
             this.connectivity.reportSuccess(entry, durationMs);
             const costUsd = this.settle(entry, part.value.usage, reservation, effective);
@@ -206,8 +211,13 @@ export class Router implements ChatModelClient {
     return true;
   }
 
+  /**
+   * The request as sent: a secret PyAgent knows never goes to a model (a check's output or a file
+   * that echoed a key is masked), and the cache key is computed from the masked messages.
+   */
   private effective(request: ChatRequest): ChatRequest {
-    return { ...request, maxOutputTokens: request.maxOutputTokens ?? this.options.defaultMaxOutputTokens ?? 4096 };
+    const messages = request.messages.map((message) => ({ ...message, content: redactKnownSecrets(message.content) }));
+    return { ...request, messages, maxOutputTokens: request.maxOutputTokens ?? this.options.defaultMaxOutputTokens ?? 4096 };
   }
 
   private apiKey(entry: ModelEntry): string | undefined {
@@ -268,6 +278,26 @@ export class Router implements ChatModelClient {
     const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
     return { action: "retry", delayMs: Math.round(ceiling / 2 + this.random() * (ceiling / 2)) };
   }
+}
+
+/**
+ * A model's reply with every known secret masked (a provider that echoes the key it was sent):
+ * what the agents see, what the cache keeps and what the run record holds are the same text.
+ */
+function withoutKnownSecrets(reply: ModelReply): ModelReply {
+  const text = redactKnownSecrets(reply.text);
+  if (reply.json === undefined) return { ...reply, text };
+  const json = JSON.stringify(reply.json);
+  const masked = redactKnownSecrets(json);
+  return { ...reply, text, json: masked === json ? reply.json : (JSON.parse(masked) as unknown) };
+}
+
+/** A cached reply, masked again: rows written before a key was known (or by an older PyAgent) hold it raw. */
+function cachedReply(cache: ResponseCacheStore | undefined, key: string): ReturnType<ResponseCacheStore["get"]> {
+  const hit = cache?.get(key);
+  if (hit === undefined) return undefined;
+  const { text, json, usage } = withoutKnownSecrets({ ...hit, usageEstimated: false });
+  return json === undefined ? { text, usage } : { text, json, usage };
 }
 
 /**

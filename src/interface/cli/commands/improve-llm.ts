@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { UsageError } from "../../../core/index.js";
 import { openJournal, type FleetAgent, type ImproveOptions } from "../../../fleet/index.js";
 import { Budget, createChatModelClient, SqliteResponseCache } from "../../../providers/index.js";
-import type { Logger } from "../../../observability/index.js";
+import { type Logger, redactText } from "../../../observability/index.js";
 import { createLlmFleet, LLM_AGENT_NAMES, STRATEGIES, type LlmFleet, type Strategy } from "../../../agents/llm/index.js";
 
 /** The `pyagent improve` flags of the LLM agents. */
@@ -89,7 +89,7 @@ export async function prepareLlmRun(path: string, flags: LlmRunFlags, agentNames
     agents: llm.agents,
     improveOptions: { director: llm.director, onRunOpen: (_runId, record) => llm.session.recordTo(record) },
     summaryLines,
-    appendToReport: (reportPath) => appendFileSync(reportPath, `\n## Models\n\n\`\`\`\n${summaryLines().join("\n")}\n\`\`\`\n`),
+    appendToReport: (reportPath) => appendFileSync(reportPath, redactText(`\n## Models\n\n\`\`\`\n${summaryLines().join("\n")}\n\`\`\`\n`)),
     close: () => cacheStore?.close(),
   };
 }
