@@ -1,7 +1,9 @@
+import { ConfigError } from "../core/index.js";
 import { type Logger, registerEnvironmentSecrets } from "../observability/index.js";
 import type { Budget } from "./budget.js";
 import type { ResponseCacheStore } from "./cache.js";
 import { type ModelEntry, loadModelsConfig, readApiKey } from "./config.js";
+import { ModelUnreachableError } from "./errors.js";
 import { ConnectivityManager } from "./health.js";
 import { resolveModelChoice } from "./resolve.js";
 import { Router, type RouterOptions } from "./router.js";
@@ -52,4 +54,20 @@ export async function createChatModelClient(options: ChatClientOptions): Promise
  */
 function servesEveryTier(entry: ModelEntry): ModelEntry {
   return { ...entry, tier: "large" };
+}
+
+/**
+ * Before a run starts: probes every model the client may use and throws ModelUnreachableError
+ * (exit code 5, one line naming each model and why) when none of them can be reached. A model
+ * with no cheap probe (Azure, Bedrock, Vertex) counts as reachable until a call says otherwise.
+ */
+export async function requireReachableModel(client: Router): Promise<void> {
+  const verdicts = await client.connectivity.probeAll([...client.models], true);
+  const down = client.models.map((entry) => ({ entry, health: verdicts.get(entry.name) ?? { state: "unknown" as const } }));
+  if (down.length === 0) throw new ConfigError("the LLM agents need a model: configure one in [tool.pyagent.models] of pyproject.toml or pass --model URL");
+  if (down.some(({ health }) => health.state !== "down")) return;
+  const reasons = down.map(({ entry, health }) => `${entry.name} (${entry.baseUrl ?? entry.provider}): ${health.state === "down" ? health.reason : health.state}`);
+  throw new ModelUnreachableError(`no model of this run can be reached: ${reasons.join("; ")}; start the server, check the URL and the API key (pyagent models shows each model's health)`, {
+    models: client.models.map((entry) => entry.name),
+  });
 }

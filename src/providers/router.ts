@@ -41,7 +41,11 @@ export interface RouterOptions {
 
 const DEFAULT_RETRY: RetryPolicy = { attemptsPerModel: 3, baseDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 60_000 };
 
-type Decision = { action: "retry"; delayMs: number } | { action: "next"; reason: string } | { action: "throw" };
+/** `unreachable` on "next": the model failed for want of a connection or an accepted key, not for its answer. */
+type Decision = { action: "retry"; delayMs: number } | { action: "next"; reason: string; unreachable: boolean } | { action: "throw" };
+
+/** Why each model of a chain was passed over, and whether each reason was unreachability. */
+type Failure = { reason: string; unreachable: boolean };
 
 /**
  * The ChatModelClient agents use. Each call names a tier; the chain is every configured model at
@@ -97,7 +101,7 @@ export class Router implements ChatModelClient {
   async complete(request: ChatRequest): Promise<ChatResponse> {
     const effective = this.effective(request);
     const { chain, skipped } = this.chainFor(request.tier);
-    const failures = [...skipped];
+    const failures: Failure[] = skipped.map((reason) => ({ reason, unreachable: true }));
     for (const entry of chain) {
       if (this.skipIfDown(entry, failures)) continue;
       const key = responseCacheKey(entry, effective);
@@ -118,7 +122,7 @@ export class Router implements ChatModelClient {
           const decision = this.decide(error, entry, attempt, effective.signal);
           if (decision.action === "throw") throw error;
           if (decision.action === "next") {
-            failures.push(`${entry.name}: ${decision.reason}`);
+            failures.push({ reason: `${entry.name}: ${decision.reason}`, unreachable: decision.unreachable });
             break;
           }
           await this.sleep(decision.delayMs, effective.signal);
@@ -138,7 +142,7 @@ export class Router implements ChatModelClient {
   async *stream(request: ChatRequest): AsyncGenerator<StreamEvent> {
     const effective = this.effective(request);
     const { chain, skipped } = this.chainFor(request.tier);
-    const failures = [...skipped];
+    const failures: Failure[] = skipped.map((reason) => ({ reason, unreachable: true }));
     for (const entry of chain) {
       if (this.skipIfDown(entry, failures)) continue;
       const key = responseCacheKey(entry, effective);
@@ -161,7 +165,7 @@ export class Router implements ChatModelClient {
           const decision = this.decide(error, entry, attempt, effective.signal);
           if (decision.action === "throw") throw error;
           if (decision.action === "next") {
-            failures.push(`${entry.name}: ${decision.reason}`);
+            failures.push({ reason: `${entry.name}: ${decision.reason}`, unreachable: decision.unreachable });
             break;
           }
           await this.sleep(decision.delayMs, effective.signal);
@@ -204,10 +208,10 @@ export class Router implements ChatModelClient {
   }
 
   /** A model whose endpoint went down earlier in this same call (a shared server) is not tried. */
-  private skipIfDown(entry: ModelEntry, failures: string[]): boolean {
+  private skipIfDown(entry: ModelEntry, failures: Failure[]): boolean {
     const health = this.connectivity.health(entry);
     if (health.state !== "down") return false;
-    failures.push(`${entry.name}: down (${health.reason})`);
+    failures.push({ reason: `${entry.name}: down (${health.reason})`, unreachable: true });
     return true;
   }
 
@@ -263,15 +267,15 @@ export class Router implements ChatModelClient {
     this.options.logger?.warn({ model: entry.name, kind: error.kind, status: error.status, attempt }, error.message);
     if (error.kind === "connection" || error.kind === "timeout") {
       this.connectivity.reportFailure(entry, error.message, "endpoint");
-      return { action: "next", reason: error.message };
+      return { action: "next", reason: error.message, unreachable: true };
     }
     if (error.status === 401 || error.status === 403) {
       this.connectivity.reportFailure(entry, error.message);
-      return { action: "next", reason: error.message };
+      return { action: "next", reason: error.message, unreachable: true };
     }
-    if (!error.retryable || attempt + 1 >= this.retry.attemptsPerModel) return { action: "next", reason: error.message };
+    if (!error.retryable || attempt + 1 >= this.retry.attemptsPerModel) return { action: "next", reason: error.message, unreachable: false };
     if (error.retryAfterMs !== undefined) {
-      if (error.retryAfterMs > this.retry.maxRetryAfterMs) return { action: "next", reason: `${error.message} (asked to wait ${Math.round(error.retryAfterMs / 1000)} s)` };
+      if (error.retryAfterMs > this.retry.maxRetryAfterMs) return { action: "next", reason: `${error.message} (asked to wait ${Math.round(error.retryAfterMs / 1000)} s)`, unreachable: false };
       return { action: "retry", delayMs: error.retryAfterMs + Math.round(this.random() * 100) };
     }
     // Exponential backoff with "equal jitter": half fixed, half random, so retries spread out.
@@ -315,9 +319,10 @@ function promptTokens(request: ChatRequest): number {
   return estimateTokens(request.messages.map((message) => message.content).join("\n")) + (request.schema ? estimateTokens(JSON.stringify(request.schema)) : 0);
 }
 
-function noModel(tier: Tier, failures: string[]): NoModelAvailableError {
-  const detail = failures.length > 0 ? `: ${failures.join("; ")}` : " (configure one in [tool.pyagent.models] or pass --model URL)";
-  return new NoModelAvailableError(`no model could serve a ${tier}-tier call${detail}`, { tier });
+function noModel(tier: Tier, failures: Failure[]): NoModelAvailableError {
+  const detail = failures.length > 0 ? `: ${failures.map((failure) => failure.reason).join("; ")}` : " (configure one in [tool.pyagent.models] or pass --model URL)";
+  const unreachable = failures.length > 0 && failures.every((failure) => failure.unreachable);
+  return new NoModelAvailableError(`no model could serve a ${tier}-tier call${detail}`, { tier }, unreachable);
 }
 
 export function createRouter(options: RouterOptions): Router {

@@ -48,7 +48,7 @@ interface Proposer {
 type Attempt =
   | { state: "proven"; edits: FileEdit[]; trial: TrialResult }
   | { state: "failed"; reason: string; output: string; trial?: TrialResult }
-  | { state: "stopped"; reason: string; budget: boolean };
+  | { state: "stopped"; reason: string; budget: boolean; unavailable?: boolean };
 
 /**
  * An LLM agent the fleet drives through `work`: it proposes search/replace edits for the task's
@@ -77,14 +77,14 @@ export function createLlmAgent(name: LlmAgentName, options: LlmAgentOptions): Fl
     let messages: ChatMessage[] = [{ role: "user", content: firstPrompt(task, context.read) }];
     if (proposer.strategy === "plan-then-act") {
       const planned = await ask([{ role: "user", content: renderPrompt(loadPrompt("plan"), { task: messages[0]!.content }) }], "plan.v1");
-      if (!planned.ok) return { state: "stopped", reason: planned.reason, budget: planned.budget };
+      if (!planned.ok) return { state: "stopped", reason: planned.reason, budget: planned.budget, unavailable: planned.unavailable };
       messages = [...messages, { role: "user", content: renderPrompt(loadPrompt("act"), { plan: cut(planned.response.text, MAX_FEEDBACK_CHARS) }) }];
     }
     const rounds = proposer.strategy === "reflexion" ? retries + 1 : 1;
     let last: Extract<Attempt, { state: "failed" }> = { state: "failed", reason: "no attempt", output: "" };
     for (let round = 1; round <= rounds; round++) {
       const asked = await ask(messages, round === 1 ? `${name}.v1` : "reflexion.v1");
-      if (!asked.ok) return round === 1 ? { state: "stopped", reason: asked.reason, budget: asked.budget } : { ...last, reason: `${last.reason}; retry not made: ${asked.reason}` };
+      if (!asked.ok) return round === 1 ? { state: "stopped", reason: asked.reason, budget: asked.budget, unavailable: asked.unavailable } : { ...last, reason: `${last.reason}; retry not made: ${asked.reason}` };
       const reply = asked.response.text.slice(0, MAX_REPLY_CHARS);
       const parsed = editsFromReply(reply, task.files, context.read);
       if (parsed.ok) {
@@ -132,7 +132,8 @@ export function createLlmAgent(name: LlmAgentName, options: LlmAgentOptions): Fl
     const proven = attempts.filter((item): item is Extract<Attempt, { state: "proven" }> => item.state === "proven");
     if (proven.length === 0) {
       const stopped = attempts.find((item): item is Extract<Attempt, { state: "stopped" }> => item.state === "stopped");
-      if (stopped && attempts.every((item) => item.state === "stopped")) return stopped.budget ? { state: "skipped", reason: stopped.reason } : { state: "failed", reason: stopped.reason, output: "" };
+      // A stop of LLM work (budget, model unreachable) says nothing of the task: skipped, not failed.
+      if (stopped && attempts.every((item) => item.state === "stopped")) return stopped.budget || stopped.unavailable ? { state: "skipped", reason: stopped.reason } : { state: "failed", reason: stopped.reason, output: "" };
       const failed = attempts.find((item): item is Extract<Attempt, { state: "failed" }> => item.state === "failed")!;
       const others = attempts.length > 1 ? ` (${attempts.length} candidates, none proven)` : "";
       return { state: "failed", reason: `${failed.reason}${others}`, output: failed.output, diff: failed.trial?.diff, checks: failed.trial?.checks };

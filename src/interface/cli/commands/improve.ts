@@ -11,6 +11,9 @@
  *       commits, no Python files at HEAD, Python not found, unknown run id, run held by a live process
  *   3   the store or journal was written by a newer PyAgent
  *   4   a check hung at the baseline (per-check timeout): nothing could be proven; no run branch is left
+ *   5   no model of the run could be reached (connection refused, unknown host, API key refused or
+ *       missing): before the run (nothing started), or during it (LLM work stopped, what was
+ *       proven is kept)
  *   130 interrupted (Ctrl-C): the journal holds the run; continue with --resume RUN_ID
  *   70  internal error (a bug; --debug prints the stack)
  */
@@ -247,7 +250,7 @@ async function runImproveWith(path: string, flags: ImproveFlags, io: Io, agentNa
   } finally {
     process.removeListener("SIGINT", onInterrupt);
   }
-  const code = exitCode(summary);
+  const code = exitCode(summary) || (llm?.exitCode() ?? 0);
   llm?.appendToReport(summary.reportPath);
   if (flags.format === "json") {
     const models = llm ? { spend: llm.fleet.budget.report(), stopped: llm.fleet.session.stopped ?? null, directorFallback: llm.fleet.directorFallback ?? null } : undefined;
