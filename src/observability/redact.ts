@@ -94,8 +94,8 @@ export function registerSecret(value: string | undefined | null, registry: Secre
 
 /**
  * Environment variables whose values are secrets: the providers' key variables (and the AWS
- * credential chain Bedrock reads), plus any variable named like a credential (`*_API_KEY`,
- * `*_TOKEN`, `*_SECRET`, `*_PASSWORD`, `*_ACCESS_KEY`).
+ * credential chain Bedrock reads), plus any variable named like a credential (`*_KEY`,
+ * `*_APIKEY`, `*_TOKEN`, `*_SECRET`, `*_PASSWORD`, `*_CREDENTIALS`).
  */
 const SECRET_ENV_NAMES = new Set([
   "OPENAI_API_KEY",
@@ -109,7 +109,7 @@ const SECRET_ENV_NAMES = new Set([
   "AWS_BEARER_TOKEN_BEDROCK",
   "PYAGENT_API_KEY",
 ]);
-const SECRET_ENV_NAME = /(^|_)(API_?KEY|ACCESS_?KEY|SECRET(_ACCESS_KEY|_KEY)?|TOKEN|PASSWORD|PASSWD|CREDENTIALS?)$/i;
+const SECRET_ENV_NAME = /(^|_)(API_?KEY|KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIALS?)$/i;
 
 /** Registers the value of every secret-named variable of `env` (the CLI calls this at start). */
 export function registerEnvironmentSecrets(env: NodeJS.ProcessEnv = process.env, registry: SecretRegistry = processSecrets): void {

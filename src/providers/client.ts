@@ -33,7 +33,13 @@ export async function createChatModelClient(options: ChatClientOptions): Promise
   registerEnvironmentSecrets(env);
   const choice = options.model ?? config.defaultModel;
   const models = choice === undefined ? config.models : [servesEveryTier(await resolveModelChoice(choice, config, { env }))];
+  // The keys of the run's models: a missing key file is the user's error, said now.
   for (const entry of models) readApiKey(entry, env, options.root);
+  // The keys of the other configured models are secrets PyAgent knows too (a repository test
+  // could print them); one that cannot be read is not this run's concern.
+  for (const entry of config.models) {
+    if (!models.includes(entry)) tryReadApiKey(entry, env, options.root);
+  }
   return new Router({
     models,
     budget: options.budget,
@@ -70,4 +76,12 @@ export async function requireReachableModel(client: Router): Promise<void> {
   throw new ModelUnreachableError(`no model of this run can be reached: ${reasons.join("; ")}; start the server, check the URL and the API key (pyagent models shows each model's health)`, {
     models: client.models.map((entry) => entry.name),
   });
+}
+
+function tryReadApiKey(entry: ModelEntry, env: NodeJS.ProcessEnv, root: string): void {
+  try {
+    readApiKey(entry, env, root);
+  } catch {
+    // Registration only: a model this run does not use may name a key file that is not there.
+  }
 }

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { Command, CommanderError } from "commander";
 import { isPyAgentError } from "../../core/errors.js";
-import { redactText, registerEnvironmentSecrets } from "../../observability/index.js";
+import { redactKnownSecrets, redactText, registerEnvironmentSecrets } from "../../observability/index.js";
 import { PYAGENT_VERSION } from "./version.js";
 
 export interface CliIo {
@@ -15,8 +15,9 @@ export interface CliIo {
  * 3 state written by a newer PyAgent, 70 an unexpected internal error (a bug: run with --debug).
  */
 export async function main(argv: string[], given: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  // Secrets in the environment are known from the first line on; everything a command prints
-  // passes through redaction (a check's output, a provider's error that echoed a key).
+  // Secrets in the environment are known from the first line on; everything a command prints is
+  // masked by value (a check's output, a provider's error that echoed a key). Not by pattern: a
+  // command's own output (`"apiKey": "not needed"`, a diff) is not a secret.
   registerEnvironmentSecrets(process.env);
   const io: CliIo = { stdout: redacting(given.stdout), stderr: redacting(given.stderr) };
   const program = new Command("pyagent");
@@ -37,24 +38,24 @@ export async function main(argv: string[], given: CliIo = { stdout: process.stdo
     }
     const debug = argv.includes("--debug");
     if (isPyAgentError(error)) {
-      io.stderr.write(`pyagent: ${error.message}\n`);
+      io.stderr.write(`pyagent: ${redactText(error.message)}\n`);
       if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
       return error.exitCode;
     }
-    io.stderr.write(`pyagent: unexpected error: ${(error as Error)?.message ?? String(error)}${debug ? `\n${(error as Error)?.stack}` : " (run with --debug for details)"}\n`);
+    io.stderr.write(`pyagent: unexpected error: ${redactText((error as Error)?.message ?? String(error))}${debug ? `\n${(error as Error)?.stack}` : " (run with --debug for details)"}\n`);
     return 70;
   }
 }
 
 /**
- * `stream` with every write masked (`redactText`). Commands write whole lines or whole documents,
- * so a secret is never split across two writes.
+ * `stream` with every known secret masked (`redactKnownSecrets`). Commands write whole lines or
+ * whole documents, so a secret is never split across two writes.
  */
 function redacting(stream: NodeJS.WritableStream): NodeJS.WritableStream {
   const masked = new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
       // Handed on at once: the real stream buffers (and flushes before exit) as it always did.
-      stream.write(redactText(String(chunk)));
+      stream.write(redactKnownSecrets(String(chunk)));
       callback();
     },
   });
