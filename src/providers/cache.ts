@@ -80,6 +80,6 @@ export class MemoryResponseCache implements ResponseCacheStore {
   }
 
   put(key: string, _model: string, reply: CachedReply): void {
-    this.replies.set(key, JSON.stringify(reply));
+    this.replies.set(key, redactKnownSecrets(JSON.stringify(reply)));
   }
 }
