@@ -1,4 +1,5 @@
 import type { AgentTask as FleetTask, AgentWorkContext, AgentWorkResult, FileEdit, TrialResult, WorkingAgent as FleetAgent } from "./types.js";
+import { redactKnownSecrets } from "../../observability/index.js";
 import type { ChatMessage, Tier } from "../../providers/index.js";
 import { editsFromReply } from "./confine.js";
 import { MAX_REPLY_CHARS } from "./edit-blocks.js";
@@ -185,6 +186,8 @@ function stableOutput(text: string): string {
   return text.replace(/ in \d+(?:\.\d+)?s\b/g, "").replace(/\/\S*?\/\.pyagent\/\S*?\/task-[^/\s]+\//g, "");
 }
 
+/** `text` (known secrets masked first, so the cut cannot leave half a key) bounded to `limit` characters. */
 function cut(text: string, limit: number): string {
-  return text.length > limit ? `${text.slice(0, limit)}\n... (cut at ${limit} characters)` : text;
+  const masked = redactKnownSecrets(text);
+  return masked.length > limit ? `${masked.slice(0, limit)}\n... (cut at ${limit} characters)` : masked;
 }

@@ -22,6 +22,7 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { UsageError } from "../../../core/index.js";
+import { redactKnownSecrets } from "../../../observability/index.js";
 import { deterministicAgents } from "../../../agents/deterministic/index.js";
 import { LLM_AGENT_NAMES } from "../../../agents/llm/index.js";
 import { prepareLlmRun, type LlmRunFlags } from "./improve-llm.js";
@@ -314,7 +315,7 @@ function progressPrinter(stderr: NodeJS.WritableStream): (event: RunEvent) => vo
         }
         counts.running = Math.max(0, counts.running - 1);
         counts[event.state]++;
-        stderr.write(`${event.state.padEnd(9)} ${event.title}${event.reason && event.state !== "committed" ? ` (${event.reason.slice(0, 200)})` : ""}  [${counters()}${total ? ` of ${total}` : ""}]\n`);
+        stderr.write(`${event.state.padEnd(9)} ${event.title}${event.reason && event.state !== "committed" ? ` (${redactKnownSecrets(event.reason).slice(0, 200)})` : ""}  [${counters()}${total ? ` of ${total}` : ""}]\n`);
         break;
       case "merge-end":
         stderr.write(`merge: ${describeMerge(event.outcome)}\n`);
