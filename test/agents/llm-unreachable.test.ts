@@ -73,4 +73,15 @@ describe("a model that cannot be reached", () => {
     ]);
     for (const task of run.json.tasks) expect(task.reason).toMatch(/^model unavailable: /);
   });
+
+  it("counts a task whose model call failed (HTTP 400) as skipped with the provider's reason, not as a failed proof", { timeout: 60_000 }, async () => {
+    const refusing = await fake((_request, index) => (index === 0 ? { body: chatCompletion(PLAN) } : { status: 400, body: { error: { message: "this model does not accept that request", type: "invalid_request_error" } } }));
+    const root = makeRepo(FILES);
+    configureModels(root, [{ name: "picky", url: refusing.url }]);
+    const run = await improveJson(root, "--agents", "docstrings,type-hints");
+    expect(run.code).toBe(0);
+    expect(run.json.models!.stopped).toBeNull();
+    expect(run.json.tasks.map((task) => task.state)).toEqual(["skipped", "skipped"]);
+    for (const task of run.json.tasks) expect(task.reason).toMatch(/^model call failed: .*answered HTTP 400: this model does not accept that request/);
+  });
 });

@@ -133,8 +133,9 @@ export function createLlmAgent(name: LlmAgentName, options: LlmAgentOptions): Fl
     const proven = attempts.filter((item): item is Extract<Attempt, { state: "proven" }> => item.state === "proven");
     if (proven.length === 0) {
       const stopped = attempts.find((item): item is Extract<Attempt, { state: "stopped" }> => item.state === "stopped");
-      // A stop of LLM work (budget, model unreachable) says nothing of the task: skipped, not failed.
-      if (stopped && attempts.every((item) => item.state === "stopped")) return stopped.budget || stopped.unavailable ? { state: "skipped", reason: stopped.reason } : { state: "failed", reason: stopped.reason, output: "" };
+      // No model answer, so no proof was made (budget, model unreachable, a provider error): the
+      // task is skipped with the reason, never counted as a failed proof.
+      if (stopped && attempts.every((item) => item.state === "stopped")) return { state: "skipped", reason: stopped.reason };
       const failed = attempts.find((item): item is Extract<Attempt, { state: "failed" }> => item.state === "failed")!;
       const others = attempts.length > 1 ? ` (${attempts.length} candidates, none proven)` : "";
       return { state: "failed", reason: `${failed.reason}${others}`, output: failed.output, diff: failed.trial?.diff, checks: failed.trial?.checks };
