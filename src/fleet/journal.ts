@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { StateVersionError } from "../core/index.js";
 import { SqliteStore } from "../knowledge/index.js";
-import { redact, redactText } from "../observability/index.js";
+import { redact, redactKnownSecrets, redactText } from "../observability/index.js";
 import { stateDirectory } from "./worktrees.js";
 import type { Baseline, CheckResult, FleetTask, MergeOutcome, ReviewComment, TaskState } from "./types.js";
 
@@ -142,15 +142,16 @@ export class RunJournal {
 
   /**
    * Records the plan: every task `planned`, in order of benefit. Idempotent for a resumed run. The
-   * payload is stored as planned (not redacted) because resume re-applies it: it holds paths and
-   * finding messages derived from code, never credentials PyAgent was given.
+   * payload is masked by value only (a secret PyAgent was given, e.g. in a model director's
+   * rationale), not by pattern: resume re-applies it, and its paths and finding messages come
+   * from code.
    */
   saveTasks(runId: string, tasks: FleetTask[]): void {
     const insert = this.db.prepare("INSERT OR IGNORE INTO fleet_tasks (run_id, id, position, payload, state) VALUES (?, ?, ?, ?, 'planned')");
     const event = this.db.prepare("INSERT INTO fleet_task_events (run_id, task_id, from_state, to_state, time) VALUES (?, ?, NULL, 'planned', ?)");
     this.db.transaction(() => {
       tasks.forEach((task, position) => {
-        if (insert.run(runId, task.id, position, JSON.stringify(task)).changes > 0) event.run(runId, task.id, new Date().toISOString());
+        if (insert.run(runId, task.id, position, redactKnownSecrets(JSON.stringify(task))).changes > 0) event.run(runId, task.id, new Date().toISOString());
       });
     })();
   }
@@ -185,7 +186,7 @@ export class RunJournal {
       if (fields.checks !== undefined) assign("checks", "checks", fields.checks === null ? null : JSON.stringify(redact(fields.checks)));
       if (fields.review !== undefined) assign("review", "review", JSON.stringify(redact(fields.review)));
       if (fields.reason !== undefined) assign("reason", "reason", fields.reason === null ? null : redactText(fields.reason));
-      if (fields.diff !== undefined) assign("diff", "diff", fields.diff === null ? null : redactText(fields.diff.slice(0, MAX_DIFF)));
+      if (fields.diff !== undefined) assign("diff", "diff", fields.diff === null ? null : redactText(fields.diff).slice(0, MAX_DIFF));
       if (fields.attempts !== undefined) assign("attempts", "attempts", fields.attempts);
       if (fields.workMs !== undefined) assign("work_ms", "workMs", fields.workMs);
       this.db.prepare(`UPDATE fleet_tasks SET ${sets.join(", ")} WHERE run_id = @runId AND id = @taskId`).run(values);

@@ -1,2 +1,13 @@
 export { createLogger, type Logger, type LoggerOptions } from "./log.js";
-export { redact, redactText, MASK } from "./redact.js";
+export {
+  MASK,
+  MIN_SECRET_LENGTH,
+  SecretRegistry,
+  processSecrets,
+  redact,
+  redactKnownSecrets,
+  redactText,
+  registerEnvironmentSecrets,
+  registerSecret,
+  streamRedactor,
+} from "./redact.js";

@@ -1,9 +1,10 @@
 import type { Database } from "better-sqlite3";
 import { z } from "zod";
 import { StateVersionError, contentHash } from "../core/index.js";
+import { redactKnownSecrets } from "../observability/index.js";
 import type { ChatMessage, JsonSchema, TokenUsage } from "./types.js";
 
-/** What a cache row holds: the reply, never the request's keys or headers. */
+/** What a cache row holds: the reply (known secrets masked), never the request's keys or headers. */
 export interface CachedReply {
   text: string;
   json?: unknown;
@@ -65,7 +66,7 @@ export class SqliteResponseCache implements ResponseCacheStore {
   }
 
   put(key: string, model: string, reply: CachedReply): void {
-    this.insert.run(key, model, JSON.stringify({ version: CACHE_VERSION, ...reply }), Date.now());
+    this.insert.run(key, model, redactKnownSecrets(JSON.stringify({ version: CACHE_VERSION, ...reply })), Date.now());
   }
 }
 
@@ -79,6 +80,6 @@ export class MemoryResponseCache implements ResponseCacheStore {
   }
 
   put(key: string, _model: string, reply: CachedReply): void {
-    this.replies.set(key, JSON.stringify(reply));
+    this.replies.set(key, redactKnownSecrets(JSON.stringify(reply)));
   }
 }

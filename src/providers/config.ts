@@ -4,6 +4,7 @@ import { isAbsolute, join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { ConfigError } from "../core/index.js";
+import { registerSecret } from "../observability/index.js";
 import { DEFAULT_PRICES, type Price, defaultPriceFor } from "./prices.js";
 import { TIERS, type Tier } from "./types.js";
 
@@ -141,7 +142,8 @@ export function loadModelsConfig(root: string, priceTable?: Record<string, Price
  * The model's API key, from the file the user named (`api-key-file`, relative to `root`, `~/` =
  * home) or the
  * environment variable (`api-key-env` or the provider's default). Undefined when none is set.
- * The key is returned to the adapter only; it is never logged, stored or put in an error.
+ * The key is returned to the adapter only, and registered as a secret (`registerSecret`) the
+ * moment it is read, so that it is masked wherever it might appear later (an echoing server).
  */
 export function readApiKey(entry: ModelEntry, env: NodeJS.ProcessEnv = process.env, root = process.cwd()): string | undefined {
   if (entry.apiKeyFile !== undefined) {
@@ -149,10 +151,12 @@ export function readApiKey(entry: ModelEntry, env: NodeJS.ProcessEnv = process.e
     const path = isAbsolute(file) ? file : join(root, file);
     if (!existsSync(path)) throw new ConfigError(`api-key-file of model ${entry.name} does not exist: ${entry.apiKeyFile}`);
     const key = readFileSync(path, "utf8").trim();
+    registerSecret(key);
     return key.length > 0 ? key : undefined;
   }
   if (entry.apiKeyEnv === undefined) return undefined;
   const key = env[entry.apiKeyEnv]?.trim();
+  registerSecret(key);
   return key ? key : undefined;
 }
 

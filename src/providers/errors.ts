@@ -55,9 +55,29 @@ export class StructuredOutputError extends ProviderError {
   }
 }
 
-/** Every model able to serve the tier failed or is known to be down. */
+/**
+ * Every model able to serve the tier failed or is known to be down. `unreachable`: every one of
+ * them failed for a reason that will not pass by retrying (no connection, no answer, the key
+ * refused or missing), as opposed to a server that answered but not usefully.
+ */
 export class NoModelAvailableError extends ProviderError {
   override readonly name = "NoModelAvailableError";
+  readonly unreachable: boolean;
+
+  constructor(message: string, context: Record<string, unknown>, unreachable = false) {
+    super(message, context);
+    this.unreachable = unreachable;
+  }
+}
+
+/**
+ * No model the run may use can be reached (connection refused, unknown host, no answer, the API
+ * key refused or missing): checked before the run starts, so nothing is planned or changed.
+ * Exit code 6.
+ */
+export class ModelUnreachableError extends ProviderError {
+  override readonly name = "ModelUnreachableError";
+  override readonly exitCode = 6;
 }
 
 /** The budget cannot cover the worst case of the next call; the caller stops scheduling LLM work. */

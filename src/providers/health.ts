@@ -87,6 +87,9 @@ export class ConnectivityManager {
     try {
       const response = await this.fetch(probe.url, { headers: probe.headers, signal: AbortSignal.timeout(this.probeTimeoutMs) });
       await response.body?.cancel();
+      // A server without the listing route (some OpenAI-compatible proxies) answered: it is up,
+      // but the probe proves nothing about the model, so the verdict stays unknown.
+      if (NO_LISTING_STATUSES.has(response.status)) return { state: "unknown" };
       if (!response.ok) this.reportFailure(entry, `GET ${new URL(probe.url).pathname} answered HTTP ${response.status}`);
       else this.reportSuccess(entry, Math.round(performance.now() - started));
     } catch (error) {
@@ -102,6 +105,8 @@ export class ConnectivityManager {
     return new Map(results);
   }
 }
+
+const NO_LISTING_STATUSES = new Set([404, 405, 501]);
 
 /** What "the same endpoint" means: provider and base URL (a provider's default URL when none). */
 function endpointOf(entry: ModelEntry): string {

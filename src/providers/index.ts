@@ -3,6 +3,7 @@ export { TIERS } from "./types.js";
 export {
   BudgetExhaustedError,
   EndpointUnreachableError,
+  ModelUnreachableError,
   NoModelAvailableError,
   ProviderCallError,
   ProviderError,
@@ -16,6 +17,6 @@ export { Budget, type BudgetLimits, type Cost, type Reservation, type Spend } fr
 export { type CachedReply, MemoryResponseCache, type ResponseCacheStore, SqliteResponseCache, responseCacheKey } from "./cache.js";
 export { ConnectivityManager, type ConnectivityOptions, type Health } from "./health.js";
 export { Router, type RouterOptions, type RetryPolicy, createRouter } from "./router.js";
-export { type ChatClientOptions, createChatModelClient } from "./client.js";
+export { type ChatClientOptions, createChatModelClient, requireReachableModel } from "./client.js";
 export { type ResolveOptions, resolveModelChoice } from "./resolve.js";
 export { type Cassette, type CassetteRecorder, type ScriptedServer, parseCassette, requestHash, startCassetteRecorder, startScriptedServer } from "./scripted/index.js";

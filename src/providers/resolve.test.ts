@@ -66,4 +66,20 @@ describe("createChatModelClient", () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it("lets a model named on the command line serve every tier, even a small-tier one asked for a medium-tier call", async () => {
+    server = await startScriptedServer({ version: 1, interactions: [{ response: { text: "medium answered" } }, { response: { text: "large answered" } }] });
+    const root = mkdtempSync(join(tmpdir(), "pyagent-client-"));
+    try {
+      writeFileSync(join(root, "pyproject.toml"), `[tool.pyagent.models.tiny]\nprovider = "openai-compatible"\nmodel = "scripted"\nbase-url = "${server.url}"\ntier = "small"\n`);
+      // Routed by tier, a small model cannot take a medium-tier call...
+      await expect((await createChatModelClient({ root })).complete({ messages: [{ role: "user", content: "x" }], tier: "medium" })).rejects.toThrow(/no model could serve a medium-tier call/);
+      // ...but the user's explicit choice answers every call of the run.
+      const named = await createChatModelClient({ root, model: "tiny" });
+      expect(await named.complete({ messages: [{ role: "user", content: "x" }], tier: "medium" })).toMatchObject({ text: "medium answered", model: "tiny" });
+      expect(await named.complete({ messages: [{ role: "user", content: "y" }], tier: "large" })).toMatchObject({ text: "large answered", model: "tiny" });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { registerSecret } from "../observability/index.js";
 import type { ModelEntry, ModelsConfig } from "./config.js";
 import { EndpointUnreachableError, UnknownModelError } from "./errors.js";
 
@@ -30,6 +31,7 @@ export async function resolveModelChoice(value: string, config: ModelsConfig, op
   const baseUrl = value.replace(/\/+$/, "");
   const timeoutMs = options.timeoutMs ?? 5_000;
   const apiKey = (options.env ?? process.env).PYAGENT_API_KEY?.trim();
+  registerSecret(apiKey);
   let body: unknown;
   try {
     const response = await (options.fetch ?? fetch)(`${baseUrl}/models`, {

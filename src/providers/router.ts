@@ -1,5 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
-import type { Logger } from "../observability/index.js";
+import { type Logger, redactKnownSecrets, streamRedactor } from "../observability/index.js";
 import type { Budget, Cost, Reservation } from "./budget.js";
 import { type ResponseCacheStore, responseCacheKey } from "./cache.js";
 import { type CallContext, type ModelReply, completeOnModel, streamOnModel } from "./call.js";
@@ -41,7 +41,11 @@ export interface RouterOptions {
 
 const DEFAULT_RETRY: RetryPolicy = { attemptsPerModel: 3, baseDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 60_000 };
 
-type Decision = { action: "retry"; delayMs: number } | { action: "next"; reason: string } | { action: "throw" };
+/** `unreachable` on "next": the model failed for want of a connection or an accepted key, not for its answer. */
+type Decision = { action: "retry"; delayMs: number } | { action: "next"; reason: string; unreachable: boolean } | { action: "throw" };
+
+/** Why each model of a chain was passed over, and whether each reason was unreachability. */
+type Failure = { reason: string; unreachable: boolean };
 
 /**
  * The ChatModelClient agents use. Each call names a tier; the chain is every configured model at
@@ -97,11 +101,11 @@ export class Router implements ChatModelClient {
   async complete(request: ChatRequest): Promise<ChatResponse> {
     const effective = this.effective(request);
     const { chain, skipped } = this.chainFor(request.tier);
-    const failures = [...skipped];
+    const failures: Failure[] = skipped.map((reason) => ({ reason, unreachable: true }));
     for (const entry of chain) {
       if (this.skipIfDown(entry, failures)) continue;
       const key = responseCacheKey(entry, effective);
-      const hit = effective.noCache ? undefined : this.options.cache?.get(key);
+      const hit = effective.noCache ? undefined : cachedReply(this.options.cache, key);
       if (hit) {
         this.record(entry, effective, hit.text, hit.usage, 0, true, false, 0);
         return { ...hit, costUsd: 0, model: entry.name, provider: entry.provider, cached: true };
@@ -111,14 +115,14 @@ export class Router implements ChatModelClient {
         const started = performance.now();
         let reply: ModelReply;
         try {
-          reply = await completeOnModel(entry, effective, this.context(entry));
+          reply = withoutKnownSecrets(await completeOnModel(entry, effective, this.context(entry)));
         } catch (error) {
           if (error instanceof StructuredOutputError) this.settle(entry, error.usage, reservation, effective);
           else if (reservation) this.options.budget!.release(reservation);
           const decision = this.decide(error, entry, attempt, effective.signal);
           if (decision.action === "throw") throw error;
           if (decision.action === "next") {
-            failures.push(`${entry.name}: ${decision.reason}`);
+            failures.push({ reason: `${entry.name}: ${decision.reason}`, unreachable: decision.unreachable });
             break;
           }
           await this.sleep(decision.delayMs, effective.signal);
@@ -138,11 +142,11 @@ export class Router implements ChatModelClient {
   async *stream(request: ChatRequest): AsyncGenerator<StreamEvent> {
     const effective = this.effective(request);
     const { chain, skipped } = this.chainFor(request.tier);
-    const failures = [...skipped];
+    const failures: Failure[] = skipped.map((reason) => ({ reason, unreachable: true }));
     for (const entry of chain) {
       if (this.skipIfDown(entry, failures)) continue;
       const key = responseCacheKey(entry, effective);
-      const hit = effective.noCache ? undefined : this.options.cache?.get(key);
+      const hit = effective.noCache ? undefined : cachedReply(this.options.cache, key);
       if (hit) {
         this.record(entry, effective, hit.text, hit.usage, 0, true, true, 0);
         yield { type: "text-delta", text: hit.text };
@@ -161,7 +165,7 @@ export class Router implements ChatModelClient {
           const decision = this.decide(error, entry, attempt, effective.signal);
           if (decision.action === "throw") throw error;
           if (decision.action === "next") {
-            failures.push(`${entry.name}: ${decision.reason}`);
+            failures.push({ reason: `${entry.name}: ${decision.reason}`, unreachable: decision.unreachable });
             break;
           }
           await this.sleep(decision.delayMs, effective.signal);
@@ -172,13 +176,18 @@ export class Router implements ChatModelClient {
         // (prompt and streamed text at chars/4): the tokens were generated either way.
         let text = "";
         let settled = false;
+        const redactor = streamRedactor();
         try {
           for (let part = first; !part.done; part = await parts.next()) {
             if (part.value.type === "text-delta") {
-              text += part.value.text;
-              yield part.value;
+              const piece = redactor.push(part.value.text);
+              text += piece;
+              if (piece.length > 0) yield { type: "text-delta", text: piece };
               continue;
             }
+            const rest = redactor.end();
+            text += rest;
+            if (rest.length > 0) yield { type: "text-delta", text: rest };
             const durationMs = Math.round(performance.now() - started);
             this.connectivity.reportSuccess(entry, durationMs);
             const costUsd = this.settle(entry, part.value.usage, reservation, effective);
@@ -199,15 +208,20 @@ export class Router implements ChatModelClient {
   }
 
   /** A model whose endpoint went down earlier in this same call (a shared server) is not tried. */
-  private skipIfDown(entry: ModelEntry, failures: string[]): boolean {
+  private skipIfDown(entry: ModelEntry, failures: Failure[]): boolean {
     const health = this.connectivity.health(entry);
     if (health.state !== "down") return false;
-    failures.push(`${entry.name}: down (${health.reason})`);
+    failures.push({ reason: `${entry.name}: down (${health.reason})`, unreachable: true });
     return true;
   }
 
+  /**
+   * The request as sent: a secret PyAgent knows never goes to a model (a check's output or a file
+   * that echoed a key is masked), and the cache key is computed from the masked messages.
+   */
   private effective(request: ChatRequest): ChatRequest {
-    return { ...request, maxOutputTokens: request.maxOutputTokens ?? this.options.defaultMaxOutputTokens ?? 4096 };
+    const messages = request.messages.map((message) => ({ ...message, content: redactKnownSecrets(message.content) }));
+    return { ...request, messages, maxOutputTokens: request.maxOutputTokens ?? this.options.defaultMaxOutputTokens ?? 4096 };
   }
 
   private apiKey(entry: ModelEntry): string | undefined {
@@ -253,21 +267,41 @@ export class Router implements ChatModelClient {
     this.options.logger?.warn({ model: entry.name, kind: error.kind, status: error.status, attempt }, error.message);
     if (error.kind === "connection" || error.kind === "timeout") {
       this.connectivity.reportFailure(entry, error.message, "endpoint");
-      return { action: "next", reason: error.message };
+      return { action: "next", reason: error.message, unreachable: true };
     }
     if (error.status === 401 || error.status === 403) {
       this.connectivity.reportFailure(entry, error.message);
-      return { action: "next", reason: error.message };
+      return { action: "next", reason: error.message, unreachable: true };
     }
-    if (!error.retryable || attempt + 1 >= this.retry.attemptsPerModel) return { action: "next", reason: error.message };
+    if (!error.retryable || attempt + 1 >= this.retry.attemptsPerModel) return { action: "next", reason: error.message, unreachable: false };
     if (error.retryAfterMs !== undefined) {
-      if (error.retryAfterMs > this.retry.maxRetryAfterMs) return { action: "next", reason: `${error.message} (asked to wait ${Math.round(error.retryAfterMs / 1000)} s)` };
+      if (error.retryAfterMs > this.retry.maxRetryAfterMs) return { action: "next", reason: `${error.message} (asked to wait ${Math.round(error.retryAfterMs / 1000)} s)`, unreachable: false };
       return { action: "retry", delayMs: error.retryAfterMs + Math.round(this.random() * 100) };
     }
     // Exponential backoff with "equal jitter": half fixed, half random, so retries spread out.
     const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
     return { action: "retry", delayMs: Math.round(ceiling / 2 + this.random() * (ceiling / 2)) };
   }
+}
+
+/**
+ * A model's reply with every known secret masked (a provider that echoes the key it was sent):
+ * what the agents see, what the cache keeps and what the run record holds are the same text.
+ */
+function withoutKnownSecrets(reply: ModelReply): ModelReply {
+  const text = redactKnownSecrets(reply.text);
+  if (reply.json === undefined) return { ...reply, text };
+  const json = JSON.stringify(reply.json);
+  const masked = redactKnownSecrets(json);
+  return { ...reply, text, json: masked === json ? reply.json : (JSON.parse(masked) as unknown) };
+}
+
+/** A cached reply, masked again: rows written before a key was known (or by an older PyAgent) hold it raw. */
+function cachedReply(cache: ResponseCacheStore | undefined, key: string): ReturnType<ResponseCacheStore["get"]> {
+  const hit = cache?.get(key);
+  if (hit === undefined) return undefined;
+  const { text, json, usage } = withoutKnownSecrets({ ...hit, usageEstimated: false });
+  return json === undefined ? { text, usage } : { text, json, usage };
 }
 
 /**
@@ -285,9 +319,10 @@ function promptTokens(request: ChatRequest): number {
   return estimateTokens(request.messages.map((message) => message.content).join("\n")) + (request.schema ? estimateTokens(JSON.stringify(request.schema)) : 0);
 }
 
-function noModel(tier: Tier, failures: string[]): NoModelAvailableError {
-  const detail = failures.length > 0 ? `: ${failures.join("; ")}` : " (configure one in [tool.pyagent.models] or pass --model URL)";
-  return new NoModelAvailableError(`no model could serve a ${tier}-tier call${detail}`, { tier });
+function noModel(tier: Tier, failures: Failure[]): NoModelAvailableError {
+  const detail = failures.length > 0 ? `: ${failures.map((failure) => failure.reason).join("; ")}` : " (configure one in [tool.pyagent.models] or pass --model URL)";
+  const unreachable = failures.length > 0 && failures.every((failure) => failure.unreachable);
+  return new NoModelAvailableError(`no model could serve a ${tier}-tier call${detail}`, { tier }, unreachable);
 }
 
 export function createRouter(options: RouterOptions): Router {

@@ -71,4 +71,27 @@ describe("API keys", () => {
       rmSync(directory, { recursive: true, force: true });
     }
   });
+
+  it("never go to a model inside a prompt, and come back masked when a model echoes them, streamed or not, cached or not", async () => {
+    const echoed = `here is your key: ${KEY} and again ${JSON.stringify({ key: KEY })}`;
+    server = await startScriptedServer({ version: 1, interactions: [{ response: { text: echoed } }, { response: { text: echoed } }] });
+    const database = new Database(":memory:");
+    const table = { provider: "openai-compatible", model: "m", "base-url": server.url, "api-key-env": "ECHO_KEY" };
+    const router = () => new Router({ models: parseModelsTable({ keyed: table }).models, env: { ECHO_KEY: KEY }, cache: new SqliteResponseCache(database) });
+    // A check's output that printed the key, sent back to the model (reflexion).
+    const messages = [{ role: "user" as const, content: `the test failed:\nOPENAI_API_KEY=${KEY}\nassert 1 == 2` }];
+    const first = await router().complete({ messages });
+    expect(first.text).toBe("here is your key: [REDACTED] and again {\"key\":\"[REDACTED]\"}");
+    let streamed = "";
+    for await (const event of router().stream({ messages: [{ role: "user", content: "stream it" }] })) if (event.type === "text-delta") streamed += event.text;
+    expect(streamed).toBe(first.text);
+    const cached = await router().complete({ messages });
+    expect(cached).toMatchObject({ cached: true, text: first.text });
+    const sent = JSON.stringify(server.requests.map((request) => request.body));
+    expect(sent).toContain("assert 1 == 2");
+    expect(sent).toContain("OPENAI_API_KEY=[REDACTED]");
+    const rows = database.prepare("SELECT * FROM provider_response_cache").all() as Array<Record<string, unknown>>;
+    expect(rows).toHaveLength(2);
+    for (const text of [sent, JSON.stringify(rows), streamed]) expect(text).not.toContain(KEY);
+  });
 });

@@ -82,7 +82,7 @@ describe("malformed and hostile model output in an improve run", () => {
     expect(git(root, "rev-list", "--count", `main..${run.json.runBranch}`)).toBe("0");
 
     // The retry prompt told the model what was wrong.
-    const retries = server.requests.filter((request) => JSON.stringify(request.body).includes("were not accepted"));
+    const retries = server.requests.filter((request) => (JSON.stringify(request.body) ?? "").includes("were not accepted"));
     expect(JSON.stringify(retries.map((request) => request.body))).toContain("SEARCH does not match the current file");
     // The huge reply is in the run record (that is what happened), the run just did not use it.
     expect(auditRecords(root, run.json.id).some((record) => record.type === "model-call" && String(record.data.reply).length >= 600_000)).toBe(true);

@@ -1,4 +1,5 @@
 import type { AgentTask as FleetTask, AgentWorkContext, AgentWorkResult, FileEdit, TrialResult, WorkingAgent as FleetAgent } from "./types.js";
+import { redactKnownSecrets } from "../../observability/index.js";
 import type { ChatMessage, Tier } from "../../providers/index.js";
 import { editsFromReply } from "./confine.js";
 import { MAX_REPLY_CHARS } from "./edit-blocks.js";
@@ -48,7 +49,7 @@ interface Proposer {
 type Attempt =
   | { state: "proven"; edits: FileEdit[]; trial: TrialResult }
   | { state: "failed"; reason: string; output: string; trial?: TrialResult }
-  | { state: "stopped"; reason: string; budget: boolean };
+  | { state: "stopped"; reason: string; budget: boolean; unavailable?: boolean };
 
 /**
  * An LLM agent the fleet drives through `work`: it proposes search/replace edits for the task's
@@ -77,14 +78,14 @@ export function createLlmAgent(name: LlmAgentName, options: LlmAgentOptions): Fl
     let messages: ChatMessage[] = [{ role: "user", content: firstPrompt(task, context.read) }];
     if (proposer.strategy === "plan-then-act") {
       const planned = await ask([{ role: "user", content: renderPrompt(loadPrompt("plan"), { task: messages[0]!.content }) }], "plan.v1");
-      if (!planned.ok) return { state: "stopped", reason: planned.reason, budget: planned.budget };
+      if (!planned.ok) return { state: "stopped", reason: planned.reason, budget: planned.budget, unavailable: planned.unavailable };
       messages = [...messages, { role: "user", content: renderPrompt(loadPrompt("act"), { plan: cut(planned.response.text, MAX_FEEDBACK_CHARS) }) }];
     }
     const rounds = proposer.strategy === "reflexion" ? retries + 1 : 1;
     let last: Extract<Attempt, { state: "failed" }> = { state: "failed", reason: "no attempt", output: "" };
     for (let round = 1; round <= rounds; round++) {
       const asked = await ask(messages, round === 1 ? `${name}.v1` : "reflexion.v1");
-      if (!asked.ok) return round === 1 ? { state: "stopped", reason: asked.reason, budget: asked.budget } : { ...last, reason: `${last.reason}; retry not made: ${asked.reason}` };
+      if (!asked.ok) return round === 1 ? { state: "stopped", reason: asked.reason, budget: asked.budget, unavailable: asked.unavailable } : { ...last, reason: `${last.reason}; retry not made: ${asked.reason}` };
       const reply = asked.response.text.slice(0, MAX_REPLY_CHARS);
       const parsed = editsFromReply(reply, task.files, context.read);
       if (parsed.ok) {
@@ -132,7 +133,9 @@ export function createLlmAgent(name: LlmAgentName, options: LlmAgentOptions): Fl
     const proven = attempts.filter((item): item is Extract<Attempt, { state: "proven" }> => item.state === "proven");
     if (proven.length === 0) {
       const stopped = attempts.find((item): item is Extract<Attempt, { state: "stopped" }> => item.state === "stopped");
-      if (stopped && attempts.every((item) => item.state === "stopped")) return stopped.budget ? { state: "skipped", reason: stopped.reason } : { state: "failed", reason: stopped.reason, output: "" };
+      // No model answer, so no proof was made (budget, model unreachable, a provider error): the
+      // task is skipped with the reason, never counted as a failed proof.
+      if (stopped && attempts.every((item) => item.state === "stopped")) return { state: "skipped", reason: stopped.reason };
       const failed = attempts.find((item): item is Extract<Attempt, { state: "failed" }> => item.state === "failed")!;
       const others = attempts.length > 1 ? ` (${attempts.length} candidates, none proven)` : "";
       return { state: "failed", reason: `${failed.reason}${others}`, output: failed.output, diff: failed.trial?.diff, checks: failed.trial?.checks };
@@ -184,6 +187,8 @@ function stableOutput(text: string): string {
   return text.replace(/ in \d+(?:\.\d+)?s\b/g, "").replace(/\/\S*?\/\.pyagent\/\S*?\/task-[^/\s]+\//g, "");
 }
 
+/** `text` (known secrets masked first, so the cut cannot leave half a key) bounded to `limit` characters. */
 function cut(text: string, limit: number): string {
-  return text.length > limit ? `${text.slice(0, limit)}\n... (cut at ${limit} characters)` : text;
+  const masked = redactKnownSecrets(text);
+  return masked.length > limit ? `${masked.slice(0, limit)}\n... (cut at ${limit} characters)` : masked;
 }

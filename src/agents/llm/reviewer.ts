@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AgentTask as FleetTask, CheckOutcome as CheckResult, ModelReview } from "./types.js";
 import type { JsonSchema, Tier } from "../../providers/index.js";
+import { redactKnownSecrets } from "../../observability/index.js";
 import { loadPrompt, renderPrompt } from "./prompts.js";
 import type { ModelSession } from "./session.js";
 
@@ -29,7 +30,7 @@ export async function reviewDiff(session: ModelSession, task: FleetTask, diff: s
     title: task.title,
     agent: task.agent,
     checks: checks.map((check) => `${check.check}: ${check.summary}`).join("; ") || "none",
-    diff: diff.length > MAX_DIFF_CHARS ? `${diff.slice(0, MAX_DIFF_CHARS)}\n... (diff cut at ${MAX_DIFF_CHARS} characters)` : diff,
+    diff: cutDiff(redactKnownSecrets(diff)), // masked before the cut, which could leave half a key
   });
   const asked = await session.ask({ messages: [{ role: "user", content }], schema: reviewJsonSchema, temperature: 0, tier, agent: "reviewer", task: task.id, prompt: prompt.id });
   if (!asked.ok) return asked;
@@ -45,4 +46,8 @@ export async function reviewDiff(session: ModelSession, task: FleetTask, diff: s
       comments: comments.map((comment) => ({ rule: "model" as const, path: comment.path, line: comment.line, message: comment.body })),
     },
   };
+}
+
+function cutDiff(diff: string): string {
+  return diff.length > MAX_DIFF_CHARS ? `${diff.slice(0, MAX_DIFF_CHARS)}\n... (diff cut at ${MAX_DIFF_CHARS} characters)` : diff;
 }

@@ -1,5 +1,7 @@
+import { Writable } from "node:stream";
 import { Command, CommanderError } from "commander";
 import { isPyAgentError } from "../../core/errors.js";
+import { redactKnownSecrets, redactText, registerEnvironmentSecrets } from "../../observability/index.js";
 import { PYAGENT_VERSION } from "./version.js";
 
 export interface CliIo {
@@ -12,7 +14,12 @@ export interface CliIo {
  * 0 success, 1 `--fail-on` matched (or a command's own failure), 2 bad usage, path or configuration,
  * 3 state written by a newer PyAgent, 70 an unexpected internal error (a bug: run with --debug).
  */
-export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(argv: string[], given: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  // Secrets in the environment are known from the first line on; everything a command prints is
+  // masked by value (a check's output, a provider's error that echoed a key). Not by pattern: a
+  // command's own output (`"apiKey": "not needed"`, a diff) is not a secret.
+  registerEnvironmentSecrets(process.env);
+  const io: CliIo = { stdout: redacting(given.stdout), stderr: redacting(given.stderr) };
   const program = new Command("pyagent");
   program
     .description("A fleet of agents that keeps Python codebases healthy.")
@@ -31,13 +38,35 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     }
     const debug = argv.includes("--debug");
     if (isPyAgentError(error)) {
-      io.stderr.write(`pyagent: ${error.message}\n`);
+      io.stderr.write(`pyagent: ${redactText(error.message)}\n`);
       if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
       return error.exitCode;
     }
-    io.stderr.write(`pyagent: unexpected error: ${(error as Error)?.message ?? String(error)}${debug ? `\n${(error as Error)?.stack}` : " (run with --debug for details)"}\n`);
+    io.stderr.write(`pyagent: unexpected error: ${redactText((error as Error)?.message ?? String(error))}${debug ? `\n${(error as Error)?.stack}` : " (run with --debug for details)"}\n`);
     return 70;
   }
+}
+
+/**
+ * `stream` with every known secret masked (`redactKnownSecrets`). Commands write whole lines or
+ * whole documents, so a secret is never split across two writes.
+ */
+function redacting(stream: NodeJS.WritableStream): NodeJS.WritableStream {
+  const masked = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      // Handed on at once: the real stream buffers (and flushes before exit) as it always did.
+      stream.write(redactKnownSecrets(String(chunk)));
+      callback();
+    },
+  });
+  // A terminal's shape and cursor calls (progress bars) go to the real stream.
+  const terminal = stream as Partial<NodeJS.WriteStream>;
+  const shape: Record<string, unknown> = { isTTY: terminal.isTTY, columns: terminal.columns, rows: terminal.rows };
+  for (const name of ["cursorTo", "moveCursor", "clearLine", "clearScreenDown", "getWindowSize", "hasColors", "getColorDepth"] as const) {
+    const method = terminal[name];
+    if (typeof method === "function") shape[name] = (method as (...args: unknown[]) => unknown).bind(stream);
+  }
+  return Object.assign(masked, shape);
 }
 
 /**

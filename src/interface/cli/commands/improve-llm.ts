@@ -2,8 +2,8 @@ import { appendFileSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UsageError } from "../../../core/index.js";
 import { openJournal, type FleetAgent, type ImproveOptions } from "../../../fleet/index.js";
-import { Budget, createChatModelClient, SqliteResponseCache } from "../../../providers/index.js";
-import type { Logger } from "../../../observability/index.js";
+import { Budget, createChatModelClient, requireReachableModel, SqliteResponseCache } from "../../../providers/index.js";
+import { type Logger, redactText } from "../../../observability/index.js";
 import { createLlmFleet, LLM_AGENT_NAMES, STRATEGIES, type LlmFleet, type Strategy } from "../../../agents/llm/index.js";
 
 /** The `pyagent improve` flags of the LLM agents. */
@@ -21,7 +21,12 @@ export interface LlmRunFlags {
   director?: boolean;
   /** false with --no-model-review. */
   modelReview?: boolean;
+  /** A dry run contacts no model. */
+  dryRun?: boolean;
 }
+
+/** `pyagent improve`'s exit code when no model could be reached, before the run or during it. */
+export const MODEL_UNREACHABLE_EXIT_CODE = 6;
 
 export interface LlmRun {
   fleet: LlmFleet;
@@ -32,6 +37,8 @@ export interface LlmRun {
   summaryLines(): string[];
   /** Appends the summary to the run's Markdown report. */
   appendToReport(reportPath: string): void;
+  /** MODEL_UNREACHABLE_EXIT_CODE when the model went away during the run (LLM work stopped), else 0. */
+  exitCode(): number;
   close(): void;
 }
 
@@ -61,6 +68,9 @@ export async function prepareLlmRun(path: string, flags: LlmRunFlags, agentNames
       logger,
       onCall: (call) => fleet?.session.onCall(call),
     });
+    // A model that cannot be reached ends the command here, with one line and exit code 6,
+    // instead of a run whose every LLM task "fails the proof".
+    if (!flags.dryRun) await requireReachableModel(client);
     fleet = createLlmFleet({
       client,
       budget,
@@ -89,7 +99,8 @@ export async function prepareLlmRun(path: string, flags: LlmRunFlags, agentNames
     agents: llm.agents,
     improveOptions: { director: llm.director, onRunOpen: (_runId, record) => llm.session.recordTo(record) },
     summaryLines,
-    appendToReport: (reportPath) => appendFileSync(reportPath, `\n## Models\n\n\`\`\`\n${summaryLines().join("\n")}\n\`\`\`\n`),
+    appendToReport: (reportPath) => appendFileSync(reportPath, redactText(`\n## Models\n\n\`\`\`\n${summaryLines().join("\n")}\n\`\`\`\n`)),
+    exitCode: () => (llm.session.stoppedBy === "model-unavailable" ? MODEL_UNREACHABLE_EXIT_CODE : 0),
     close: () => cacheStore?.close(),
   };
 }

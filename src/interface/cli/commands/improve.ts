@@ -14,6 +14,9 @@
  *   4   a check hung at the baseline (per-check timeout): nothing could be proven; no run branch is left
  *   5   the project's tests cannot run at the baseline (collection errors, no test passes, pytest
  *       missing): nothing was changed and no run branch is left; --allow-unproven goes on anyway
+ *   6   no model of the run could be reached (connection refused, unknown host, API key refused or
+ *       missing): before the run (nothing started), or during it (LLM work stopped, what was
+ *       proven is kept)
  *   130 interrupted (Ctrl-C): the journal holds the run; continue with --resume RUN_ID
  *   70  internal error (a bug; --debug prints the stack)
  */
@@ -22,6 +25,7 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { UsageError } from "../../../core/index.js";
+import { redactKnownSecrets } from "../../../observability/index.js";
 import { deterministicAgents } from "../../../agents/deterministic/index.js";
 import { LLM_AGENT_NAMES } from "../../../agents/llm/index.js";
 import { prepareLlmRun, type LlmRunFlags } from "./improve-llm.js";
@@ -254,7 +258,7 @@ async function runImproveWith(path: string, flags: ImproveFlags, io: Io, agentNa
   } finally {
     process.removeListener("SIGINT", onInterrupt);
   }
-  const code = exitCode(summary);
+  const code = exitCode(summary) || (llm?.exitCode() ?? 0);
   llm?.appendToReport(summary.reportPath);
   if (flags.format === "json") {
     const models = llm ? { spend: llm.fleet.budget.report(), stopped: llm.fleet.session.stopped ?? null, directorFallback: llm.fleet.directorFallback ?? null } : undefined;
@@ -322,7 +326,7 @@ function progressPrinter(stderr: NodeJS.WritableStream): (event: RunEvent) => vo
         }
         counts.running = Math.max(0, counts.running - 1);
         counts[event.state]++;
-        stderr.write(`${event.state.padEnd(9)} ${event.title}${event.reason && event.state !== "committed" ? ` (${event.reason.slice(0, 200)})` : ""}  [${counters()}${total ? ` of ${total}` : ""}]\n`);
+        stderr.write(`${event.state.padEnd(9)} ${event.title}${event.reason && event.state !== "committed" ? ` (${redactKnownSecrets(event.reason).slice(0, 200)})` : ""}  [${counters()}${total ? ` of ${total}` : ""}]\n`);
         break;
       case "merge-end":
         stderr.write(`merge: ${describeMerge(event.outcome)}\n`);
