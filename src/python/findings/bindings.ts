@@ -65,7 +65,9 @@ function bindName(target: AnalysisNode, mode: BindMode, statement: AnalysisNode,
   const scope = state.scope;
   if (mode === "comprehension" || mode === "capture") return;
   if (scope.kind === "function") {
-    if (mode === "assign" && !annotatedOnly) scope.candidates.push({ name, line: line(target), endLine: endLine(statement), kind: "assignment" });
+    if (mode === "assign" && !annotatedOnly) {
+      scope.candidates.push({ name, line: line(target), endLine: endLine(statement), kind: "assignment", ...(assignsConstruction(statement) ? { constructs: true } : {}) });
+    }
   } else if (scope.kind === "module") {
     if (annotatedOnly) return;
     state.define({ name, kind: "variable", line: line(target), endLine: endLine(statement), confidence: 60, implicitlyUsed: isDunder(name) });
@@ -101,6 +103,18 @@ function bindAttribute(target: AnalysisNode, statement: AnalysisNode, context: B
       implicitlyUsed: isDunder(name) || isSunder(name),
     });
   }
+}
+
+/** Values that create or hold objects (calls, comprehensions, non-empty displays, lambdas). */
+const CONSTRUCTIONS = new Set(["call", "await", "lambda", "list_comprehension", "dictionary_comprehension", "set_comprehension", "generator_expression"]);
+const DISPLAYS = new Set(["list", "dictionary", "set", "tuple"]);
+
+function assignsConstruction(statement: AnalysisNode): boolean {
+  if (typeOf(statement) !== "assignment") return false;
+  const value = statement.childForFieldName("right");
+  if (!value) return false;
+  const type = typeOf(value);
+  return CONSTRUCTIONS.has(type) || (DISPLAYS.has(type) && value.namedChildren.some((child) => child && typeOf(child) !== "comment"));
 }
 
 function line(node: AnalysisNode): number {

@@ -1,5 +1,6 @@
 import type { AnalysisNode } from "../parse/flat-node.js";
 import type { Finding, ModuleFacts } from "../types.js";
+import { isTestFile } from "./conventions.js";
 import { analysisFor } from "./facts.js";
 import { SourceLines } from "./noqa.js";
 
@@ -8,12 +9,23 @@ export const UNUSED_VARIABLE_CONFIDENCE = 100;
 export const UNUSED_IMPORT_CONFIDENCE = 90;
 export const UNREACHABLE_CONFIDENCE = 100;
 /**
+ * Unreachable code that holds its function's only `yield` (`raise Error` then `yield`): it keeps the
+ * function a generator on purpose, so deleting it changes behaviour.
+ */
+export const GENERATOR_KEEPER_CONFIDENCE = 40;
+/**
  * An unused module-level import that is likely a re-export for outside users: imported from a
  * private module (`from _ssl import MemoryBIO` in ssl.py) or part of a facade module (no functions
  * or classes, mostly unused imports); or in a module that reads its globals by computed name
  * (`globals()[name]`, `eval`, `exec`).
  */
 export const REEXPORT_LIKE_CONFIDENCE = 50;
+/**
+ * An unused local in a test file whose value constructs or calls something (`ref = Thing()`,
+ * `x = [{} for _ in range(n)]`): tests keep objects alive that way for gc, weakref and timing
+ * checks, and call for the side effect; the name may be unused on purpose.
+ */
+export const KEEP_ALIVE_CONFIDENCE = 50;
 
 /**
  * Findings that need only this file: unused imports, unused function locals, unreachable code.
@@ -30,6 +42,7 @@ export function localFindings(
   const analysis = analysisFor(root, source, facts);
   const lines = new SourceLines(source);
   const findings: Finding[] = [];
+  const testFile = isTestFile(path);
   for (const binding of analysis.unusedImports) {
     if (options.isPackageInit && binding.scope !== "function") continue;
     if (lines.silenced("unused-import", binding.line, binding.endLine)) continue;
@@ -51,7 +64,7 @@ export function localFindings(
       line: local.line,
       endLine: local.endLine,
       message: local.kind === "exception" ? `unused exception variable '${local.name}'` : `unused variable '${local.name}'`,
-      confidence: UNUSED_VARIABLE_CONFIDENCE,
+      confidence: testFile && local.constructs ? KEEP_ALIVE_CONFIDENCE : UNUSED_VARIABLE_CONFIDENCE,
       symbol: local.name,
     });
   }
@@ -62,8 +75,8 @@ export function localFindings(
       path,
       line: block.line,
       endLine: block.endLine,
-      message: block.message,
-      confidence: UNREACHABLE_CONFIDENCE,
+      message: block.keepsGenerator ? `${block.message} (it keeps the function a generator)` : block.message,
+      confidence: block.keepsGenerator ? GENERATOR_KEEPER_CONFIDENCE : UNREACHABLE_CONFIDENCE,
       symbol: block.symbol,
     });
   }

@@ -13,6 +13,11 @@ export interface LocalCandidate {
   line: number;
   endLine: number;
   kind: "assignment" | "exception";
+  /**
+   * The assigned value builds or calls something (`ref = Thing()`, `x = [{} for _ in r]`): in a
+   * test that may be the point, keeping the object alive for a gc or weakref check.
+   */
+  constructs?: boolean;
 }
 
 /** A name bound by an import statement, checked for use when its scope closes. */
