@@ -67,6 +67,21 @@ describe("getattr dispatch by name prefix", () => {
     ].join("\n");
     expect(unusedDefinitions({ "app/handlers.py": source })).toEqual(["unused-function unrelated 60"]);
   });
+
+  it("keeps functions reached through globals()['_do_' + action] (boltons' benchmark script)", () => {
+    const source = [
+      "def _do_setitem(target):",
+      "    pass",
+      "def _do_pop(target):",
+      "    pass",
+      "def _unused_helper():",
+      "    pass",
+      "def run(action, target):",
+      "    return globals()['_do_' + action](target)",
+      "run('pop', {})",
+    ].join("\n");
+    expect(unusedDefinitions({ "misc/bench_omd.py": source })).toEqual(["unused-function _unused_helper 60"]);
+  });
 });
 
 describe("test conventions", () => {

@@ -697,6 +697,17 @@ class FindingsWalker {
   private visitSubscript(node: AnalysisNode): void {
     const value = node.childForFieldName("value");
     if (value) this.visit(value);
+    // `globals()["_do_" + action]`: dispatch to module functions by name prefix.
+    if (value && typeOf(value) === "call" && /^(globals|locals|vars)\(\s*\)$/.test(value.text)) {
+      for (const key of node.childrenForFieldName("subscript")) {
+        if (!key) continue;
+        const keyType = typeOf(key);
+        const content = keyType === "string" ? stringContent(key, this.source, keyType) : undefined;
+        if (content !== undefined) this.uses.others.add(content);
+        const prefix = content === undefined ? identifierPrefix(key, this.source, keyType) : undefined;
+        if (prefix) this.uses.prefixes.add(prefix);
+      }
+    }
     // Strings inside subscripts are forward references in generics: `Optional["Node"]`.
     this.annotationDepth++;
     for (const child of node.childrenForFieldName("subscript")) if (child) this.visit(child);
