@@ -43,6 +43,7 @@ export function localFindings(
   const lines = new SourceLines(source);
   const findings: Finding[] = [];
   const testFile = isTestFile(path);
+  const stringNames = new Set(facts.stringNames ?? []);
   for (const binding of analysis.unusedImports) {
     if (options.isPackageInit && binding.scope !== "function") continue;
     if (lines.silenced("unused-import", binding.line, binding.endLine)) continue;
@@ -52,7 +53,9 @@ export function localFindings(
       line: binding.line,
       endLine: binding.endLine,
       message: `unused import '${binding.name}'`,
-      confidence: binding.likelyReexport ? REEXPORT_LIKE_CONFIDENCE : UNUSED_IMPORT_CONFIDENCE,
+      // A module name spelled by a string in the file (`assertIn("sched", sys.modules)`,
+      // `importlib.reload`) may be the import's use.
+      confidence: binding.likelyReexport || stringNames.has(binding.name) ? REEXPORT_LIKE_CONFIDENCE : UNUSED_IMPORT_CONFIDENCE,
       symbol: binding.name,
     });
   }

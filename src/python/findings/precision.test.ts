@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { Finding } from "../types.js";
 import { extractFacts } from "./facts.js";
 import { localFindings } from "./local.js";
-import { frameReadPaths, lowerFrameReadLocals, projectFindings } from "./project.js";
+import { attributeReexportedImports, frameReadPaths, lowerFrameReadLocals, projectFindings } from "./project.js";
 import { parserFixture } from "./test-support.js";
 
 const { parse, project } = parserFixture();
@@ -255,6 +255,33 @@ describe("conditional imports and re-exports", () => {
   it("does not report names re-exported by __all__ or by a package __init__.py", () => {
     expect(local("pkg/api.py", "from pkg.core import run, stop\n__all__ = ['run', 'stop']\n")).toEqual([]);
     expect(local("pkg/__init__.py", "from pkg.core import run\nfrom pkg.util import helper as helper\n")).toEqual([]);
+  });
+});
+
+describe("imports used in ways no name read shows", () => {
+  it("finds unused imports that importers read as an attribute of the module (multiprocessing.util)", () => {
+    const files = {
+      "multiprocessing/__init__.py": "",
+      "multiprocessing/util.py": "import os\nimport re\nfrom subprocess import _args_from_interpreter_flags\ndef sep():\n    return os.sep\n",
+      "multiprocessing/spawn.py": "from . import util\ndef command():\n    return util._args_from_interpreter_flags()\n",
+    };
+    const findings = [
+      ...local("multiprocessing/util.py", files["multiprocessing/util.py"]),
+      ...local("multiprocessing/spawn.py", files["multiprocessing/spawn.py"]),
+    ];
+    expect(brief(findings)).toEqual(["unused-import re 90", "unused-import _args_from_interpreter_flags 90"]);
+    expect(attributeReexportedImports(findings, project(files))).toEqual(["multiprocessing/util.py\u0000_args_from_interpreter_flags"]);
+  });
+
+  it("reports an import whose module name a string in the file spells at confidence 50 (a test that checks sys.modules)", () => {
+    const source = [
+      "import sys",
+      "import json",
+      "def test_unload():",
+      "    import sched",
+      "    assert 'sched' in sys.modules",
+    ].join("\n");
+    expect(brief(local("test/test_support.py", source))).toEqual(["unused-import json 90", "unused-import sched 50"]);
   });
 });
 

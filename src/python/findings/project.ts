@@ -258,3 +258,46 @@ export function lowerFrameReadLocals(findings: Finding[], paths: ReadonlySet<str
     finding.rule === "unused-variable" && paths.has(finding.path) && finding.confidence > FRAME_READ_CONFIDENCE ? { ...finding, confidence: FRAME_READ_CONFIDENCE } : finding,
   );
 }
+
+/**
+ * `path\0symbol` of unused-import findings whose name other project modules read as an attribute
+ * of the importing module (`from . import util` then `util._args_from_interpreter_flags()` in
+ * multiprocessing): the import is a re-export for them. Reported at REEXPORT_LIKE confidence.
+ */
+export function attributeReexportedImports(findings: Finding[], modules: ProjectModule[]): string[] {
+  const pending = new Map<string, Set<string>>();
+  for (const finding of findings) {
+    if (finding.rule !== "unused-import" || finding.symbol === undefined) continue;
+    const symbols = pending.get(finding.path) ?? new Set<string>();
+    symbols.add(finding.symbol);
+    pending.set(finding.path, symbols);
+  }
+  if (pending.size === 0) return [];
+  const known = new Set(modules.map((module) => module.module));
+  const pathOf = new Map(modules.map((module) => [module.module, module.path]));
+  const keys = new Set<string>();
+  for (const module of modules) {
+    let used: Set<string> | undefined;
+    let ownNames: Set<string> | undefined;
+    for (const fact of module.facts.imports) {
+      for (const target of moduleBindings(module, fact, known)) {
+        const path = pathOf.get(target);
+        const symbols = path === undefined || path === module.path ? undefined : pending.get(path);
+        if (!symbols) continue;
+        used ??= new Set(module.facts.usedNames);
+        // A name the importer binds itself (`import re` in both) is its own, not the module's.
+        ownNames ??= new Set([...module.facts.imports.flatMap((own) => own.bound), ...module.facts.definitions.map((definition) => definition.name)]);
+        for (const symbol of symbols) if (used.has(symbol) && !ownNames.has(symbol)) keys.add(`${path}\u0000${symbol}`);
+      }
+    }
+  }
+  return [...keys];
+}
+
+/** Project modules that `fact` binds as module objects (`import a.b`, `from a import b` where `a.b` is a module). */
+function moduleBindings(module: ProjectModule, fact: ProjectModule["facts"]["imports"][number], known: Set<string>): string[] {
+  const base = absoluteBase(module.module, module.isPackage, fact);
+  if (base === undefined) return [];
+  if (fact.names.length === 0) return known.has(base) ? [base] : [];
+  return fact.names.map((name) => `${base}.${name}`).filter((name) => known.has(name));
+}
