@@ -21,11 +21,23 @@ export const GENERATOR_KEEPER_CONFIDENCE = 40;
  */
 export const REEXPORT_LIKE_CONFIDENCE = 50;
 /**
- * An unused local in a test file whose value constructs or calls something (`ref = Thing()`,
- * `x = [{} for _ in range(n)]`): tests keep objects alive that way for gc, weakref and timing
- * checks, and call for the side effect; the name may be unused on purpose.
+ * An unused local that may hold a reference on purpose: in a test file, a value that constructs
+ * or calls something (`ref = Thing()`, `x = [{} for _ in range(n)]`, kept alive for gc, weakref
+ * and timing checks) or an annotated one (annotation test data); anywhere, a value taken out of
+ * a container (`old = root[RESULT]`, `d = dicts.pop(key)`), freed when the function returns
+ * instead of mid-update.
  */
 export const KEEP_ALIVE_CONFIDENCE = 50;
+
+/**
+ * `from sysconfig import ...` in `distutils/sysconfig.py`: a module wrapping its namesake
+ * re-exports what it imports from it.
+ */
+function wrapsNamesake(binding: { module: string; fromImport: boolean; scope: string }, path: string): boolean {
+  if (!binding.fromImport || binding.scope !== "module") return false;
+  const stem = path.slice(path.lastIndexOf("/") + 1).replace(/\.py$/, "");
+  return stem !== "__init__" && binding.module.replace(/^\.+/, "").split(".").pop() === stem;
+}
 
 /**
  * Findings that need only this file: unused imports, unused function locals, unreachable code.
@@ -55,7 +67,7 @@ export function localFindings(
       message: `unused import '${binding.name}'`,
       // A module name spelled by a string in the file (`assertIn("sched", sys.modules)`,
       // `importlib.reload`) may be the import's use.
-      confidence: binding.likelyReexport || stringNames.has(binding.name) ? REEXPORT_LIKE_CONFIDENCE : UNUSED_IMPORT_CONFIDENCE,
+      confidence: binding.likelyReexport || stringNames.has(binding.name) || wrapsNamesake(binding, path) ? REEXPORT_LIKE_CONFIDENCE : UNUSED_IMPORT_CONFIDENCE,
       symbol: binding.name,
     });
   }
@@ -67,7 +79,7 @@ export function localFindings(
       line: local.line,
       endLine: local.endLine,
       message: local.kind === "exception" ? `unused exception variable '${local.name}'` : `unused variable '${local.name}'`,
-      confidence: testFile && local.constructs ? KEEP_ALIVE_CONFIDENCE : UNUSED_VARIABLE_CONFIDENCE,
+      confidence: local.holdsReference || (testFile && (local.constructs || local.annotated)) ? KEEP_ALIVE_CONFIDENCE : UNUSED_VARIABLE_CONFIDENCE,
       symbol: local.name,
     });
   }

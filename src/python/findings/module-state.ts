@@ -108,7 +108,9 @@ export class ModuleState {
   closeFunction(scope: Scope): void {
     this.closePrefixes(scope);
     if (scope.dynamic) return;
-    for (const binding of scope.imports) {
+    // A function made of imports exists for their side effects (`from . import connection` in
+    // multiprocessing's allow_connection_pickling).
+    for (const binding of scope.importsOnly ? [] : scope.imports) {
       // `global np; import numpy as np` binds a module global: reads after this function count,
       // so it is decided with the module's imports at the end.
       if (scope.declared.has(binding.name)) (this.scopes[0] as Scope).imports.push(binding);

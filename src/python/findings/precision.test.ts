@@ -206,6 +206,26 @@ describe("keep-alive assignments in tests", () => {
   });
 });
 
+describe("references held on purpose", () => {
+  it("reports a local taken out of a container (functools' lru_cache, _threading_local) at confidence 50", () => {
+    const source = [
+      "def evict(root, cache, dicts, key):",
+      "    oldresult = root[1]",
+      "    root[1] = None",
+      "    dct = dicts.pop(key)",
+      "    count = len(cache)",
+      "    del cache[key]",
+    ].join("\n");
+    expect(brief(local("functools.py", source))).toEqual(["unused-variable oldresult 50", "unused-variable dct 50", "unused-variable count 100"]);
+  });
+
+  it("reports an annotated local in a test file at confidence 50 (annotation test data)", () => {
+    const source = "def foo(x: int = 10):\n    def bar(y):\n        x: str = 'yes'\n    bar(1)\n";
+    expect(brief(local("test/ann_module.py", source))).toEqual(["unused-variable x 50"]);
+    expect(brief(local("pkg/ann.py", source))).toEqual(["unused-variable x 100"]);
+  });
+});
+
 describe("names used by doctests", () => {
   it("keeps an import and a definition that only a docstring's >>> example uses", () => {
     const source = [
@@ -271,6 +291,25 @@ describe("imports used in ways no name read shows", () => {
     ];
     expect(brief(findings)).toEqual(["unused-import re 90", "unused-import _args_from_interpreter_flags 90"]);
     expect(attributeReexportedImports(findings, project(files))).toEqual(["multiprocessing/util.py\u0000_args_from_interpreter_flags"]);
+  });
+
+  it("does not report the imports of a function made only of imports (imported for their side effects)", () => {
+    const source = [
+      "def allow_connection_pickling():",
+      '    """Install support for sending connections."""',
+      "    # its only effect is registering reducers",
+      "    from . import connection",
+      "def other():",
+      "    from . import reduction",
+      "    return 1",
+    ].join("\n");
+    expect(brief(local("multiprocessing/context.py", source))).toEqual(["unused-import reduction 90"]);
+  });
+
+  it("reports imports of a module wrapping its namesake (distutils/sysconfig.py from sysconfig) at confidence 50", () => {
+    const source = "import os\nfrom sysconfig import (\n    _PREFIX as PREFIX,\n    get_makefile_filename,\n)\ndef parse_makefile(path):\n    return path\n";
+    expect(brief(local("distutils/sysconfig.py", source))).toEqual(["unused-import os 90", "unused-import PREFIX 50", "unused-import get_makefile_filename 50"]);
+    expect(brief(local("distutils/util.py", source))).toEqual(["unused-import os 90", "unused-import PREFIX 90", "unused-import get_makefile_filename 90"]);
   });
 
   it("reports an import whose module name a string in the file spells at confidence 50 (a test that checks sys.modules)", () => {

@@ -49,6 +49,19 @@ function withoutCaseChange(node: AnalysisNode, type: string): [AnalysisNode, str
   return [current, currentType];
 }
 
+/** True when a body holds only import statements, besides a docstring and comments. */
+function onlyImports(body: AnalysisNode): boolean {
+  let imports = 0;
+  for (const child of body.namedChildren) {
+    if (!child) continue;
+    const type = typeOf(child);
+    if (type === "import_statement" || type === "import_from_statement") imports++;
+    else if (type === "comment") continue;
+    else if (type !== "expression_statement" || typeOfMaybe(child.namedChildren[0]) !== "string") return false;
+  }
+  return imports > 0;
+}
+
 /** Node types without named children: asking for their children would be a wasted wasm call. */
 const LEAVES = new Set([
   "integer",
@@ -440,6 +453,7 @@ class FindingsWalker {
     }
 
     const scope = newScope("function", qualName, node.startIndex, node.endIndex);
+    scope.importsOnly = parts.body !== undefined && onlyImports(parts.body);
     const firstParameter = parts.parameters ? this.visitParameters(parts.parameters) : undefined;
     if (isMethod && !decorations.staticmethod && firstParameter) {
       scope.selfName = firstParameter;
