@@ -8,6 +8,16 @@ import { makeTree, runCli } from "../helpers/cli.js";
 
 const files: Record<string, string> = { "pkg/__init__.py": "", "pkg/a.py": "import os\nfrom pkg import b\n\ndef f(x):\n    if x:\n        return 1\n    return 2\n" };
 files["pkg/b.py"] = "from pkg import a\n\ndef g(y):\n    for i in y:\n        if i and y:\n            pass\n";
+// A hotspot whose qualified name and path are long enough that a fixed-width label would cut them.
+const LONG_CLASS = "ExtremelyDescriptiveConfigurationLoaderWithFallbacks";
+const LONG_METHOD = "resolve_environment_overrides_for_profile";
+files["pkg/deeply_nested_configuration_helpers.py"] = [
+  `class ${LONG_CLASS}:`,
+  `    def ${LONG_METHOD}(self, a, b, c):`,
+  ...Array.from({ length: 8 }, (_, index) => `        if a == ${index} or b == ${index}:\n            c += ${index}`),
+  "        return c",
+  "",
+].join("\n");
 for (let index = 0; index < 12; index++) files[`pkg/m${index}.py`] = `from pkg import a\nfrom pkg import m${(index + 1) % 12}\n\ndef h${index}(v):\n    return v or ${index}\n`;
 
 // CI installs chromium; on a developer machine without it the test says why it is skipped.
@@ -39,7 +49,7 @@ describe.skipIf(!chromiumPath() && !process.env.CI)("the HTML report in a real b
     tab.on("console", (message) => message.type() === "error" && problems.push(message.text()));
     tab.on("request", (request) => !request.url().startsWith("file:") && problems.push(`network request to ${request.url()}`));
     await tab.goto(pathToFileURL(page).href);
-    expect(await tab.textContent("#files-count")).toBe("15");
+    expect(await tab.textContent("#files-count")).toBe("16");
     expect(await tab.locator("#complexity-chart rect").count()).toBe(6);
     expect(await tab.locator("#hotspot-chart rect").count()).toBeGreaterThanOrEqual(10);
     expect(await tab.locator("#module-graph circle").count()).toBe(14);
@@ -48,6 +58,34 @@ describe.skipIf(!chromiumPath() && !process.env.CI)("the HTML report in a real b
     expect(box?.width).toBeGreaterThan(300);
     await tab.screenshot({ path: page.replace(/\.html$/, ".png"), fullPage: true });
     expect(problems).toEqual([]);
+  });
+
+  it("shows every module's name as visible text on the import graph and in the module list", async () => {
+    const tab = await browser.newPage();
+    await tab.goto(pathToFileURL(page).href);
+    const labels = tab.locator("#module-graph text.label");
+    expect(await labels.count()).toBe(14);
+    for (const name of ["a", "b", "m0", "m11"]) await expect(tab.locator("#module-graph text.label", { hasText: new RegExp(`^${name}$`) }).isVisible()).resolves.toBe(true);
+    // Each label lies inside the picture.
+    const graph = (await tab.locator("#module-graph").boundingBox())!;
+    for (const box of await labels.evaluateAll((nodes) => nodes.map((node) => node.getBoundingClientRect().toJSON()))) {
+      expect(box.left).toBeGreaterThanOrEqual(graph.x - 1);
+      expect(box.right).toBeLessThanOrEqual(graph.x + graph.width + 1);
+    }
+    const list = await tab.locator("#module-list").innerText();
+    for (const name of ["pkg.a", "pkg.b", "pkg.m0", "pkg.m11"]) expect(list).toContain(name);
+  });
+
+  it("shows hotspot names and paths whole, without cutting them", async () => {
+    const tab = await browser.newPage();
+    await tab.goto(pathToFileURL(page).href);
+    const row = tab.locator("#hotspot-chart tbody tr").first();
+    const text = await row.innerText();
+    expect(text).toContain(`${LONG_CLASS}.${LONG_METHOD}`);
+    expect(text).toContain("pkg/deeply_nested_configuration_helpers.py:2");
+    // Nothing overflows its cell (wrapped, not clipped).
+    const clipped = await row.locator("td").evaluateAll((cells) => cells.filter((cell) => cell.scrollWidth > cell.clientWidth + 1).length);
+    expect(clipped).toBe(0);
   });
 
   it("filters the findings table by rule", async () => {

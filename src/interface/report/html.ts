@@ -28,27 +28,33 @@ function complexityChart(report: AnalysisReport): string {
   return `<svg id="complexity-chart" role="img" aria-label="Complexity distribution" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${bars.join("")}</svg>`;
 }
 
-/** The most complex functions as horizontal bars. */
+/**
+ * The most complex functions as a table of horizontal bars. Names and paths are HTML text that
+ * wraps, never cut: a qualified name (`Class.method.closure`) is what the reader came for.
+ */
 function hotspotChart(report: AnalysisReport): string {
   const hotspots = topHotspots(report, 15);
   const max = Math.max(1, ...hotspots.map((hotspot) => hotspot.complexity));
-  const rowHeight = 22;
-  const width = 640;
-  const labelWidth = 300;
-  const rows = hotspots.map((hotspot, index) => {
-    const y = index * rowHeight + 4;
-    const barWidth = Math.max(2, Math.round((hotspot.complexity / max) * (width - labelWidth - 50)));
-    const label = `${hotspot.path}:${hotspot.line} ${hotspot.name}`;
-    const shortLabel = label.length > 46 ? `…${label.slice(-45)}` : label;
-    return `<g><text x="${labelWidth - 6}" y="${y + 14}" text-anchor="end"><title>${escapeHtml(label)}</title>${escapeHtml(shortLabel)}</text>` +
-      `<rect x="${labelWidth}" y="${y}" width="${barWidth}" height="${rowHeight - 6}" fill="${RANK_COLORS[complexityRank(hotspot.complexity)]}"></rect>` +
-      `<text x="${labelWidth + barWidth + 4}" y="${y + 14}" class="value">${hotspot.complexity}</text></g>`;
+  const barArea = 200;
+  const rows = hotspots.map((hotspot) => {
+    const barWidth = Math.max(2, Math.round((hotspot.complexity / max) * (barArea - 30)));
+    const bar =
+      `<svg width="${barArea}" height="16" role="img" aria-label="complexity ${hotspot.complexity}"><rect x="0" y="1" width="${barWidth}" height="14" fill="${RANK_COLORS[complexityRank(hotspot.complexity)]}"></rect>` +
+      `<text x="${barWidth + 4}" y="13" class="value">${hotspot.complexity}</text></svg>`;
+    return `<tr><td class="name"><code>${escapeHtml(hotspot.name)}</code><div class="where">${escapeHtml(hotspot.path)}:${hotspot.line}</div></td><td class="bar">${bar}</td></tr>`;
   });
-  const height = Math.max(30, hotspots.length * rowHeight + 8);
-  return `<svg id="hotspot-chart" role="img" aria-label="Complexity hotspots" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${rows.join("")}</svg>`;
+  return `<table id="hotspot-chart" aria-label="Complexity hotspots"><thead><tr><th>function</th><th>complexity</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
-/** The internal import graph of the most connected modules; cycle members in red. */
+/** The module's last dotted part (`pkg.sub.core` → `core`): short enough to label a node. */
+function shortModuleName(name: string): string {
+  return name.slice(name.lastIndexOf(".") + 1) || name;
+}
+
+/**
+ * The internal import graph of the most connected modules, each node labelled with its module's
+ * last name part (the full name on hover and in the list below); cycle members in red.
+ */
 function moduleGraphChart(graph: ProjectGraph, cycles: string[][]): string {
   const inCycle = new Set(cycles.flat());
   const layout = layoutModuleGraph(graph, 120);
@@ -60,9 +66,18 @@ function moduleGraphChart(graph: ProjectGraph, cycles: string[][]): string {
   });
   const nodes = layout.nodes.map((node) => {
     const radius = 3 + Math.min(9, Math.sqrt(node.degree) * 1.5);
-    return `<circle cx="${node.x.toFixed(1)}" cy="${node.y.toFixed(1)}" r="${radius.toFixed(1)}" class="${inCycle.has(node.name) ? "cycle" : "module"}"><title>${escapeHtml(node.name)} (${node.degree} import edges)</title></circle>`;
+    // Labels right of nodes on the left half and left of nodes on the right half stay inside the picture.
+    const right = node.x < size / 2;
+    const labelX = right ? node.x + radius + 2 : node.x - radius - 2;
+    const title = `<title>${escapeHtml(node.name)} (${node.degree} import edges)</title>`;
+    return `<g class="node">${title}<circle cx="${node.x.toFixed(1)}" cy="${node.y.toFixed(1)}" r="${radius.toFixed(1)}" class="${inCycle.has(node.name) ? "cycle" : "module"}"></circle>` +
+      `<text x="${labelX.toFixed(1)}" y="${(node.y + 3).toFixed(1)}" text-anchor="${right ? "start" : "end"}" class="label">${escapeHtml(shortModuleName(node.name))}</text></g>`;
   });
-  return `<svg id="module-graph" role="img" aria-label="Module import graph" viewBox="0 0 ${size} ${size}" width="${size}" height="${size}"><g class="edges">${edges.join("")}</g><g>${nodes.join("")}</g></svg>`;
+  const list = layout.nodes
+    .map((node) => `<li${inCycle.has(node.name) ? ' class="cycle"' : ""}><code>${escapeHtml(node.name)}</code> <span class="where">${node.degree} import edges${inCycle.has(node.name) ? ", in a cycle" : ""}</span></li>`)
+    .join("");
+  return `<svg id="module-graph" role="img" aria-label="Module import graph" viewBox="0 0 ${size} ${size}" width="${size}" height="${size}"><g class="edges">${edges.join("")}</g><g>${nodes.join("")}</g></svg>` +
+    (layout.nodes.length > 0 ? `<details id="module-list" open><summary>Modules in the graph, most connected first</summary><ol>${list}</ol></details>` : "");
 }
 
 /** One self-contained HTML page (no external scripts, styles or fonts) with charts and tables. */
@@ -88,6 +103,9 @@ main{padding:20px 28px;display:grid;gap:20px;grid-template-columns:repeat(auto-f
 section{background:#fff;border:1px solid #e1e4ea;border-radius:8px;padding:14px 18px;overflow:auto}section.wide{grid-column:1/-1}
 h2{font-size:16px;margin:0 0 10px}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{background:#f0f3f8;border-radius:6px;padding:8px 14px}.card b{display:block;font-size:20px}
 svg text{font-size:11px;fill:#333}svg text.value{fill:#555}#module-graph line{stroke:#b8c2d0;stroke-width:.7}circle.module{fill:#3d6fd8}circle.cycle{fill:#d32f2f}
+#module-graph text.label{font-size:9px;fill:#1d2330;paint-order:stroke;stroke:#fff;stroke-width:2px}
+#hotspot-chart td.name{overflow-wrap:anywhere;word-break:break-word}#hotspot-chart td.bar{width:200px}.where{color:#667;font-size:12px;overflow-wrap:anywhere}
+#module-list ol{columns:3 220px;margin:6px 0 0;padding-left:28px}#module-list li.cycle code{color:#d32f2f}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eceef2;padding:4px 8px;text-align:left;vertical-align:top}td.num,th.num{text-align:right}
 select{margin-bottom:8px}
 </style></head>

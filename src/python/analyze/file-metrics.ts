@@ -23,7 +23,8 @@ export function measureFile(flat: FlatTree): MeasuredFile {
     throw error;
   }
   const halstead = computeHalstead(root, source);
-  const { blocks, total } = analyzeComplexity(root);
+  const { blocks, total, closures } = analyzeComplexity(root);
   const mi = maintainabilityIndex({ halsteadVolume: halstead.volume, totalComplexity: total, raw });
-  return { state: "measured", metrics: { raw, halstead, mi, blocks } };
+  // The blocks plain `radon cc` lists, then the nested functions (`radon cc -j`'s closures).
+  return { state: "measured", metrics: { raw, halstead, mi, blocks: [...blocks, ...closures] } };
 }

@@ -23,6 +23,10 @@ export interface ProjectResults {
   cycles: string[][];
   /** `path\0symbol` of per-file unused-import findings that another module imports by name (re-exports). */
   reexportedImports: string[];
+  /** Paths whose functions' locals may be read through frames: their unused-variable findings are lowered. */
+  frameReadPaths?: string[];
+  /** `path\0symbol` of unused-import findings that importers read as an attribute of the module: lowered to re-export confidence. */
+  attributeReexports?: string[];
 }
 
 /** Where earlier results come from (the project store), so unchanged files are not re-parsed. */
@@ -138,8 +142,15 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
   const digest = contentHash(JSON.stringify([config.minConfidence, files.map((file) => [file.path, file.hash])]));
   const projectResults = cache?.projectResults?.(digest) ?? (await computeProjectResults(files, config.minConfidence, digest));
   const reexported = new Set(projectResults.reexportedImports);
+  const { lowerFrameReadLocals, REEXPORT_LIKE_CONFIDENCE } = await import("../findings/index.js");
+  const attributeReexports = new Set(projectResults.attributeReexports ?? []);
+  const fileFindings = files.flatMap((file) => file.findings).filter((finding) => finding.rule !== "unused-import" || !reexported.has(`${finding.path}\u0000${finding.symbol ?? ""}`));
   const findings: Finding[] = [
-    ...files.flatMap((file) => file.findings).filter((finding) => finding.rule !== "unused-import" || !reexported.has(`${finding.path}\u0000${finding.symbol ?? ""}`)),
+    ...lowerFrameReadLocals(fileFindings, new Set(projectResults.frameReadPaths ?? [])).map((finding) =>
+      finding.rule === "unused-import" && attributeReexports.has(`${finding.path}\u0000${finding.symbol ?? ""}`)
+        ? { ...finding, confidence: Math.min(finding.confidence, REEXPORT_LIKE_CONFIDENCE) }
+        : finding,
+    ),
     ...projectResults.findings,
     ...sizeAndComplexityFindings(files, config),
   ];
@@ -164,7 +175,7 @@ export async function analyzeProject(root: string, options: AnalyzeOptions): Pro
 async function computeProjectResults(files: AnalyzedFile[], minConfidence: number, digest: string): Promise<ProjectResults> {
   // Loaded here, not at the top: a run's start (discovery, handing files to the parser threads)
   // should not wait for the project-wide analyzers, which are needed only now.
-  const { dropReexportedImports, importCycles, projectFindings } = await import("../findings/index.js");
+  const { attributeReexportedImports, dropReexportedImports, frameReadPaths, importCycles, projectFindings } = await import("../findings/index.js");
   const modules: ProjectModule[] = files.map((file) => ({ path: file.path, module: file.module, isPackage: file.isPackage, facts: file.facts }));
   const findings = projectFindings(modules, { minConfidence });
   const cycles = importCycles(modules);
@@ -182,7 +193,8 @@ async function computeProjectResults(files: AnalyzedFile[], minConfidence: numbe
   const unusedImports = files.flatMap((file) => file.findings).filter((finding) => finding.rule === "unused-import");
   const kept = new Set(dropReexportedImports(unusedImports, modules));
   const reexportedImports = unusedImports.filter((finding) => !kept.has(finding)).map((finding) => `${finding.path}\u0000${finding.symbol ?? ""}`);
-  return { digest, findings, cycles, reexportedImports };
+  const attributeReexports = attributeReexportedImports([...kept], modules);
+  return { digest, findings, cycles, reexportedImports, frameReadPaths: frameReadPaths(modules), attributeReexports };
 }
 
 function sizeAndComplexityFindings(files: AnalyzedFile[], config: PyAgentConfig): Finding[] {

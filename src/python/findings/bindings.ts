@@ -65,7 +65,18 @@ function bindName(target: AnalysisNode, mode: BindMode, statement: AnalysisNode,
   const scope = state.scope;
   if (mode === "comprehension" || mode === "capture") return;
   if (scope.kind === "function") {
-    if (mode === "assign" && !annotatedOnly) scope.candidates.push({ name, line: line(target), endLine: endLine(statement), kind: "assignment" });
+    if (mode === "assign" && !annotatedOnly) {
+      const value = typeOf(statement) === "assignment" ? statement.childForFieldName("right") : null;
+      scope.candidates.push({
+        name,
+        line: line(target),
+        endLine: endLine(statement),
+        kind: "assignment",
+        ...(value && constructs(value) ? { constructs: true } : {}),
+        ...(value && takesFromContainer(value) ? { holdsReference: true } : {}),
+        ...(value && statement.childForFieldName("type") ? { annotated: true } : {}),
+      });
+    }
   } else if (scope.kind === "module") {
     if (annotatedOnly) return;
     state.define({ name, kind: "variable", line: line(target), endLine: endLine(statement), confidence: 60, implicitlyUsed: isDunder(name) });
@@ -101,6 +112,24 @@ function bindAttribute(target: AnalysisNode, statement: AnalysisNode, context: B
       implicitlyUsed: isDunder(name) || isSunder(name),
     });
   }
+}
+
+/** Values that create or hold objects (calls, comprehensions, non-empty displays, lambdas). */
+const CONSTRUCTIONS = new Set(["call", "await", "lambda", "list_comprehension", "dictionary_comprehension", "set_comprehension", "generator_expression"]);
+const DISPLAYS = new Set(["list", "dictionary", "set", "tuple"]);
+
+function constructs(value: AnalysisNode): boolean {
+  const type = typeOf(value);
+  return CONSTRUCTIONS.has(type) || (DISPLAYS.has(type) && value.namedChildren.some((child) => child && typeOf(child) !== "comment"));
+}
+
+/** `container[key]`, `container.pop(...)`, `.popitem()`, `.popleft()`. */
+function takesFromContainer(value: AnalysisNode): boolean {
+  const type = typeOf(value);
+  if (type === "subscript") return true;
+  if (type !== "call") return false;
+  const callee = value.childForFieldName("function");
+  return !!callee && typeOf(callee) === "attribute" && /^(pop|popitem|popleft)$/.test(callee.childForFieldName("attribute")?.text ?? "");
 }
 
 function line(node: AnalysisNode): number {

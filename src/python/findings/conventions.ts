@@ -139,6 +139,12 @@ export function summarizeDecorators(names: readonly string[]): DecoratorSummary 
   return summary;
 }
 
+/** vulture's test-file patterns: a `test` or `tests` folder, `test*.py`, `*_test.py`, `*-test.py`, `conftest.py`. */
+export function isTestFile(path: string): boolean {
+  const normalized = `/${path.toLowerCase()}`;
+  return /\/tests?\//.test(normalized) || /\/(test[^/]*|conftest)\.py$/.test(normalized) || /[-_]test\.py$/.test(normalized);
+}
+
 /** A base class written like unittest's (`TestCase`, `unittest.IsolatedAsyncioTestCase`, `MyTestCase`). */
 export function looksLikeTestCase(base: string): boolean {
   return /TestCase$/.test(base);

@@ -83,10 +83,10 @@ describe("extractFacts", () => {
     );
   });
 
-  it("marks unittest hooks and test methods of TestCase subclasses as used", () => {
+  it("marks TestCase subclasses, their unittest hooks and test methods as used", () => {
     const source = "class T(unittest.TestCase):\n    def setUp(self):\n        pass\n    def test_a(self):\n        pass\n    def helper(self):\n        pass\n";
     const used = facts(source).definitions.filter((d) => d.implicitlyUsed).map((d) => d.name);
-    expect(used).toEqual(["T.setUp", "T.test_a"]);
+    expect(used).toEqual(["T", "T.setUp", "T.test_a"]);
   });
 
   it("marks enum members and # noqa'd definitions as used", () => {

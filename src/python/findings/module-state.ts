@@ -15,7 +15,8 @@ export interface ModuleAnalysis {
   /** `likelyReexport`: a re-export or a global read by computed name may use it (confidence 50). */
   unusedImports: Array<ImportBinding & { scope: ScopeKind; likelyReexport: boolean }>;
   unusedLocals: LocalCandidate[];
-  unreachable: UnreachableDraft[];
+  /** `keepsGenerator`: the block holds the function's only `yield`s (removing it changes what the function is). */
+  unreachable: Array<UnreachableDraft & { keepsGenerator: boolean }>;
 }
 
 /** Names that are never reported as unused locals (vulture's list plus the `_` conventions). */
@@ -40,7 +41,9 @@ export class ModuleState {
   /** Functions and classes defined at module level: a module without any is a script or a facade. */
   moduleDefinitions = 0;
   private readonly unusedLocals: LocalCandidate[] = [];
-  readonly unreachable: UnreachableDraft[] = [];
+  private readonly unreachable: Array<UnreachableDraft & { owner: Scope | undefined }> = [];
+  /** Lines of the `yield`s of each function scope. */
+  private readonly yieldLines = new Map<Scope, number[]>();
   /** Imports in class bodies become class attributes: used by any read or attribute access. */
   readonly classImports: ImportBinding[] = [];
   /** The scopes open at the walk's position, module first. */
@@ -83,6 +86,20 @@ export class ModuleState {
     this.definitions.push(fact);
   }
 
+  addUnreachable(...drafts: UnreachableDraft[]): void {
+    const owner = this.functionScope();
+    for (const draft of drafts) this.unreachable.push({ ...draft, owner });
+  }
+
+  /** A `yield` at the walk's position makes the enclosing function a generator. */
+  yielded(line: number): void {
+    const owner = this.functionScope();
+    if (!owner) return;
+    const lines = this.yieldLines.get(owner) ?? [];
+    lines.push(line);
+    this.yieldLines.set(owner, lines);
+  }
+
   /** Confirms the prefixes of names that this scope passed to getattr/hasattr. */
   closePrefixes(scope: Scope): void {
     for (const [name, affix] of scope.prefixedNames) if (scope.attributeNameArguments.has(name)) this.uses.affix(affix);
@@ -91,7 +108,9 @@ export class ModuleState {
   closeFunction(scope: Scope): void {
     this.closePrefixes(scope);
     if (scope.dynamic) return;
-    for (const binding of scope.imports) {
+    // A function made of imports exists for their side effects (`from . import connection` in
+    // multiprocessing's allow_connection_pickling).
+    for (const binding of scope.importsOnly ? [] : scope.imports) {
       // `global np; import numpy as np` binds a module global: reads after this function count,
       // so it is decided with the module's imports at the end.
       if (scope.declared.has(binding.name)) (this.scopes[0] as Scope).imports.push(binding);
@@ -134,6 +153,11 @@ export class ModuleState {
       usedPrefixes: [...this.uses.prefixes],
       usedSuffixes: [...this.uses.suffixes],
     };
-    return { facts, unusedImports, unusedLocals: this.unusedLocals, unreachable: this.unreachable };
+    const unreachable = this.unreachable.map(({ owner, ...draft }) => {
+      const lines = owner ? (this.yieldLines.get(owner) ?? []) : [];
+      const inside = lines.filter((line) => line >= draft.line && line <= draft.endLine).length;
+      return { ...draft, keepsGenerator: inside > 0 && inside === lines.length };
+    });
+    return { facts, unusedImports, unusedLocals: this.unusedLocals, unreachable };
   }
 }

@@ -5,8 +5,8 @@
  */
 import type { DefinitionFact, Finding, FindingRule } from "../types.js";
 import { isNeutralBase, knownBaseOverrides } from "./known-bases.js";
-import { PROTOCOL_METHODS, PYTEST_METHOD_NAMES } from "./conventions.js";
-import { absoluteBase, longestKnownPrefix, type ProjectModule } from "./imports.js";
+import { isTestFile, looksLikeTestCase, PROTOCOL_METHODS, PYTEST_METHOD_NAMES } from "./conventions.js";
+import { absoluteBase, longestKnownPrefix, resolveImport, type ProjectModule } from "./imports.js";
 
 /** vulture's confidence for unused functions, classes, methods, attributes and properties. */
 export const DEFAULT_CONFIDENCE = 60;
@@ -17,6 +17,12 @@ export const DEFAULT_CONFIDENCE = 60;
 export const EXTERNAL_BASE_CONFIDENCE = 40;
 /** A method named like a duck-typed protocol's (`read`, `keys`, `fileno`): library code may call it. */
 export const PROTOCOL_METHOD_CONFIDENCE = 40;
+/**
+ * An unused local in a module that reads other frames' locals (`frame.f_locals`), or that imports
+ * a project module that does (`tbutils.ContextualCallpoint.from_current()` shows its caller's
+ * locals): the value may be read through the frame.
+ */
+export const FRAME_READ_CONFIDENCE = 50;
 /** A name that appears only inside string literals may be looked up dynamically (registries, mock.patch). */
 export const STRING_REFERENCE_CONFIDENCE = 40;
 
@@ -30,11 +36,7 @@ const RULES: Partial<Record<DefinitionFact["kind"], FindingRule>> = {
 
 const PYTEST_FUNCTION_NAMES = new Set(["setup_module", "teardown_module", "setup_function", "teardown_function"]);
 
-/** vulture's test-file patterns: a `test` or `tests` folder, `test*.py`, `*_test.py`, `*-test.py`. */
-export function isTestFile(path: string): boolean {
-  const normalized = `/${path.toLowerCase()}`;
-  return /\/tests?\//.test(normalized) || /\/test[^/]*\.py$/.test(normalized) || /[-_]test\.py$/.test(normalized);
-}
+export { isTestFile };
 
 function simpleName(qualName: string): string {
   const dot = qualName.lastIndexOf(".");
@@ -65,6 +67,8 @@ interface Ancestry {
   overrides: Set<string>;
   overridePrefixes: Set<string>;
   overrideSuffixes: Set<string>;
+  /** Some ancestor is a unittest TestCase: the test runner finds the class and calls its tests. */
+  testCase: boolean;
 }
 
 export function projectFindings(modules: ProjectModule[], options: { minConfidence: number }): Finding[] {
@@ -95,18 +99,20 @@ export function projectFindings(modules: ProjectModule[], options: { minConfiden
   const ancestryOf = (info: ClassInfo, visiting: Set<ClassInfo>): Ancestry => {
     const cached = ancestryMemo.get(info);
     if (cached) return cached;
-    const result: Ancestry = { external: false, overrides: new Set(), overridePrefixes: new Set(info.modulePrefixes), overrideSuffixes: new Set(info.moduleSuffixes) };
+    const result: Ancestry = { external: false, testCase: false, overrides: new Set(), overridePrefixes: new Set(info.modulePrefixes), overrideSuffixes: new Set(info.moduleSuffixes) };
     if (visiting.has(info)) return result;
     visiting.add(info);
     if (info.enclosing && ancestryOf(info.enclosing, visiting).external) result.external = true;
     for (const base of info.bases) {
       const simple = simpleName(base.replace(/\(.*$/s, ""));
       if (isNeutralBase(base)) continue;
+      if (looksLikeTestCase(simple)) result.testCase = true;
       const projectClasses = /^[\w.]+$/.test(base) ? classesBySimpleName.get(simple) : undefined;
       if (projectClasses) {
         for (const parent of projectClasses) {
           const inherited = ancestryOf(parent, visiting);
           result.external ||= inherited.external;
+          result.testCase ||= inherited.testCase;
           for (const name of inherited.overrides) result.overrides.add(name);
           for (const prefix of inherited.overridePrefixes) result.overridePrefixes.add(prefix);
           for (const suffix of inherited.overrideSuffixes) result.overrideSuffixes.add(suffix);
@@ -143,6 +149,10 @@ export function projectFindings(modules: ProjectModule[], options: { minConfiden
       let confidence = definition.confidence;
       if (inStrings.has(name)) confidence = Math.min(confidence, STRING_REFERENCE_CONFIDENCE);
       if (definition.kind === "method" && PROTOCOL_METHODS.has(name)) confidence = Math.min(confidence, PROTOCOL_METHOD_CONFIDENCE);
+      if (definition.kind === "class") {
+        const own = classByKey.get(`${module.path}\u0000${definition.name}`);
+        if (own && ancestryOf(own, new Set()).testCase) continue;
+      }
       // Members, nested classes included (Django's `class Meta`, pydantic's `class Config`), take
       // their class's ancestry into account.
       const info = classByKey.get(`${module.path}\u0000${ownerName(definition.name)}`);
@@ -176,11 +186,11 @@ function hasSuffix(name: string, suffixes: Set<string>): boolean {
   return false;
 }
 
-/** vulture's test conventions: `test_*` functions and methods, pytest hooks, `*Test*` classes. */
+/** pytest's default test conventions (`test*` functions and methods, `Test*` classes), hooks, `*Test*` classes. */
 function conventionalTestName(kind: DefinitionFact["kind"], name: string): boolean {
   if (kind === "class") return name.includes("Test");
-  if (kind === "function") return name.startsWith("test_") || PYTEST_FUNCTION_NAMES.has(name);
-  if (kind === "method") return name.startsWith("test_") || PYTEST_METHOD_NAMES.has(name);
+  if (kind === "function") return name.startsWith("test") || name.startsWith("pytest_") || PYTEST_FUNCTION_NAMES.has(name);
+  if (kind === "method") return name.startsWith("test") || PYTEST_METHOD_NAMES.has(name);
   return false;
 }
 
@@ -216,4 +226,78 @@ export function dropReexportedImports(findings: Finding[], modules: ProjectModul
   return findings.filter(
     (finding) => finding.rule !== "unused-import" || !reexported.has(`${finding.path}\u0000${finding.symbol ?? ""}`),
   );
+}
+
+/** Attribute and call names that read another frame's local variables. */
+const FRAME_LOCALS_READERS = ["f_locals", "getargvalues", "getouterframes"];
+
+/**
+ * Paths of modules whose functions' locals may be read through frames: a module that reads
+ * `f_locals` (or `inspect.getargvalues`, `getouterframes`), and every project module that imports
+ * one. Their unused-variable findings drop to FRAME_READ_CONFIDENCE.
+ */
+export function frameReadPaths(modules: ProjectModule[]): string[] {
+  const readers = new Set<string>();
+  for (const module of modules) {
+    if (FRAME_LOCALS_READERS.some((name) => module.facts.usedNames.includes(name))) readers.add(module.module);
+  }
+  if (readers.size === 0) return [];
+  const known = new Set(modules.map((module) => module.module));
+  const paths: string[] = [];
+  for (const module of modules) {
+    const reads = readers.has(module.module) || module.facts.imports.some((fact) => resolveImport(module.module, module.isPackage, fact, known).some((target) => readers.has(target)));
+    if (reads) paths.push(module.path);
+  }
+  return paths;
+}
+
+/** Lowers the unused-variable findings of `paths` (see frameReadPaths) to FRAME_READ_CONFIDENCE. */
+export function lowerFrameReadLocals(findings: Finding[], paths: ReadonlySet<string>): Finding[] {
+  if (paths.size === 0) return findings;
+  return findings.map((finding) =>
+    finding.rule === "unused-variable" && paths.has(finding.path) && finding.confidence > FRAME_READ_CONFIDENCE ? { ...finding, confidence: FRAME_READ_CONFIDENCE } : finding,
+  );
+}
+
+/**
+ * `path\0symbol` of unused-import findings whose name other project modules read as an attribute
+ * of the importing module (`from . import util` then `util._args_from_interpreter_flags()` in
+ * multiprocessing): the import is a re-export for them. Reported at REEXPORT_LIKE confidence.
+ */
+export function attributeReexportedImports(findings: Finding[], modules: ProjectModule[]): string[] {
+  const pending = new Map<string, Set<string>>();
+  for (const finding of findings) {
+    if (finding.rule !== "unused-import" || finding.symbol === undefined) continue;
+    const symbols = pending.get(finding.path) ?? new Set<string>();
+    symbols.add(finding.symbol);
+    pending.set(finding.path, symbols);
+  }
+  if (pending.size === 0) return [];
+  const known = new Set(modules.map((module) => module.module));
+  const pathOf = new Map(modules.map((module) => [module.module, module.path]));
+  const keys = new Set<string>();
+  for (const module of modules) {
+    let used: Set<string> | undefined;
+    let ownNames: Set<string> | undefined;
+    for (const fact of module.facts.imports) {
+      for (const target of moduleBindings(module, fact, known)) {
+        const path = pathOf.get(target);
+        const symbols = path === undefined || path === module.path ? undefined : pending.get(path);
+        if (!symbols) continue;
+        used ??= new Set(module.facts.usedNames);
+        // A name the importer binds itself (`import re` in both) is its own, not the module's.
+        ownNames ??= new Set([...module.facts.imports.flatMap((own) => own.bound), ...module.facts.definitions.map((definition) => definition.name)]);
+        for (const symbol of symbols) if (used.has(symbol) && !ownNames.has(symbol)) keys.add(`${path}\u0000${symbol}`);
+      }
+    }
+  }
+  return [...keys];
+}
+
+/** Project modules that `fact` binds as module objects (`import a.b`, `from a import b` where `a.b` is a module). */
+function moduleBindings(module: ProjectModule, fact: ProjectModule["facts"]["imports"][number], known: Set<string>): string[] {
+  const base = absoluteBase(module.module, module.isPackage, fact);
+  if (base === undefined) return [];
+  if (fact.names.length === 0) return known.has(base) ? [base] : [];
+  return fact.names.map((name) => `${base}.${name}`).filter((name) => known.has(name));
 }

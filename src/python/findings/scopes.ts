@@ -13,6 +13,18 @@ export interface LocalCandidate {
   line: number;
   endLine: number;
   kind: "assignment" | "exception";
+  /**
+   * The assigned value builds or calls something (`ref = Thing()`, `x = [{} for _ in r]`): in a
+   * test that may be the point, keeping the object alive for a gc or weakref check.
+   */
+  constructs?: boolean;
+  /**
+   * The value is taken out of a container (`d.pop(k)`, `root[RESULT]`): the name may hold the
+   * reference on purpose, so the object is freed when the function returns, not mid-update.
+   */
+  holdsReference?: boolean;
+  /** `x: str = ...`: the annotation may be what the code is about (annotation test data). */
+  annotated?: boolean;
 }
 
 /** A name bound by an import statement, checked for use when its scope closes. */
@@ -54,6 +66,8 @@ export interface Scope {
   enumLike: boolean;
   /** `name = "visit_" + kind` here: the literal prefix each such name holds (`*suffix` for `kind + "_format"`). */
   prefixedNames: Map<string, string>;
+  /** For functions: the body holds nothing but imports (and a docstring): it exists to import. */
+  importsOnly: boolean;
   /** Names passed here as getattr/hasattr's attribute argument. */
   attributeNameArguments: Set<string>;
 }
@@ -72,6 +86,7 @@ export function newScope(kind: ScopeKind, qualName: string, start: number, end: 
     className: undefined,
     testCase: false,
     enumLike: false,
+    importsOnly: false,
     prefixedNames: new Map(),
     attributeNameArguments: new Set(),
   };

@@ -28,12 +28,25 @@ export function identifierPrefix(node: AnalysisNode, source: string, type = type
   let candidate: string | undefined;
   if (type === "binary_operator") {
     const left = node.namedChildren[0];
-    if (typeOfMaybe(left) === "string" && typeOfMaybe(node.childForFieldName("operator")) === "+") candidate = stringContent(left, source);
+    const operator = typeOfMaybe(node.childForFieldName("operator"));
+    if (typeOfMaybe(left) === "string" && operator === "+") candidate = stringContent(left, source);
+    // `"do_%s" % name`: the text before the first conversion.
+    else if (typeOfMaybe(left) === "string" && operator === "%") candidate = literalBefore(stringContent(left, source), "%");
+  } else if (type === "call") {
+    // `"do_{}".format(name)`: the text before the first replacement field.
+    const callee = node.childForFieldName("function");
+    const object = callee && typeOf(callee) === "attribute" ? callee.childForFieldName("object") : null;
+    if (object && typeOf(object) === "string" && callee?.childForFieldName("attribute")?.text === "format") candidate = literalBefore(stringContent(object, source), "{");
   } else if (type === "string") {
     const [, first, second] = node.namedChildren;
     if (typeOfMaybe(first) === "string_content" && typeOfMaybe(second) === "interpolation") candidate = first.text;
   }
   return candidate !== undefined && candidate.length >= 3 && IDENTIFIER.test(candidate) ? candidate : undefined;
+}
+
+function literalBefore(content: string | undefined, marker: string): string | undefined {
+  const index = content?.indexOf(marker) ?? -1;
+  return index > 0 ? content?.slice(0, index) : undefined;
 }
 
 /** The literal identifier suffix of a computed attribute name: `kind + "_lib_format"` gives `_lib_format`. */

@@ -6,6 +6,9 @@
 import { ReadTable } from "./scopes.js";
 import { addStringNames, readTypeExpression } from "./strings.js";
 
+const DOCTEST_LINE = /^[ \t]*(?:>>>|\.\.\.)[ \t]?([^\n]*)$/gm;
+const IDENTIFIERS = /[A-Za-z_][A-Za-z0-9_]*/g;
+
 export class NameUses {
   readonly reads = new ReadTable();
   readonly attributes = new Set<string>();
@@ -25,6 +28,20 @@ export class NameUses {
       if (isAttribute) this.attributes.add(name);
       else this.reads.add(name, offset);
     });
+  }
+
+  /**
+   * The code lines (`>>> `, `... `) of a docstring's doctest examples: every identifier in them is
+   * read at `offset` (the string's start) and may be an attribute.
+   */
+  doctest(content: string, offset: number): void {
+    for (const match of content.matchAll(DOCTEST_LINE)) {
+      for (const name of (match[1] as string).matchAll(IDENTIFIERS)) {
+        const identifier = name[0];
+        if (name.index > 0 && (match[1] as string)[name.index - 1] === ".") this.attributes.add(identifier);
+        else this.reads.add(identifier, offset);
+      }
+    }
   }
 
   /** A plain string literal's content: may name a definition. */

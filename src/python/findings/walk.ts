@@ -29,6 +29,39 @@ export type { ModuleAnalysis } from "./module-state.js";
 const DYNAMIC_CALLS = new Set(["locals", "vars", "eval", "exec", "sys._getframe", "inspect.currentframe", "inspect.stack"]);
 /** Calls that can read module globals by a computed name (`globals()[name]`, `eval(text)`). */
 const GLOBAL_LOOKUPS = new Set(["globals", "eval", "exec", "vars"]);
+/** String methods that change a computed name's case or whitespace but keep its literal prefix. */
+const CASE_CHANGES = new Set(["lower", "upper", "casefold", "strip", "lstrip", "rstrip"]);
+
+/** `name.lower()` → `name` (repeatedly); anything else unchanged. Returns the node and its type. */
+function withoutCaseChange(node: AnalysisNode, type: string): [AnalysisNode, string] {
+  let current = node;
+  let currentType = type;
+  while (currentType === "call") {
+    const callee = current.childForFieldName("function");
+    const args = current.childForFieldName("arguments");
+    if (!callee || typeOf(callee) !== "attribute" || (args && args.namedChildren.some((child) => child && typeOf(child) !== "comment"))) break;
+    const method = callee.childForFieldName("attribute");
+    const object = callee.childForFieldName("object");
+    if (!method || !object || !CASE_CHANGES.has(method.text)) break;
+    current = object;
+    currentType = typeOf(object);
+  }
+  return [current, currentType];
+}
+
+/** True when a body holds only import statements, besides a docstring and comments. */
+function onlyImports(body: AnalysisNode): boolean {
+  let imports = 0;
+  for (const child of body.namedChildren) {
+    if (!child) continue;
+    const type = typeOf(child);
+    if (type === "import_statement" || type === "import_from_statement") imports++;
+    else if (type === "comment") continue;
+    else if (type !== "expression_statement" || typeOfMaybe(child.namedChildren[0]) !== "string") return false;
+  }
+  return imports > 0;
+}
+
 /** Node types without named children: asking for their children would be a wasted wasm call. */
 const LEAVES = new Set([
   "integer",
@@ -251,11 +284,11 @@ class FindingsWalker {
         this.visitIf(node);
         return;
       case "while_statement":
-        this.state.unreachable.push(...constantWhile(node));
+        this.state.addUnreachable(...constantWhile(node));
         this.visitChildren(node);
         return;
       case "conditional_expression":
-        this.state.unreachable.push(...constantTernary(node, significant(node)));
+        this.state.addUnreachable(...constantTernary(node, significant(node)));
         this.visitChildren(node);
         return;
       case "case_clause":
@@ -272,6 +305,10 @@ class FindingsWalker {
         return;
       case "subscript":
         this.visitSubscript(node);
+        return;
+      case "yield":
+        this.state.yielded(line(node));
+        this.visitChildren(node);
         return;
       case "exec_statement":
         this.markDynamic();
@@ -297,7 +334,7 @@ class FindingsWalker {
       if (type !== "comment") {
         if (terminator && !reported) {
           reported = true;
-          this.state.unreachable.push(afterTerminator(node, child, terminator));
+          this.state.addUnreachable(afterTerminator(node, child, terminator));
         }
         terminator ??= terminatorOf(child, type);
       }
@@ -307,7 +344,7 @@ class FindingsWalker {
 
   private visitIf(node: AnalysisNode): void {
     const chain = ifChain(node);
-    this.state.unreachable.push(...constantIf(chain));
+    this.state.addUnreachable(...constantIf(chain));
     for (const clause of chain.clauses) {
       this.visit(clause.condition, clause.conditionType);
       // Imports under `if TYPE_CHECKING:` never run; under `if __name__ == "__main__":` they run
@@ -402,7 +439,7 @@ class FindingsWalker {
     const qualName = this.qualify(name);
     if (!decorations.accessor && !decorations.overload) {
       const testHook = isMethod
-        ? parent.testCase && (name.startsWith("test") || UNITTEST_METHOD_HOOKS.has(name))
+        ? parent.testCase && (/^(test|setUp|tearDown|asyncSetUp|asyncTearDown)/.test(name) || UNITTEST_METHOD_HOOKS.has(name))
         : parent.kind === "module" && (MODULE_HOOKS.has(name) || name.startsWith("pytest_"));
       this.state.define({
         name: qualName,
@@ -416,6 +453,7 @@ class FindingsWalker {
     }
 
     const scope = newScope("function", qualName, node.startIndex, node.endIndex);
+    scope.importsOnly = parts.body !== undefined && onlyImports(parts.body);
     const firstParameter = parts.parameters ? this.visitParameters(parts.parameters) : undefined;
     if (isMethod && !decorations.staticmethod && firstParameter) {
       scope.selfName = firstParameter;
@@ -490,7 +528,8 @@ class FindingsWalker {
       line: line(node),
       endLine: endLine(node),
       confidence: 60,
-      implicitlyUsed: isDunder(name) || decorations.registers,
+      // unittest finds TestCase subclasses by loading the module: no reference names them.
+      implicitlyUsed: isDunder(name) || decorations.registers || bases.some(looksLikeTestCase),
       bases,
       ...(decorators.length > 0 ? { startLine: line(outer) } : {}),
     });
@@ -672,6 +711,17 @@ class FindingsWalker {
   private visitSubscript(node: AnalysisNode): void {
     const value = node.childForFieldName("value");
     if (value) this.visit(value);
+    // `globals()["_do_" + action]`: dispatch to module functions by name prefix.
+    if (value && typeOf(value) === "call" && /^(globals|locals|vars)\(\s*\)$/.test(value.text)) {
+      for (const key of node.childrenForFieldName("subscript")) {
+        if (!key) continue;
+        const keyType = typeOf(key);
+        const content = keyType === "string" ? stringContent(key, this.source, keyType) : undefined;
+        if (content !== undefined) this.uses.others.add(content);
+        const prefix = content === undefined ? identifierPrefix(key, this.source, keyType) : undefined;
+        if (prefix) this.uses.prefixes.add(prefix);
+      }
+    }
     // Strings inside subscripts are forward references in generics: `Optional["Node"]`.
     this.annotationDepth++;
     for (const child of node.childrenForFieldName("subscript")) if (child) this.visit(child);
@@ -716,8 +766,8 @@ class FindingsWalker {
       argTypes.push(lastType as string);
     }
     if ((calleeText === "getattr" || calleeText === "hasattr" || calleeText === "setattr" || calleeText === "delattr") && args[1]) {
-      const nameArgument = args[1];
-      const nameType = argTypes[1] as string;
+      // `getattr(self, method_name.lower())`: the case change keeps the name's literal prefix.
+      const [nameArgument, nameType] = withoutCaseChange(args[1], argTypes[1] as string);
       const content = nameType === "string" ? stringContent(nameArgument, this.source, nameType) : undefined;
       if (content !== undefined) this.uses.others.add(content);
       else if (nameType === "identifier") this.scope.attributeNameArguments.add(nameArgument.text);
@@ -773,6 +823,9 @@ class FindingsWalker {
     if (content === undefined) return;
     if (this.annotationDepth > 0) this.uses.typeExpression(content, node.startIndex);
     if (this.collectingAll && /^[A-Za-z_][A-Za-z0-9_]*$/.test(content)) this.state.dunderAll?.push(content);
+    // A docstring's `>>>` examples run under doctest with the module's globals: names they use
+    // keep imports and definitions alive.
+    if (content.includes(">>>")) this.uses.doctest(content, node.startIndex);
     this.uses.literal(content);
   }
 

@@ -12,7 +12,11 @@ import { statementMaxLine } from "./complexity-lines.js";
  *    never visits). Nothing for with, lambda itself, match/case and guards, `except*` (radon
  *    knows no TryStar), finally.
  *  - A function is 1 + the decision points of its body; nested defs and classes in it are opaque
- *    (closures are not listed by plain `radon cc` and never add to the outer function).
+ *    to it (a closure never adds to the outer function). Closures (defs in a listed function or
+ *    method, recursively) are what `radon cc -j` nests under `closures`: scored like functions,
+ *    named as `radon cc --show-closures` prints them (`outer.inner`, and `method.inner` for a
+ *    closure of `Class.method`), listed apart from the blocks. Classes in functions and their
+ *    methods are listed by neither.
  *    Decorators, parameters and their defaults, annotations and class bases are never visited.
  *  - A class's real complexity is 1 + its body's decision points + its methods' complexities
  *    (methods = defs anywhere in its body outside nested defs/classes); radon reports `real`
@@ -33,6 +37,8 @@ const FUNCTION = 1;
 const CLASS = 2;
 /** A region radon never visits: decorators, asserts, nested defs/classes it does not list. */
 const OPAQUE = 3;
+/** A def inside a function or method: scored like a function, not counted in its parent. */
+const CLOSURE = 4;
 
 interface Scope {
   kind: number;
@@ -47,6 +53,8 @@ interface Scope {
   owner: Scope | null;
   /** For a class: its methods in radon's order. */
   methods: BlockMetrics[];
+  /** For a function, method or closure: the name its closures' names start with. */
+  closurePrefix: string;
 }
 
 export interface ComplexityResult {
@@ -54,6 +62,8 @@ export interface ComplexityResult {
   blocks: BlockMetrics[];
   /** radon's `ComplexityVisitor.from_ast(module).total_complexity` (what `radon mi` uses). */
   total: number;
+  /** Nested functions of listed functions and methods, by descending complexity, then source order. */
+  closures: BlockMetrics[];
 }
 
 interface ClassRecord {
@@ -83,6 +93,7 @@ function scanModule(root: AnalysisNode): ComplexityResult {
   const tables = kindTables(language);
   const cursor = root.walk();
   const functions: BlockMetrics[] = [];
+  const closures: BlockMetrics[] = [];
   const classes: ClassRecord[] = [];
   const module = newScope(MODULE, Number.POSITIVE_INFINITY, 0, null, null);
   const stack: Scope[] = [module];
@@ -121,7 +132,7 @@ function scanModule(root: AnalysisNode): ComplexityResult {
           stack.push(newScope(OPAQUE, node.endIndex, 0, null, null));
           break;
         case Role.FunctionDefinition:
-          stack.push(scope.kind === FUNCTION ? newScope(OPAQUE, node.endIndex, 0, null, null) : openFunction(node, scope));
+          stack.push(scope.kind === FUNCTION || scope.kind === CLOSURE ? openClosure(node, scope) : openFunction(node, scope));
           break;
         case Role.ClassDefinition:
           stack.push(scope.kind === MODULE ? openClass(node) : newScope(OPAQUE, node.endIndex, 0, null, null));
@@ -141,11 +152,28 @@ function scanModule(root: AnalysisNode): ComplexityResult {
     if (parent.kind === CLASS) {
       const block: BlockMetrics = { name: `${parent.block!.name}.${name}`, kind: "method", line, endLine, complexity: 1 };
       parent.methods.push(block);
-      return newScope(FUNCTION, node.endIndex, body?.startIndex ?? node.endIndex, block, parent);
+      const method = newScope(FUNCTION, node.endIndex, body?.startIndex ?? node.endIndex, block, parent);
+      // radon names a method's closures after the method alone: `m.helper` in `class A`.
+      method.closurePrefix = name;
+      return method;
     }
     const block: BlockMetrics = { name, kind: "function", line, endLine, complexity: 1 };
     functions.push(block);
-    return newScope(FUNCTION, node.endIndex, body?.startIndex ?? node.endIndex, block, null);
+    const scope = newScope(FUNCTION, node.endIndex, body?.startIndex ?? node.endIndex, block, null);
+    scope.closurePrefix = name;
+    return scope;
+  }
+
+  function openClosure(node: AnalysisNode, parent: Scope): Scope {
+    const body = node.childForFieldName("body");
+    const line = node.startPosition.row + 1;
+    const name = `${parent.closurePrefix}.${node.childForFieldName("name")?.text ?? ""}`;
+    const endLine = body ? Math.max(line, lastStatementLine(cursor, tables, body, false)) : line;
+    const block: BlockMetrics = { name, kind: "function", line, endLine, complexity: 1 };
+    closures.push(block);
+    const scope = newScope(CLOSURE, node.endIndex, body?.startIndex ?? node.endIndex, block, null);
+    scope.closurePrefix = name;
+    return scope;
   }
 
   function openClass(node: AnalysisNode): Scope {
@@ -162,6 +190,10 @@ function scanModule(root: AnalysisNode): ComplexityResult {
   function finish(scope: Scope): void {
     const block = scope.block;
     if (block === null) return;
+    if (scope.kind === CLOSURE) {
+      block.complexity = 1 + scope.points;
+      return;
+    }
     if (scope.kind === FUNCTION) {
       block.complexity = 1 + scope.points;
       // A method's complexity is part of its class's (radon: functions_complexity + len(functions)).
@@ -185,11 +217,12 @@ function scanModule(root: AnalysisNode): ComplexityResult {
   }
   // radon's default order (SCORE): sorted() by -complexity, stable over the visitor's order.
   blocks.sort((a, b) => b.complexity - a.complexity);
-  return { blocks, total };
+  closures.sort((a, b) => b.complexity - a.complexity);
+  return { blocks, total, closures };
 }
 
 function newScope(kind: number, end: number, bodyStart: number, block: BlockMetrics | null, owner: Scope | null): Scope {
-  return { kind, end, bodyStart, points: 0, block, owner, methods: [] };
+  return { kind, end, bodyStart, points: 0, block, owner, methods: [], closurePrefix: "" };
 }
 
 /**
