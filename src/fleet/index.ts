@@ -9,6 +9,6 @@ export { reviewChange, buildApiIndex, topLevelNames, absoluteModule, REVIEW_LIMI
 export { schedule, Mutex } from "./scheduler.js";
 export { git, gitRun, parseTrailers } from "./git.js";
 export { stateDirectory } from "./worktrees.js";
-export { FleetError, GitError, PreflightError, BaselineError, RunBusyError, UnknownRunError, RunInterruptedError } from "./errors.js";
+export { FleetError, GitError, PreflightError, BaselineError, RunBusyError, UnknownRunError, RunInterruptedError, RepositoryBusyError, AuditTamperedError } from "./errors.js";
 export type * from "./types.js";
-export { runHolder } from "./lock.js";
+export { runHolder, claimRepository, repositoryLockPath, processStartTime, type LockHolder } from "./lock.js";

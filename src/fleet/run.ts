@@ -8,7 +8,7 @@ import { commitsOfRun, landOnBranch } from "./commits.js";
 import { BaselineError, FleetError, RunInterruptedError, UnknownRunError } from "./errors.js";
 import { git, gitRun, resolveCommit } from "./git.js";
 import { openJournal, RunJournal, type RunOptions, type RunRecord, type TaskRecord } from "./journal.js";
-import { claimRun } from "./lock.js";
+import { claimRepository, claimRun } from "./lock.js";
 import { mergeRunBranch } from "./merge.js";
 import { analyzeTree, withCommitAnalysis, planTasks, selectAgents } from "./plan.js";
 import { preflight, type Preflight } from "./preflight.js";
@@ -39,6 +39,10 @@ export interface ImproveOptions {
   director?: (candidates: FleetTask[], analysis: ProjectAnalysis, goal: string | null) => Promise<FleetTask[]>;
   /** Told the run's id and an appender to its audit trail once the run is open: model calls join the hash-chained record. */
   onRunOpen?: (runId: string, record: (type: string, data: unknown) => void) => void;
+  /** How long to wait for another PyAgent process's repository lock (0, the default: refuse at once; Infinity: no limit). */
+  lockWaitMs?: number;
+  /** Told when another process holds the repository lock and this run waits for it. */
+  onLockWait?: (message: string) => void;
 }
 
 export interface RunSummary {
@@ -65,12 +69,22 @@ export async function planImprove(options: Pick<ImproveOptions, "path" | "agents
  * the journal first, so `resume` after a kill at any moment continues where the run stood.
  */
 export async function improve(options: ImproveOptions): Promise<RunSummary> {
-  const checked = await preflight(options.path, { python: options.python });
+  let checked = await preflight(options.path, { python: options.python });
   const root = checked.root;
   const agents = selectAgents(options.agents, options.agentNames);
   const { store, journal } = openJournal(root);
   let release = () => {};
+  let releaseRepository = () => {};
   try {
+    // One run per repository: two at once would land and merge the same fixes twice.
+    let waited = false;
+    releaseRepository = await claimRepository(stateDirectory(root), options.resume ? `pyagent improve --resume ${options.resume}` : "pyagent improve", {
+      waitMs: options.lockWaitMs,
+      signal: options.signal,
+      onWait: (message) => ((waited = true), options.onLockWait?.(message)),
+    });
+    // The run that held the lock may have moved HEAD (a merge): start from where it is now.
+    if (waited) checked = await preflight(options.path, { python: options.python });
     let run: RunRecord;
     if (options.resume) {
       const found = journal.getRun(options.resume);
@@ -104,6 +118,7 @@ export async function improve(options: ImproveOptions): Promise<RunSummary> {
     return await runner.drive(Boolean(options.resume));
   } finally {
     release();
+    releaseRepository();
     store.close();
   }
 }

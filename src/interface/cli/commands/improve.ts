@@ -11,6 +11,9 @@
  *       commits, no Python files at HEAD, Python not found, unknown run id, run held by a live process
  *   3   the store or journal was written by a newer PyAgent
  *   4   a check hung at the baseline (per-check timeout): nothing could be proven; no run branch is left
+ *   65  the run's audit trail was changed outside PyAgent: `--resume` and `merge` refuse that run
+ *   75  another PyAgent process holds the repository lock (.pyagent/repo.lock): `improve` and `merge`
+ *       refuse at once, or with --wait [seconds] wait for it; also a lock held on another host
  *   130 interrupted (Ctrl-C): the journal holds the run; continue with --resume RUN_ID
  *   70  internal error (a bug; --debug prints the stack)
  */
@@ -60,7 +63,16 @@ interface ImproveFlags extends LlmRunFlags {
   python?: string;
   format: "text" | "json";
   progress: boolean;
+  wait?: true | number;
 }
+
+/** `--wait [seconds]`: how long to wait for another PyAgent process's repository lock (bare: no limit). */
+function lockWaitMs(wait: true | number | undefined): number {
+  if (wait === undefined) return 0;
+  return wait === true ? Number.POSITIVE_INFINITY : wait * 1000;
+}
+
+const WAIT_HELP = "when another PyAgent process works on the repository, wait up to SECONDS for it (no value: no limit) instead of refusing (exit 75)";
 
 function decimal(name: string) {
   return (value: string) => {
@@ -99,6 +111,7 @@ export function registerImproveCommands(program: Command, io: Io): void {
     .option("--python <interpreter>", "Python that runs the checks (default $PYAGENT_PYTHON, python3, python)")
     .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--no-progress", "no progress lines on stderr")
+    .option("--wait [seconds]", WAIT_HELP, integer("wait", 0))
     .option("--model <url|name>", `model for the LLM agents (${LLM_AGENT_NAMES.join(", ")}): an OpenAI-compatible base URL or a configured name; with it, --agents defaults to every agent`)
     .option("--budget <usd>", "hard limit on model spend in USD: no model call starts that could exceed it", decimal("budget"))
     .option("--token-budget <n>", "hard limit on model tokens (input + output)", integer("token-budget", 1))
@@ -117,8 +130,9 @@ export function registerImproveCommands(program: Command, io: Io): void {
     .argument("<run-id>")
     .argument("[path]", "the repository", ".")
     .option("--python <interpreter>", "Python that runs the checks")
-    .action(async (runId: string, path: string, flags: { python?: string }) => {
-      const outcome = await mergeRun(path, runId, { python: flags.python });
+    .option("--wait [seconds]", WAIT_HELP, integer("wait", 0))
+    .action(async (runId: string, path: string, flags: { python?: string; wait?: true | number }) => {
+      const outcome = await mergeRun(path, runId, { python: flags.python, lockWaitMs: lockWaitMs(flags.wait), onLockWait: (message) => io.stderr.write(`pyagent: ${message}\n`) });
       io.stdout.write(`${describeMerge(outcome)}\n`);
       setExit(outcome.state === "merged" || outcome.state === "up-to-date" ? 0 : 1);
     });
@@ -137,7 +151,7 @@ export function registerImproveCommands(program: Command, io: Io): void {
         if (runs.length === 0) return void io.stdout.write("no runs\n");
         for (const { run, counts } of runs) {
           const merged = run.merges.at(-1);
-          const live = runHolder(join(stateDirectory(run.root), "runs", `${run.id}.lock`));
+          const live = runHolder(join(stateDirectory(resolve(path)), "runs", `${run.id}.lock`));
           const state = run.phase === "finished" ? "finished" : live ? "running" : "stopped";
           io.stdout.write(`${run.id}  ${state.padEnd(9)}  ${counts.committed} committed, ${counts.failed + counts.rejected} rejected, ${counts.planned} not attempted  ${run.runBranch}${merged ? `  (${merged.state})` : ""}${state === "stopped" ? `  (resume: pyagent improve ${run.root} --resume ${run.id})` : ""}\n`);
         }
@@ -159,7 +173,7 @@ export function registerImproveCommands(program: Command, io: Io): void {
         if (!journal || !run) throw new UsageError(`no run ${runId} in ${resolve(path)} (see 'pyagent runs')`);
         const tasks = journal.journal.getTasks(runId);
         if (flags.format === "json") return void io.stdout.write(`${JSON.stringify({ ...runJson(run, tasks), diffs: Object.fromEntries(tasks.filter((task) => task.diff).map((task) => [task.task.id, task.diff])) }, null, 2)}\n`);
-        const report = join(stateDirectory(run.root), "runs", `${run.id}.md`);
+        const report = join(stateDirectory(resolve(path)), "runs", `${run.id}.md`);
         io.stdout.write(existsSync(report) ? readFileSync(report, "utf8") : finalTable(tasks));
       } finally {
         journal?.store.close();
@@ -178,7 +192,8 @@ export function registerImproveCommands(program: Command, io: Io): void {
       const run = journal?.journal.getRun(runId);
       journal?.store.close();
       if (!run) throw new UsageError(`no run ${runId} in ${resolve(path)} (see 'pyagent runs')`);
-      const file = auditPath(stateDirectory(run.root), runId);
+      // PATH's own trail: the journal's recorded root may be another copy of the repository.
+      const file = auditPath(stateDirectory(resolve(path)), runId);
       const verdict = verifyAuditFile(file, { seq: run.auditSeq, hash: run.auditHash });
       if (verdict.ok) {
         io.stdout.write(`ok: ${verdict.records} records, chain intact\n`);
@@ -242,6 +257,8 @@ async function runImproveWith(path: string, flags: ImproveFlags, io: Io, agentNa
       resume: flags.resume,
       signal: controller.signal,
       onEvent: progress,
+      lockWaitMs: lockWaitMs(flags.wait),
+      onLockWait: (message) => io.stderr.write(`pyagent: ${message}\n`),
       ...llm?.improveOptions,
     });
   } finally {
