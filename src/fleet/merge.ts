@@ -37,7 +37,8 @@ export async function mergeRunBranch(context: MergeContext): Promise<MergeOutcom
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const target = await resolveCommit(root, targetRef);
     if (!target) return { state: "blocked", branch: targetBranch, reason: `branch ${targetBranch} no longer exists; the changes stay on ${context.runBranch}` };
-    const runTip = await git(root, ["rev-parse", "--verify", `refs/heads/${context.runBranch}`]);
+    const runTip = await resolveCommit(root, `refs/heads/${context.runBranch}`);
+    if (!runTip) return { state: "blocked", branch: targetBranch, reason: `${context.runBranch} does not exist (a run that committed nothing leaves no branch): nothing to merge` };
     if (await isAncestor(root, runTip, target)) return { state: "up-to-date", branch: targetBranch };
     const worktree = await addWorktree(root, join(context.worktreeDirectory, `merge-${attempt}`), target);
     try {

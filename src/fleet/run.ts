@@ -160,8 +160,9 @@ class RunDriver {
       return await this.driveSteps();
     } finally {
       await removeRunWorktrees(this.root, run.id);
-      // A run that stopped before its plan has no commits: leave no branch behind (resume recreates it).
-      if (this.journal.getRun(run.id)?.phase === "baseline") await this.dropEmptyRunBranch();
+      // A run branch with no commits (the run stopped before its plan, or nothing passed) is noise
+      // in the user's branch list: leave none behind (resume recreates it).
+      await this.dropEmptyRunBranch();
     }
   }
 

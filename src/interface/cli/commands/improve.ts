@@ -153,7 +153,7 @@ export function registerImproveCommands(program: Command, io: Io): void {
           const merged = run.merges.at(-1);
           const live = runHolder(join(stateDirectory(resolve(path)), "runs", `${run.id}.lock`));
           const state = run.phase === "finished" ? "finished" : live ? "running" : "stopped";
-          io.stdout.write(`${run.id}  ${state.padEnd(9)}  ${counts.committed} committed, ${counts.failed + counts.rejected} rejected, ${counts.planned} not attempted  ${run.runBranch}${merged ? `  (${merged.state})` : ""}${state === "stopped" ? `  (resume: pyagent improve ${run.root} --resume ${run.id})` : ""}\n`);
+          io.stdout.write(`${run.id}  ${state.padEnd(9)}  ${counts.committed} committed, ${counts.failed} failed the proof, ${counts.rejected} rejected by review, ${counts.skipped} skipped, ${counts.planned} not attempted  ${run.runBranch}${merged ? `  (${merged.state})` : ""}${state === "stopped" ? `  (resume: pyagent improve ${run.root} --resume ${run.id})` : ""}\n`);
         }
       } finally {
         journal.store.close();

@@ -1,0 +1,51 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { git, makeRepo, PYTHON, removeTempDirs } from "./repo.js";
+
+afterAll(removeTempDirs);
+
+/** An unused import a test relies on (the proof fails), a removal too large to review (the reviewer rejects it), one truly unused (committed). */
+const MIXED = {
+  "app/__init__.py": "",
+  "app/paths.py": ["import os", "", "", "def here():", '    return "here"', ""].join("\n"),
+  "app/huge.py": `${Array.from({ length: 6100 }, (_, index) => `import module_${index}`).join("\n")}\n\n\ndef huge():\n    return 1\n`,
+  "app/plain.py": ["import shutil", "", "", "def plain():", "    return 1", ""].join("\n"),
+  "tests/test_paths.py": [
+    "from app import paths",
+    "",
+    "",
+    "def test_cwd_is_patched(monkeypatch):",
+    '    monkeypatch.setattr(paths.os, "getcwd", lambda: "/patched")',
+    '    assert paths.os.getcwd() == "/patched"',
+    "",
+  ].join("\n"),
+};
+
+describe("what a run reports and leaves behind", () => {
+  it("pyagent runs shows tasks that failed the proof apart from tasks rejected by review", async () => {
+    const root = makeRepo(MIXED);
+    const result = await runCli("improve", root, "--format", "json", "--python", PYTHON, "--jobs", "1", "--agents", "unused-imports");
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    const states = Object.fromEntries(report.tasks.map((task: { files: string[]; state: string }) => [task.files[0], task.state]));
+    expect(states["app/paths.py"]).toBe("failed");
+    expect(states["app/plain.py"]).toBe("committed");
+    expect(states["app/huge.py"]).toBe("rejected");
+
+    const runs = await runCli("runs", root);
+    expect(runs.stdout).toContain(`${report.id}  finished   1 committed, 1 failed the proof, 1 rejected by review, 0 skipped, 0 not attempted`);
+  }, 120_000);
+
+  it("a run that commits nothing deletes its empty pyagent/<id> branch; pyagent merge then says there is nothing to merge", async () => {
+    const root = makeRepo({ "app/__init__.py": "", "app/paths.py": MIXED["app/paths.py"], "tests/test_paths.py": MIXED["tests/test_paths.py"] });
+    const result = await runCli("improve", root, "--format", "json", "--python", PYTHON, "--agents", "unused-imports");
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.tasks.map((task: { state: string }) => task.state)).toEqual(["failed"]);
+    expect(git(root, "for-each-ref", "--format=%(refname:short)", "refs/heads")).toBe("main");
+
+    const merge = await runCli("merge", report.id, root, "--python", PYTHON);
+    expect(merge.code).toBe(1);
+    expect(merge.stdout).toContain(`pyagent/${report.id} does not exist (a run that committed nothing leaves no branch): nothing to merge`);
+  }, 120_000);
+});
