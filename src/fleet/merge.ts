@@ -25,10 +25,11 @@ const ATTEMPTS = 3;
  * "The git dance": merges the run branch into the branch the run started from, in a worktree of
  * its own; re-proves the merged tree; only then moves the user's branch, by compare-and-swap on
  * its old value. When that branch is checked out in a worktree of the user's, the branch moves
- * only if that worktree has no uncommitted changes to tracked files, and then through
- * `git merge --ff-only` there, which updates the files and refuses to overwrite anything; with
- * uncommitted changes nothing of the user's is touched and the merge is reported `blocked`. If the
- * branch moved meanwhile, the dance starts over (up to 3 times). Conflicts keep the run branch.
+ * only if that worktree has no uncommitted changes to files the merge changes, and then through
+ * `git merge --ff-only` there, which updates the files and keeps uncommitted edits to other files
+ * (as `git merge` does); otherwise nothing of the user's is touched and the merge is reported
+ * `blocked`. If the branch moved meanwhile, the dance starts over (up to 3 times). Conflicts keep
+ * the run branch.
  */
 export async function mergeRunBranch(context: MergeContext): Promise<MergeOutcome> {
   const { root, targetBranch } = context;
@@ -74,12 +75,14 @@ export async function mergeRunBranch(context: MergeContext): Promise<MergeOutcom
         }
         continue; // the branch moved while we proved: dance again
       }
-      const dirty = await git(holder.path, ["status", "--porcelain", "--untracked-files=no"]);
-      if (dirty.trim() !== "") {
+      // As `git merge` does: uncommitted edits to files the merge does not change are kept; edits
+      // to files it changes would be overwritten or conflict, so then nothing is touched.
+      const overlap = await uncommittedOverlap(holder.path, target, merged);
+      if (overlap.length > 0) {
         return {
           state: "blocked",
           branch: targetBranch,
-          reason: `${targetBranch} is checked out in ${holder.path} with uncommitted changes; nothing was touched: commit or stash them, then run 'pyagent merge ${context.runId}'`,
+          reason: `${targetBranch} is checked out in ${holder.path} with uncommitted changes to files the run changed (${overlap.slice(0, 10).join(", ")}${overlap.length > 10 ? ", ..." : ""}); nothing was touched: commit or stash them, then run 'pyagent merge ${context.runId}'`,
         };
       }
       const forward = await gitRun(holder.path, ["merge", "--ff-only", "--quiet", merged], { allow: [1, 128] });
@@ -91,6 +94,15 @@ export async function mergeRunBranch(context: MergeContext): Promise<MergeOutcom
     }
   }
   return { state: "blocked", branch: targetBranch, reason: `${targetBranch} kept moving during ${ATTEMPTS} merge attempts; the changes stay on ${context.runBranch}` };
+}
+
+/** Tracked files with uncommitted changes (staged or not) in `worktree` that the merge from `target` to `merged` also changes. */
+async function uncommittedOverlap(worktree: string, target: string, merged: string): Promise<string[]> {
+  const paths = (output: string) => output.split("\0").filter(Boolean);
+  const dirty = new Set(paths(await git(worktree, ["diff", "--name-only", "--no-renames", "-z", "HEAD"])));
+  if (dirty.size === 0) return [];
+  const changed = paths(await git(worktree, ["diff", "--name-only", "--no-renames", "-z", target, merged]));
+  return changed.filter((path) => dirty.has(path));
 }
 
 async function proveReference(root: string, context: MergeContext, target: string, attempt: number): Promise<Baseline> {
