@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Parser } from "web-tree-sitter";
+import { lineEndingsOf, normalizeNewlines } from "../python/index.js";
 import { checksSummary, measureImportTime, newFailures, proveTree, type CheckEnvironment } from "./checks.js";
 import { commitInWorktree, commitMessage } from "./commits.js";
 import { git } from "./git.js";
@@ -28,16 +29,34 @@ export interface TaskContext {
   baseCommit: string;
 }
 
+function readRaw(tree: string, path: string): string | undefined {
+  const file = join(tree, path);
+  if (path.includes("..") || !existsSync(file)) return undefined;
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What agents and the reviewer read: the file with lone `\r` line ends as `\n` (the parser's only
+ * newline); `writeEdits` puts a CR-only file's line ends back.
+ */
 function reader(tree: string) {
   return (path: string): string | undefined => {
-    const file = join(tree, path);
-    if (path.includes("..") || !existsSync(file)) return undefined;
-    try {
-      return readFileSync(file, "utf8");
-    } catch {
-      return undefined;
-    }
+    const text = readRaw(tree, path);
+    return text === undefined ? undefined : normalizeNewlines(text);
   };
+}
+
+/** Files an edit would rewrite that mix lone `\r` with `\n` line ends: which end each new line should get cannot be known, so they are left alone. */
+function mixedLineEndings(tree: string, edits: FileEdit[]): string[] {
+  return edits.filter((edit) => edit.content !== null && lineEndingsOf(readRaw(tree, edit.path) ?? "") === "mixed").map((edit) => edit.path);
+}
+
+function mixedLineEndingsReason(paths: string[]): string {
+  return `${paths.join(", ")} mix${paths.length === 1 ? "es" : ""} CR and LF line endings; left unchanged, since the edited lines' endings could not be kept`;
 }
 
 function writeEdits(tree: string, edits: FileEdit[]): void {
@@ -45,8 +64,9 @@ function writeEdits(tree: string, edits: FileEdit[]): void {
     const file = join(tree, edit.path);
     if (edit.content === null) rmSync(file, { force: true });
     else {
+      const crOnly = lineEndingsOf(readRaw(tree, edit.path) ?? "") === "cr";
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, edit.content);
+      writeFileSync(file, crOnly ? edit.content.replace(/\r?\n/g, "\r") : edit.content);
     }
   }
 }
@@ -89,6 +109,8 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
       const review: ReviewComment[] = unsafe.map((edit) => ({ rule: "scope", path: edit.path, message: `writes outside the repository's files: ${edit.path}` }));
       return { state: "rejected", reason: review.map((comment) => comment.message).join("; "), review, diff: "" };
     }
+    const mixed = mixedLineEndings(tree, edits);
+    if (mixed.length > 0) return { state: "skipped", reason: mixedLineEndingsReason(mixed) };
     const review = reviewChange(context.parser, task, edits, read, context.apiIndex);
     const imported = review.length > 0 ? [] : importedModules(task, edits, context.apiIndex);
     const importsBefore = new Map<string, Awaited<ReturnType<typeof measureImportTime>>>();
@@ -149,6 +171,8 @@ function isUnsafePath(tree: string, path: string): boolean {
 async function trial(tree: string, task: FleetTask, edits: FileEdit[], read: (path: string) => string | undefined, context: TaskContext): Promise<TrialResult> {
   const unsafe = edits.filter((edit) => isUnsafePath(tree, edit.path));
   if (unsafe.length > 0) return { proven: false, reason: `writes outside the repository's files: ${unsafe.map((edit) => edit.path).join(", ")}`, output: "", diff: "", checks: [] };
+  const mixed = mixedLineEndings(tree, edits);
+  if (mixed.length > 0) return { proven: false, reason: mixedLineEndingsReason(mixed), output: "", diff: "", checks: [] };
   const review = reviewChange(context.parser, task, edits, read, context.apiIndex);
   if (review.length > 0) return { proven: false, reason: review.map((comment) => comment.message).join("; "), output: review.map((comment) => `${comment.path ?? ""}: ${comment.message}`).join("\n"), diff: "", checks: [] };
   try {

@@ -3,4 +3,4 @@ export { analyzeProject, type AnalyzeOptions, type AnalyzeProgress, type Analyze
 export { buildProjectGraph, type ProjectGraph } from "./analyze/graph.js";
 export { decodeFacts, encodeFacts } from "./analyze/facts-codec.js";
 export { createPythonParser, parsePython, type SyntaxNode, type Tree } from "./parse/parser.js";
-export { decodePythonSource } from "./analyze/source.js";
+export { decodePythonSource, lineEndingsOf, normalizeNewlines } from "./analyze/source.js";
