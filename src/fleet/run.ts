@@ -315,6 +315,7 @@ class RunDriver {
           apiIndex,
           worktreePath: join(this.worktrees, `task-${record.task.id.slice(0, 40)}`),
           baseCommit,
+          runBaseCommit: this.run.baseCommit,
         });
         if (outcome.state === "interrupted") return this.transition(record, "planned", { reason: "interrupted" });
         if (outcome.state === "skipped") return this.transition(record, "skipped", { reason: outcome.reason, workMs: workMs() });

@@ -4,7 +4,7 @@ import type { Parser } from "web-tree-sitter";
 import { lineEndingsOf, normalizeNewlines } from "../python/index.js";
 import { checksSummary, measureImportTime, newFailures, proveTree, type CheckEnvironment } from "./checks.js";
 import { commitInWorktree, commitMessage } from "./commits.js";
-import { git } from "./git.js";
+import { git, gitRun } from "./git.js";
 import { reviewChange, type ApiIndex } from "./review.js";
 import type { Baseline, CheckResult, FileEdit, FleetAgent, FleetTask, ModelReview, ReviewComment, TrialResult } from "./types.js";
 import { addWorktree, removeWorktree } from "./worktrees.js";
@@ -27,6 +27,8 @@ export interface TaskContext {
   apiIndex: ApiIndex;
   worktreePath: string;
   baseCommit: string;
+  /** The commit the run started from; `baseCommit` is the run branch's tip, which may hold changes landed since. */
+  runBaseCommit?: string;
 }
 
 function readRaw(tree: string, path: string): string | undefined {
@@ -102,7 +104,7 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
       return { state: "failed", reason: `agent ${task.agent} failed: ${(error as Error).message}`, checks: [], diff: "", output: String((error as Error).stack ?? error) };
     }
     const edits = proposed.filter((edit) => read(edit.path) !== (edit.content ?? undefined));
-    if (edits.length === 0) return { state: "skipped", reason: "nothing left to change (an earlier change already covered it)" };
+    if (edits.length === 0) return { state: "skipped", reason: await whyNothingChanged(task, context) };
 
     const unsafe = edits.filter((edit) => isUnsafePath(tree, edit.path));
     if (unsafe.length > 0) {
@@ -146,6 +148,42 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
     return { state: "proven", provenCommit, baseCommit: context.baseCommit, checks, diff };
   } finally {
     await removeWorktree(context.root, tree);
+  }
+}
+
+/**
+ * Why an agent's edits change nothing, told truly: "an earlier change covered it" only when a
+ * change that landed on the run branch touched the task's files and the agent, run on those files
+ * as the run found them, would have changed something; otherwise the agent's fix does not handle
+ * the findings (e.g. a dead `yield` that keeps a function a generator).
+ */
+async function whyNothingChanged(task: FleetTask, context: TaskContext): Promise<string> {
+  const { runBaseCommit, baseCommit } = context;
+  const landed =
+    runBaseCommit && runBaseCommit !== baseCommit
+      ? (await git(context.root, ["log", "--format=%h %s", `${runBaseCommit}..${baseCommit}`, "--", ...task.files])).split("\n").filter(Boolean)
+      : [];
+  if (landed.length > 0 && (context.agent.work || (await changesSomethingAt(task, context, runBaseCommit!)))) {
+    return `nothing left to change: ${landed.length === 1 ? "an earlier change" : "earlier changes"} on the run branch already did it (${landed.slice(0, 3).join("; ")})`;
+  }
+  if (context.agent.work) return `the ${task.agent} agent's edits leave ${task.files.join(", ")} as they are: nothing to change`;
+  const findings = task.findings.slice(0, 3).map((finding) => `line ${finding.line}: ${finding.message}`);
+  const more = task.findings.length > 3 ? `, and ${task.findings.length - 3} more` : "";
+  return `the ${task.agent} agent found nothing it can change in ${task.files.join(", ")}: its fix does not handle ${task.findings.length === 1 ? "this finding" : "these findings"}${findings.length > 0 ? ` (${findings.join("; ")}${more})` : ""}`;
+}
+
+/** Whether the agent's edits change the task's files as they were at `commit`. */
+async function changesSomethingAt(task: FleetTask, context: TaskContext, commit: string): Promise<boolean> {
+  const files = new Map<string, string>();
+  for (const path of task.files) {
+    const shown = await gitRun(context.root, ["show", `${commit}:${path}`], { allow: [128] });
+    if (shown.code === 0) files.set(path, normalizeNewlines(shown.stdout));
+  }
+  try {
+    const edits = await context.agent.apply(task, (path) => files.get(path));
+    return edits.some((edit) => files.get(edit.path) !== (edit.content ?? undefined));
+  } catch {
+    return false; // an agent that throws there changed nothing there either
   }
 }
 

@@ -48,4 +48,30 @@ describe("what a run reports and leaves behind", () => {
     expect(merge.code).toBe(1);
     expect(merge.stdout).toContain(`pyagent/${report.id} does not exist (a run that committed nothing leaves no branch): nothing to merge`);
   }, 120_000);
+
+  it("a task whose fix changes nothing, after an earlier change to its file failed the proof, says its fix does not handle the finding, not that an earlier change covered it", async () => {
+    const paths = ["import os", "", "", "def here():", '    return "here"', "", "", "def nothing():", "    return", "    yield 1", ""].join("\n"); // `return; yield`: the empty-generator idiom the fix keeps
+    const root = makeRepo({ "app/__init__.py": "", "app/paths.py": paths, "tests/test_paths.py": MIXED["tests/test_paths.py"] });
+    const result = await runCli("improve", root, "--format", "json", "--python", PYTHON, "--jobs", "1", "--agents", "unused-imports,dead-code");
+    expect(result.code, result.stderr).toBe(0);
+    const tasks = JSON.parse(result.stdout).tasks as Array<{ agent: string; state: string; reason: string }>;
+    expect(tasks.find((task) => task.agent === "unused-imports")?.state).toBe("failed");
+    const dead = tasks.find((task) => task.agent === "dead-code")!;
+    expect(dead.state).toBe("skipped");
+    expect(dead.reason).toBe("the dead-code agent found nothing it can change in app/paths.py: its fix does not handle this finding (line 10: unreachable code after 'return')");
+  }, 120_000);
+
+  it("a task whose change already landed through another agent's commit says so, naming that commit", async () => {
+    const module = ["def f():", "    return 2", "    y = 3", ""].join("\n");
+    const root = makeRepo({ "app/__init__.py": "", "app/m.py": module, "tests/test_m.py": "from app.m import f\n\n\ndef test_f():\n    assert f() == 2\n" });
+    const result = await runCli("improve", root, "--format", "json", "--python", PYTHON, "--jobs", "1", "--agents", "unused-variables,dead-code");
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    const tasks = report.tasks as Array<{ agent: string; state: string; reason: string; commit: string | null }>;
+    const committed = tasks.find((task) => task.state === "committed")!;
+    const skipped = tasks.find((task) => task.state === "skipped")!;
+    expect(skipped, JSON.stringify(tasks)).toBeDefined();
+    const subject = git(root, "log", "-1", "--format=%h %s", committed.commit!);
+    expect(skipped.reason).toBe(`nothing left to change: an earlier change on the run branch already did it (${subject})`);
+  }, 120_000);
 });
