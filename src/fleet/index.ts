@@ -4,7 +4,7 @@ export { preflight, findPython, type Preflight } from "./preflight.js";
 export { openJournal, RunJournal, JOURNAL_SCHEMA_VERSION, type RunRecord, type TaskRecord, type RunOptions, type RunPhase, type TaskEvent } from "./journal.js";
 export { AuditTrail, auditPath, verifyAuditFile, verifyAuditText, canonicalJson, type AuditRecord, type AuditVerdict } from "./audit.js";
 export { newFailures as newFailuresOf } from "./checks.js";
-export { finalTable, runJson, runMarkdown, reportPath, describeMerge } from "./report.js";
+export { finalTable, runJson, runMarkdown, reportPath, describeMerge, notAnalyzedLines } from "./report.js";
 export { reviewChange, buildApiIndex, topLevelNames, absoluteModule, REVIEW_LIMITS, type ApiIndex } from "./review.js";
 export { schedule, Mutex } from "./scheduler.js";
 export { git, gitRun, parseTrailers } from "./git.js";

@@ -56,11 +56,13 @@ const DEFAULT_CHECK_TIMEOUT_MS = 600_000;
 const LAND_ATTEMPTS = 3;
 
 /** Plans without touching the repository: analysis of HEAD in a temporary export. */
-export async function planImprove(options: Pick<ImproveOptions, "path" | "agents" | "agentNames" | "maxChanges" | "python">): Promise<{ preflight: Preflight; tasks: FleetTask[] }> {
+export async function planImprove(
+  options: Pick<ImproveOptions, "path" | "agents" | "agentNames" | "maxChanges" | "python">,
+): Promise<{ preflight: Preflight; tasks: FleetTask[]; notAnalyzed: Array<{ path: string; message: string }> }> {
   const checked = await preflight(options.path, { python: options.python });
   const agents = selectAgents(options.agents, options.agentNames);
-  const tasks = await withCommitAnalysis(checked.root, checked.headCommit, (analysis) => planTasks(agents, analysis));
-  return { preflight: checked, tasks: options.maxChanges === undefined ? tasks : tasks.slice(0, options.maxChanges) };
+  const { tasks, notAnalyzed } = await withCommitAnalysis(checked.root, checked.headCommit, (analysis) => ({ tasks: planTasks(agents, analysis), notAnalyzed: analysis.errors }));
+  return { preflight: checked, tasks: options.maxChanges === undefined ? tasks : tasks.slice(0, options.maxChanges), notAnalyzed };
 }
 
 /**
@@ -230,9 +232,10 @@ class RunDriver {
       const candidates = planTasks(agents, analysis);
       const tasks = this.options.director ? await this.options.director(candidates, analysis, run.options.goal) : candidates;
       this.journal.saveTasks(run.id, tasks);
+      this.journal.updateRun(run.id, { notAnalyzed: analysis.errors });
       this.journal.updateRun(run.id, { baseline, phase: "working" });
-      this.audit.append("plan-end", { tasks: tasks.map((task) => ({ id: task.id, agent: task.agent, title: task.title, files: task.files, benefit: task.benefit })) });
-      this.emit({ type: "plan-end", tasks: tasks.length });
+      this.audit.append("plan-end", { tasks: tasks.map((task) => ({ id: task.id, agent: task.agent, title: task.title, files: task.files, benefit: task.benefit })), notAnalyzed: analysis.errors });
+      this.emit({ type: "plan-end", tasks: tasks.length, notAnalyzed: analysis.errors });
       return buildApiIndex(analysis);
     } finally {
       if (existsSync(tree)) await removeWorktree(this.root, tree);

@@ -33,6 +33,7 @@ import {
   improve,
   mergeRun,
   newFailuresOf,
+  notAnalyzedLines,
   openJournal,
   planImprove,
   runHolder,
@@ -226,11 +227,12 @@ async function runImprove(path: string, flags: ImproveFlags, io: Io): Promise<nu
 async function runImproveWith(path: string, flags: ImproveFlags, io: Io, agentNames: string[] | undefined, llm: Awaited<ReturnType<typeof prepareLlmRun>>): Promise<number> {
   const agents = [...availableAgents(), ...(llm?.agents ?? [])];
   if (flags.dryRun) {
-    const { tasks, preflight } = await planImprove({ path, agents, agentNames, maxChanges: flags.maxChanges, python: flags.python });
-    if (flags.format === "json") io.stdout.write(`${JSON.stringify({ root: preflight.root, head: preflight.headCommit, branch: preflight.branch, tasks }, null, 2)}\n`);
+    const { tasks, preflight, notAnalyzed } = await planImprove({ path, agents, agentNames, maxChanges: flags.maxChanges, python: flags.python });
+    if (flags.format === "json") io.stdout.write(`${JSON.stringify({ root: preflight.root, head: preflight.headCommit, branch: preflight.branch, tasks, notAnalyzed }, null, 2)}\n`);
     else {
       io.stdout.write(`plan for ${preflight.root} at ${preflight.headCommit.slice(0, 12)}: ${tasks.length} task${tasks.length === 1 ? "" : "s"} (dry run: nothing was changed)\n`);
       for (const task of tasks) io.stdout.write(`  ${task.benefit.toFixed(1).padStart(6)}  ${task.agent.padEnd(16)}  ${task.title}  [${task.files.join(", ")}]\n`);
+      for (const line of notAnalyzedLines(notAnalyzed)) io.stdout.write(`${line}\n`);
     }
     return 0;
   }
@@ -273,6 +275,7 @@ async function runImproveWith(path: string, flags: ImproveFlags, io: Io, agentNa
     io.stdout.write(finalTable(summary.tasks));
     const counts = countStates(summary.tasks);
     io.stdout.write(`\nrun ${summary.run.id}: ${counts.committed} committed on ${summary.run.runBranch}, ${counts.failed} failed the proof, ${counts.rejected} rejected by review, ${counts.skipped} skipped, ${counts.planned} not attempted\n`);
+    for (const line of notAnalyzedLines(summary.run.notAnalyzed)) io.stdout.write(`${line}\n`);
     for (const merge of summary.run.merges) io.stdout.write(`merge: ${describeMerge(merge)}\n`);
     if (!summary.run.options.merge && counts.committed > 0) io.stdout.write(`your branch was not touched; merge with: pyagent merge ${summary.run.id} ${summary.run.root}\n`);
     for (const line of llm?.summaryLines() ?? []) io.stdout.write(`${line}\n`);
@@ -310,6 +313,7 @@ function progressPrinter(stderr: NodeJS.WritableStream): (event: RunEvent) => vo
         total = event.tasks;
         counts.queued = event.tasks;
         stderr.write(`plan: ${event.tasks} task${event.tasks === 1 ? "" : "s"}\n`);
+        for (const line of notAnalyzedLines(event.notAnalyzed)) stderr.write(`plan: ${line}\n`);
         break;
       case "task-start":
         counts.queued = Math.max(0, counts.queued - 1);
