@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Entry point: runs the compiled CLI (built by `npm install` through the `prepare` script).
-import { main } from "../dist/interface/cli/main.js";
+import { exitQuietlyOnClosedPipe, main } from "../dist/interface/cli/main.js";
+
+exitQuietlyOnClosedPipe(process.stdout);
+exitQuietlyOnClosedPipe(process.stderr);
 
 main(process.argv).then(
   (code) => {

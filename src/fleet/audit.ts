@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, truncateSync } fro
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { redact } from "../observability/index.js";
+import { AuditTamperedError } from "./errors.js";
 
 /** The `prev` of the first record. */
 export const AUDIT_GENESIS = "0".repeat(64);
@@ -71,7 +72,7 @@ export class AuditTrail {
       text = text.slice(0, keep);
     }
     const verdict = verifyAuditText(text);
-    if (!verdict.ok) throw new Error(`audit trail ${path} is broken at line ${verdict.line}: ${verdict.message}`);
+    if (!verdict.ok) throw new AuditTamperedError(`audit trail ${path} is broken at line ${verdict.line}: ${verdict.message}; it was changed outside PyAgent, so this run cannot be continued or merged: start a new run (the run branch keeps its commits)`, { path, line: verdict.line });
     return new AuditTrail(path, verdict.records, verdict.lastHash, onAppend);
   }
 
@@ -90,7 +91,7 @@ export class AuditTrail {
         return;
       }
     }
-    throw new Error(`audit trail ${this.path} has ${this.seq} records but the run journal recorded ${journalHead.seq}: it was changed outside PyAgent (see 'pyagent audit verify')`);
+    throw new AuditTamperedError(`audit trail ${this.path} has ${this.seq} records but the run journal recorded ${journalHead.seq}: it was changed outside PyAgent (see 'pyagent audit verify'), so this run cannot be continued or merged: start a new run (the run branch keeps its commits)`, { path: this.path });
   }
 
   get head(): { seq: number; hash: string } {

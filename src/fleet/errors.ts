@@ -64,3 +64,18 @@ export class RunInterruptedError extends FleetError {
   override readonly name = "RunInterruptedError";
   override readonly exitCode = 130;
 }
+
+/**
+ * Another live PyAgent process holds the repository lock (`.pyagent/repo.lock`), or the lock's
+ * holder cannot be judged from here. Exit code 75 (EX_TEMPFAIL: try again later).
+ */
+export class RepositoryBusyError extends FleetError {
+  override readonly name = "RepositoryBusyError";
+  override readonly exitCode = 75;
+}
+
+/** A run's audit trail was changed outside PyAgent: the run cannot be continued or merged. Exit code 65 (EX_DATAERR). */
+export class AuditTamperedError extends FleetError {
+  override readonly name = "AuditTamperedError";
+  override readonly exitCode = 65;
+}

@@ -42,6 +42,8 @@ export interface RunRecord {
   merges: MergeOutcome[];
   auditSeq: number;
   auditHash: string;
+  /** Files the plan's analysis could not read or parse (syntax errors, over max-file-bytes): no task touches them. */
+  notAnalyzed: Array<{ path: string; message: string }>;
 }
 
 export interface TaskRecord {
@@ -106,10 +108,12 @@ export class RunJournal {
     `);
     const columns = this.db.prepare("PRAGMA table_info(fleet_tasks)").all() as Array<{ name: string }>;
     if (!columns.some((column) => column.name === "work_ms")) this.db.exec("ALTER TABLE fleet_tasks ADD COLUMN work_ms REAL"); // journals from before the column
+    const runColumns = this.db.prepare("PRAGMA table_info(fleet_runs)").all() as Array<{ name: string }>;
+    if (!runColumns.some((column) => column.name === "not_analyzed")) this.db.exec("ALTER TABLE fleet_runs ADD COLUMN not_analyzed TEXT NOT NULL DEFAULT '[]'");
     if (!row) this.db.prepare("INSERT INTO meta (key, value) VALUES ('fleet_schema_version', ?)").run(String(JOURNAL_SCHEMA_VERSION));
   }
 
-  createRun(run: Omit<RunRecord, "createdAt" | "updatedAt" | "finalChecks" | "merges" | "auditSeq" | "auditHash" | "baseline" | "phase">): void {
+  createRun(run: Omit<RunRecord, "createdAt" | "updatedAt" | "finalChecks" | "merges" | "auditSeq" | "auditHash" | "baseline" | "phase" | "notAnalyzed">): void {
     const now = new Date().toISOString();
     this.db
       .prepare("INSERT INTO fleet_runs (id, root, base_commit, base_branch, run_branch, options, phase, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'baseline', ?, ?)")
@@ -125,7 +129,7 @@ export class RunJournal {
     return (this.db.prepare("SELECT * FROM fleet_runs ORDER BY created_at, id").all() as Row[]).map(toRun);
   }
 
-  updateRun(id: string, fields: Partial<Pick<RunRecord, "phase" | "baseline" | "finalChecks" | "merges" | "options">>): void {
+  updateRun(id: string, fields: Partial<Pick<RunRecord, "phase" | "baseline" | "finalChecks" | "merges" | "options" | "notAnalyzed">>): void {
     const sets: string[] = ["updated_at = @updated"];
     const values: Row = { id, updated: new Date().toISOString() };
     if (fields.phase) (sets.push("phase = @phase"), (values.phase = fields.phase));
@@ -133,6 +137,7 @@ export class RunJournal {
     if (fields.finalChecks !== undefined) (sets.push("final_checks = @final"), (values.final = JSON.stringify(redact(fields.finalChecks))));
     if (fields.merges !== undefined) (sets.push("merges = @merges"), (values.merges = JSON.stringify(redact(fields.merges))));
     if (fields.options !== undefined) (sets.push("options = @options"), (values.options = JSON.stringify(redact(fields.options))));
+    if (fields.notAnalyzed !== undefined) (sets.push("not_analyzed = @notAnalyzed"), (values.notAnalyzed = JSON.stringify(redact(fields.notAnalyzed))));
     this.db.prepare(`UPDATE fleet_runs SET ${sets.join(", ")} WHERE id = @id`).run(values);
   }
 
@@ -213,6 +218,7 @@ function toRun(row: Row): RunRecord {
     merges: json<MergeOutcome[]>(row.merges, []),
     auditSeq: Number(row.audit_seq),
     auditHash: String(row.audit_hash),
+    notAnalyzed: json<Array<{ path: string; message: string }>>(row.not_analyzed, []),
   };
 }
 

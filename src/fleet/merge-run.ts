@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { AuditTrail, auditPath } from "./audit.js";
 import { FleetError, UnknownRunError } from "./errors.js";
 import { openJournal } from "./journal.js";
-import { claimRun } from "./lock.js";
+import { claimRepository, claimRun, type RepositoryLockOptions } from "./lock.js";
 import { mergeRunBranch } from "./merge.js";
 import { preflight } from "./preflight.js";
 import { writeRunReport } from "./report.js";
@@ -11,11 +11,18 @@ import type { MergeOutcome } from "./types.js";
 import { pycacheDirectory, removeRunWorktrees, runWorktreeDirectory, stateDirectory } from "./worktrees.js";
 
 /** `pyagent merge RUN_ID`: the git dance for a finished run, later. */
-export async function mergeRun(path: string, runId: string, options: { python?: string; signal?: AbortSignal } = {}): Promise<MergeOutcome> {
+export async function mergeRun(
+  path: string,
+  runId: string,
+  options: { python?: string; signal?: AbortSignal; lockWaitMs?: number; onLockWait?: RepositoryLockOptions["onWait"] } = {},
+): Promise<MergeOutcome> {
   const checked = await preflight(path, { python: options.python });
   const { store, journal } = openJournal(checked.root);
   let release = () => {};
+  let releaseRepository = () => {};
   try {
+    // The same lock as `improve`: a merge while a run lands or merges could merge a change twice.
+    releaseRepository = await claimRepository(stateDirectory(checked.root), `pyagent merge ${runId}`, { waitMs: options.lockWaitMs, signal: options.signal, onWait: options.onLockWait });
     const run = journal.getRun(runId);
     if (!run) throw new UnknownRunError(`no run ${runId} in ${checked.root} (see 'pyagent runs')`);
     if (!run.baseline) throw new FleetError(`run ${runId} has no baseline (it stopped before proving anything); nothing to merge`);
@@ -44,6 +51,7 @@ export async function mergeRun(path: string, runId: string, options: { python?: 
     }
   } finally {
     release();
+    releaseRepository();
     store.close();
   }
 }

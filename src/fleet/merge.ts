@@ -25,10 +25,11 @@ const ATTEMPTS = 3;
  * "The git dance": merges the run branch into the branch the run started from, in a worktree of
  * its own; re-proves the merged tree; only then moves the user's branch, by compare-and-swap on
  * its old value. When that branch is checked out in a worktree of the user's, the branch moves
- * only if that worktree has no uncommitted changes to tracked files, and then through
- * `git merge --ff-only` there, which updates the files and refuses to overwrite anything; with
- * uncommitted changes nothing of the user's is touched and the merge is reported `blocked`. If the
- * branch moved meanwhile, the dance starts over (up to 3 times). Conflicts keep the run branch.
+ * only if that worktree has no uncommitted changes to files the merge changes, and then through
+ * `git merge --ff-only` there, which updates the files and keeps uncommitted edits to other files
+ * (as `git merge` does); otherwise nothing of the user's is touched and the merge is reported
+ * `blocked`. If the branch moved meanwhile, the dance starts over (up to 3 times). Conflicts keep
+ * the run branch.
  */
 export async function mergeRunBranch(context: MergeContext): Promise<MergeOutcome> {
   const { root, targetBranch } = context;
@@ -37,7 +38,8 @@ export async function mergeRunBranch(context: MergeContext): Promise<MergeOutcom
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const target = await resolveCommit(root, targetRef);
     if (!target) return { state: "blocked", branch: targetBranch, reason: `branch ${targetBranch} no longer exists; the changes stay on ${context.runBranch}` };
-    const runTip = await git(root, ["rev-parse", "--verify", `refs/heads/${context.runBranch}`]);
+    const runTip = await resolveCommit(root, `refs/heads/${context.runBranch}`);
+    if (!runTip) return { state: "blocked", branch: targetBranch, reason: `${context.runBranch} does not exist (a run that committed nothing leaves no branch): nothing to merge` };
     if (await isAncestor(root, runTip, target)) return { state: "up-to-date", branch: targetBranch };
     const worktree = await addWorktree(root, join(context.worktreeDirectory, `merge-${attempt}`), target);
     try {
@@ -73,12 +75,14 @@ export async function mergeRunBranch(context: MergeContext): Promise<MergeOutcom
         }
         continue; // the branch moved while we proved: dance again
       }
-      const dirty = await git(holder.path, ["status", "--porcelain", "--untracked-files=no"]);
-      if (dirty.trim() !== "") {
+      // As `git merge` does: uncommitted edits to files the merge does not change are kept; edits
+      // to files it changes would be overwritten or conflict, so then nothing is touched.
+      const overlap = await uncommittedOverlap(holder.path, target, merged);
+      if (overlap.length > 0) {
         return {
           state: "blocked",
           branch: targetBranch,
-          reason: `${targetBranch} is checked out in ${holder.path} with uncommitted changes; nothing was touched: commit or stash them, then run 'pyagent merge ${context.runId}'`,
+          reason: `${targetBranch} is checked out in ${holder.path} with uncommitted changes to files the run changed (${overlap.slice(0, 10).join(", ")}${overlap.length > 10 ? ", ..." : ""}); nothing was touched: commit or stash them, then run 'pyagent merge ${context.runId}'`,
         };
       }
       const forward = await gitRun(holder.path, ["merge", "--ff-only", "--quiet", merged], { allow: [1, 128] });
@@ -90,6 +94,15 @@ export async function mergeRunBranch(context: MergeContext): Promise<MergeOutcom
     }
   }
   return { state: "blocked", branch: targetBranch, reason: `${targetBranch} kept moving during ${ATTEMPTS} merge attempts; the changes stay on ${context.runBranch}` };
+}
+
+/** Tracked files with uncommitted changes (staged or not) in `worktree` that the merge from `target` to `merged` also changes. */
+async function uncommittedOverlap(worktree: string, target: string, merged: string): Promise<string[]> {
+  const paths = (output: string) => output.split("\0").filter(Boolean);
+  const dirty = new Set(paths(await git(worktree, ["diff", "--name-only", "--no-renames", "-z", "HEAD"])));
+  if (dirty.size === 0) return [];
+  const changed = paths(await git(worktree, ["diff", "--name-only", "--no-renames", "-z", target, merged]));
+  return changed.filter((path) => dirty.has(path));
 }
 
 async function proveReference(root: string, context: MergeContext, target: string, attempt: number): Promise<Baseline> {

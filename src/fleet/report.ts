@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { redactText } from "../observability/index.js";
+import { OVER_MAX_FILE_BYTES } from "../python/index.js";
 import type { RunRecord, TaskEvent, TaskRecord } from "./journal.js";
 import { describeTestCommand } from "./test-command.js";
 import type { CheckResult, MergeOutcome, TaskState } from "./types.js";
@@ -32,6 +33,21 @@ export function describeMerge(outcome: MergeOutcome): string {
   }
 }
 
+/**
+ * Files the plan could not analyze, said out loud (no task can touch them): "skipped 2 files over
+ * max-file-bytes: gen.py, big.py" and "1 file not analyzed: bad.py (syntax error at line 3, column 9)".
+ */
+export function notAnalyzedLines(notAnalyzed: Array<{ path: string; message: string }>): string[] {
+  const files = (count: number) => `${count} file${count === 1 ? "" : "s"}`;
+  const large = notAnalyzed.filter((error) => error.message.includes(OVER_MAX_FILE_BYTES));
+  const other = notAnalyzed.filter((error) => !error.message.includes(OVER_MAX_FILE_BYTES));
+  const lines: string[] = [];
+  const list = (paths: string[]) => `${paths.slice(0, 20).join(", ")}${paths.length > 20 ? `, and ${paths.length - 20} more` : ""}`;
+  if (large.length > 0) lines.push(`skipped ${files(large.length)} over max-file-bytes: ${list(large.map((error) => error.path))}`);
+  if (other.length > 0) lines.push(`${files(other.length)} not analyzed, so not improved: ${list(other.map((error) => `${error.path} (${error.message})`))}`);
+  return lines;
+}
+
 /** The run as JSON (`--format json`, `pyagent show --format json`). */
 export function runJson(run: RunRecord, tasks: TaskRecord[]) {
   return {
@@ -54,6 +70,7 @@ export function runJson(run: RunRecord, tasks: TaskRecord[]) {
       : null,
     finalChecks: run.finalChecks?.map(({ output: _output, ...check }) => check) ?? null,
     merges: run.merges,
+    notAnalyzed: run.notAnalyzed,
     tasks: tasks.map((record) => ({
       id: record.task.id,
       agent: record.task.agent,
@@ -91,6 +108,7 @@ export function runMarkdown(run: RunRecord, tasks: TaskRecord[], events: TaskEve
   out.push(`- run branch: \`${run.runBranch}\``);
   out.push(`- phase: ${run.phase}; agents: ${run.options.agents.join(", ")}; jobs: ${run.options.jobs}`);
   out.push(`- tasks: ${[...counts].map(([state, count]) => `${count} ${state}`).join(", ") || "none"}`);
+  for (const line of notAnalyzedLines(run.notAnalyzed)) out.push(`- ${line}`);
   for (const merge of run.merges) out.push(`- merge: ${describeMerge(merge)}`);
   out.push("", "## Checks", "");
   const tests = run.baseline?.tests;

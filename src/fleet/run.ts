@@ -8,7 +8,7 @@ import { commitsOfRun, landOnBranch } from "./commits.js";
 import { BaselineError, FleetError, RunInterruptedError, UnknownRunError, UnprovenBaselineError } from "./errors.js";
 import { git, gitRun, resolveCommit } from "./git.js";
 import { openJournal, RunJournal, type RunOptions, type RunRecord, type TaskRecord } from "./journal.js";
-import { claimRun } from "./lock.js";
+import { claimRepository, claimRun } from "./lock.js";
 import { mergeRunBranch } from "./merge.js";
 import { analyzeTree, withCommitAnalysis, planTasks, selectAgents } from "./plan.js";
 import { preflight, type Preflight } from "./preflight.js";
@@ -42,6 +42,10 @@ export interface ImproveOptions {
   director?: (candidates: FleetTask[], analysis: ProjectAnalysis, goal: string | null) => Promise<FleetTask[]>;
   /** Told the run's id and an appender to its audit trail once the run is open: model calls join the hash-chained record. */
   onRunOpen?: (runId: string, record: (type: string, data: unknown) => void) => void;
+  /** How long to wait for another PyAgent process's repository lock (0, the default: refuse at once; Infinity: no limit). */
+  lockWaitMs?: number;
+  /** Told when another process holds the repository lock and this run waits for it. */
+  onLockWait?: (message: string) => void;
 }
 
 export interface RunSummary {
@@ -55,11 +59,13 @@ const DEFAULT_CHECK_TIMEOUT_MS = 600_000;
 const LAND_ATTEMPTS = 3;
 
 /** Plans without touching the repository: analysis of HEAD in a temporary export. */
-export async function planImprove(options: Pick<ImproveOptions, "path" | "agents" | "agentNames" | "maxChanges" | "python">): Promise<{ preflight: Preflight; tasks: FleetTask[] }> {
+export async function planImprove(
+  options: Pick<ImproveOptions, "path" | "agents" | "agentNames" | "maxChanges" | "python">,
+): Promise<{ preflight: Preflight; tasks: FleetTask[]; notAnalyzed: Array<{ path: string; message: string }> }> {
   const checked = await preflight(options.path, { python: options.python });
   const agents = selectAgents(options.agents, options.agentNames);
-  const tasks = await withCommitAnalysis(checked.root, checked.headCommit, (analysis) => planTasks(agents, analysis));
-  return { preflight: checked, tasks: options.maxChanges === undefined ? tasks : tasks.slice(0, options.maxChanges) };
+  const { tasks, notAnalyzed } = await withCommitAnalysis(checked.root, checked.headCommit, (analysis) => ({ tasks: planTasks(agents, analysis), notAnalyzed: analysis.errors }));
+  return { preflight: checked, tasks: options.maxChanges === undefined ? tasks : tasks.slice(0, options.maxChanges), notAnalyzed };
 }
 
 /**
@@ -68,12 +74,22 @@ export async function planImprove(options: Pick<ImproveOptions, "path" | "agents
  * the journal first, so `resume` after a kill at any moment continues where the run stood.
  */
 export async function improve(options: ImproveOptions): Promise<RunSummary> {
-  const checked = await preflight(options.path, { python: options.python });
+  let checked = await preflight(options.path, { python: options.python });
   const root = checked.root;
   const agents = selectAgents(options.agents, options.agentNames);
   const { store, journal } = openJournal(root);
   let release = () => {};
+  let releaseRepository = () => {};
   try {
+    // One run per repository: two at once would land and merge the same fixes twice.
+    let waited = false;
+    releaseRepository = await claimRepository(stateDirectory(root), options.resume ? `pyagent improve --resume ${options.resume}` : "pyagent improve", {
+      waitMs: options.lockWaitMs,
+      signal: options.signal,
+      onWait: (message) => ((waited = true), options.onLockWait?.(message)),
+    });
+    // The run that held the lock may have moved HEAD (a merge): start from where it is now.
+    if (waited) checked = await preflight(options.path, { python: options.python });
     let run: RunRecord;
     if (options.resume) {
       const found = journal.getRun(options.resume);
@@ -115,6 +131,7 @@ export async function improve(options: ImproveOptions): Promise<RunSummary> {
     return await runner.drive(Boolean(options.resume));
   } finally {
     release();
+    releaseRepository();
     store.close();
   }
 }
@@ -156,8 +173,9 @@ class RunDriver {
       return await this.driveSteps();
     } finally {
       await removeRunWorktrees(this.root, run.id);
-      // A run that stopped before its plan has no commits: leave no branch behind (resume recreates it).
-      if (this.journal.getRun(run.id)?.phase === "baseline") await this.dropEmptyRunBranch();
+      // A run branch with no commits (the run stopped before its plan, or nothing passed) is noise
+      // in the user's branch list: leave none behind (resume recreates it).
+      await this.dropEmptyRunBranch();
     }
   }
 
@@ -241,9 +259,10 @@ class RunDriver {
       const candidates = planTasks(agents, analysis);
       const tasks = this.options.director ? await this.options.director(candidates, analysis, run.options.goal) : candidates;
       this.journal.saveTasks(run.id, tasks);
+      this.journal.updateRun(run.id, { notAnalyzed: analysis.errors });
       this.journal.updateRun(run.id, { baseline, phase: "working" });
-      this.audit.append("plan-end", { tasks: tasks.map((task) => ({ id: task.id, agent: task.agent, title: task.title, files: task.files, benefit: task.benefit })) });
-      this.emit({ type: "plan-end", tasks: tasks.length });
+      this.audit.append("plan-end", { tasks: tasks.map((task) => ({ id: task.id, agent: task.agent, title: task.title, files: task.files, benefit: task.benefit })), notAnalyzed: analysis.errors });
+      this.emit({ type: "plan-end", tasks: tasks.length, notAnalyzed: analysis.errors });
       return buildApiIndex(analysis);
     } finally {
       if (existsSync(tree)) await removeWorktree(this.root, tree);
@@ -326,6 +345,7 @@ class RunDriver {
           apiIndex,
           worktreePath: join(this.worktrees, `task-${record.task.id.slice(0, 40)}`),
           baseCommit,
+          runBaseCommit: this.run.baseCommit,
         });
         if (outcome.state === "interrupted") return this.transition(record, "planned", { reason: "interrupted" });
         if (outcome.state === "skipped") return this.transition(record, "skipped", { reason: outcome.reason, workMs: workMs() });

@@ -1,9 +1,10 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Parser } from "web-tree-sitter";
+import { lineEndingsOf, normalizeNewlines } from "../python/index.js";
 import { checksSummary, describeNewFailures, measureImportTime, newFailures, proveTree, type CheckEnvironment } from "./checks.js";
 import { commitInWorktree, commitMessage } from "./commits.js";
-import { git } from "./git.js";
+import { git, gitRun } from "./git.js";
 import { reviewChange, type ApiIndex } from "./review.js";
 import type { Baseline, CheckResult, FileEdit, FleetAgent, FleetTask, ModelReview, ReviewComment, TrialResult } from "./types.js";
 import { addWorktree, removeWorktree } from "./worktrees.js";
@@ -26,18 +27,38 @@ export interface TaskContext {
   apiIndex: ApiIndex;
   worktreePath: string;
   baseCommit: string;
+  /** The commit the run started from; `baseCommit` is the run branch's tip, which may hold changes landed since. */
+  runBaseCommit?: string;
 }
 
+function readRaw(tree: string, path: string): string | undefined {
+  const file = join(tree, path);
+  if (path.includes("..") || !existsSync(file)) return undefined;
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What agents and the reviewer read: the file with lone `\r` line ends as `\n` (the parser's only
+ * newline); `writeEdits` puts a CR-only file's line ends back.
+ */
 function reader(tree: string) {
   return (path: string): string | undefined => {
-    const file = join(tree, path);
-    if (path.includes("..") || !existsSync(file)) return undefined;
-    try {
-      return readFileSync(file, "utf8");
-    } catch {
-      return undefined;
-    }
+    const text = readRaw(tree, path);
+    return text === undefined ? undefined : normalizeNewlines(text);
   };
+}
+
+/** Files an edit would rewrite that mix lone `\r` with `\n` line ends: which end each new line should get cannot be known, so they are left alone. */
+function mixedLineEndings(tree: string, edits: FileEdit[]): string[] {
+  return edits.filter((edit) => edit.content !== null && lineEndingsOf(readRaw(tree, edit.path) ?? "") === "mixed").map((edit) => edit.path);
+}
+
+function mixedLineEndingsReason(paths: string[]): string {
+  return `${paths.join(", ")} mix${paths.length === 1 ? "es" : ""} CR and LF line endings; left unchanged, since the edited lines' endings could not be kept`;
 }
 
 function writeEdits(tree: string, edits: FileEdit[]): void {
@@ -45,8 +66,9 @@ function writeEdits(tree: string, edits: FileEdit[]): void {
     const file = join(tree, edit.path);
     if (edit.content === null) rmSync(file, { force: true });
     else {
+      const crOnly = lineEndingsOf(readRaw(tree, edit.path) ?? "") === "cr";
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, edit.content);
+      writeFileSync(file, crOnly ? edit.content.replace(/\r?\n/g, "\r") : edit.content);
     }
   }
 }
@@ -82,13 +104,15 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
       return { state: "failed", reason: `agent ${task.agent} failed: ${(error as Error).message}`, checks: [], diff: "", output: String((error as Error).stack ?? error) };
     }
     const edits = proposed.filter((edit) => read(edit.path) !== (edit.content ?? undefined));
-    if (edits.length === 0) return { state: "skipped", reason: "nothing left to change (an earlier change already covered it)" };
+    if (edits.length === 0) return { state: "skipped", reason: await whyNothingChanged(task, context) };
 
     const unsafe = edits.filter((edit) => isUnsafePath(tree, edit.path));
     if (unsafe.length > 0) {
       const review: ReviewComment[] = unsafe.map((edit) => ({ rule: "scope", path: edit.path, message: `writes outside the repository's files: ${edit.path}` }));
       return { state: "rejected", reason: review.map((comment) => comment.message).join("; "), review, diff: "" };
     }
+    const mixed = mixedLineEndings(tree, edits);
+    if (mixed.length > 0) return { state: "skipped", reason: mixedLineEndingsReason(mixed) };
     const review = reviewChange(context.parser, task, edits, read, context.apiIndex);
     const imported = review.length > 0 ? [] : importedModules(task, edits, context.apiIndex);
     const importsBefore = new Map<string, Awaited<ReturnType<typeof measureImportTime>>>();
@@ -127,6 +151,42 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
   }
 }
 
+/**
+ * Why an agent's edits change nothing, told truly: "an earlier change covered it" only when a
+ * change that landed on the run branch touched the task's files and the agent, run on those files
+ * as the run found them, would have changed something; otherwise the agent's fix does not handle
+ * the findings (e.g. a dead `yield` that keeps a function a generator).
+ */
+async function whyNothingChanged(task: FleetTask, context: TaskContext): Promise<string> {
+  const { runBaseCommit, baseCommit } = context;
+  const landed =
+    runBaseCommit && runBaseCommit !== baseCommit
+      ? (await git(context.root, ["log", "--format=%h %s", `${runBaseCommit}..${baseCommit}`, "--", ...task.files])).split("\n").filter(Boolean)
+      : [];
+  if (landed.length > 0 && (context.agent.work || (await changesSomethingAt(task, context, runBaseCommit!)))) {
+    return `nothing left to change: ${landed.length === 1 ? "an earlier change" : "earlier changes"} on the run branch already did it (${landed.slice(0, 3).join("; ")})`;
+  }
+  if (context.agent.work) return `the ${task.agent} agent's edits leave ${task.files.join(", ")} as they are: nothing to change`;
+  const findings = task.findings.slice(0, 3).map((finding) => `line ${finding.line}: ${finding.message}`);
+  const more = task.findings.length > 3 ? `, and ${task.findings.length - 3} more` : "";
+  return `the ${task.agent} agent found nothing it can change in ${task.files.join(", ")}: its fix does not handle ${task.findings.length === 1 ? "this finding" : "these findings"}${findings.length > 0 ? ` (${findings.join("; ")}${more})` : ""}`;
+}
+
+/** Whether the agent's edits change the task's files as they were at `commit`. */
+async function changesSomethingAt(task: FleetTask, context: TaskContext, commit: string): Promise<boolean> {
+  const files = new Map<string, string>();
+  for (const path of task.files) {
+    const shown = await gitRun(context.root, ["show", `${commit}:${path}`], { allow: [128] });
+    if (shown.code === 0) files.set(path, normalizeNewlines(shown.stdout));
+  }
+  try {
+    const edits = await context.agent.apply(task, (path) => files.get(path));
+    return edits.some((edit) => files.get(edit.path) !== (edit.content ?? undefined));
+  } catch {
+    return false; // an agent that throws there changed nothing there either
+  }
+}
+
 /** Absolute, `..`, `.git/`, or through a symlink of the tree: an edit there could land outside the worktree. */
 function isUnsafePath(tree: string, path: string): boolean {
   if (path.startsWith("/") || path.split("/").includes("..") || path === ".git" || path.startsWith(".git/")) return true;
@@ -149,6 +209,8 @@ function isUnsafePath(tree: string, path: string): boolean {
 async function trial(tree: string, task: FleetTask, edits: FileEdit[], read: (path: string) => string | undefined, context: TaskContext): Promise<TrialResult> {
   const unsafe = edits.filter((edit) => isUnsafePath(tree, edit.path));
   if (unsafe.length > 0) return { proven: false, reason: `writes outside the repository's files: ${unsafe.map((edit) => edit.path).join(", ")}`, output: "", diff: "", checks: [] };
+  const mixed = mixedLineEndings(tree, edits);
+  if (mixed.length > 0) return { proven: false, reason: mixedLineEndingsReason(mixed), output: "", diff: "", checks: [] };
   const review = reviewChange(context.parser, task, edits, read, context.apiIndex);
   if (review.length > 0) return { proven: false, reason: review.map((comment) => comment.message).join("; "), output: review.map((comment) => `${comment.path ?? ""}: ${comment.message}`).join("\n"), diff: "", checks: [] };
   try {

@@ -190,7 +190,7 @@ export async function runTests(tree: string, command: TestCommand, environment: 
       if (previous === undefined || OUTCOME_RANK[outcome] > OUTCOME_RANK[previous]) outcomes.set(id, outcome);
       realIds.set(id, [...(realIds.get(id) ?? []), real]);
     }
-    return { outcomes, realIds, collectionErrors: [...new Set(parsed.data.collectionErrors.map(redactText))].sort(), reported: true, process };
+    return { outcomes, realIds, collectionErrors: [...new Set(parsed.data.collectionErrors.map((error) => redactText(error)))].sort(), reported: true, process };
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }

@@ -64,7 +64,7 @@ export interface TestBaseline {
 export type RunEvent =
   | { type: "run-start"; runId: string; resumed: boolean }
   | { type: "baseline-end"; baseline: Baseline }
-  | { type: "plan-end"; tasks: number }
+  | { type: "plan-end"; tasks: number; notAnalyzed: Array<{ path: string; message: string }> }
   | { type: "task-start"; taskId: string; title: string }
   | { type: "task-end"; taskId: string; title: string; state: TaskState; reason?: string }
   | { type: "merge-end"; outcome: MergeOutcome }

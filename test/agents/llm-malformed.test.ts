@@ -79,7 +79,7 @@ describe("malformed and hostile model output in an improve run", () => {
     expect(readdir(join(root, ".git/hooks"))).toEqual(hooksBefore);
     expect(readFileSync(join(outside, "target.py"), "utf8")).toBe("def outside():\n    return 1\n");
     expect(git(root, "status", "--porcelain")).toBe("");
-    expect(git(root, "rev-list", "--count", `main..${run.json.runBranch}`)).toBe("0");
+    expect(git(root, "for-each-ref", `refs/heads/${run.json.runBranch}`)).toBe(""); // nothing committed: no run branch is left
 
     // The retry prompt told the model what was wrong.
     const retries = server.requests.filter((request) => (JSON.stringify(request.body) ?? "").includes("were not accepted"));

@@ -125,16 +125,31 @@ describe("pyagent improve on a repo with unused imports, unreachable code and pa
     expect(userView(root)).toEqual({ status: "", worktrees: 1, branches: ["main", `pyagent/${report.id}`] });
   });
 
-  it("--merge with uncommitted changes to tracked files leaves the user's branch and files alone and exits 1", async () => {
+  it("--merge with uncommitted changes to a file the run changed leaves the user's branch and files alone and exits 1", async () => {
     const root = makeRepo(FIXTURE);
     const head = git(root, "rev-parse", "HEAD");
-    writeFileSync(join(root, "pkg/util.py"), FIXTURE["pkg/util.py"] + "# my edit\n");
+    writeFileSync(join(root, "pkg/core.py"), FIXTURE["pkg/core.py"] + "# my edit\n");
     const result = await runCli("improve", root, "--python", PYTHON, "--agents", "dead-code", "--merge");
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/not merged: main is checked out .* with uncommitted changes; nothing was touched/);
+    expect(result.stdout).toMatch(/not merged: main is checked out .* with uncommitted changes to files the run changed \(pkg\/core\.py\); nothing was touched/);
     expect(git(root, "rev-parse", "main")).toBe(head);
+    expect(readFileSync(join(root, "pkg/core.py"), "utf8")).toContain("# my edit");
+    expect(userView(root).status).toBe("M pkg/core.py");
+  });
+
+  it("--merge with uncommitted edits only to files the run did not touch merges, as git merge does, and keeps the edits", async () => {
+    const root = makeRepo(FIXTURE);
+    writeFileSync(join(root, "pkg/util.py"), FIXTURE["pkg/util.py"] + "# my edit\n");
+    writeFileSync(join(root, "tests/test_pkg.py"), FIXTURE["tests/test_pkg.py"] + "# staged edit\n");
+    git(root, "add", "tests/test_pkg.py");
+    const result = await runCli("improve", root, "--python", PYTHON, "--agents", "dead-code", "--merge");
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/merge: merged into main .*working tree updated/);
+    expect(readFileSync(join(root, "pkg/core.py"), "utf8")).not.toContain('print("never")'); // the run's change is in the checkout
     expect(readFileSync(join(root, "pkg/util.py"), "utf8")).toContain("# my edit");
-    expect(userView(root).status).toBe("M pkg/util.py");
+    expect(readFileSync(join(root, "tests/test_pkg.py"), "utf8")).toContain("# staged edit");
+    expect(git(root, "status", "--porcelain", "--untracked-files=no")).toBe("M pkg/util.py\nM  tests/test_pkg.py"); // (trimmed: " M pkg/util.py")
+    expect(git(root, "log", "-1", "--format=%s", "main")).toBe("refactor(pkg.core): remove unreachable code");
   });
 
   it("--dry-run prints the plan and writes nothing, not even the store", async () => {

@@ -13,6 +13,8 @@ export interface CliIo {
  * Runs the CLI and resolves to the process exit code:
  * 0 success, 1 `--fail-on` matched (or a command's own failure), 2 bad usage, path or configuration,
  * 3 state written by a newer PyAgent, 70 an unexpected internal error (a bug: run with --debug).
+ * A reader that stops reading (`pyagent show RUN | head`) ends the process quietly with 141, as
+ * SIGPIPE ends a Unix tool (see `exitQuietlyOnClosedPipe`).
  */
 export async function main(argv: string[], given: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   // Secrets in the environment are known from the first line on; everything a command prints is
@@ -85,4 +87,20 @@ const COMMAND_FAMILIES: Array<{ names: string[]; register: (program: Command, io
 async function registerCommands(program: Command, io: CliIo, commandName: string | undefined): Promise<void> {
   const family = COMMAND_FAMILIES.find((candidate) => commandName !== undefined && candidate.names.includes(commandName));
   for (const candidate of family ? [family] : COMMAND_FAMILIES) await candidate.register(program, io);
+}
+
+/** Exit code of a process whose output pipe was closed by its reader: 128 + SIGPIPE, as a shell reports it. */
+export const CLOSED_PIPE_EXIT_CODE = 141;
+
+/**
+ * Makes a closed pipe on `stream` (stdout or stderr of the process) end the command quietly: Node
+ * ignores SIGPIPE, so a write after `head` exits fails with EPIPE, which unhandled is a stack
+ * trace. Nothing more can be said on a closed stream, so the process just exits. Any other
+ * stream error is still thrown.
+ */
+export function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(CLOSED_PIPE_EXIT_CODE);
+    throw error;
+  });
 }

@@ -6,8 +6,24 @@ import { TextDecoder } from "node:util";
 const CODING_COOKIE = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/;
 
 /**
+ * Python ends a line at `\n`, `\r\n` or a lone `\r` (old Mac files; mixed files too); tree-sitter
+ * only at `\n`. Each lone `\r` becomes `\n`: one character for one, so every offset and column stays
+ * what it was in the file, and line numbers become Python's.
+ */
+export function normalizeNewlines(text: string): string {
+  return text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
+}
+
+/** The newline style of a file whose lone `\r`s `normalizeNewlines` turned into `\n`: "cr" when it has no `\n` at all, "mixed" when it has both. */
+export function lineEndingsOf(text: string): "lf" | "cr" | "mixed" {
+  if (!/\r(?!\n)/.test(text)) return "lf"; // \n and \r\n files parse as they are
+  return text.includes("\n") ? "mixed" : "cr";
+}
+
+/**
  * Decodes source bytes as Python does (PEP 263): UTF-8 by default, a BOM forces UTF-8, a coding
- * cookie on line 1 or 2 names another encoding. Bytes Python itself would refuse are errors.
+ * cookie on line 1 or 2 names another encoding. Bytes Python itself would refuse are errors. Lone
+ * `\r` line ends are normalized (see `normalizeNewlines`).
  */
 export function decodePythonSource(bytes: Uint8Array): DecodedSource {
   if (bytes.includes(0)) return { state: "error", message: "source contains NUL bytes (not a Python text file)" };
@@ -26,7 +42,7 @@ export function decodePythonSource(bytes: Uint8Array): DecodedSource {
     return { state: "error", message: `unknown source encoding '${encoding}' in coding declaration` };
   }
   try {
-    return { state: "ok", text: decoder.decode(bytes.subarray(start)) };
+    return { state: "ok", text: normalizeNewlines(decoder.decode(bytes.subarray(start))) };
   } catch {
     return { state: "error", message: `source is not valid ${encoding === "utf-8" ? "UTF-8" : encoding} (add a PEP 263 coding declaration or re-encode the file)` };
   }
@@ -37,6 +53,8 @@ function findCodingCookie(bytes: Uint8Array): string | undefined {
   for (let lineNumber = 0; lineNumber < 2 && lineStart < bytes.length; lineNumber++) {
     let lineEnd = bytes.indexOf(0x0a, lineStart);
     if (lineEnd < 0) lineEnd = bytes.length;
+    const carriageReturn = bytes.indexOf(0x0d, lineStart);
+    if (carriageReturn >= 0 && carriageReturn < lineEnd - 1) lineEnd = carriageReturn; // a lone \r ends a line too
     const line = Buffer.from(bytes.subarray(lineStart, Math.min(lineEnd, lineStart + 200))).toString("latin1");
     const match = CODING_COOKIE.exec(line);
     if (match) return match[1];

@@ -14,7 +14,7 @@ import { PYAGENT_VERSION } from "../version.js";
 import type { AnalyzeFlags } from "./analyze.js";
 
 /** Bump when per-file analysis results change shape or meaning, so stored results are recomputed. */
-const ANALYSIS_FORMAT = "4";
+const ANALYSIS_FORMAT = "5"; // 4: nested functions (closures); 5: files with lone-CR line ends parse (they were syntax errors)
 
 /** `pyagent analyze`: the whole command once its flags are parsed; resolves to the exit code. */
 export async function runAnalyze(pathArgument: string, flags: AnalyzeFlags, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {

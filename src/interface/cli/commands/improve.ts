@@ -17,6 +17,9 @@
  *   6   no model of the run could be reached (connection refused, unknown host, API key refused or
  *       missing): before the run (nothing started), or during it (LLM work stopped, what was
  *       proven is kept)
+ *   65  the run's audit trail was changed outside PyAgent: `--resume` and `merge` refuse that run
+ *   75  another PyAgent process holds the repository lock (.pyagent/repo.lock): `improve` and `merge`
+ *       refuse at once, or with --wait [seconds] wait for it; also a lock held on another host
  *   130 interrupted (Ctrl-C): the journal holds the run; continue with --resume RUN_ID
  *   70  internal error (a bug; --debug prints the stack)
  */
@@ -38,6 +41,7 @@ import {
   improve,
   mergeRun,
   newFailuresOf,
+  notAnalyzedLines,
   openJournal,
   planImprove,
   runHolder,
@@ -69,7 +73,16 @@ interface ImproveFlags extends LlmRunFlags {
   allowUnproven?: boolean;
   format: "text" | "json";
   progress: boolean;
+  wait?: true | number;
 }
+
+/** `--wait [seconds]`: how long to wait for another PyAgent process's repository lock (bare: no limit). */
+function lockWaitMs(wait: true | number | undefined): number {
+  if (wait === undefined) return 0;
+  return wait === true ? Number.POSITIVE_INFINITY : wait * 1000;
+}
+
+const WAIT_HELP = "when another PyAgent process works on the repository, wait up to SECONDS for it (no value: no limit) instead of refusing (exit 75)";
 
 function decimal(name: string) {
   return (value: string) => {
@@ -109,6 +122,7 @@ export function registerImproveCommands(program: Command, io: Io): void {
     .option("--allow-unproven", "go on when the project's tests cannot run at baseline (changes are then proven by the other checks only)")
     .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--no-progress", "no progress lines on stderr")
+    .option("--wait [seconds]", WAIT_HELP, integer("wait", 0))
     .option("--model <url|name>", `model for the LLM agents (${LLM_AGENT_NAMES.join(", ")}): an OpenAI-compatible base URL or a configured name; with it, --agents defaults to every agent`)
     .option("--budget <usd>", "hard limit on model spend in USD: no model call starts that could exceed it", decimal("budget"))
     .option("--token-budget <n>", "hard limit on model tokens (input + output)", integer("token-budget", 1))
@@ -127,8 +141,9 @@ export function registerImproveCommands(program: Command, io: Io): void {
     .argument("<run-id>")
     .argument("[path]", "the repository", ".")
     .option("--python <interpreter>", "Python that runs the checks")
-    .action(async (runId: string, path: string, flags: { python?: string }) => {
-      const outcome = await mergeRun(path, runId, { python: flags.python });
+    .option("--wait [seconds]", WAIT_HELP, integer("wait", 0))
+    .action(async (runId: string, path: string, flags: { python?: string; wait?: true | number }) => {
+      const outcome = await mergeRun(path, runId, { python: flags.python, lockWaitMs: lockWaitMs(flags.wait), onLockWait: (message) => io.stderr.write(`pyagent: ${message}\n`) });
       io.stdout.write(`${describeMerge(outcome)}\n`);
       setExit(outcome.state === "merged" || outcome.state === "up-to-date" ? 0 : 1);
     });
@@ -147,9 +162,9 @@ export function registerImproveCommands(program: Command, io: Io): void {
         if (runs.length === 0) return void io.stdout.write("no runs\n");
         for (const { run, counts } of runs) {
           const merged = run.merges.at(-1);
-          const live = runHolder(join(stateDirectory(run.root), "runs", `${run.id}.lock`));
+          const live = runHolder(join(stateDirectory(resolve(path)), "runs", `${run.id}.lock`));
           const state = run.phase === "finished" ? "finished" : live ? "running" : "stopped";
-          io.stdout.write(`${run.id}  ${state.padEnd(9)}  ${counts.committed} committed, ${counts.failed + counts.rejected} rejected, ${counts.planned} not attempted  ${run.runBranch}${merged ? `  (${merged.state})` : ""}${state === "stopped" ? `  (resume: pyagent improve ${run.root} --resume ${run.id})` : ""}\n`);
+          io.stdout.write(`${run.id}  ${state.padEnd(9)}  ${counts.committed} committed, ${counts.failed} failed the proof, ${counts.rejected} rejected by review, ${counts.skipped} skipped, ${counts.planned} not attempted  ${run.runBranch}${merged ? `  (${merged.state})` : ""}${state === "stopped" ? `  (resume: pyagent improve ${run.root} --resume ${run.id})` : ""}\n`);
         }
       } finally {
         journal.store.close();
@@ -169,7 +184,7 @@ export function registerImproveCommands(program: Command, io: Io): void {
         if (!journal || !run) throw new UsageError(`no run ${runId} in ${resolve(path)} (see 'pyagent runs')`);
         const tasks = journal.journal.getTasks(runId);
         if (flags.format === "json") return void io.stdout.write(`${JSON.stringify({ ...runJson(run, tasks), diffs: Object.fromEntries(tasks.filter((task) => task.diff).map((task) => [task.task.id, task.diff])) }, null, 2)}\n`);
-        const report = join(stateDirectory(run.root), "runs", `${run.id}.md`);
+        const report = join(stateDirectory(resolve(path)), "runs", `${run.id}.md`);
         io.stdout.write(existsSync(report) ? readFileSync(report, "utf8") : finalTable(tasks));
       } finally {
         journal?.store.close();
@@ -188,7 +203,8 @@ export function registerImproveCommands(program: Command, io: Io): void {
       const run = journal?.journal.getRun(runId);
       journal?.store.close();
       if (!run) throw new UsageError(`no run ${runId} in ${resolve(path)} (see 'pyagent runs')`);
-      const file = auditPath(stateDirectory(run.root), runId);
+      // PATH's own trail: the journal's recorded root may be another copy of the repository.
+      const file = auditPath(stateDirectory(resolve(path)), runId);
       const verdict = verifyAuditFile(file, { seq: run.auditSeq, hash: run.auditHash });
       if (verdict.ok) {
         io.stdout.write(`ok: ${verdict.records} records, chain intact\n`);
@@ -221,11 +237,12 @@ async function runImprove(path: string, flags: ImproveFlags, io: Io): Promise<nu
 async function runImproveWith(path: string, flags: ImproveFlags, io: Io, agentNames: string[] | undefined, llm: Awaited<ReturnType<typeof prepareLlmRun>>): Promise<number> {
   const agents = [...availableAgents(), ...(llm?.agents ?? [])];
   if (flags.dryRun) {
-    const { tasks, preflight } = await planImprove({ path, agents, agentNames, maxChanges: flags.maxChanges, python: flags.python });
-    if (flags.format === "json") io.stdout.write(`${JSON.stringify({ root: preflight.root, head: preflight.headCommit, branch: preflight.branch, tasks }, null, 2)}\n`);
+    const { tasks, preflight, notAnalyzed } = await planImprove({ path, agents, agentNames, maxChanges: flags.maxChanges, python: flags.python });
+    if (flags.format === "json") io.stdout.write(`${JSON.stringify({ root: preflight.root, head: preflight.headCommit, branch: preflight.branch, tasks, notAnalyzed }, null, 2)}\n`);
     else {
       io.stdout.write(`plan for ${preflight.root} at ${preflight.headCommit.slice(0, 12)}: ${tasks.length} task${tasks.length === 1 ? "" : "s"} (dry run: nothing was changed)\n`);
       for (const task of tasks) io.stdout.write(`  ${task.benefit.toFixed(1).padStart(6)}  ${task.agent.padEnd(16)}  ${task.title}  [${task.files.join(", ")}]\n`);
+      for (const line of notAnalyzedLines(notAnalyzed)) io.stdout.write(`${line}\n`);
     }
     return 0;
   }
@@ -253,6 +270,8 @@ async function runImproveWith(path: string, flags: ImproveFlags, io: Io, agentNa
       allowUnproven: flags.allowUnproven,
       signal: controller.signal,
       onEvent: progress,
+      lockWaitMs: lockWaitMs(flags.wait),
+      onLockWait: (message) => io.stderr.write(`pyagent: ${message}\n`),
       ...llm?.improveOptions,
     });
   } finally {
@@ -267,6 +286,7 @@ async function runImproveWith(path: string, flags: ImproveFlags, io: Io, agentNa
     io.stdout.write(finalTable(summary.tasks));
     const counts = countStates(summary.tasks);
     io.stdout.write(`\nrun ${summary.run.id}: ${counts.committed} committed on ${summary.run.runBranch}, ${counts.failed} failed the proof, ${counts.rejected} rejected by review, ${counts.skipped} skipped, ${counts.planned} not attempted\n`);
+    for (const line of notAnalyzedLines(summary.run.notAnalyzed)) io.stdout.write(`${line}\n`);
     for (const merge of summary.run.merges) io.stdout.write(`merge: ${describeMerge(merge)}\n`);
     if (!summary.run.options.merge && counts.committed > 0) io.stdout.write(`your branch was not touched; merge with: pyagent merge ${summary.run.id} ${summary.run.root}\n`);
     for (const line of llm?.summaryLines() ?? []) io.stdout.write(`${line}\n`);
@@ -308,6 +328,7 @@ function progressPrinter(stderr: NodeJS.WritableStream): (event: RunEvent) => vo
         total = event.tasks;
         counts.queued = event.tasks;
         stderr.write(`plan: ${event.tasks} task${event.tasks === 1 ? "" : "s"}\n`);
+        for (const line of notAnalyzedLines(event.notAnalyzed)) stderr.write(`plan: ${line}\n`);
         break;
       case "task-start":
         counts.queued = Math.max(0, counts.queued - 1);
