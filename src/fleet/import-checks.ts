@@ -81,7 +81,7 @@ export function medianLowerBound(differences: readonly number[], confidence = 0.
   for (let candidate = 1; candidate <= n; candidate++) {
     below += choose / 2 ** n;
     if (below > 1 - confidence) break;
-    k = candidate + 1;
+    k = candidate;
     choose = (choose * (n - candidate + 1)) / candidate;
   }
   return sorted[Math.min(k, n) - 1] ?? Number.NEGATIVE_INFINITY;
