@@ -101,7 +101,7 @@ export interface CheckResult {
 }
 
 export interface ReviewComment {
-  rule: "scope" | "syntax" | "public-api" | "size" | "empty" | "model";
+  rule: "scope" | "syntax" | "public-api" | "size" | "empty" | "model" | "naming";
   line?: number;
   path?: string;
   message: string;

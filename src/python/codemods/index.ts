@@ -6,3 +6,4 @@ export { removeUnusedVariables, type UnusedVariablesOptions } from "./unused-var
 export { removeDeadCode } from "./dead-code.js";
 export { findLazyImports, moveImportsIntoFunctions, type LazyImportCandidate, type LazyImportOptions } from "./lazy-imports.js";
 export { splitModule, type SplitModuleOptions, type SplitModuleResult, type SplitPart } from "./split-module/index.js";
+export { snakeCase } from "./split-module/index.js";
