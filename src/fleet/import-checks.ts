@@ -158,15 +158,19 @@ function probeReport(stdout: string): z.infer<typeof Probe> | undefined {
   }
 }
 
-/** An import-time increase below this is noise, whatever the bound says (2% of the import, at least 0.1 ms). */
+/**
+ * The import-time increase a split may cost: 5% of the import, at least 0.75 ms. Every new file
+ * costs its own load (about 0.1-0.2 ms each, measured: a 110-line module split in 3 parts goes
+ * from 0.4 to 0.8 ms), which no reader notices; a split that slows a 7.7 ms import to 8.8 ms fails.
+ */
 function tolerance(beforeMedian: number): number {
-  return Math.max(100, beforeMedian * 0.02);
+  return Math.max(750, beforeMedian * 0.05);
 }
 
 /**
  * The proof a module split needs beyond the tests: every name the module had is still there (private
  * ones and imported modules too), each class and function it defined keeps its `__module__` and
- * still pickles, and importing it is not slower (the lower 95% bound of the increase within noise).
+ * still pickles, and importing it is not slower (the lower 95% bound of the increase within `tolerance`).
  */
 export async function moduleSplitCheck(beforeTree: string, afterTree: string, module: string, environment: CheckEnvironment): Promise<CheckResult> {
   const started = performance.now();
@@ -206,7 +210,7 @@ export async function moduleSplitCheck(beforeTree: string, afterTree: string, mo
   const beforeMedian = median(samples.before);
   const summary = `${module} ${ms(beforeMedian)} -> ${ms(median(samples.after))} ms (medians of ${samples.before.length} interleaved runs), ${was.names.length} names kept`;
   if (bound > tolerance(beforeMedian)) {
-    return result([`import time of ${module} worse`], summary, `importing ${module} is slower by at least ${ms(bound)} ms at 95% confidence; a split must not slow the import`);
+    return result([`import time of ${module} worse`], summary, `importing ${module} is slower by at least ${ms(bound)} ms at 95% confidence; a split may cost at most ${ms(tolerance(beforeMedian))} ms`);
   }
   return result([], summary);
 }

@@ -207,7 +207,8 @@ function misnamedSubmodules(parser: Parser, edits: readonly FileEdit[], before: 
     const slash = edit.path.lastIndexOf("/");
     const file = edit.path.slice(slash + 1, -3);
     if (slash === -1 || !deleted.has(edit.path.slice(0, slash)) || file === "__init__" || file === "__main__") continue;
-    const stem = file.replace(/^_+/, "").replace(/_\d+$/, "");
+    // `_label.py` holds `label`; `_label_2.py` a second `label`-named part, or `label_2` itself.
+    const stems = new Set([file.replace(/^_+/, ""), file.replace(/^_+/, "").replace(/_\d+$/, "")]);
     const tree = parsePython(parser, edit.content);
     let defined: string[];
     try {
@@ -219,7 +220,7 @@ function misnamedSubmodules(parser: Parser, edits: readonly FileEdit[], before: 
     } finally {
       tree.delete();
     }
-    if (defined.some((name) => snakeCase(name) === stem || name === stem)) continue;
+    if (defined.some((name) => stems.has(snakeCase(name)) || stems.has(name))) continue;
     comments.push({ rule: "naming", path: edit.path, message: `${edit.path} is named after nothing it defines (${defined.slice(0, 5).join(", ") || "no classes or functions"}); name a submodule after its main class or function` });
   }
   return comments;
