@@ -85,3 +85,12 @@ describe("improve's default agents: only changes a maintainer accepts without di
     expect(pytestPassesAt(root, `pyagent/${report.id}`).passed).toBe(true);
   });
 });
+
+describe("improve --help", () => {
+  it("says which agents run by default and why the others are opt-in", async () => {
+    const help = await runCli("improve", "--help");
+    const text = help.stdout.replace(/\s+/g, " ");
+    expect(text).toContain("Default: unused-imports, unused-variables, dead-code (changes a maintainer accepts without discussion)");
+    expect(text).toContain("opt-in: lazy-imports, split-module (they reshape code or trade import time, so only when named)");
+  });
+});
