@@ -4,9 +4,9 @@ import { CodemodError } from "../errors.js";
 import { walk } from "../names.js";
 import { partitionUnits } from "./partition.js";
 import { anchorOf, fromImport, importTextFor, joinUnits, partName, unitText } from "./render.js";
+import { moduleUnits, type Unit } from "./units.js";
 
 export { snakeCase } from "./render.js";
-import { moduleUnits, type Unit } from "./units.js";
 
 export interface SplitModuleOptions {
   /** Path of the module, relative and POSIX (`pkg/mod.py`); the package goes to `pkg/mod/`. */
