@@ -85,6 +85,17 @@ describe("lazy-imports agent", () => {
     expect(agent.plan(hotAnalysis).map((task) => task.symbol)).toEqual(["email"]);
   });
 
+  it("never moves an import into a function another module calls in a loop; a test's loop does not count", () => {
+    const project = { ...analysisOf({ "app/fmt.py": { module: "app.fmt", imports: [fact("decimal", [], ["decimal"], 1)] }, "app/batch.py": { module: "app.batch" }, "tests/test_fmt.py": { module: "tests.test_fmt" } }, []), root };
+    writeFileSync(join(root, "app/fmt.py"), "import decimal\n\ndef money(value):\n    return decimal.Decimal(value)\n");
+    mkdirSync(join(root, "tests"), { recursive: true });
+    writeFileSync(join(root, "tests/test_fmt.py"), "from app.fmt import money\n\ndef test_money():\n    for value in ('1', '2'):\n        assert money(value)\n");
+    writeFileSync(join(root, "app/batch.py"), "from app.fmt import money\n\ndef report(values):\n    return ', '.join(str(money(value)) for value in values)\n");
+    expect(agent.plan(project)).toEqual([]);
+    writeFileSync(join(root, "app/batch.py"), "from app.fmt import money\n\ndef report(value):\n    return str(money(value))\n");
+    expect(agent.plan(project).map((task) => task.symbol)).toEqual(["decimal"]);
+  });
+
   it("skips a module another module of the package imports while it loads, and test files", () => {
     writeFileSync(join(root, "app/mail.py"), "import email\n\ndef parse(text):\n    return email.message_from_string(text)\n");
     mkdirSync(join(root, "tests"), { recursive: true });

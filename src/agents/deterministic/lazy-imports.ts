@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { findLazyImports, moveImportsIntoFunctions } from "../../python/codemods/index.js";
+import { findLazyImports, moveImportsIntoFunctions, repeatedCalls } from "../../python/codemods/index.js";
 import type { AnalyzedFile, ProjectAnalysis } from "../../python/index.js";
 import { byBenefit, isPackageInit, isTestFile, sharedParser, taskId } from "./planning.js";
 import { importedNamesByModule } from "./references.js";
@@ -42,7 +42,7 @@ export const LAZY_IMPORT_MINIMUM_MS = 5;
 /**
  * Opt-in. One task per module a file imports at module level but reads only inside function bodies
  * (decorators, defaults, annotations, class bodies and names other modules import from this one
- * disqualify): every module-level import of that module must be able to move, or the module is
+ * disqualify, and so does a function any module of the project calls in a loop): every module-level import of that module must be able to move, or the module is
  * still loaded and nothing is saved. Skips test files, first-party and relative modules (moving
  * those changes import order inside the project), modules the interpreter loads at start-up,
  * modules another module of the project imports at top level anyway (moving this one saves
@@ -59,15 +59,22 @@ export const lazyImportsAgent: DeterministicAgent = {
   plan(analysis) {
     const importedElsewhere = importedNamesByModule(analysis);
     const firstParty = new Set(analysis.files.map((file) => rootOf(file.module)));
+    const sources = new Map<string, string>();
+    for (const file of analysis.files) {
+      const source = isTestFile(file.path) ? undefined : readSource(analysis, file);
+      if (source !== undefined) sources.set(file.path, source);
+    }
+    // A function the project calls in a loop anywhere (tests aside: they are nobody's hot path) is hot in every module.
+    const hotNames = new Set<string>();
+    for (const source of sources.values()) for (const name of repeatedCalls(sharedParser(), source)) hotNames.add(name);
     const tasks: PlannedTask[] = [];
     for (const file of analysis.files) {
-      if (isPackageInit(file.path) || isTestFile(file.path)) continue;
-      const source = readSource(analysis, file);
-      if (source === undefined) continue;
+      const source = sources.get(file.path);
+      if (isPackageInit(file.path) || source === undefined) continue;
       const keep = importedElsewhere.get(file.module) ?? new Set<string>();
       const movable = new Map<string, Set<string>>();
       const spread = new Set<string>();
-      for (const candidate of findLazyImports(sharedParser(), source, { keep })) {
+      for (const candidate of findLazyImports(sharedParser(), source, { keep, hotNames })) {
         if (candidate.module.startsWith(".")) continue;
         const root = rootOf(candidate.module);
         movable.set(root, (movable.get(root) ?? new Set()).add(candidate.name));

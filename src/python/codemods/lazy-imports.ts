@@ -13,6 +13,8 @@ export interface LazyImportOptions {
   module?: string;
   /** Names other modules import from this one (`from this import json`): they must stay module attributes. */
   keep?: ReadonlySet<string>;
+  /** Function names other modules of the project call in loops or pass as callbacks (see `repeatedCalls`): hot here too. */
+  hotNames?: ReadonlySet<string>;
 }
 
 /** A module-level imported name that only function bodies read. */
@@ -111,7 +113,7 @@ function plan(root: SyntaxNode, source: string, options: LazyImportOptions): Mov
   if (readsNamespaceDynamically(root)) return [];
   const exported = dunderAllNames(root);
   const uses = identifierUses(root);
-  const repeated = namesCalledRepeatedly(root);
+  const repeated = new Set([...namesCalledRepeatedly(root), ...(options.hotNames ?? [])]);
   const moves: Move[] = [];
   for (const child of statementsOf(root)) {
     const statement = readImport(child);
@@ -254,6 +256,16 @@ export function hotPath(fn: SyntaxNode, repeated: ReadonlySet<string>): string |
   if (isGenerator(fn)) return `${name} is a generator`;
   if (repeated.has(name)) return `${name} is called in a loop or passed as a callback`;
   return undefined;
+}
+
+/** `namesCalledRepeatedly` of a source file; empty when it does not parse. */
+export function repeatedCalls(parser: Parser, source: string): Set<string> {
+  const tree = parsePython(parser, source);
+  try {
+    return tree.rootNode.hasError ? new Set() : namesCalledRepeatedly(tree.rootNode);
+  } finally {
+    tree.delete();
+  }
 }
 
 /** Names called inside a loop or comprehension of the module, and names passed as arguments. */
