@@ -196,8 +196,8 @@ export function reviewChange(parser: Parser, task: FleetTask, edits: FileEdit[],
 
 /**
  * A module split into a package (`pkg/mod.py` deleted, `pkg/mod/*.py` created): each new submodule
- * must be named after a class or function it defines (`remap.py` or `_remap.py` holds `remap`,
- * `gui_derator_2.py` a `GUIDerator`), so a reader finds code where its file name says.
+ * must be named after a class, function or constant it defines (`remap.py` or `_remap.py` holds
+ * `remap`, `keywords.py` `KEYWORDS`), so a reader finds code where its file name says.
  */
 function misnamedSubmodules(parser: Parser, edits: readonly FileEdit[], before: (path: string) => string | undefined): ReviewComment[] {
   const deleted = new Set(edits.filter((edit) => edit.content === null && edit.path.endsWith(".py")).map((edit) => edit.path.slice(0, -3)));
@@ -214,14 +214,17 @@ function misnamedSubmodules(parser: Parser, edits: readonly FileEdit[], before: 
     try {
       defined = tree.rootNode.namedChildren.flatMap((node) => {
         const definition = node?.type === "decorated_definition" ? node.childForFieldName("definition") : node;
-        const name = definition && (definition.type === "class_definition" || definition.type === "function_definition") ? definition.childForFieldName("name")?.text : undefined;
-        return name ? [name] : [];
+        if (definition && (definition.type === "class_definition" || definition.type === "function_definition")) return [definition.childForFieldName("name")?.text ?? ""];
+        // A part of constants (`KEYWORDS = {...}`) is named after its constant.
+        const assignment = definition?.type === "expression_statement" ? definition.namedChildren[0] : undefined;
+        const target = assignment?.type === "assignment" ? assignment.childForFieldName("left") : undefined;
+        return target?.type === "identifier" ? [target.text] : [];
       });
     } finally {
       tree.delete();
     }
     if (defined.some((name) => stems.has(snakeCase(name)) || stems.has(name))) continue;
-    comments.push({ rule: "naming", path: edit.path, message: `${edit.path} is named after nothing it defines (${defined.slice(0, 5).join(", ") || "no classes or functions"}); name a submodule after its main class or function` });
+    comments.push({ rule: "naming", path: edit.path, message: `${edit.path} is named after nothing it defines (${defined.slice(0, 5).join(", ") || "no classes, functions or constants"}); name a submodule after its main class or function` });
   }
   return comments;
 }

@@ -81,6 +81,8 @@ describe("rule-based reviewer", () => {
     ]);
     const renamed = edits.map((edit) => (edit.path === "pkg/mod/path_access_error.py" ? { ...edit, path: "pkg/mod/_lstrip.py" } : edit));
     expect(reviewChange(parser, task([...files, "pkg/mod/_lstrip.py"]), renamed, read, index)).toEqual([]);
+    const constants = renamed.map((edit) => (edit.path === "pkg/mod/_lstrip.py" ? { path: "pkg/mod/keywords.py", content: "KEYWORDS = {'select': 1}\n\n\ndef lstrip(items):\n    return items\n" } : edit));
+    expect(reviewChange(parser, task([...files, "pkg/mod/keywords.py"]), constants, read, index)).toEqual([]);
   });
 });
 
