@@ -112,7 +112,8 @@ export async function lazyImportDecision(
   if (loaded !== undefined) {
     const probe = await runPythonProbe(afterTree, `import sys\nat_start = ${JSON.stringify(loaded)} in sys.modules\n__import__(sys.argv[1])\nprint(at_start, ${JSON.stringify(loaded)} in sys.modules)`, [module], environment);
     if ("error" in probe) return failed(`import ${module} fails`, probe.error);
-    const [atStart, stillLoaded] = probe.stdout.trim().split(/\s+/);
+    // The last line is the probe's (the module itself may print while it imports).
+    const [atStart, stillLoaded] = (probe.stdout.trim().split("\n").pop() ?? "").split(" ");
     if (atStart === "True") return { state: "skip", reason: `${loaded} is loaded at interpreter start-up: importing it lazily saves nothing` };
     if (stillLoaded === "True") return { state: "skip", reason: `importing ${module} still loads ${loaded} (another module imports it): importing it lazily here saves nothing` };
   }
