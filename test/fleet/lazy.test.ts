@@ -98,6 +98,14 @@ describe("lazy-imports through the fleet: the measurement decides", () => {
     expect(loaded.state === "skip" && loaded.reason).toMatch(/still loads asyncio/);
   });
 
+  it("skips a script that does not import from the repository root instead of failing it", async () => {
+    const script = trees({ "benchmarks/_harness.py": "import argparse\n\n\ndef main():\n    return argparse.ArgumentParser()\n" }, {
+      "benchmarks/_harness.py": "def main():\n    import argparse\n    return argparse.ArgumentParser()\n",
+    });
+    const decision = await lazyImportDecision(script.before, script.after, { module: "_harness", minimumMs: 5, loaded: "argparse" }, environment());
+    expect(decision).toEqual({ state: "skip", reason: "_harness does not import from the repository root, so its import time cannot be measured" });
+  });
+
   it("bounds the median saving with the sign test: the second smallest of nine, the smallest of seven", () => {
     expect(medianLowerBound([9, 1, 8, 2, 7, 3, 6, 4, 5])).toBe(2);
     expect(medianLowerBound([7, 1, 6, 2, 5, 3, 4])).toBe(1);
