@@ -94,8 +94,8 @@ export type LazyImportDecision = { state: "keep"; check: CheckResult } | { state
 /**
  * Whether moving `loaded` into functions is worth a commit: importing `module` must not load it
  * any more (another module may import it anyway), it must not be loaded at interpreter start-up,
- * and the saving must be at least `minimumMs` at 95% confidence over interleaved rounds: the moved
- * import's own cost in this project.
+ * and the saving must be at least `minimumMs` at 95% confidence over interleaved rounds (and between
+ * the best runs): the moved import's own cost in this project.
  */
 export async function lazyImportDecision(
   beforeTree: string,
@@ -128,9 +128,11 @@ export async function lazyImportDecision(
     return failed(`import ${module} fails after the change`, samples.error);
   }
   const savings = samples.before.map((before, index) => before - samples.after[index]!);
-  const bound = medianLowerBound(savings);
+  // Both must reach the minimum: the sign test's bound on the paired savings, and the best runs
+  // (load only adds time, so the best of 9 is each tree's cost with the least noise).
+  const bound = Math.min(medianLowerBound(savings), Math.min(...samples.before) - Math.min(...samples.after));
   const minimum = (requirement.minimumMs ?? 0) * 1000;
-  const figures = `${module} ${ms(median(samples.before))} -> ${ms(median(samples.after))} ms (medians of ${samples.before.length} interleaved runs; saves >= ${ms(Math.max(0, bound))} ms at 95% confidence)`;
+  const figures = `${module} ${ms(median(samples.before))} -> ${ms(median(samples.after))} ms (medians of ${samples.before.length} interleaved runs; saves >= ${ms(Math.max(0, bound))} ms at 95% confidence and in the best runs)`;
   if (bound < Math.max(minimum, 100)) {
     return { state: "skip", reason: `import time: ${figures}; a lazy import must save at least ${ms(Math.max(minimum, 100))} ms` };
   }
@@ -179,7 +181,7 @@ function tolerance(beforeMedian: number): number {
 /**
  * The proof a module split needs beyond the tests: every name the module had is still there (private
  * ones and imported modules too), each class and function it defined keeps its `__module__` and
- * still pickles, and importing it is not slower (the median paired increase within `tolerance`).
+ * still pickles, and importing it is not slower (medians and best runs within `tolerance`).
  */
 export async function moduleSplitCheck(beforeTree: string, afterTree: string, module: string, environment: CheckEnvironment): Promise<CheckResult> {
   const started = performance.now();
@@ -214,13 +216,15 @@ export async function moduleSplitCheck(beforeTree: string, afterTree: string, mo
 
   const samples = await interleavedImportTimes(beforeTree, afterTree, module, environment);
   if ("error" in samples) return result([`import ${module}`], `import ${module} fails`, samples.error);
-  // The median of the paired increases, not a confidence bound: a bound wide enough to hold the
-  // outliers of a loaded machine would let a clearly slower split through (1.7 -> 6.0 ms seen).
-  const increase = median(samples.after.map((after, index) => after - samples.before[index]!));
+  // Both the medians and the best runs must stay within the allowance. A confidence bound wide
+  // enough to hold a loaded machine's outliers let a clearly slower split through (1.7 -> 6.0 ms
+  // seen), and the median of paired differences let one pass in one run and fail in the next; the
+  // best of 9 is what load cannot inflate.
+  const increase = Math.max(median(samples.after) - median(samples.before), Math.min(...samples.after) - Math.min(...samples.before));
   const beforeMedian = median(samples.before);
   const summary = `${module} ${ms(beforeMedian)} -> ${ms(median(samples.after))} ms (medians of ${samples.before.length} interleaved runs), ${was.names.length} names kept`;
   if (increase > tolerance(beforeMedian)) {
-    return result([`import time of ${module} worse`], summary, `importing ${module} is slower by ${ms(increase)} ms (median of paired rounds); a split may cost at most ${ms(tolerance(beforeMedian))} ms`);
+    return result([`import time of ${module} worse`], summary, `importing ${module} is slower by ${ms(increase)} ms (medians or best runs); a split may cost at most ${ms(tolerance(beforeMedian))} ms`);
   }
   return result([], summary);
 }
