@@ -16,8 +16,20 @@ export interface AgentTask {
   files: string[];
   benefit: number;
   findings: Finding[];
-  requires?: { kind: "import-time-lower"; module: string };
+  requires?: TaskRequirement;
 }
+
+/**
+ * What a change must show beyond the baseline's checks:
+ * - import-time-lower: importing `module` gets faster by at least `minimumMs` (interleaved
+ *   measurements, a confidence bound; the saving is the moved import's own cost there), and
+ *   `loaded` (the module moved into functions) is no longer loaded by importing `module`;
+ * - module-split: every name `module` had stays, each moved class or function keeps its
+ *   `__module__` and pickles, and its import time does not get worse.
+ */
+export type TaskRequirement =
+  | { kind: "import-time-lower"; module: string; minimumMs?: number; loaded?: string }
+  | { kind: "module-split"; module: string };
 
 export interface FileEdit {
   path: string;
@@ -29,6 +41,8 @@ export interface FileEdit {
 export interface Agent {
   name: string;
   description: string;
+  /** Used only when named in `--agents`: changes that need a maintainer's discussion (or a measurement) to be accepted. */
+  optIn?: boolean;
   plan(analysis: ProjectAnalysis): AgentTask[];
   apply(task: AgentTask, readFile: (path: string) => string | undefined): Promise<FileEdit[]>;
   /**
@@ -89,7 +103,7 @@ export interface CheckResult {
 }
 
 export interface ReviewComment {
-  rule: "scope" | "syntax" | "public-api" | "size" | "empty" | "model";
+  rule: "scope" | "syntax" | "public-api" | "size" | "empty" | "model" | "naming";
   line?: number;
   path?: string;
   message: string;

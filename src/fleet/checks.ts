@@ -128,6 +128,14 @@ export async function measureImportTime(tree: string, module: string, environmen
   return Number.isFinite(best) ? { microseconds: best } : { error: `no import-time line for ${module}` };
 }
 
+/** Runs `python -c code args...` in `tree` with the checks' environment: its stdout, or the last line of its error. */
+export async function runPythonProbe(tree: string, code: string, args: string[], environment: CheckEnvironment): Promise<{ stdout: string } | { error: string }> {
+  const result = await runProcess(environment.python, ["-c", code, ...args], { cwd: tree, env: pythonEnv(environment), timeoutMs: environment.timeoutMs, signal: environment.signal });
+  if (result.timedOut) return { error: `python probe timed out in ${tree}` };
+  if (result.code !== 0) return { error: result.stderr.trim().split("\n").pop() ?? `python exit ${result.code ?? "signal"}` };
+  return { stdout: result.stdout };
+}
+
 /** Python files tracked at `commit` (the files compileall proves). */
 export async function trackedPythonFiles(tree: string): Promise<string[]> {
   const listed = await gitRun(tree, ["ls-files", "-z", "--", "*.py"]);

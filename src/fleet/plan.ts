@@ -8,9 +8,12 @@ import { runProcess } from "./process.js";
 import { GitError } from "./errors.js";
 import type { FleetAgent, FleetTask } from "./types.js";
 
-/** Picks the agents named by `--agents` (all when none), refusing unknown names. */
+/**
+ * Picks the agents named by `--agents`, refusing unknown names; when none are named, every agent
+ * that is not opt-in (the changes a maintainer accepts without discussion).
+ */
 export function selectAgents(available: FleetAgent[], names: string[] | undefined): FleetAgent[] {
-  if (!names || names.length === 0) return available;
+  if (!names || names.length === 0) return available.filter((agent) => !agent.optIn);
   const known = new Map(available.map((agent) => [agent.name, agent]));
   const unknown = names.filter((name) => !known.has(name));
   if (unknown.length > 0) throw new UsageError(`unknown agent${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} in --agents (known: ${[...known.keys()].join(", ")})`);

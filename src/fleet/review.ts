@@ -1,4 +1,5 @@
 import type { Parser } from "web-tree-sitter";
+import { snakeCase } from "../python/codemods/index.js";
 import { parsePython, type ProjectAnalysis, type SyntaxNode } from "../python/index.js";
 import type { FileEdit, FleetTask, ReviewComment } from "./types.js";
 
@@ -134,7 +135,8 @@ function changedLines(before: string | undefined, after: string | null): number 
  * The rule-based reviewer. Returns review comments; an empty list accepts the change. Rules: the
  * diff touches only the task's files; every Python file it writes parses (unless it did not parse
  * before either); no top-level name that `__all__` lists or another module imports disappears
- * from its module; the change stays within REVIEW_LIMITS.
+ * from its module; a module split into a package names each new submodule after a class or
+ * function it defines; the change stays within REVIEW_LIMITS.
  */
 export function reviewChange(parser: Parser, task: FleetTask, edits: FileEdit[], before: (path: string) => string | undefined, index: ApiIndex): ReviewComment[] {
   const comments: ReviewComment[] = [];
@@ -169,6 +171,7 @@ export function reviewChange(parser: Parser, task: FleetTask, edits: FileEdit[],
     if (next) entry.after = next.names;
     modules.set(module, entry);
   }
+  comments.push(...misnamedSubmodules(parser, edits, before));
   for (const [module, entry] of modules) {
     if (!entry.before) continue;
     let after = entry.after;
@@ -187,6 +190,41 @@ export function reviewChange(parser: Parser, task: FleetTask, edits: FileEdit[],
       const users = [...(importers?.get(name) ?? [])].filter((user) => user !== module);
       if (users.length > 0) comments.push({ rule: "public-api", path: entry.path, message: `removes ${module}.${name}, which ${users.slice(0, 3).join(", ")}${users.length > 3 ? ", ..." : ""} import${users.length === 1 ? "s" : ""}` });
     }
+  }
+  return comments;
+}
+
+/**
+ * A module split into a package (`pkg/mod.py` deleted, `pkg/mod/*.py` created): each new submodule
+ * must be named after a class, function or constant it defines (`remap.py` or `_remap.py` holds
+ * `remap`, `keywords.py` `KEYWORDS`), so a reader finds code where its file name says.
+ */
+function misnamedSubmodules(parser: Parser, edits: readonly FileEdit[], before: (path: string) => string | undefined): ReviewComment[] {
+  const deleted = new Set(edits.filter((edit) => edit.content === null && edit.path.endsWith(".py")).map((edit) => edit.path.slice(0, -3)));
+  const comments: ReviewComment[] = [];
+  for (const edit of edits) {
+    if (edit.content === null || !edit.path.endsWith(".py") || before(edit.path) !== undefined) continue;
+    const slash = edit.path.lastIndexOf("/");
+    const file = edit.path.slice(slash + 1, -3);
+    if (slash === -1 || !deleted.has(edit.path.slice(0, slash)) || file === "__init__" || file === "__main__") continue;
+    // `_label.py` holds `label`; `_label_2.py` a second `label`-named part, or `label_2` itself.
+    const stems = new Set([file.replace(/^_+/, ""), file.replace(/^_+/, "").replace(/_\d+$/, "")]);
+    const tree = parsePython(parser, edit.content);
+    let defined: string[];
+    try {
+      defined = tree.rootNode.namedChildren.flatMap((node) => {
+        const definition = node?.type === "decorated_definition" ? node.childForFieldName("definition") : node;
+        if (definition && (definition.type === "class_definition" || definition.type === "function_definition")) return [definition.childForFieldName("name")?.text ?? ""];
+        // A part of constants (`KEYWORDS = {...}`) is named after its constant.
+        const assignment = definition?.type === "expression_statement" ? definition.namedChildren[0] : undefined;
+        const target = assignment?.type === "assignment" ? assignment.childForFieldName("left") : undefined;
+        return target?.type === "identifier" ? [target.text] : [];
+      });
+    } finally {
+      tree.delete();
+    }
+    if (defined.some((name) => stems.has(snakeCase(name)) || stems.has(name))) continue;
+    comments.push({ rule: "naming", path: edit.path, message: `${edit.path} is named after nothing it defines (${defined.slice(0, 5).join(", ") || "no classes, functions or constants"}); name a submodule after its main class or function` });
   }
   return comments;
 }

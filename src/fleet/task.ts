@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import type { Parser } from "web-tree-sitter";
 import { lineEndingsOf, normalizeNewlines } from "../python/index.js";
 import { checksSummary, describeNewFailures, measureImportTime, newFailures, proveTree, type CheckEnvironment } from "./checks.js";
+import { lazyImportDecision, moduleSplitCheck, snapshotTree } from "./import-checks.js";
 import { commitInWorktree, commitMessage } from "./commits.js";
 import { git, gitRun } from "./git.js";
 import { reviewChange, type ApiIndex } from "./review.js";
@@ -82,12 +83,9 @@ function writeEdits(tree: string, edits: FileEdit[]): void {
 export async function workTask(task: FleetTask, context: TaskContext): Promise<TaskOutcome> {
   const { environment } = context;
   const tree = await addWorktree(context.root, context.worktreePath, context.baseCommit);
+  let before: ReturnType<typeof snapshotTree> | undefined;
   try {
     const read = reader(tree);
-    let importBefore: { microseconds: number } | { error: string } | undefined;
-    const lazyStarted = performance.now();
-    if (task.requires?.kind === "import-time-lower") importBefore = await measureImportTime(tree, task.requires.module, environment);
-    const lazyBeforeMs = performance.now() - lazyStarted;
     let proposed: FileEdit[];
     let modelReview: ModelReview | undefined;
     try {
@@ -119,6 +117,8 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
     const beforeStarted = performance.now();
     for (const module of imported) importsBefore.set(module, await measureImportTime(tree, module, environment, 2)); // best of 2: the first compiles
     const beforeMs = performance.now() - beforeStarted;
+    // A task with an import-level requirement is measured against the tree as it was, side by side.
+    if (task.requires && review.length === 0) before = snapshotTree(tree);
     writeEdits(tree, edits);
     await git(tree, ["add", "--all", "--", ...edits.map((edit) => edit.path)]);
     const diff = await git(tree, ["diff", "--cached", "--no-color", "--no-ext-diff"]);
@@ -127,17 +127,17 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
       return { state: "rejected", reason: `model review: ${modelReview.summary}`, review: [{ rule: "model", message: modelReview.summary }, ...modelReview.comments], diff };
     }
 
+    // The requirement is cheaper than the tests and decides whether the change is worth proving at all.
+    const required = before ? await requirementCheck(task, before.path, tree, environment) : undefined;
+    if (required?.state === "skip") return { state: "skipped", reason: required.reason };
     const changedPython = edits.filter((edit) => edit.content !== null && edit.path.endsWith(".py")).map((edit) => edit.path);
-    const checks = await proveTree(tree, context.baseline, changedPython, environment);
+    const checks = required?.check.status === "fail" ? [] : await proveTree(tree, context.baseline, changedPython, environment);
     if (environment.signal?.aborted) return { state: "interrupted" };
     if (imported.length > 0) {
       const check = await importsStillWork(tree, importsBefore, environment);
       checks.push({ ...check, milliseconds: check.milliseconds + beforeMs }); // the "before" half is part of this check
     }
-    if (task.requires?.kind === "import-time-lower") {
-      const check = await importTimeCheck(tree, task.requires.module, importBefore, environment);
-      checks.push({ ...check, milliseconds: check.milliseconds + lazyBeforeMs });
-    }
+    if (required) checks.push(required.check);
     const broken = newFailures(context.baseline, checks);
     if (broken.length > 0) {
       const reason = describeNewFailures(broken);
@@ -147,6 +147,7 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
     const provenCommit = await commitInWorktree(tree, commitMessage(task, context.runId, checksSummary(checks)));
     return { state: "proven", provenCommit, baseCommit: context.baseCommit, checks, diff };
   } finally {
+    before?.remove();
     await removeWorktree(context.root, tree);
   }
 }
@@ -267,18 +268,21 @@ async function importsStillWork(tree: string, before: Map<string, Awaited<Return
   return { check: "import", status: failures.length === 0 ? "pass" : "fail", failures, summary: parts.join(", "), milliseconds: performance.now() - started, output: output.length > 0 ? output.join("\n") : undefined };
 }
 
-/** The proof a lazy-imports change needs: the module still imports, and faster than before. */
-async function importTimeCheck(tree: string, module: string, before: { microseconds: number } | { error: string } | undefined, environment: CheckEnvironment): Promise<CheckResult> {
-  const started = performance.now();
-  const after = await measureImportTime(tree, module, environment);
-  const milliseconds = performance.now() - started;
-  if ("error" in after) return { check: "import", status: "fail", failures: [`import ${module}: ${after.error}`], summary: `import ${module} fails`, milliseconds, output: after.error };
-  if (!before || "error" in before) return { check: "import", status: "pass", failures: [], summary: `${module} ${(after.microseconds / 1000).toFixed(1)} ms`, milliseconds };
-  // Import times are noisy (a loaded machine varies best-of-5 by a few percent): a change counts as
-  // lowering only when it beats that noise.
-  const lower = after.microseconds <= before.microseconds - Math.max(100, before.microseconds * 0.02);
-  const summary = `${module} ${(before.microseconds / 1000).toFixed(1)} -> ${(after.microseconds / 1000).toFixed(1)} ms`;
-  return lower
-    ? { check: "import", status: "pass", failures: [], summary, milliseconds }
-    : { check: "import", status: "fail", failures: [`import time of ${module} not lower`], summary, milliseconds, output: `import time of ${module}: ${summary} (best of 5); the change must lower it by more than noise (2%, at least 0.1 ms)` };
+/**
+ * The import-level proof a task requires, comparing the tree before the change (`beforeTree`) with
+ * the changed one: a lazy import that saves too little is skipped (not worth a commit), a split
+ * that loses a name, a `__module__` or a pickle, or slows the import, fails.
+ */
+async function requirementCheck(
+  task: FleetTask,
+  beforeTree: string,
+  tree: string,
+  environment: CheckEnvironment,
+): Promise<{ state: "skip"; reason: string } | { state: "check"; check: CheckResult } | undefined> {
+  if (task.requires?.kind === "import-time-lower") {
+    const decision = await lazyImportDecision(beforeTree, tree, task.requires, environment);
+    return decision.state === "skip" ? decision : { state: "check", check: decision.check };
+  }
+  if (task.requires?.kind === "module-split") return { state: "check", check: await moduleSplitCheck(beforeTree, tree, task.requires.module, environment) };
+  return undefined;
 }

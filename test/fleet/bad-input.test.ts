@@ -111,7 +111,7 @@ describe("pyagent improve on awkward but valid input", () => {
     const result = await runCli("improve", root, "--format", "json", "--python", PYTHON, "--check-timeout", "3", ...AGENTS);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
-    const util = report.tasks.find((task: { title: string }) => task.title === "refactor(pkg.util): remove unused imports");
+    const util = report.tasks.find((task: { title: string }) => task.title === "pkg.util: remove 2 unused imports (re, json)");
     expect(util.state).toBe("failed");
     expect(util.reason).toBe("pytest: new failure pytest timed out");
     expect(report.tasks.filter((task: { state: string }) => task.state === "committed")).toHaveLength(2);

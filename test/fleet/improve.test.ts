@@ -25,9 +25,9 @@ describe("pyagent improve on a repo with unused imports, unreachable code and pa
     expect(stderr).toMatch(/committed/);
     const committed = report.tasks.filter((task: { state: string }) => task.state === "committed");
     expect(committed.map((task: { title: string }) => task.title).sort()).toEqual([
-      "refactor(pkg.core): remove unreachable code",
-      "refactor(pkg.core): remove unused imports",
-      "refactor(pkg.util): remove unused imports",
+      "pkg.core: remove 1 unreachable block (after return)",
+      "pkg.core: remove 2 unused imports (os, sys)",
+      "pkg.util: remove 2 unused imports (re, json)",
     ]);
     const branch = `pyagent/${report.id}`;
     const log = git(root, "log", "--format=%H %s", `${head}..${branch}`).split("\n");
@@ -157,7 +157,7 @@ describe("pyagent improve on a repo with unused imports, unreachable code and pa
     const result = await runCli("improve", root, "--dry-run", "--python", PYTHON, ...AGENTS);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/3 tasks \(dry run: nothing was changed\)/);
-    expect(result.stdout).toContain("refactor(pkg.util): remove unused imports");
+    expect(result.stdout).toContain("pkg.util: remove 2 unused imports (re, json)");
     expect(existsSync(join(root, ".pyagent"))).toBe(false);
     expect(userView(root)).toEqual({ status: "", worktrees: 1, branches: ["main"] });
   });

@@ -62,9 +62,27 @@ describe("rule-based reviewer", () => {
   it("accepts a module turned into a package that re-exports every imported name", () => {
     const edits = [
       { path: "pkg/mod.py", content: null },
-      { path: "pkg/mod/__init__.py", content: "from .parts import Listed, helper, private\n__all__ = ['Listed']\n" },
-      { path: "pkg/mod/parts.py", content: BEFORE["pkg/mod.py"]!.replace("__all__ = ['Listed']\n", "") },
+      { path: "pkg/mod/__init__.py", content: "from .listed import Listed, helper, private\n__all__ = ['Listed']\n" },
+      { path: "pkg/mod/listed.py", content: BEFORE["pkg/mod.py"]!.replace("__all__ = ['Listed']\n", "") },
     ];
     expect(reviewChange(parser, task(edits.map((edit) => edit.path)), edits, read, index)).toEqual([]);
   });
+
+  it("rejects a split whose submodule is named after nothing it defines, and accepts one named after its main function", () => {
+    const files = ["pkg/mod.py", "pkg/mod/__init__.py", "pkg/mod/path_access_error.py", "pkg/mod/_helper.py"];
+    const edits = [
+      { path: "pkg/mod.py", content: null },
+      { path: "pkg/mod/__init__.py", content: "import os\n__all__ = ['Listed']\nfrom .path_access_error import lstrip\nfrom ._helper import Listed, helper, private\n" },
+      { path: "pkg/mod/path_access_error.py", content: "def lstrip(items):\n    return items\n" },
+      { path: "pkg/mod/_helper.py", content: "import os\n\n\nclass Listed:\n    pass\n\n\ndef helper():\n    return os.sep\n\n\ndef private():\n    return 1\n" },
+    ];
+    expect(reviewChange(parser, task(files), edits, read, index)).toEqual([
+      { rule: "naming", path: "pkg/mod/path_access_error.py", message: "pkg/mod/path_access_error.py is named after nothing it defines (lstrip); name a submodule after its main class or function" },
+    ]);
+    const renamed = edits.map((edit) => (edit.path === "pkg/mod/path_access_error.py" ? { ...edit, path: "pkg/mod/_lstrip.py" } : edit));
+    expect(reviewChange(parser, task([...files, "pkg/mod/_lstrip.py"]), renamed, read, index)).toEqual([]);
+    const constants = renamed.map((edit) => (edit.path === "pkg/mod/_lstrip.py" ? { path: "pkg/mod/keywords.py", content: "KEYWORDS = {'select': 1}\n\n\ndef lstrip(items):\n    return items\n" } : edit));
+    expect(reviewChange(parser, task([...files, "pkg/mod/keywords.py"]), constants, read, index)).toEqual([]);
+  });
 });
+

@@ -72,12 +72,12 @@ describe("deterministic agents on a real analysis", () => {
     const analysis = await analyzeProject(root, { config });
     const planned = DETERMINISTIC_AGENT_NAMES.flatMap((name) => deterministicAgents[name].plan(analysis));
     expect(planned.map((task) => task.title).sort()).toEqual([
-      "perf(pkg.core): import json lazily in the functions that use it",
-      "perf(shop.inventory): import json lazily in the functions that use it",
-      "refactor(pkg.core): remove unreachable code",
-      "refactor(pkg.core): remove unused imports",
-      "refactor(pkg.core): remove unused variables",
-      expect.stringMatching(/^refactor\(shop\.inventory\): split into a package of \d cohesive modules$/),
+      "pkg.core: import json lazily in the functions that use it",
+      "pkg.core: remove 2 unreachable blocks (after return, after continue)",
+      "pkg.core: remove 2 unused imports (Dict, List)",
+      "pkg.core: remove 2 unused variables (unused, handle)",
+      "shop.inventory: import json lazily in the functions that use it",
+      expect.stringMatching(/^shop\.inventory: split into \d modules \(.+\)$/),
     ]);
     for (const task of planned) {
       const edits = await deterministicAgents[task.agent].apply(task, read);

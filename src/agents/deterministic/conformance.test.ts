@@ -17,10 +17,10 @@ describe.each(DETERMINISTIC_AGENT_NAMES)("agent %s", (name) => {
     expect(agent.plan(analysisOf({}, []))).toEqual([]);
   });
 
-  it("plans conventional-commit tasks whose files are relative POSIX paths", () => {
+  it("plans tasks with a one-line `module: change` subject whose files are relative POSIX paths", () => {
     for (const task of agent.plan(analysis)) {
       expect(task.agent).toBe(name);
-      expect(task.title).toMatch(/^(refactor|perf)\([\w.]+\): \S/);
+      expect(task.title).toMatch(/^[\w.]+: \S[^\n]*$/);
       for (const path of task.files) expect(path).toMatch(/^[^/\\].*\.py$/);
       expect(task.id.startsWith(`${name}-`)).toBe(true);
     }

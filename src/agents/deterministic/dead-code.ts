@@ -1,5 +1,6 @@
 import { removeDeadCode } from "../../python/codemods/index.js";
 import { perFileAgent } from "./per-file.js";
+import { subject } from "./planning.js";
 
 const JUMPS = new Set(["return", "raise", "continue", "break"]);
 
@@ -12,7 +13,7 @@ export const deadCodeAgent = perFileAgent({
   name: "dead-code",
   description: "Removes unreachable statements after return, raise, continue and break.",
   rule: "unreachable-code",
-  summary: "remove unreachable code",
+  summary: (module, findings) => subject(module, "remove", findings.length, "unreachable block", findings.map((finding) => `after ${finding.symbol ?? "return"}`)),
   keepFinding: () => (finding) => finding.symbol === undefined || JUMPS.has(finding.symbol),
   fix: (parser, source) => removeDeadCode(parser, source),
 });

@@ -31,7 +31,7 @@ describe("lazy-imports agent", () => {
   it("plans one task per movable name with an import-time proof, skipping startup modules, module-level uses and names imported elsewhere", () => {
     const tasks = agent.plan(analysis);
     expect(tasks.map((task) => [task.title, task.symbol, task.requires])).toEqual([
-      ["perf(app.cli): import json lazily in the functions that use it", "json", { kind: "import-time-lower", module: "app.cli" }],
+      ["app.cli: import json lazily in the functions that use it", "json", { kind: "import-time-lower", module: "app.cli", minimumMs: 5, loaded: "json" }],
     ]);
     expect(agent.plan(analysis)[0]!.id).toBe(tasks[0]!.id);
   });
@@ -50,6 +50,65 @@ describe("lazy-imports agent", () => {
     writeFileSync(join(root, "app/spread.py"), spread);
     const spreadAnalysis = { ...analysisOf({ "app/spread.py": { module: "app.spread", imports: [fact("json", [], ["json"], 1)] } }, []), root };
     expect(agent.plan(spreadAnalysis)).toEqual([]);
+  });
+
+  it("is opt-in: it runs only when named in --agents", () => {
+    expect(agent.optIn).toBe(true);
+  });
+
+  it("never moves an import into a function called in a loop, a dunder method or a generator", () => {
+    const hot = [
+      "import json",
+      "import csv",
+      "import decimal",
+      "import email",
+      "",
+      "def encode(value):",
+      "    return json.dumps(value)",
+      "",
+      "def encode_all(values):",
+      "    return [encode(value) for value in values]",
+      "",
+      "class Rows:",
+      "    def __iter__(self):",
+      "        return iter(csv.reader([]))",
+      "",
+      "def numbers():",
+      "    yield decimal.Decimal(1)",
+      "",
+      "def parse(text):",
+      "    return email.message_from_string(text)",
+      "",
+    ].join("\n");
+    writeFileSync(join(root, "app/hot.py"), hot);
+    const hotAnalysis = { ...analysisOf({ "app/hot.py": { module: "app.hot", imports: ["json", "csv", "decimal", "email"].map((name, index) => fact(name, [], [name], index + 1)) } }, []), root };
+    expect(agent.plan(hotAnalysis).map((task) => task.symbol)).toEqual(["email"]);
+  });
+
+  it("never moves an import into a function another module calls in a loop; a test's loop does not count", () => {
+    const project = { ...analysisOf({ "app/fmt.py": { module: "app.fmt", imports: [fact("decimal", [], ["decimal"], 1)] }, "app/batch.py": { module: "app.batch" }, "tests/test_fmt.py": { module: "tests.test_fmt" } }, []), root };
+    writeFileSync(join(root, "app/fmt.py"), "import decimal\n\ndef money(value):\n    return decimal.Decimal(value)\n");
+    mkdirSync(join(root, "tests"), { recursive: true });
+    writeFileSync(join(root, "tests/test_fmt.py"), "from app.fmt import money\n\ndef test_money():\n    for value in ('1', '2'):\n        assert money(value)\n");
+    writeFileSync(join(root, "app/batch.py"), "from app.fmt import money\n\ndef report(values):\n    return ', '.join(str(money(value)) for value in values)\n");
+    expect(agent.plan(project)).toEqual([]);
+    writeFileSync(join(root, "app/batch.py"), "from app.fmt import money\n\ndef report(value):\n    return str(money(value))\n");
+    expect(agent.plan(project).map((task) => task.symbol)).toEqual(["decimal"]);
+  });
+
+  it("skips a module another module of the package imports while it loads, and test files", () => {
+    writeFileSync(join(root, "app/mail.py"), "import email\n\ndef parse(text):\n    return email.message_from_string(text)\n");
+    mkdirSync(join(root, "tests"), { recursive: true });
+    writeFileSync(join(root, "tests/test_mail.py"), "import email\n\ndef test_parse():\n    assert email.message_from_string('a: b')\n");
+    const files = {
+      "app/mail.py": { module: "app.mail", imports: [fact("email", [], ["email"], 1)] },
+      "tests/test_mail.py": { module: "tests.test_mail", imports: [fact("email", [], ["email"], 1)] },
+    };
+    expect(agent.plan({ ...analysisOf(files, []), root }).map((task) => task.files[0])).toEqual(["app/mail.py"]);
+    const guarded = fact("email", [], ["email"], 1, { conditional: true, loadTime: true });
+    const withLoader = { ...files, "app/loader.py": { module: "app.loader", imports: [guarded] } };
+    writeFileSync(join(root, "app/loader.py"), "try:\n    import email\nexcept ImportError:\n    email = None\n");
+    expect(agent.plan({ ...analysisOf(withLoader, []), root })).toEqual([]);
   });
 
   it("resolves relative imports from modules and packages", () => {

@@ -8,15 +8,18 @@ export interface PerFileAgentSpec {
   name: DeterministicAgentName;
   description: string;
   rule: FindingRule;
-  /** What the commit subject says after the scope: `remove unused imports`. */
-  summary: string;
+  /** The commit subject for the file's findings: `pkg.mod: remove 2 unused imports (os, re)`. */
+  summary: (module: string, findings: readonly Finding[]) => string;
   skip?: (path: string) => boolean;
   /** Builds, once per plan, a filter of the findings worth fixing (e.g. not names other modules import). */
   keepFinding?: (analysis: ProjectAnalysis) => (finding: Finding) => boolean;
   fix(parser: Parser, source: string, path: string, task: PlannedTask): CodemodResult;
 }
 
-/** An agent that plans one task per file carrying findings of one rule and fixes them with one codemod. */
+/**
+ * An agent that plans one task per file carrying findings of one rule and fixes them with one
+ * codemod: one commit per kind of change per module, never one per finding.
+ */
 export function perFileAgent(spec: PerFileAgentSpec): DeterministicAgent {
   return {
     name: spec.name,
@@ -31,7 +34,7 @@ export function perFileAgent(spec: PerFileAgentSpec): DeterministicAgent {
         tasks.push({
           id: taskId(spec.name, [path], findings),
           agent: spec.name,
-          title: `refactor(${moduleOf(analysis, path)}): ${spec.summary}`,
+          title: spec.summary(moduleOf(analysis, path), findings),
           files: [path],
           benefit: findings.length,
           findings,

@@ -26,6 +26,31 @@ export function moduleOf(analysis: ProjectAnalysis, path: string): string {
   return analysis.files.find((file) => file.path === path)?.module ?? path.replace(/\.py$/, "").replace(/\//g, ".");
 }
 
+/**
+ * A commit subject a maintainer reads in one line: `boltons.iterutils: remove 3 unused imports (re,
+ * codecs, itertools)`. The names are listed while the subject stays within 72 characters, then
+ * `...`; `count` and `noun` give `1 unused import` / `3 unused imports`.
+ */
+export function subject(module: string, verb: string, count: number, noun: string, names: readonly string[] = []): string {
+  const head = `${module}: ${verb} ${count} ${noun}${count === 1 ? "" : "s"}`;
+  const unique = [...new Set(names)];
+  if (unique.length === 0) return head;
+  let listed = "";
+  for (const [index, name] of unique.entries()) {
+    const next = listed ? `${listed}, ${name}` : name;
+    const rest = index < unique.length - 1 ? ", ..." : "";
+    if (`${head} (${next}${rest})`.length > 72 && listed) return `${head} (${listed}, ...)`;
+    listed = next;
+  }
+  return `${head} (${listed})`;
+}
+
+/** Test modules (pytest's default patterns, conftest.py, anything under a tests/ or test/ folder). */
+export function isTestFile(path: string): boolean {
+  const name = path.split("/").pop()!;
+  return /^test_.*\.py$|_test\.py$|^conftest\.py$/.test(name) || /(^|\/)tests?\//.test(path);
+}
+
 export function isPackageInit(path: string): boolean {
   return path === "__init__.py" || path.endsWith("/__init__.py");
 }

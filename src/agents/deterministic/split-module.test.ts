@@ -31,7 +31,8 @@ describe("split-module agent", () => {
   it("plans the split with every path it creates and the names other modules import", () => {
     const [task, ...rest] = agent.plan(analysis);
     expect(rest).toEqual([]);
-    expect(task!.title).toBe("refactor(shop.inventory): split into a package of 2 cohesive modules");
+    expect(task!.title).toBe("shop.inventory: split into 2 modules (warehouse, _validate)");
+    expect(task!.requires).toEqual({ kind: "module-split", module: "shop.inventory" });
     expect(task!.files).toEqual(["shop/inventory.py", "shop/inventory/warehouse.py", "shop/inventory/_validate.py", "shop/inventory/__init__.py", "shop/inventory/__main__.py"]);
     expect(task!.keepNames).toEqual(["Item", "_normalize_sku"]);
     expect(agent.plan(analysis)[0]!.id).toBe(task!.id);
@@ -53,5 +54,24 @@ describe("split-module agent", () => {
     expect(await agent.apply(task, (path) => (path === "shop/inventory/__init__.py" ? "" : read(path)))).toEqual([]);
     const after = new Map(edits.map((edit) => [edit.path, edit.content]));
     expect(await agent.apply(task, (path) => after.get(path) ?? undefined)).toEqual([]);
+  });
+
+  it("is opt-in, and never plans a test module or a module just over the limit", () => {
+    expect(agent.optIn).toBe(true);
+    const source = files["shop/inventory.py"]!;
+    mkdirSync(join(root, "tests"), { recursive: true });
+    writeFileSync(join(root, "tests/test_inventory.py"), source);
+    const oversized = (path: string, lineCount: number) => ({
+      rule: "oversized-module" as const,
+      path,
+      line: 1,
+      message: `module has ${lineCount} lines (limit 500); split it into cohesive submodules`,
+      confidence: 100,
+      symbol: path.replace(/\.py$/, "").replace(/\//g, "."),
+    });
+    const testModule = { ...analysisOf({ "tests/test_inventory.py": { module: "tests.test_inventory", lines } }, [oversized("tests/test_inventory.py", lines)]), root };
+    expect(agent.plan(testModule)).toEqual([]);
+    const justOver = { ...analysisOf({ "shop/inventory.py": { module: "shop.inventory", lines: 590 } }, [oversized("shop/inventory.py", 590)]), root };
+    expect(agent.plan(justOver)).toEqual([]);
   });
 });

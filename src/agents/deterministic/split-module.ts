@@ -2,25 +2,34 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { splitModule, type SplitModuleResult } from "../../python/codemods/index.js";
 import type { Finding } from "../../python/index.js";
-import { byBenefit, findingsByFile, isPackageInit, moduleOf, sharedParser, taskId } from "./planning.js";
+import { byBenefit, findingsByFile, isPackageInit, isTestFile, moduleOf, sharedParser, subject, taskId } from "./planning.js";
 import { importedNamesByModule } from "./references.js";
 import type { DeterministicAgent, PlannedTask } from "./types.js";
 
 const DEFAULT_LIMIT = 500;
 
+/** A module just over the limit is not worth a new package: it must exceed the limit by this factor. */
+export const SPLIT_MARGIN = 1.2;
+
 /**
- * One task per oversized module (not a package `__init__.py`) that splits into at least two
- * cohesive parts. Planning runs the split on the file as it is on disk to learn the paths the task
- * creates; `apply` splits the current contents again (same algorithm, same result when unchanged).
+ * Opt-in. One task per oversized module (not a package `__init__.py`, not a test module, more than
+ * 1.2 times the limit) that splits into at least two cohesive parts. Planning runs the split on
+ * the file as it is on disk to learn the paths the task creates; `apply` splits the current
+ * contents again (same algorithm, same result when unchanged). The fleet proves, besides the
+ * tests, that every name of the module is still there with its `__module__`, that its classes
+ * still pickle, and that importing it is not slower.
  */
 export const splitModuleAgent: DeterministicAgent = {
   name: "split-module",
-  description: "Splits a module over the size limit into a package of cohesive submodules whose __init__ re-exports its API.",
+  description: `Splits a module over ${SPLIT_MARGIN}x the size limit into a package of cohesive submodules whose __init__ re-exports every name it had.`,
+  optIn: true,
   plan(analysis) {
     const importedElsewhere = importedNamesByModule(analysis);
     const tasks: PlannedTask[] = [];
     for (const [path, findings] of findingsByFile(analysis, "oversized-module")) {
-      if (isPackageInit(path)) continue;
+      if (isPackageInit(path) || isTestFile(path)) continue;
+      const lines = analysis.files.find((file) => file.path === path)?.lines;
+      if (lines !== undefined && lines <= limitOf(findings) * SPLIT_MARGIN) continue;
       let source: string;
       try {
         source = readFileSync(join(analysis.root, path), "utf8");
@@ -32,15 +41,17 @@ export const splitModuleAgent: DeterministicAgent = {
       const keepNames = [...(importedElsewhere.get(module) ?? [])].sort();
       const result = split(source, path, module, findings, keepNames);
       if (result.state !== "split") continue;
-      const lines = analysis.files.find((file) => file.path === path)?.lines ?? source.split("\n").length;
+      const size = lines ?? source.split("\n").length;
+      if (size <= limitOf(findings) * SPLIT_MARGIN) continue;
       tasks.push({
         id: taskId("split-module", [path], findings),
         agent: "split-module",
-        title: `refactor(${module}): split into a package of ${result.parts.length} cohesive modules`,
+        title: subject(module, "split into", result.parts.length, "module", result.parts.map((part) => part.module.split(".").pop()!)),
         files: result.files.map((file) => file.path),
-        benefit: Math.max(1, Math.round(((lines - limitOf(findings)) / limitOf(findings)) * 10) / 10),
+        benefit: Math.max(1, Math.round(((size - limitOf(findings)) / limitOf(findings)) * 10) / 10),
         findings,
         keepNames,
+        requires: { kind: "module-split", module },
       });
     }
     return byBenefit(tasks);
@@ -48,7 +59,7 @@ export const splitModuleAgent: DeterministicAgent = {
   async apply(task, readFile) {
     const path = task.files[0];
     const source = path === undefined ? undefined : readFile(path);
-    if (path === undefined || source === undefined) return [];
+    if (path === undefined || source === undefined || isTestFile(path)) return [];
     const module = path.replace(/\.py$/, "").replace(/\//g, ".");
     const result = split(source, path, module, task.findings, task.keepNames);
     if (result.state !== "split") return [];
@@ -64,7 +75,6 @@ function split(source: string, path: string, module: string, findings: readonly 
     module: findings[0]?.symbol ?? module,
     maxLines: limitOf(findings),
     keep: new Set(keepNames ?? []),
-    reexportAll: keepNames === undefined,
   });
 }
 

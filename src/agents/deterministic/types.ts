@@ -25,6 +25,8 @@ export type { FileEdit };
 export interface DeterministicAgent {
   name: DeterministicAgentName;
   description: string;
+  /** Runs only when named in `--agents` (see the fleet's `selectAgents`). */
+  optIn?: boolean;
   plan(analysis: ProjectAnalysis): PlannedTask[];
   /** Computes the edits against the CURRENT file contents (read through `readFile`, relative paths); [] when nothing to do any more. */
   apply(task: PlannedTask, readFile: (path: string) => string | undefined): Promise<FileEdit[]>;

@@ -18,8 +18,8 @@ describe("unused-imports agent", () => {
   it("plans one task per file, most findings first, never for __init__.py or conftest.py, with stable ids", () => {
     const tasks = agent.plan(analysis);
     expect(tasks.map((task) => [task.title, task.files, task.benefit])).toEqual([
-      ["refactor(pkg.core): remove unused imports", ["pkg/core.py"], 2],
-      ["refactor(pkg.util): remove unused imports", ["pkg/util.py"], 1],
+      ["pkg.core: remove 2 unused imports (os, json)", ["pkg/core.py"], 2],
+      ["pkg.util: remove 1 unused import (re)", ["pkg/util.py"], 1],
     ]);
     expect(agent.plan(analysis).map((task) => task.id)).toEqual(tasks.map((task) => task.id));
     expect(new Set(tasks.map((task) => task.id)).size).toBe(2);

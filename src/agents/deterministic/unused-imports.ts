@@ -1,6 +1,6 @@
 import { removeUnusedImports } from "../../python/codemods/index.js";
 import { perFileAgent } from "./per-file.js";
-import { findingSymbols, isPackageInit, moduleOf } from "./planning.js";
+import { findingSymbols, isPackageInit, moduleOf, subject } from "./planning.js";
 import { importedNamesByModule } from "./references.js";
 
 /**
@@ -12,7 +12,7 @@ export const unusedImportsAgent = perFileAgent({
   name: "unused-imports",
   description: "Removes imported names nothing reads (keeps __all__ and `x as x` re-exports, # noqa, side-effect imports, __init__.py).",
   rule: "unused-import",
-  summary: "remove unused imports",
+  summary: (module, findings) => subject(module, "remove", findings.length, "unused import", findings.map((finding) => finding.symbol ?? "")),
   // conftest.py imports fixtures for other test files, which pytest finds by name.
   skip: (path) => isPackageInit(path) || path === "conftest.py" || path.endsWith("/conftest.py"),
   keepFinding(analysis) {

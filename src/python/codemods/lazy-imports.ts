@@ -13,6 +13,8 @@ export interface LazyImportOptions {
   module?: string;
   /** Names other modules import from this one (`from this import json`): they must stay module attributes. */
   keep?: ReadonlySet<string>;
+  /** Function names other modules of the project call in loops or pass as callbacks (see `repeatedCalls`): hot here too. */
+  hotNames?: ReadonlySet<string>;
 }
 
 /** A module-level imported name that only function bodies read. */
@@ -48,6 +50,8 @@ const BINDING_STATEMENTS = new Set(["assignment", "augmented_assignment", "for_s
  * Finds module-level imports whose names are read only inside function bodies: not at module
  * level, not in decorators, default values or annotations (evaluated when `def` runs), not in class
  * bodies, never rebound or declared `global`, not in `__all__`, not in a forward-reference string.
+ * Never into a function on a hot path (see `hotPath`): an import statement there runs on every
+ * call, which costs more than the start-up time it saves.
  */
 export function findLazyImports(parser: Parser, source: string, options: LazyImportOptions = {}): LazyImportCandidate[] {
   const tree = parsePython(parser, source);
@@ -109,6 +113,7 @@ function plan(root: SyntaxNode, source: string, options: LazyImportOptions): Mov
   if (readsNamespaceDynamically(root)) return [];
   const exported = dunderAllNames(root);
   const uses = identifierUses(root);
+  const repeated = new Set([...namesCalledRepeatedly(root), ...(options.hotNames ?? [])]);
   const moves: Move[] = [];
   for (const child of statementsOf(root)) {
     const statement = readImport(child);
@@ -120,7 +125,7 @@ function plan(root: SyntaxNode, source: string, options: LazyImportOptions): Mov
       if (options.module !== undefined && module !== options.module && !module.startsWith(`${options.module}.`)) return;
       if (element.reexport || exported.has(name) || options.keep?.has(name)) return;
       const targets = functionTargets(uses.get(name) ?? []);
-      if (!targets || targets.some((target) => !insertionAtTop(source, target, ""))) return;
+      if (!targets || targets.some((target) => !insertionAtTop(source, target, "") || hotPath(target, repeated) !== undefined)) return;
       moves.push({ name, importText: importText(statement, element), statement, index, targets });
     });
   }
@@ -234,4 +239,76 @@ function qualifiedName(fn: SyntaxNode): string {
     if (current.type === "function_definition" || current.type === "class_definition") names.unshift(current.childForFieldName("name")?.text ?? "?");
   }
   return names.join(".");
+}
+
+const COMPREHENSIONS = new Set(["list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"]);
+
+/**
+ * Why a function is on a hot path, or undefined: a dunder method (`__iter__`, `__getitem__`,
+ * `__eq__`... run by the language in loops), a generator (its body resumes once per item), or
+ * a function whose name the module calls inside a loop or comprehension or hands to other code as
+ * a callback (`map(f, ...)`, `key=f`). Names are matched by their last part, so `self.f()` in a
+ * loop counts for every method `f`: an over-approximation, which only keeps an import in place.
+ */
+export function hotPath(fn: SyntaxNode, repeated: ReadonlySet<string>): string | undefined {
+  const name = fn.childForFieldName("name")?.text ?? "";
+  if (/^__\w+__$/.test(name)) return `${name} is a dunder method`;
+  if (isGenerator(fn)) return `${name} is a generator`;
+  if (repeated.has(name)) return `${name} is called in a loop or passed as a callback`;
+  return undefined;
+}
+
+/** `namesCalledRepeatedly` of a source file; empty when it does not parse. */
+export function repeatedCalls(parser: Parser, source: string): Set<string> {
+  const tree = parsePython(parser, source);
+  try {
+    return tree.rootNode.hasError ? new Set() : namesCalledRepeatedly(tree.rootNode);
+  } finally {
+    tree.delete();
+  }
+}
+
+/** Names called inside a loop or comprehension of the module, and names passed as arguments. */
+export function namesCalledRepeatedly(root: SyntaxNode): Set<string> {
+  const names = new Set<string>();
+  const lastPart = (node: SyntaxNode | null): string | undefined =>
+    node?.type === "identifier" ? node.text : node?.type === "attribute" ? node.childForFieldName("attribute")?.text : undefined;
+  const visit = (node: SyntaxNode, inLoop: boolean): void => {
+    if (node.type === "call" && inLoop) {
+      const callee = lastPart(node.childForFieldName("function"));
+      if (callee) names.add(callee);
+    }
+    if (node.type === "argument_list") {
+      for (const argument of node.namedChildren) {
+        const passed = argument?.type === "keyword_argument" ? argument.childForFieldName("value") : argument;
+        const name = lastPart(passed ?? null);
+        if (name) names.add(name);
+      }
+    }
+    if (node.type === "function_definition") {
+      // The body runs when the function is called, not once per iteration of a loop around the `def`.
+      for (const child of node.namedChildren) if (child) visit(child, child.id === node.childForFieldName("body")?.id ? false : inLoop);
+      return;
+    }
+    const loopBody = node.type === "for_statement" ? node.childForFieldName("body") : null;
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      const looping = inLoop || node.type === "while_statement" || COMPREHENSIONS.has(node.type) || child.id === loopBody?.id;
+      visit(child, looping);
+    }
+  };
+  visit(root, false);
+  return names;
+}
+
+function isGenerator(fn: SyntaxNode): boolean {
+  let found = false;
+  const body = fn.childForFieldName("body");
+  if (!body) return false;
+  walk(body, (node) => {
+    if (found || node.type === "function_definition" || node.type === "lambda" || node.type === "class_definition") return false;
+    if (node.type === "yield") found = true;
+    return !found;
+  });
+  return found;
 }

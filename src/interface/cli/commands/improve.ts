@@ -103,6 +103,18 @@ export function availableAgents(): FleetAgent[] {
   return Object.values(deterministicAgents).filter((agent) => agent !== undefined) as FleetAgent[];
 }
 
+/** The --agents help: which agents run by default and why the others wait to be named. */
+function agentsHelp(): string {
+  const agents = availableAgents();
+  const byDefault = agents.filter((agent) => !agent.optIn).map((agent) => agent.name);
+  const optIn = agents.filter((agent) => agent.optIn).map((agent) => agent.name);
+  return (
+    `comma-separated agents to use. Default: ${byDefault.join(", ")} (changes a maintainer accepts without discussion); ` +
+    `opt-in: ${optIn.join(", ")} (they reshape code or trade import time, so only when named); ` +
+    `LLM agents ${LLM_AGENT_NAMES.join(", ")} (with --model they join the default)`
+  );
+}
+
 export function registerImproveCommands(program: Command, io: Io): void {
   const setExit = (code: number): void => void program.setOptionValue("exitCode", code);
   program
@@ -110,7 +122,7 @@ export function registerImproveCommands(program: Command, io: Io): void {
     .description("a fleet run: plan, change, prove, review and commit improvements on branch pyagent/<run-id>")
     .argument("[path]", "the git repository to improve", ".")
     .option("--goal <text>", "what the run should aim for (recorded; deterministic agents plan from findings)")
-    .option("--agents <names>", `comma-separated agents to use: ${availableAgents().map((agent) => agent.name).join(", ")}, and the LLM agents ${LLM_AGENT_NAMES.join(", ")} (default: all deterministic ones; with --model, all)`)
+    .option("--agents <names>", agentsHelp())
     .option("--max-changes <n>", "commit at most N changes", integer("max-changes", 1))
     .option("--dry-run", "print the plan and exit without touching anything")
     .option("--merge-threshold <n>", "with --merge, merge a batch whenever N accepted changes are pending", integer("merge-threshold", 1), 50)

@@ -1,10 +1,12 @@
 import type { Parser } from "web-tree-sitter";
 import { parsePython } from "../../parse/parser.js";
 import { CodemodError } from "../errors.js";
-import { dunderAllNames } from "../names.js";
+import { walk } from "../names.js";
 import { partitionUnits } from "./partition.js";
 import { anchorOf, fromImport, importTextFor, joinUnits, partName, unitText } from "./render.js";
 import { moduleUnits, type Unit } from "./units.js";
+
+export { snakeCase } from "./render.js";
 
 export interface SplitModuleOptions {
   /** Path of the module, relative and POSIX (`pkg/mod.py`); the package goes to `pkg/mod/`. */
@@ -13,10 +15,8 @@ export interface SplitModuleOptions {
   module: string;
   /** The size limit the module is over; parts aim at well under it. */
   maxLines: number;
-  /** Names other modules import from this one (`from pkg.mod import _helper`): re-exported even when private or imported. */
+  /** Names other modules import from this one (`from pkg.mod import _helper`); every name is re-exported anyway, these also never name a part. */
   keep?: ReadonlySet<string>;
-  /** Re-export every top-level definition, private ones too (when the importers are unknown). */
-  reexportAll?: boolean;
 }
 
 export interface SplitPart {
@@ -34,36 +34,42 @@ export type SplitModuleResult =
 
 /**
  * Splits a module into a package of cohesive parts (see `partitionUnits`): `pkg/mod.py` is deleted,
- * `pkg/mod/__init__.py` keeps the docstring and `__all__` and re-exports every public name plus every
- * name in `keep`, each part imports what it needs (its imports, and names of earlier parts), and an
- * `if __name__ == "__main__":` block moves to `pkg/mod/__main__.py`. Definitions move with their
- * comments, decorators and docstrings byte for byte (relative imports gain one dot).
+ * `pkg/mod/__init__.py` keeps the docstring and `__all__` and re-exports every name the module
+ * bound (private ones and imported modules too: `from pkg.mod import _UNSET` and `pkg.mod.codecs`
+ * keep working), and gives the moved classes and functions back `pkg.mod` as their `__module__`
+ * (pickles, reprs and docs name the module they always had); each part imports what it needs
+ * (its imports, and names of earlier parts), and an `if __name__ == "__main__":` block moves to
+ * `pkg/mod/__main__.py`. Definitions move with their comments, decorators and docstrings byte for
+ * byte (relative imports gain one dot). Refused for test modules (pytest would not collect the
+ * parts) and for moved code with doctests (their discovery follows `__module__` and would lose
+ * the methods' examples).
  */
 export function splitModule(parser: Parser, source: string, options: SplitModuleOptions): SplitModuleResult {
   const tree = parsePython(parser, source);
   let result: SplitModuleResult;
   try {
     const root = tree.rootNode;
+    if (isTestModule(options.path)) return { state: "refused", reason: "a test module is never split: pytest would not collect the new files" };
     if (root.hasError) return { state: "refused", reason: "the module does not parse" };
     const { units, refusal } = moduleUnits(root, source);
     if (refusal) return { state: "refused", reason: refusal };
     if (units.some((unit) => unit.kind === "definition" && unit.references.has("__all__"))) return { state: "refused", reason: "code reads __all__" };
+    const doctest = units.find((unit) => unit.kind === "definition" && hasDoctest(unit));
+    if (doctest) return { state: "refused", reason: `line ${doctest.nodes[0]!.startPosition.row + 1} has doctests, which a split would move out of ${options.module}'s namespace and doctest discovery` };
     const definitions = units.filter((unit) => unit.kind === "definition");
     const certain = new Set(definitions.flatMap((unit) => [...unit.certain]));
     const deleted = new Set(units.flatMap((unit) => [...unit.deletes]));
     const rebound = new Set(units.flatMap((unit) => [...unit.globals]));
-    const exported = dunderAllNames(root);
+    // Every name is re-exported, and a re-export is a copy: one that functions rebind would go stale.
     for (const name of rebound) {
-      if (certain.has(name) && (isPublic(name) || options.keep?.has(name) || exported.has(name))) {
-        return { state: "refused", reason: `functions rebind ${name} with \`global\`; a re-export of it would go stale` };
-      }
+      if (certain.has(name)) return { state: "refused", reason: `functions rebind ${name} with \`global\`; a re-export of it would go stale` };
     }
     const uncertain = definitions.flatMap((unit) => [...unit.defines]).filter((name) => !certain.has(name));
     const pinned = new Set([...uncertain, ...deleted, ...rebound]);
     const budget = Math.max(1, Math.floor(options.maxLines * 0.6));
     const groups = partitionUnits(units, budget, pinned);
     if (groups.length < 2) return { state: "refused", reason: "its definitions all reference each other; no cohesive split exists" };
-    result = render(source, units, groups, options, exported, { certain, deleted });
+    result = render(source, units, groups, options, { certain, deleted });
     // Generated lines use \n; a CRLF module gets CRLF files throughout.
     if (result.state === "split" && source.includes("\r\n")) {
       for (const file of result.files) if (file.content !== null) file.content = file.content.replace(/\r?\n/g, "\r\n");
@@ -88,7 +94,7 @@ interface Bindings {
   deleted: ReadonlySet<string>;
 }
 
-function render(source: string, units: readonly Unit[], groups: Unit[][], options: SplitModuleOptions, exported: ReadonlySet<string>, bindings: Bindings): SplitModuleResult {
+function render(source: string, units: readonly Unit[], groups: Unit[][], options: SplitModuleOptions, bindings: Bindings): SplitModuleResult {
   const directory = options.path.replace(/\.py$/, "");
   const keep = options.keep ?? new Set<string>();
   const header = units.filter((unit) => unit.kind === "header");
@@ -141,15 +147,13 @@ function render(source: string, units: readonly Unit[], groups: Unit[][], option
     parts.push({ module: `${options.module}.${names[index]}`, path, names: group.flatMap((unit) => [...unit.defines]), lines: content.split("\n").length - 1 });
   });
 
-  // __init__.py: the original header, then every public (or kept, or exported) name of each part.
+  // __init__.py: the original header, then every name of each part (private ones too).
   const reexported: string[] = [];
   let init = header.map((unit) => unitText(source, unit)).join("");
   const partImports: string[] = [];
   const maybeImports: string[] = [];
   groups.forEach((group, index) => {
-    const api = group
-      .flatMap((unit) => [...unit.defines])
-      .filter((name) => !bindings.deleted.has(name) && (options.reexportAll || isPublic(name) || keep.has(name) || exported.has(name)));
+    const api = group.flatMap((unit) => [...unit.defines]).filter((name) => !bindings.deleted.has(name));
     const unique = [...new Set(api)];
     const sure = unique.filter((name) => bindings.certain.has(name));
     if (sure.length > 0) partImports.push(fromImport(`.${names[index]}`, sure));
@@ -159,7 +163,8 @@ function render(source: string, units: readonly Unit[], groups: Unit[][], option
     }
     reexported.push(...unique);
   });
-  const importedApi = new Set([...keep, ...exported].filter((name) => !partOfName.has(name)));
+  // Every name an import bound stays a module attribute (`pkg.mod.codecs`), used or not.
+  const importedApi = new Set(importUnits.flatMap((unit) => [...unit.defines]).filter((name) => !partOfName.has(name) && !bindings.deleted.has(name)));
   let apiImports = "";
   for (const unit of importUnits) {
     const wanted = new Set([...unit.defines].filter((name) => importedApi.has(name)));
@@ -169,6 +174,7 @@ function render(source: string, units: readonly Unit[], groups: Unit[][], option
   }
   if (init && !init.endsWith("\n\n")) init += "\n";
   init += apiImports + (apiImports ? "\n" : "") + partImports.join("") + (maybeImports.length > 0 ? `\n${maybeImports.join("")}` : "");
+  init += keepModuleName(units, bindings, partOfName, options.module, taken);
   const allUnits = units.filter((unit) => unit.kind === "all");
   if (allUnits.length > 0) init += `\n${joinUnits(source, allUnits)}`;
   files.push({ path: `${directory}/__init__.py`, content: init });
@@ -181,8 +187,42 @@ function render(source: string, units: readonly Unit[], groups: Unit[][], option
   return { state: "split", files, parts, reexported };
 }
 
-function isPublic(name: string): boolean {
-  return !name.startsWith("_") || (name.startsWith("__") && name.endsWith("__"));
+/**
+ * The loop that gives the moved classes and functions (bound on every path) the package's module
+ * name back: `pickle` finds a class by `__module__` + `__qualname__`, `repr` and Sphinx show it,
+ * and the package re-exports every one of them under its old name.
+ */
+function keepModuleName(units: readonly Unit[], bindings: Bindings, partOfName: ReadonlyMap<string, number>, module: string, taken: Set<string>): string {
+  const moved = units
+    .filter((unit) => unit.kind === "definition" && (unit.label.kind === "class" || unit.label.kind === "function"))
+    .map((unit) => unit.label.name)
+    .filter((name) => partOfName.has(name) && bindings.certain.has(name) && !bindings.deleted.has(name));
+  if (moved.length === 0) return "";
+  let variable = "_moved";
+  while (taken.has(variable)) variable = `_${variable}`;
+  const tuple = `(${moved.join(", ")}${moved.length === 1 ? "," : ""})`;
+  const head = `for ${variable} in ${tuple}:`;
+  const loop = head.length <= 88 ? `${head}\n` : `for ${variable} in (\n${moved.map((name) => `    ${name},\n`).join("")}):\n`;
+  return `\n# Moved classes and functions keep ${module} as their module: pickles, reprs and docs name it as before.\n${loop}    ${variable}.__module__ = __name__\ndel ${variable}\n`;
+}
+
+/** Test modules (pytest's default patterns, conftest.py, anything under tests/ or test/). */
+function isTestModule(path: string): boolean {
+  const name = path.split("/").pop() ?? path;
+  return /^test_.*\.py$|_test\.py$|^conftest\.py$/.test(name) || /(^|\/)tests?\//.test(path);
+}
+
+/** True when a string in the unit holds a doctest example (a line starting with `>>>`). */
+function hasDoctest(unit: Unit): boolean {
+  let found = false;
+  for (const node of unit.nodes) {
+    walk(node, (child) => {
+      if (found) return false;
+      if (child.type === "string" && /^\s*>>>/m.test(child.text)) found = true;
+      return !found && child.type !== "string";
+    });
+  }
+  return found;
 }
 
 function orderByDefinition(names: readonly string[], group: readonly Unit[]): string[] {

@@ -64,14 +64,19 @@ export function fromImport(module: string, names: readonly string[]): string {
   return `from ${module} import (\n${names.map((name) => `    ${name},\n`).join("")})\n`;
 }
 
-/** A module name for a part, after its anchor definition (`HttpClient` -> `http_client`), never clashing with `taken`. */
-export function partName(anchor: string, taken: Set<string>): string {
-  let base = anchor
+/** `HttpClient` -> `http_client`, `GUIDerator` -> `gui_derator`, `_lstrip` -> `lstrip`: how a module named after a definition is spelled. */
+export function snakeCase(name: string): string {
+  return name
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
     .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
     .toLowerCase()
     .replace(/^_+|_+$/g, "")
     .replace(/[^a-z0-9_]/g, "_");
+}
+
+/** A module name for a part, after its anchor definition (`HttpClient` -> `http_client`), never clashing with `taken`. */
+export function partName(anchor: string, taken: Set<string>): string {
+  let base = snakeCase(anchor);
   if (!base || /^[0-9]/.test(base)) base = `part_${base}`;
   // A part named like a name it defines would shadow that name's re-export with the submodule, so
   // `label()` lives in `_label.py`: a private module, its API re-exported by the package.
@@ -83,8 +88,10 @@ export function partName(anchor: string, taken: Set<string>): string {
 }
 
 /**
- * The definition a part is named after: the class that reaches most of the part through its
- * references (the part's centre), else such a public function, else any function, else the first unit.
+ * The definition a part is named after: its most prominent public class or function, the one whose
+ * references reach the most lines of the part (the entry point the rest serves; ties to its own
+ * size, then the first), else such a private one, else the first name the part binds. Classes get
+ * no precedence: a part of big functions and one small exception class is named after a function.
  */
 export function anchorOf(units: readonly Unit[]): string {
   const definer = new Map<string, Unit>();
@@ -92,8 +99,11 @@ export function anchorOf(units: readonly Unit[]): string {
   const reach = (start: Unit): number => {
     const seen = new Set<Unit>([start]);
     const queue = [start];
+    let lines = 0;
     while (queue.length > 0) {
-      for (const name of queue.pop()!.references) {
+      const unit = queue.pop()!;
+      lines += unit.lines;
+      for (const name of unit.references) {
         const next = definer.get(name);
         if (next && !seen.has(next)) {
           seen.add(next);
@@ -101,12 +111,11 @@ export function anchorOf(units: readonly Unit[]): string {
         }
       }
     }
-    return seen.size;
+    return lines;
   };
   const best = (candidates: Unit[]) =>
     candidates.map((unit) => ({ unit, reach: reach(unit) })).sort((a, b) => b.reach - a.reach || b.unit.lines - a.unit.lines || a.unit.index - b.unit.index)[0]?.unit;
-  const classes = units.filter((unit) => unit.label.kind === "class");
-  const functions = units.filter((unit) => unit.label.kind === "function");
-  const anchor = best(classes) ?? best(functions.filter((unit) => !unit.label.name.startsWith("_"))) ?? best(functions) ?? units[0];
+  const definitions = units.filter((unit) => unit.label.kind !== "other");
+  const anchor = best(definitions.filter((unit) => !unit.label.name.startsWith("_"))) ?? best(definitions) ?? units.find((unit) => unit.label.name);
   return anchor?.label.name || "part";
 }

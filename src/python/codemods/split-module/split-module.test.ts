@@ -160,7 +160,24 @@ describe("splitModule", () => {
       '"""first and what it needs, split out of lib.m (which re-exports its names)."""\n\nimport os\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from collections import OrderedDict\n\n\ndef first(path) -> "OrderedDict":\n    return os.path.basename(path)\n',
     );
     expect(byPath.get("lib/m/_second.py")).toBe('"""second and what it needs, split out of lib.m (which re-exports its names)."""\n\nimport sys\n\n\ndef second():\n    return sys.argv\n');
-    expect(byPath.get("lib/m/__init__.py")).toBe("from ._first import first\nfrom ._second import second\n");
+    expect(byPath.get("lib/m/__init__.py")).toBe(
+      [
+        "import os",
+        "import sys",
+        "from typing import TYPE_CHECKING",
+        "if TYPE_CHECKING:",
+        "    from collections import OrderedDict",
+        "",
+        "from ._first import first",
+        "from ._second import second",
+        "",
+        "# Moved classes and functions keep lib.m as their module: pickles, reprs and docs name it as before.",
+        "for _moved in (first, second):",
+        "    _moved.__module__ = __name__",
+        "del _moved",
+        "",
+      ].join("\n"),
+    );
   });
 });
 
@@ -228,6 +245,101 @@ describe("splitModule bindings", () => {
       state: "refused",
     });
     expect(split("import logging\nlog = logging.getLogger(__name__)\n\ndef a():\n    log.info('a')\n\ndef b():\n    return 2\n")).toMatchObject({ state: "split" });
+  });
+});
+
+describe("splitModule keeps the module's face", () => {
+  const CONFIG = dedent(`
+    """Config helpers."""
+    import codecs
+    import json
+
+    _UNSET = object()
+
+
+    class Setting:
+        def __init__(self, name, value=_UNSET):
+            self.name = name
+            self.value = value
+
+        def is_set(self):
+            return self.value is not _UNSET
+
+
+    def settings(names):
+        return [Setting(name) for name in names]
+
+
+    def decode(data):
+        return codecs.decode(data, "utf-8")
+
+
+    def _strip(text):
+        return text.strip()
+
+
+    def clean(text):
+        return _strip(decode(text))
+  `);
+  const PROBE = [
+    "import json, pickle, sys",
+    "import m",
+    "names = sorted(dir(m))",
+    "setting = pickle.loads(pickle.dumps(m.Setting('a', 1)))",
+    "print(json.dumps({'names': names, 'module': m.Setting.__module__, 'clean': m.clean.__module__, 'value': setting.value, 'same': pickle.loads(pickle.dumps(m.Setting)) is m.Setting}))",
+  ].join("\n");
+
+  it("keeps every name importable, private ones and imported modules too, and each moved class's __module__ and pickles", () => {
+    const result = splitModule(parser, CONFIG, { path: "m.py", module: "m", maxLines: 8 });
+    expect(result.state).toBe("split");
+    if (result.state !== "split") return;
+    expect(result.parts.length).toBeGreaterThanOrEqual(2);
+    const before = JSON.parse(runPython(writeTree({ "m.py": CONFIG }), PROBE));
+    const after = JSON.parse(runPython(writeTree(Object.fromEntries(result.files.filter((file) => file.content !== null).map((file) => [file.path, file.content!]))), PROBE));
+    expect(before.names).toEqual(expect.arrayContaining(["_UNSET", "_strip", "codecs", "json"]));
+    expect(after.names).toEqual(expect.arrayContaining(before.names.filter((name: string) => !["__file__", "__cached__"].includes(name))));
+    expect(after).toMatchObject({ module: "m", clean: "m", value: 1, same: true });
+  });
+
+  it("refuses test modules and moved code with doctests", () => {
+    expect(splitModule(parser, CONFIG, { path: "tests/test_config.py", module: "tests.test_config", maxLines: 8 })).toMatchObject({ state: "refused", reason: expect.stringMatching(/test module/) });
+    expect(splitModule(parser, CONFIG, { path: "pkg/config_test.py", module: "pkg.config_test", maxLines: 8 })).toMatchObject({ state: "refused" });
+    expect(splitModule(parser, CONFIG, { path: "pkg/conftest.py", module: "pkg.conftest", maxLines: 8 })).toMatchObject({ state: "refused" });
+    const doctested = CONFIG.replace("def decode(data):\n", 'def decode(data):\n    """Decode.\n\n    >>> decode(b"a")\n    \'a\'\n    """\n');
+    expect(splitModule(parser, doctested, { path: "m.py", module: "m", maxLines: 8 })).toMatchObject({ state: "refused", reason: expect.stringMatching(/doctests/) });
+  });
+
+  it("names a part after its most prominent public definition, not a small class it holds", () => {
+    const source = dedent(`
+      class PathAccessError(KeyError):
+          pass
+
+
+      def get_path(root, path):
+          current = root
+          for key in path:
+              try:
+                  current = current[key]
+              except (KeyError, IndexError):
+                  raise PathAccessError(key)
+          return current
+
+
+      def lstrip(items, value):
+          items = list(items)
+          while items and items[0] == value:
+              items.pop(0)
+          return items
+
+
+      def rstrip(items, value):
+          return lstrip(items[::-1], value)[::-1]
+    `);
+    const result = splitModule(parser, source, { path: "m.py", module: "m", maxLines: 14 });
+    expect(result.state).toBe("split");
+    if (result.state !== "split") return;
+    expect(result.parts.find((part) => part.names.includes("PathAccessError"))).toMatchObject({ path: "m/_get_path.py", names: ["PathAccessError", "get_path"] });
+    for (const part of result.parts) expect(part.names).toContain(part.path.replace(/^m\/_?|\.py$/g, ""));
   });
 });
 
