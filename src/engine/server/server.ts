@@ -20,6 +20,7 @@ import { readBody, sendJson, startEventStream, writeEvent } from "./http.js";
 import { chatGeneration, completionGeneration } from "./requests.js";
 import { type CollectedChoice, type ResponseFormat, chatFormat, completionFormat, openAiUsage } from "./responses.js";
 import { type ChatRequestMessage, chatRequestSchema, completionRequestSchema } from "./schemas.js";
+import { LARGE_INPUT_BYTES, createTurnQueue } from "./turns.js";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant" | "tool";
@@ -75,6 +76,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
   const created = Math.floor(Date.now() / 1000);
   const keyDigest = options.apiKey === undefined ? null : sha256(options.apiKey);
   const logger = options.logger;
+  const turns = createTurnQueue();
 
   function authorized(request: IncomingMessage): boolean {
     if (keyDigest === null) return true;
@@ -115,14 +117,16 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     } else if (method === "GET" && path === `/v1/models/${options.modelId}`) {
       sendJson(response, 200, modelObject());
     } else if (method === "POST" && path === "/v1/completions") {
-      const body = await readBody(request, completionRequestSchema, maxBodyBytes);
+      const body = await readBody(request, completionRequestSchema, maxBodyBytes, turns);
       checkModel(body.model);
       const format = completionFormat(`cmpl-${randomBytes(12).toString("hex")}`, options.modelId, now());
       await serveGeneration(response, (signal) => completionGeneration(body, signal), format, body.stream ?? false, body.stream_options?.include_usage ?? false, "prompt");
     } else if (method === "POST" && path === "/v1/chat/completions") {
-      const body = await readBody(request, chatRequestSchema, maxBodyBytes);
+      const body = await readBody(request, chatRequestSchema, maxBodyBytes, turns);
       checkModel(body.model);
-      const prompt = renderPrompt(body.messages.map(toChatMessage));
+      const messages = body.messages.map(toChatMessage);
+      const render = () => renderPrompt(messages);
+      const prompt = messages.reduce((sum, message) => sum + message.content.length, 0) > LARGE_INPUT_BYTES ? await turns(render) : render();
       const format = chatFormat(`chatcmpl-${randomBytes(12).toString("hex")}`, options.modelId, now());
       await serveGeneration(response, (signal) => chatGeneration(body, prompt, signal), format, body.stream ?? false, body.stream_options?.include_usage ?? false, "messages");
     } else if (["/health", "/metrics", "/v1/models", "/v1/completions", "/v1/chat/completions"].includes(path)) {
