@@ -1,4 +1,4 @@
-import { mergeSymbolSteps } from "./merge.js";
+import { mergeSymbolSteps, mergeSymbols } from "./merge.js";
 import type { Vocab } from "./vocab.js";
 
 const encoder = new TextEncoder();
@@ -32,15 +32,18 @@ export function* encodeSpmSteps(vocab: Vocab, fragment: string, output: number[]
     const id = vocab.ids.get(source.slice(start, end));
     return id === undefined ? undefined : vocab.scores[id];
   };
-  const bigrams = text.length > CHUNK_CHARS ? tokenBigrams(vocab) : null;
+  if (text.length <= CHUNK_CHARS) {
+    pushSymbols(vocab, mergeSymbols(text.replaceAll(" ", "\u2581"), priority), output);
+    return;
+  }
+  const bigrams = tokenBigrams(vocab);
   const symbols: string[] = [];
   for (let start = 0; start < text.length; ) {
     let end = Math.min(start + CHUNK_CHARS, text.length);
-    for (let scanned = 0; end < text.length && !safeCut(text, end, bigrams!); end++) {
+    for (let scanned = 0; end < text.length && !safeCut(text, end, bigrams); end++) {
       if (++scanned % SCAN_PER_PAUSE === 0) yield;
     }
-    const chunk = end - start === text.length ? text : text.slice(start, end);
-    yield* mergeSymbolSteps(chunk.replaceAll(" ", "\u2581"), priority, symbols);
+    yield* mergeSymbolSteps(text.slice(start, end).replaceAll(" ", "\u2581"), priority, symbols);
     pushSymbols(vocab, symbols, output);
     symbols.length = 0;
     start = end;
