@@ -133,7 +133,10 @@ export class GenerationQueue {
    * Aborting `request.signal` stops the tokenizing (it rejects with the signal's reason).
    */
   async tokenizeInSlices(request: GenerationRequest): Promise<GenerationRequest> {
-    if (typeof request.prompt !== "string") return request;
+    if (typeof request.prompt !== "string") {
+      this.checkFits(request.prompt.length, request.maxTokens, false); // before submit copies millions of ids
+      return request;
+    }
     const limit = this.requestLimit;
     const maxTokenBytes = this.tokenizer.maxTokenBytes ?? Number.POSITIVE_INFINITY;
     const fewest = Math.ceil(Buffer.byteLength(request.prompt, "utf8") / maxTokenBytes);
