@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect } from "node:net";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderChat } from "../../src/engine/chat/index.js";
@@ -72,6 +73,20 @@ function records(): Array<Record<string, unknown>> {
 }
 
 describe("a client that disconnects", () => {
+  it("mid-upload: logged as one info line, no error or stack", async () => {
+    logLines.length = 0;
+    const { port } = new URL(url);
+    const socket = connect(Number(port), "127.0.0.1");
+    await new Promise((done) => socket.once("connect", done));
+    socket.write(`POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"model": "tiny", "prompt": "Once`);
+    await new Promise((done) => setTimeout(done, 100));
+    socket.destroy();
+    await waitUntil(async () => records().some((record) => record.msg === "client disconnected"), "the disconnect is logged");
+    expect(records().find((record) => record.msg === "client disconnected")).toMatchObject({ level: 30, path: "/v1/completions" });
+    expect(records().filter((record) => (record.level as number) >= 40)).toEqual([]);
+    expect(logLines.join("\n")).not.toMatch(/stack|Error:/);
+  });
+
   it("mid-stream: logged as one info line with the request id and tokens, no error or stack, and its generation stops", async () => {
     const before = await health();
     logLines.length = 0;

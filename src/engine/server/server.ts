@@ -290,9 +290,14 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     const started = performance.now();
     route(request, response)
       .catch((error: unknown) => {
+        if (response.destroyed) {
+          // The client went away (mid-upload, say) and the request failed with it: nobody to
+          // answer, and nothing wrong with the server. One line, no stack.
+          logger?.info({ method: request.method, path: request.url, reason: error instanceof Error ? error.message : String(error) }, "client disconnected");
+          return;
+        }
         const apiError = toApiError(error);
         if (apiError.status >= 500) logger?.error({ err: error }, "request failed");
-        if (response.destroyed) return; // the client is gone
         if (response.headersSent) response.end();
         else sendJson(response, apiError.status, apiError.toBody());
       })
