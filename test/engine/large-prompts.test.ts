@@ -188,7 +188,7 @@ function largestGap(arrivals: number[], from: number, to: number): number {
 }
 
 describe("megabyte prompts", () => {
-  it("refuses an 8 MB prompt that cannot fit by its bytes at once, before tokenizing it, and two million token ids", async () => {
+  it("refuses an 8 MB prompt that cannot fit by its bytes at once, before tokenizing it, two million token ids, and 2 MB of broken JSON", async () => {
     const server = await serve(smallModel);
     try {
       const text = "Once upon a time, naïve élan 日本語 🙂\n".repeat(Math.floor(MEGABYTES_8 / 46));
@@ -202,6 +202,10 @@ describe("megabyte prompts", () => {
       expect(ids.status).toBe(400);
       expect(ids.body.error).toMatchObject({ code: "context_length_exceeded", param: "prompt" });
       expect(ids.body.error.message).toContain("maximum context length is 256 tokens, but the prompt has 2000000.");
+      // A large body that is not JSON (parsed on the JSON thread): the same 400 as a small one.
+      const broken = await post(server.url, "/v1/completions", `{"model": "small", "prompt": "${"x".repeat(2_000_000)}`);
+      expect(broken.status).toBe(400);
+      expect(broken.body.error).toMatchObject({ code: "invalid_json" });
       // The server still serves small prompts.
       const small = await post(server.url, "/v1/completions", JSON.stringify({ model: "small", prompt: "Once upon a time", max_tokens: 4 }));
       expect(small.status).toBe(200);

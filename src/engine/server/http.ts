@@ -1,36 +1,38 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import { ApiError } from "./errors.js";
-import { LARGE_INPUT_BYTES, type TurnQueue } from "./turns.js";
+import type { JsonThread, ParsedJson } from "./json-thread.js";
+import { LARGE_INPUT_BYTES } from "./turns.js";
 
 /**
  * Reads the body (at most `limit` bytes) and validates it with `schema`; every failure is a 4xx
- * ApiError. A large body is parsed in a turn of its own (`turns`).
+ * ApiError. A large body is parsed on the JSON thread, off the event loop.
  */
-export async function readBody<Schema extends z.ZodType>(request: IncomingMessage, schema: Schema, limit: number, turns: TurnQueue): Promise<z.infer<Schema>> {
-  // The body is decoded as it arrives (a megabyte body decoded at once holds the event loop for
-  // tens of milliseconds); ignoreBOM keeps a BOM in the text, as Buffer.toString did.
-  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-  let text = "";
+export async function readBody<Schema extends z.ZodType>(request: IncomingMessage, schema: Schema, limit: number, json: JsonThread): Promise<z.infer<Schema>> {
+  const chunks: Buffer[] = [];
   let size = 0;
   // An oversized body is still read to its end (and dropped), so the client gets the 413 rather
   // than a connection reset while it is still sending.
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size <= limit) text += decoder.decode(chunk as Buffer, { stream: true });
+    if (size <= limit) chunks.push(chunk as Buffer);
   }
   if (size > limit) throw new ApiError(413, `the request body is larger than ${limit} bytes`, { code: "request_too_large" });
-  text += decoder.decode();
-  return size > LARGE_INPUT_BYTES ? turns(() => parseBody(text, schema)) : parseBody(text, schema);
+  if (size <= LARGE_INPUT_BYTES) return validate(parseJson(Buffer.concat(chunks).toString("utf8")), schema);
+  return validate(await json.parse(Buffer.concat(chunks)), schema);
 }
 
-function parseBody<Schema extends z.ZodType>(text: string, schema: Schema): z.infer<Schema> {
-  let json: unknown;
+function parseJson(text: string): ParsedJson {
   try {
-    json = JSON.parse(text);
+    return { ok: true, value: JSON.parse(text) };
   } catch {
-    throw new ApiError(400, "We could not parse the JSON body of your request: it is not valid JSON.", { code: "invalid_json" });
+    return { ok: false };
   }
+}
+
+function validate<Schema extends z.ZodType>(parsedJson: ParsedJson, schema: Schema): z.infer<Schema> {
+  if (!parsedJson.ok) throw new ApiError(400, "We could not parse the JSON body of your request: it is not valid JSON.", { code: "invalid_json" });
+  const json = parsedJson.value;
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -20,6 +20,7 @@ import { readBody, sendJson, startEventStream, writeEvent } from "./http.js";
 import { chatGeneration, completionGeneration } from "./requests.js";
 import { type CollectedChoice, type ResponseFormat, chatFormat, completionFormat, openAiUsage } from "./responses.js";
 import { type ChatRequestMessage, chatRequestSchema, completionRequestSchema } from "./schemas.js";
+import { createJsonThread } from "./json-thread.js";
 import { LARGE_INPUT_BYTES, createTurnQueue } from "./turns.js";
 
 export interface ChatMessage {
@@ -77,6 +78,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
   const keyDigest = options.apiKey === undefined ? null : sha256(options.apiKey);
   const logger = options.logger;
   const turns = createTurnQueue();
+  const jsonThread = createJsonThread();
 
   function authorized(request: IncomingMessage): boolean {
     if (keyDigest === null) return true;
@@ -117,12 +119,12 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     } else if (method === "GET" && path === `/v1/models/${options.modelId}`) {
       sendJson(response, 200, modelObject());
     } else if (method === "POST" && path === "/v1/completions") {
-      const body = await readBody(request, completionRequestSchema, maxBodyBytes, turns);
+      const body = await readBody(request, completionRequestSchema, maxBodyBytes, jsonThread);
       checkModel(body.model);
       const format = completionFormat(`cmpl-${randomBytes(12).toString("hex")}`, options.modelId, now());
       await serveGeneration(response, (signal) => completionGeneration(body, signal), format, body.stream ?? false, body.stream_options?.include_usage ?? false, "prompt");
     } else if (method === "POST" && path === "/v1/chat/completions") {
-      const body = await readBody(request, chatRequestSchema, maxBodyBytes, turns);
+      const body = await readBody(request, chatRequestSchema, maxBodyBytes, jsonThread);
       checkModel(body.model);
       const messages = body.messages.map(toChatMessage);
       const render = () => renderPrompt(messages);
@@ -319,8 +321,9 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
         });
       });
     },
-    close() {
+    async close() {
       queue.close();
+      await jsonThread.close();
       return new Promise((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
