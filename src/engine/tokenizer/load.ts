@@ -27,6 +27,8 @@ export function createTokenizer(vocab: Vocab): Tokenizer {
     }
   };
 
+  let longestTokenBytes: number | undefined;
+
   /** The one tokenization, as steps: encode drains them at once, encodeInSlices a few milliseconds at a time. */
   function* encodeSteps(text: string, options: EncodeOptions, output: number[]): Generator<void, void, void> {
     if (options.addBos && vocab.addBos && vocab.bos !== null) output.push(vocab.bos);
@@ -55,7 +57,11 @@ export function createTokenizer(vocab: Vocab): Tokenizer {
     stopTokens: vocab.stopTokens,
     addBosByDefault: vocab.addBos,
 
-    maxTokenBytes: maxTokenBytes(vocab),
+    // Computed on first use: a walk over every token (and every merge of a BPE vocabulary).
+    get maxTokenBytes(): number {
+      longestTokenBytes ??= maxTokenBytes(vocab);
+      return longestTokenBytes;
+    },
 
     encode(text: string, options: EncodeOptions = {}): number[] {
       const output: number[] = [];
