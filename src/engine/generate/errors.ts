@@ -15,19 +15,25 @@ export class PromptTooLongError extends PyAgentError {
   readonly maxTokens: number | undefined;
   readonly limitedBy: "context" | "kv-cache";
 
-  constructor(promptTokens: number, contextLength: number, options: { maxTokens?: number; limitedBy?: "context" | "kv-cache" } = {}) {
+  /** `promptTokens` is a lower bound (the prompt was measured by its bytes, or tokenized only until it overflowed). */
+  readonly atLeast: boolean;
+
+  constructor(promptTokens: number, contextLength: number, options: { maxTokens?: number; limitedBy?: "context" | "kv-cache"; atLeast?: boolean } = {}) {
     const limitedBy = options.limitedBy ?? "context";
+    const atLeast = options.atLeast ?? false;
     const limit = limitedBy === "context" ? `the context holds ${contextLength}` : `the KV cache pool holds ${contextLength}`;
     const raise = limitedBy === "context" ? "raise --ctx-size" : "raise --kv-blocks";
+    const has = `the prompt has ${atLeast ? "at least " : ""}${promptTokens} tokens`;
     const message =
       options.maxTokens === undefined
-        ? `the prompt has ${promptTokens} tokens but ${limit}; shorten the prompt or ${raise}`
-        : `the prompt has ${promptTokens} tokens and max tokens asks for ${options.maxTokens} more, but ${limit}; ask for at most ${Math.max(0, contextLength - promptTokens)} tokens`;
-    super(message, { promptTokens, contextLength, maxTokens: options.maxTokens, limitedBy });
+        ? `${has} but ${limit}; shorten the prompt or ${raise}`
+        : `${has} and max tokens asks for ${options.maxTokens} more, but ${limit}; ask for at most ${Math.max(0, contextLength - promptTokens)} tokens`;
+    super(message, { promptTokens, contextLength, maxTokens: options.maxTokens, limitedBy, atLeast });
     this.promptTokens = promptTokens;
     this.contextLength = contextLength;
     this.maxTokens = options.maxTokens;
     this.limitedBy = limitedBy;
+    this.atLeast = atLeast;
   }
 }
 

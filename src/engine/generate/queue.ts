@@ -122,12 +122,49 @@ export class GenerationQueue {
   /** Tokenizes the prompt as a request would; for usage counts and context checks before submitting. */
   promptTokens(request: Pick<GenerationRequest, "prompt" | "addBos" | "parseSpecial">): number[] {
     if (typeof request.prompt !== "string") return [...request.prompt];
+    return this.withBos(this.tokenizer.encode(request.prompt, { addBos: false, parseSpecial: request.parseSpecial ?? false }), request);
+  }
+
+  /**
+   * The request with its text prompt tokenized (BOS as submit adds it), without holding the event
+   * loop: a prompt whose bytes alone cannot fit is refused at once (PromptTooLongError, `atLeast`),
+   * and any other is tokenized in slices of a few milliseconds, stopping as soon as it overflows,
+   * so a megabyte prompt neither stalls other requests' streams nor costs more than the context.
+   * Aborting `request.signal` stops the tokenizing (it rejects with the signal's reason).
+   */
+  async tokenizeInSlices(request: GenerationRequest): Promise<GenerationRequest> {
+    if (typeof request.prompt !== "string") {
+      this.checkFits(request.prompt.length, request.maxTokens, false); // before submit copies millions of ids
+      return request;
+    }
+    const limit = this.requestLimit;
+    const maxTokenBytes = this.tokenizer.maxTokenBytes ?? Number.POSITIVE_INFINITY;
+    const fewest = Math.ceil(Buffer.byteLength(request.prompt, "utf8") / maxTokenBytes);
+    this.checkFits(fewest, request.maxTokens, true);
+    const parseSpecial = request.parseSpecial ?? false;
+    const tokens = this.tokenizer.encodeInSlices
+      ? await this.tokenizer.encodeInSlices(request.prompt, { parseSpecial, stopAfter: limit.tokens, signal: request.signal })
+      : this.tokenizer.encode(request.prompt, { addBos: false, parseSpecial });
+    // Stopped early (more than fits): the count is a lower bound; submit checks the rest.
+    if (tokens.length > limit.tokens) this.checkFits(tokens.length, request.maxTokens, true);
+    return { ...request, prompt: this.withBos(tokens, request) };
+  }
+
+  /** A chat template usually writes the BOS text itself; never start with two BOS tokens. */
+  private withBos(tokens: number[], request: Pick<GenerationRequest, "addBos">): number[] {
     const bos = this.tokenizer.bos;
-    const tokens = this.tokenizer.encode(request.prompt, { addBos: false, parseSpecial: request.parseSpecial ?? false });
-    // A chat template usually writes the BOS text itself; never start with two BOS tokens.
     const addBos = request.addBos ?? this.tokenizer.addBosByDefault ?? bos !== null;
     if (addBos && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
     return tokens;
+  }
+
+  /** Throws PromptTooLongError when a prompt of `promptTokens` (plus `maxTokens`, when asked) does not fit one request. */
+  private checkFits(promptTokens: number, maxTokens: number | undefined, atLeast: boolean): void {
+    const limit = this.requestLimit;
+    if (promptTokens >= limit.tokens) throw new PromptTooLongError(promptTokens, limit.tokens, { limitedBy: limit.limitedBy, atLeast });
+    if (maxTokens !== undefined && maxTokens > limit.tokens - promptTokens) {
+      throw new PromptTooLongError(promptTokens, limit.tokens, { maxTokens, limitedBy: limit.limitedBy, atLeast });
+    }
   }
 
   /**
@@ -149,13 +186,8 @@ export class GenerationQueue {
     const vocabSize = this.model.config.vocabSize;
     const outside = promptTokens.find((token) => !Number.isInteger(token) || token < 0 || token >= vocabSize);
     if (outside !== undefined) throw new GenerationRequestError(`prompt token ${outside} is outside the vocabulary (0 .. ${vocabSize - 1})`, { token: outside });
-    const limit = this.requestLimit;
-    if (promptTokens.length >= limit.tokens) throw new PromptTooLongError(promptTokens.length, limit.tokens, { limitedBy: limit.limitedBy });
-    const room = limit.tokens - promptTokens.length;
-    if (request.maxTokens !== undefined && request.maxTokens > room) {
-      throw new PromptTooLongError(promptTokens.length, limit.tokens, { maxTokens: request.maxTokens, limitedBy: limit.limitedBy });
-    }
-    const maxTokens = request.maxTokens ?? room;
+    this.checkFits(promptTokens.length, request.maxTokens, false);
+    const maxTokens = request.maxTokens ?? this.requestLimit.tokens - promptTokens.length;
     const signal = request.signal;
     if (signal?.aborted) throw new GenerationAbortedError("the generation was aborted before it started");
 

@@ -25,6 +25,13 @@ export interface GenerationTokenizer {
   readonly addBosByDefault?: boolean;
   readonly stopTokens: ReadonlySet<number>;
   encode(text: string, options?: { addBos?: boolean; parseSpecial?: boolean }): number[];
+  /** A text of B bytes is at least ceil(B / maxTokenBytes) tokens; absent: no such bound. */
+  readonly maxTokenBytes?: number;
+  /** encode in slices that give the event loop a turn between them (see the tokenizer's); absent: encode is used. */
+  encodeInSlices?(
+    text: string,
+    options?: { parseSpecial?: boolean; stopAfter?: number; signal?: AbortSignal },
+  ): Promise<number[]>;
   createDecoder(): { push(id: number): string; flush(): string };
   tokenText(id: number): string;
   /** The bytes the token adds to the output (for logprobs); optional. */

@@ -1,9 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import { ApiError } from "./errors.js";
+import type { JsonThread, ParsedJson } from "./json-thread.js";
+import { LARGE_INPUT_BYTES } from "./turns.js";
 
-/** Reads the body (at most `limit` bytes) and validates it with `schema`; every failure is a 4xx ApiError. */
-export async function readBody<Schema extends z.ZodType>(request: IncomingMessage, schema: Schema, limit: number): Promise<z.infer<Schema>> {
+/**
+ * Reads the body (at most `limit` bytes) and validates it with `schema`; every failure is a 4xx
+ * ApiError. A large body is parsed on the JSON thread, off the event loop.
+ */
+export async function readBody<Schema extends z.ZodType>(request: IncomingMessage, schema: Schema, limit: number, json: JsonThread): Promise<z.infer<Schema>> {
   const chunks: Buffer[] = [];
   let size = 0;
   // An oversized body is still read to its end (and dropped), so the client gets the 413 rather
@@ -13,12 +18,21 @@ export async function readBody<Schema extends z.ZodType>(request: IncomingMessag
     if (size <= limit) chunks.push(chunk as Buffer);
   }
   if (size > limit) throw new ApiError(413, `the request body is larger than ${limit} bytes`, { code: "request_too_large" });
-  let json: unknown;
+  if (size <= LARGE_INPUT_BYTES) return validate(parseJson(Buffer.concat(chunks).toString("utf8")), schema);
+  return validate(await json.parse(Buffer.concat(chunks)), schema);
+}
+
+function parseJson(text: string): ParsedJson {
   try {
-    json = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return { ok: true, value: JSON.parse(text) };
   } catch {
-    throw new ApiError(400, "We could not parse the JSON body of your request: it is not valid JSON.", { code: "invalid_json" });
+    return { ok: false };
   }
+}
+
+function validate<Schema extends z.ZodType>(parsedJson: ParsedJson, schema: Schema): z.infer<Schema> {
+  if (!parsedJson.ok) throw new ApiError(400, "We could not parse the JSON body of your request: it is not valid JSON.", { code: "invalid_json" });
+  const json = parsedJson.value;
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

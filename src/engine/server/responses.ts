@@ -11,6 +11,8 @@ export interface CollectedChoice {
 
 /** How one endpoint spells its responses (OpenAI's completions and chat formats differ). */
 export interface ResponseFormat {
+  /** The response's id (`cmpl-...`, `chatcmpl-...`), also the request's id in the log. */
+  readonly id: string;
   /** Chunks sent before any text (chat announces the assistant role per choice). */
   streamStart(n: number): object[];
   streamDelta(event: TextDelta, textOffset: number): object | null;
@@ -83,6 +85,7 @@ function chatLogprobs(deltas: TextDelta[]): { content: object[] } | null {
 export function completionFormat(id: string, model: string, created: number): ResponseFormat {
   const envelope = { id, object: "text_completion", created, model };
   return {
+    id,
     streamStart: () => [],
     streamDelta: (event, textOffset) => {
       const logprobs = legacyLogprobs([event], textOffset);
@@ -107,6 +110,7 @@ export function completionFormat(id: string, model: string, created: number): Re
 export function chatFormat(id: string, model: string, created: number): ResponseFormat {
   const chunk = { id, object: "chat.completion.chunk", created, model, system_fingerprint: null };
   return {
+    id,
     streamStart: (n) =>
       Array.from({ length: n }, (_, index) => ({
         ...chunk,

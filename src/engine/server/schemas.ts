@@ -28,12 +28,21 @@ const samplingFields = {
   priority: z.number().int().min(-1000000).max(1000000).nullish(),
 };
 
+/**
+ * A prompt of token ids, checked in one plain loop: zod's per-element checks cost ~0.4 µs an id,
+ * a second of blocked event loop for the 2M ids an 8 MB body can hold.
+ */
+const tokenIdsSchema = z.custom<number[]>(
+  (value) => Array.isArray(value) && value.length > 0 && value.every((id) => Number.isInteger(id) && id >= 0),
+  "expected a string, an array of one string, or a non-empty array of token ids (integers >= 0)",
+);
+
 export const completionRequestSchema = z.object({
   ...samplingFields,
   prompt: z.union([
     z.string(),
     z.array(z.string()).length(1, "one prompt per request"),
-    z.array(z.number().int().min(0)).min(1),
+    tokenIdsSchema,
   ]),
   logprobs: z.number().int().min(0).max(20).nullish(),
   echo: z.literal(false).nullish(),

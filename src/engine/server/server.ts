@@ -20,6 +20,8 @@ import { readBody, sendJson, startEventStream, writeEvent } from "./http.js";
 import { chatGeneration, completionGeneration } from "./requests.js";
 import { type CollectedChoice, type ResponseFormat, chatFormat, completionFormat, openAiUsage } from "./responses.js";
 import { type ChatRequestMessage, chatRequestSchema, completionRequestSchema } from "./schemas.js";
+import { createJsonThread } from "./json-thread.js";
+import { LARGE_INPUT_BYTES, createTurnQueue } from "./turns.js";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant" | "tool";
@@ -50,6 +52,11 @@ export interface EngineServer {
   close(): Promise<void>;
 }
 
+/** Tokens a request has produced so far (every choice), for the log line of a client that hung up. */
+interface Progress {
+  tokens: number;
+}
+
 /** Names of our sampling options as the API spells them, for error `param`s. */
 const API_PARAMETER: Record<string, string> = {
   temperature: "temperature",
@@ -70,6 +77,8 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
   const created = Math.floor(Date.now() / 1000);
   const keyDigest = options.apiKey === undefined ? null : sha256(options.apiKey);
   const logger = options.logger;
+  const turns = createTurnQueue();
+  const jsonThread = createJsonThread();
 
   function authorized(request: IncomingMessage): boolean {
     if (keyDigest === null) return true;
@@ -110,14 +119,16 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     } else if (method === "GET" && path === `/v1/models/${options.modelId}`) {
       sendJson(response, 200, modelObject());
     } else if (method === "POST" && path === "/v1/completions") {
-      const body = await readBody(request, completionRequestSchema, maxBodyBytes);
+      const body = await readBody(request, completionRequestSchema, maxBodyBytes, jsonThread);
       checkModel(body.model);
       const format = completionFormat(`cmpl-${randomBytes(12).toString("hex")}`, options.modelId, now());
       await serveGeneration(response, (signal) => completionGeneration(body, signal), format, body.stream ?? false, body.stream_options?.include_usage ?? false, "prompt");
     } else if (method === "POST" && path === "/v1/chat/completions") {
-      const body = await readBody(request, chatRequestSchema, maxBodyBytes);
+      const body = await readBody(request, chatRequestSchema, maxBodyBytes, jsonThread);
       checkModel(body.model);
-      const prompt = renderPrompt(body.messages.map(toChatMessage));
+      const messages = body.messages.map(toChatMessage);
+      const render = () => renderPrompt(messages);
+      const prompt = messages.reduce((sum, message) => sum + message.content.length, 0) > LARGE_INPUT_BYTES ? await turns(render) : render();
       const format = chatFormat(`chatcmpl-${randomBytes(12).toString("hex")}`, options.modelId, now());
       await serveGeneration(response, (signal) => chatGeneration(body, prompt, signal), format, body.stream ?? false, body.stream_options?.include_usage ?? false, "messages");
     } else if (["/health", "/metrics", "/v1/models", "/v1/completions", "/v1/chat/completions"].includes(path)) {
@@ -165,14 +176,28 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
       if (!response.writableFinished) controller.abort(new Error("the client disconnected"));
     };
     response.on("close", onClose);
+    const progress: Progress = { tokens: 0 };
     try {
-      const generation = build(controller.signal);
+      const generation = await tokenize(build(controller.signal), promptParam);
       const events = submit(generation, promptParam);
       const n = generation.n ?? 1;
-      if (stream) await streamEvents(response, events, format, n, includeUsage, controller.signal);
-      else sendJson(response, 200, await collect(events, format, n));
+      if (stream) await streamEvents(response, events, format, n, includeUsage, progress);
+      else sendJson(response, 200, await collect(events, format, n, progress));
+    } catch (error) {
+      // A client that hangs up is normal, not a server error: one line, no stack.
+      if (!controller.signal.aborted) throw error;
+      logger?.info({ request: format.id, tokens: progress.tokens, stream }, "client disconnected; generation stopped");
     } finally {
       response.off("close", onClose);
+    }
+  }
+
+  /** The prompt tokenized off the event loop's critical path (see GenerationQueue.tokenizeInSlices), errors as the API spells them. */
+  async function tokenize(generation: GenerationRequest, promptParam: string): Promise<GenerationRequest> {
+    try {
+      return await queue.tokenizeInSlices(generation);
+    } catch (error) {
+      throw requestError(error, promptParam);
     }
   }
 
@@ -180,32 +205,39 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     try {
       return queue.submit(generation);
     } catch (error) {
-      if (error instanceof PromptTooLongError) {
-        const limit = error.limitedBy === "context" ? `This model's maximum context length is ${error.contextLength} tokens` : `This server's KV cache holds ${error.contextLength} tokens`;
-        const asked =
-          error.maxTokens === undefined
-            ? `the prompt has ${error.promptTokens}.`
-            : `you requested ${error.promptTokens + error.maxTokens} tokens (${error.promptTokens} in the prompt, ${error.maxTokens} for the completion).`;
-        throw new ApiError(400, `${limit}, but ${asked}`, {
-          param: error.maxTokens === undefined ? promptParam : "max_tokens",
-          code: "context_length_exceeded",
-        });
-      }
-      if (error instanceof SamplingOptionsError) {
-        const parameter = String(error.context.parameter ?? "");
-        throw new ApiError(400, error.message, { param: API_PARAMETER[parameter] ?? parameter, code: "invalid_value" });
-      }
-      if (error instanceof GenerationRequestError) throw new ApiError(400, error.message, { code: "invalid_value" });
-      throw error;
+      throw requestError(error, promptParam);
     }
   }
 
-  async function collect(events: AsyncIterableIterator<GenerationEvent>, format: ResponseFormat, n: number): Promise<object> {
+  /** A request the engine refused, as the ApiError the client gets (other errors pass through). */
+  function requestError(error: unknown, promptParam: string): unknown {
+    if (error instanceof PromptTooLongError) {
+      const limit = error.limitedBy === "context" ? `This model's maximum context length is ${error.contextLength} tokens` : `This server's KV cache holds ${error.contextLength} tokens`;
+      const promptTokens = `${error.atLeast ? "at least " : ""}${error.promptTokens}`;
+      const asked =
+        error.maxTokens === undefined
+          ? `the prompt has ${promptTokens}.`
+          : `you requested ${error.atLeast ? "at least " : ""}${error.promptTokens + error.maxTokens} tokens (${promptTokens} in the prompt, ${error.maxTokens} for the completion).`;
+      return new ApiError(400, `${limit}, but ${asked}`, {
+        param: error.maxTokens === undefined ? promptParam : "max_tokens",
+        code: "context_length_exceeded",
+      });
+    }
+    if (error instanceof SamplingOptionsError) {
+      const parameter = String(error.context.parameter ?? "");
+      return new ApiError(400, error.message, { param: API_PARAMETER[parameter] ?? parameter, code: "invalid_value" });
+    }
+    if (error instanceof GenerationRequestError) return new ApiError(400, error.message, { code: "invalid_value" });
+    return error;
+  }
+
+  async function collect(events: AsyncIterableIterator<GenerationEvent>, format: ResponseFormat, n: number, progress: Progress): Promise<object> {
     const choices: CollectedChoice[] = Array.from({ length: n }, () => ({ text: "", deltas: [], finishReason: "stop" as const }));
     const usages: Usage[] = [];
     for await (const event of events) {
       const choice = choices[event.index];
       if (event.type === "text-delta") {
+        progress.tokens++;
         choice.text += event.text;
         choice.deltas.push(event);
       } else {
@@ -222,7 +254,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     format: ResponseFormat,
     n: number,
     includeUsage: boolean,
-    signal: AbortSignal,
+    progress: Progress,
   ): Promise<void> {
     startEventStream(response);
     const offsets = new Array<number>(n).fill(0);
@@ -231,6 +263,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
       for (const chunk of format.streamStart(n)) writeEvent(response, chunk);
       for await (const event of events) {
         if (event.type === "text-delta") {
+          progress.tokens++;
           const chunk = format.streamDelta(event, offsets[event.index]);
           offsets[event.index] += event.text.length;
           if (chunk) writeEvent(response, chunk);
@@ -242,7 +275,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
       if (includeUsage) writeEvent(response, format.streamUsage(openAiUsage(usages)));
       writeEvent(response, "[DONE]");
     } catch (error) {
-      if (signal.aborted) return; // the client is gone; nobody to tell
+      if (response.destroyed) throw error; // the client is gone: the caller says so
       logger?.error({ err: error }, "generation failed mid-stream");
       writeEvent(response, toApiError(error).toBody());
     } finally {
@@ -259,9 +292,14 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     const started = performance.now();
     route(request, response)
       .catch((error: unknown) => {
+        if (response.destroyed) {
+          // The client went away (mid-upload, say) and the request failed with it: nobody to
+          // answer, and nothing wrong with the server. One line, no stack.
+          logger?.info({ method: request.method, path: request.url, reason: error instanceof Error ? error.message : String(error) }, "client disconnected");
+          return;
+        }
         const apiError = toApiError(error);
         if (apiError.status >= 500) logger?.error({ err: error }, "request failed");
-        if (response.destroyed) return; // the client is gone
         if (response.headersSent) response.end();
         else sendJson(response, apiError.status, apiError.toBody());
       })
@@ -283,8 +321,9 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
         });
       });
     },
-    close() {
+    async close() {
       queue.close();
+      await jsonThread.close();
       return new Promise((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();

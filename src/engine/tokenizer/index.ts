@@ -3,6 +3,7 @@ export {
   TokenizerError,
   type Tokenizer,
   type EncodeOptions,
+  type SlicedEncodeOptions,
   type DecodeOptions,
   type StreamingDecoder,
 } from "./types.js";

@@ -12,13 +12,27 @@ import { BigramHeap } from "./heap.js";
 export type PairPriority = (text: string, start: number, middle: number, end: number) => number | undefined;
 
 export function mergeSymbols(text: string, priority: PairPriority): string[] {
+  const symbols: string[] = [];
+  const steps = mergeSymbolSteps(text, priority, symbols);
+  while (!steps.next().done);
+  return symbols;
+}
+
+/** Heap pops between two pauses of mergeSymbolSteps: well under a millisecond of work. */
+const POPS_PER_PAUSE = 8192;
+
+/**
+ * mergeSymbols as steps: the same loop, pausing (a bare `yield`) every few thousand merges so a
+ * caller can give the event loop a turn during one huge word; appends the symbols to `symbols`.
+ */
+export function* mergeSymbolSteps(text: string, priority: PairPriority, symbols: string[]): Generator<void, void, void> {
   const starts: number[] = [];
   for (let offset = 0; offset < text.length; ) {
     starts.push(offset);
     offset += text.codePointAt(offset)! > 0xffff ? 2 : 1;
   }
   const count = starts.length;
-  if (count === 0) return [];
+  if (count === 0) return;
   // Symbol i covers text[start[i], start[i] + length[i]); length 0 = merged into its left neighbour.
   const start = new Int32Array(count);
   const length = new Int32Array(count);
@@ -38,7 +52,12 @@ export function mergeSymbols(text: string, priority: PairPriority): string[] {
     if (value !== undefined) heap.push(value, left, right, length[left] + length[right]);
   };
   for (let i = 1; i < count; i++) tryPair(i - 1, i);
+  let pops = 0;
   while (heap.length > 0) {
+    if (++pops === POPS_PER_PAUSE) {
+      pops = 0;
+      yield;
+    }
     const left = heap.topLeft;
     const right = heap.topRight;
     const size = heap.topSize;
@@ -51,7 +70,5 @@ export function mergeSymbols(text: string, priority: PairPriority): string[] {
     tryPair(prev[left], left);
     tryPair(left, next[left]);
   }
-  const symbols: string[] = [];
   for (let i = 0; i !== -1; i = next[i]) symbols.push(text.slice(start[i], start[i] + length[i]));
-  return symbols;
 }

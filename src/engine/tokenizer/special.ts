@@ -10,6 +10,18 @@ export type Fragment = { text: string } | { token: number };
  * `parseSpecial`.
  */
 export function partitionSpecial(vocab: Vocab, text: string, parseSpecial: boolean): Fragment[] {
+  const fragments: Fragment[] = [];
+  const steps = partitionSpecialSteps(vocab, text, parseSpecial, fragments);
+  while (!steps.next().done);
+  return fragments;
+}
+
+/**
+ * partitionSpecial as steps: pauses (yields) after each special token's pass over the text, so a
+ * vocabulary with hundreds of special tokens does not scan megabytes in one go; the fragments are
+ * appended to `result` at the end.
+ */
+export function* partitionSpecialSteps(vocab: Vocab, text: string, parseSpecial: boolean, result: Fragment[]): Generator<void, void, void> {
   let fragments: Fragment[] = text === "" ? [] : [{ text }];
   for (const id of vocab.specials) {
     if (!parseSpecial && vocab.types[id] !== TokenType.USER_DEFINED) continue;
@@ -29,6 +41,10 @@ export function partitionSpecial(vocab: Vocab, text: string, parseSpecial: boole
       });
     }
     if (next) fragments = next;
+    if (text.length > LONG_TEXT) yield;
   }
-  return fragments;
+  for (const fragment of fragments) result.push(fragment);
 }
+
+/** Texts shorter than this are partitioned without pauses. */
+const LONG_TEXT = 65_536;

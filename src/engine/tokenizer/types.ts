@@ -12,6 +12,15 @@ export interface EncodeOptions {
   parseSpecial?: boolean;
 }
 
+export interface SlicedEncodeOptions extends EncodeOptions {
+  /** Longest stretch of work before the event loop gets a turn; default 5 ms. */
+  sliceMs?: number;
+  /** Stop once more than this many ids are out (the caller only needs to know the text does not fit). */
+  stopAfter?: number;
+  /** Aborting stops the work at the next slice (the promise rejects with the signal's reason). */
+  signal?: AbortSignal;
+}
+
 export interface DecodeOptions {
   /** Render control tokens as their text instead of dropping them. Default false. */
   special?: boolean;
@@ -39,8 +48,19 @@ export interface Tokenizer {
   readonly stopTokens: ReadonlySet<number>;
   /** Whether the model wants BOS in front of a prompt (tokenizer.ggml.add_bos_token). */
   readonly addBosByDefault: boolean;
+  /**
+   * The most bytes of input text one token can stand for: a text of B bytes is at least
+   * ceil(B / maxTokenBytes) tokens (Infinity when the vocabulary promises no bound).
+   */
+  readonly maxTokenBytes: number;
   /** Same ids as llama.cpp's llama_tokenize(text, add_special = addBos, parse_special). */
   encode(text: string, options?: EncodeOptions): number[];
+  /**
+   * encode without holding the event loop: works in slices of `sliceMs`, giving other work a turn
+   * between them (a megabyte prompt must not stall other requests' streams). Same ids as encode,
+   * or a prefix of them longer than `stopAfter`.
+   */
+  encodeInSlices(text: string, options?: SlicedEncodeOptions): Promise<number[]>;
   /** As llama.cpp's llama_detokenize(remove_special = false, unparse_special = options.special); see DecodeOptions.continuation. */
   decode(ids: ArrayLike<number>, options?: DecodeOptions): string;
   /** Streaming decode as generation does it: piece by piece, no leading-space removal or clean-up. */
