@@ -9,7 +9,7 @@ import { DEFAULT_BLOCK_SIZE, DEFAULT_MAX_BATCHED_TOKENS, DEFAULT_MAX_SEQS } from
 import { formatBytes, kvBytesPerToken, loadModel } from "../../../engine/runtime/index.js";
 import { createEngineServer } from "../../../engine/server/index.js";
 import { loadTokenizer } from "../../../engine/tokenizer/index.js";
-import { createLogger } from "../../../observability/index.js";
+import { createLogger, registerSecret } from "../../../observability/index.js";
 
 const flagsSchema = z.object({
   model: z.string().min(1),
@@ -55,6 +55,7 @@ export function registerServeCommand(program: Command): void {
         throw new UsageError(`invalid --${String(issue.path[0] ?? "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue.message}`);
       }
       const apiKey = readServeApiKey(parsed.data, process.env);
+      registerSecret(apiKey); // masked in every line the server prints or logs
       checkExposure(parsed.data.host, apiKey, parsed.data.insecureNoAuth);
       await runServe(parsed.data, apiKey);
     });
