@@ -78,7 +78,8 @@ function unittestOutcome(result) {
 /**
  * Node id → outcome from `python -m unittest -v` output. A test is `name (module.Class.name) ... ok`;
  * a docstring puts the result on the next line (`docstring first line ... ok`); doctests read
- * `Doctest: module.function ... ok`. The id is the dotted name in parentheses, else the description.
+ * `function (module)` then `Doctest: module.function ... ok`. The id is the dotted name of the
+ * test (`module.Class.name`, `module.function`), else the description.
  */
 export function parseUnittestVerbose(text) {
   const outcomes = new Map();
@@ -86,12 +87,14 @@ export function parseUnittestVerbose(text) {
   for (const line of text.split("\n")) {
     const described = /^(\S+) \(([\w.]+)\)(?: \.\.\. (.*))?$/.exec(line);
     if (described) {
+      // `name (module.Class.name)` on 3.11+, `name (module.Class)` before, `function (module)` for doctests
+      const id = described[2].endsWith(`.${described[1]}`) ? described[2] : `${described[2]}.${described[1]}`;
       if (described[3] === undefined) {
-        pending = described[2];
+        pending = id;
         continue;
       }
       const outcome = unittestOutcome(described[3]);
-      if (outcome) record(outcomes, described[2], outcome);
+      if (outcome) record(outcomes, id, outcome);
       pending = undefined;
       continue;
     }
