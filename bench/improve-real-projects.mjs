@@ -11,7 +11,7 @@
 // Projects: the corpus archives (/work/shared/corpus) plus any directory or .tar.gz given.
 // Markdown goes to stdout, JSON to bench/out/improve-real-projects.json.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { describeMachine } from "./machine.mjs";
@@ -35,6 +35,7 @@ function parseArguments(argv) {
   for (const name of ["max-changes", "jobs", "check-timeout", "baseline-runs", "timeout"]) {
     if (options[name] !== undefined && !/^[1-9]\d*$/.test(options[name])) usage(`--${name} expects a positive integer, got '${options[name]}'`);
   }
+  for (const source of options.sources) if (!existsSync(source)) usage(`no such project directory or archive: ${source}`);
   if (options.only !== undefined && !["defaults", "all"].includes(options.only)) usage(`--only expects defaults or all, got '${options.only}'`);
   return options;
 }
@@ -61,10 +62,12 @@ if (sources.length === 0) usage("no projects: the corpus is missing and none was
 
 const repository = resolve(import.meta.dirname, "..");
 const revision = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repository, encoding: "utf8" }).trim();
+// the product measured is src/ (bench/ commits do not change it): name the last commit that touched it
+const sourceRevision = execFileSync("git", ["log", "-1", "--format=%h", "--", "src", "bin", "package.json"], { cwd: repository, encoding: "utf8" }).trim();
 const log = (line) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const header = [
   `machine: ${describeMachine()}; load average at start ${loadavg().map((value) => value.toFixed(1)).join(" ")}`,
-  `PyAgent ${revision}; python ${settings.python}; improve --merge --jobs ${settings.jobs} --check-timeout ${settings.checkTimeout}${settings.maxChanges ? ` --max-changes ${settings.maxChanges}` : ""}; baseline runs ${settings.baselineRuns}`,
+  `PyAgent ${revision} (src/ as of ${sourceRevision}); python ${settings.python}; improve --merge --jobs ${settings.jobs} --check-timeout ${settings.checkTimeout}${settings.maxChanges ? ` --max-changes ${settings.maxChanges}` : ""}; baseline runs ${settings.baselineRuns}`,
   `configurations: ${configurations.map(([name, agents]) => (agents ? `${name} (--agents ${agents.join(",")})` : `${name} (no --agents)`)).join("; ")}`,
 ];
 for (const line of header) log(line);
@@ -115,6 +118,6 @@ process.stdout.write(`${out.join("\n")}\n`);
 
 const folder = join(import.meta.dirname, "out");
 mkdirSync(folder, { recursive: true });
-writeFileSync(join(folder, "improve-real-projects.json"), `${JSON.stringify({ header, settings, revision, projects }, null, 2)}\n`);
+writeFileSync(join(folder, "improve-real-projects.json"), `${JSON.stringify({ header, settings, revision, sourceRevision, projects }, null, 2)}\n`);
 log(`JSON: ${join(folder, "improve-real-projects.json")}`);
 process.exitCode = testsMet && precisionMet ? 0 : 1;
