@@ -81,14 +81,14 @@ const out = [...header, ""];
 out.push("Goals: 0 lost tests and 0 new failures under the project's full test command, every project and configuration; with the defaults, 100% of commits in the high-precision kinds (" + HIGH_PRECISION_KINDS.join(", ") + ").", "");
 for (const project of projects) out.push(`- ${project.project}: \`${project.testCommand}\` (${project.testCommandWhy}); baseline suite ${project.baselineSeconds.toFixed(1)} s${project.flaky.length ? `; ${project.flaky.length} flaky tests left out` : ""}`);
 out.push("");
-out.push("| project | agents | improve exit | merged | tests before | tests after | lost tests (goal 0) | new failures (goal 0) | commits on main | by kind | high-precision share (goal 100% with defaults) | commits / 1,000 lines | s / proven change | rubric: accept / risk / undecided |");
-out.push("|---|---|---|---|---|---|---:|---:|---:|---|---:|---:|---:|---|");
+out.push("| project | agents | improve exit | merged | tests before | tests after | lost tests (goal 0) | new failures (goal 0) | commits on main | by kind | high-precision share (goal 100% with defaults) | commits / 1,000 lines | s / proven change | rubric: accept / risk / undecided | tasks by PyAgent's report: committed / failed / rejected / skipped / not tried |");
+out.push("|---|---|---|---|---|---|---:|---:|---:|---|---:|---:|---:|---|---|");
 for (const project of projects) {
   for (const result of project.results) {
     const goals = goalsMet(result);
     const byKind = Object.entries(result.commitsByKind).map(([kind, count]) => `${count} ${kind}`).join(", ") || "–";
     const lost = `${result.lostTests}${result.missingTests ? ` (${result.missingTests} missing${result.reappearedUnderOtherIds ? `, ${result.reappearedUnderOtherIds} under another id` : ""})` : ""}${goals.tests ? "" : " ✗"}`;
-    out.push(`| ${project.project} | ${result.configuration} | ${result.improve.exitCode} | ${result.merged ? "yes" : `no (run branch: ${result.runBranchCommits} commits)`} | ${describeCounts(result.testsBefore)} | ${describeCounts(result.testsAfter)} | ${lost} | ${result.newFailures}${result.newFailures ? " ✗" : ""} | ${result.commits} | ${byKind} | ${percent(result.highPrecisionShare)}${goals.precision ? "" : " ✗"} | ${result.commitsPerThousandLines.toFixed(2)} | ${result.secondsPerProvenChange === null ? "–" : result.secondsPerProvenChange.toFixed(0)} | ${result.verdicts.accept} / ${result.verdicts.risk} / ${result.verdicts.undecided} |`);
+    out.push(`| ${project.project} | ${result.configuration} | ${result.improve.exitCode} | ${result.merged ? "yes" : `no (run branch: ${result.runBranchCommits} commits)`} | ${describeCounts(result.testsBefore)} | ${describeCounts(result.testsAfter)} | ${lost} | ${result.newFailures}${result.newFailures ? " ✗" : ""} | ${result.commits} | ${byKind} | ${percent(result.highPrecisionShare)}${goals.precision ? "" : " ✗"} | ${result.commitsPerThousandLines.toFixed(2)} | ${result.secondsPerProvenChange === null ? "–" : result.secondsPerProvenChange.toFixed(0)} | ${result.verdicts.accept} / ${result.verdicts.risk} / ${result.verdicts.undecided} | ${["committed", "failed", "rejected", "skipped", "planned"].map((state) => result.claimedTasks[state]).join(" / ")} |`);
   }
 }
 const all = projects.flatMap((project) => project.results);

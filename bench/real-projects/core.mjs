@@ -151,6 +151,8 @@ export async function measureConfiguration({ template, name, configuration, agen
       newFailures: comparison.newFailures.length,
       lostSample: comparison.lost.slice(0, 10),
       newFailureSample: comparison.newFailures.slice(0, 10),
+      lost: comparison.lost,
+      newFailureList: comparison.newFailures,
       commits: commits.length,
       commitsByKind: byKind,
       highPrecisionShare: commits.length ? highPrecision / commits.length : null,

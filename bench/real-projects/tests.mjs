@@ -155,10 +155,22 @@ export function flakyTests(runs) {
   return flaky;
 }
 
-/** The part of a node id after the module: `Class::test` or `test[param]`, for spotting a test that moved. */
+/**
+ * A node id without its module, for spotting a test that moved to another module: `Class::test`
+ * or `test[param]` (pytest), the qualified name inside the module (a doctest), `Class.test` or
+ * `function` (unittest).
+ */
 function leafName(id) {
-  const [head, ...rest] = id.split("::");
-  return rest.length > 0 ? `${head.split(".").at(-1)}::${rest.join("::")}` : id.split(".").slice(-2).join(".");
+  const separator = id.indexOf("::");
+  if (separator < 0) {
+    const parts = id.split(".");
+    return parts.length > 1 && /^[A-Z]/.test(parts.at(-2)) ? parts.slice(-2).join(".") : parts.at(-1);
+  }
+  const classname = id.slice(0, separator);
+  const name = id.slice(separator + 2);
+  if (name.startsWith(`${classname}.`)) return name.slice(classname.length + 1);
+  const last = classname.split(".").at(-1);
+  return /^[A-Z]/.test(last) ? `${last}::${name}` : name;
 }
 
 /**

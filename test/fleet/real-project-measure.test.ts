@@ -64,8 +64,25 @@ describe("the benchmark's own test counting", () => {
     const comparison = compareSuites(before.outcomes, after.outcomes);
     expect(comparison.lost.map((test: { id: string }) => test.id).sort()).toEqual(["tests.test_b::test_breaks", "tests.test_b::test_moved"]);
     expect(comparison.newFailures.map((test: { id: string }) => test.id).sort()).toEqual(["tests.test_c::test_breaks", "tests.test_c::test_new"]);
+    expect(comparison.reappeared).toBe(0);
     // a test flaky at baseline is not blamed on the change
     expect(compareSuites(before.outcomes, after.outcomes, new Set(["tests.test_b::test_moved"])).lost).toHaveLength(1);
+  });
+
+  it("counts a test that moved to another module and passes there as lost from its id, and says it reappeared", () => {
+    const before = new Map([
+      ["pkg.tools::pkg.tools.Table.render", "passed"],
+      ["tests.test_format.TestFormat::test_case", "passed"],
+      ["tests.test_format::test_gone", "passed"],
+    ]);
+    const after = new Map([
+      ["pkg.tools.table::pkg.tools.table.Table.render", "passed"],
+      ["tests.test_format.test_format.TestFormat::test_case", "passed"],
+    ]);
+    const comparison = compareSuites(before, after);
+    expect(comparison.lost).toHaveLength(3);
+    expect(comparison.missing).toBe(3);
+    expect(comparison.reappeared).toBe(2);
   });
 
   it("reads unittest -v output: docstring descriptions, doctests loaded by load_tests, failures", () => {

@@ -1,8 +1,10 @@
 // The real-project benchmark's core (bench/real-projects/core.mjs) on one corpus project, in CI:
-// `pyagent improve --merge` with the default agents on sqlparse, then sqlparse's full test suite on
-// the merged main, counted by node id by the benchmark itself (not by PyAgent). Time-boxed by
-// --max-changes. PYAGENT_REAL_PROJECT_AGENTS=split-module runs the same check with other agents
-// (on today's split-module it fails: the split test files are not collected).
+// `pyagent improve --merge` with the default agents on boltons (it has unused imports and locals for
+// the default agents to remove), then boltons' full test command (`pytest --doctest-modules boltons
+// tests`, as its tox runs it) on the merged main, counted by node id by the benchmark itself (not
+// by PyAgent). Time-boxed by --max-changes. PYAGENT_REAL_PROJECT=sqlparse picks the other corpus
+// project, PYAGENT_REAL_PROJECT_AGENTS=split-module other agents (with split-module it fails on
+// sqlparse: the split test files are not collected, 259 tests lost).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,7 +12,9 @@ import { describe, expect, it } from "vitest";
 import { CORPUS, findPython, HIGH_PRECISION_KINDS, measureProject } from "../../bench/real-projects/core.mjs";
 import { REPO_ROOT } from "../helpers/cli.js";
 
-const ARCHIVE = join(CORPUS, "sqlparse-60cdc64.tar.gz");
+const ARCHIVES: Record<string, string> = { boltons: "boltons-967864f.tar.gz", sqlparse: "sqlparse-60cdc64.tar.gz" };
+const PROJECT = process.env.PYAGENT_REAL_PROJECT ?? "boltons";
+const ARCHIVE = join(CORPUS, ARCHIVES[PROJECT] ?? `${PROJECT} (not in the corpus)`);
 const BUILT = existsSync(join(REPO_ROOT, "dist/interface/cli/commands/improve.js"));
 const AGENTS = process.env.PYAGENT_REAL_PROJECT_AGENTS?.split(",").filter(Boolean);
 
@@ -21,7 +25,7 @@ interface LostTest {
 
 describe.skipIf(!existsSync(ARCHIVE) || !BUILT)(`improve --merge on a real project (needs ${ARCHIVE} and npm run build)`, () => {
   it(
-    "loses no test and adds no failure under sqlparse's full test command, and lands only high-precision commits",
+    `loses no test and adds no failure under ${PROJECT}'s full test command, and lands only high-precision commits`,
     async () => {
       const project = await measureProject(ARCHIVE, {
         configurations: [[AGENTS ? "agents" : "defaults", AGENTS]],
@@ -32,7 +36,7 @@ describe.skipIf(!existsSync(ARCHIVE) || !BUILT)(`improve --merge on a real proje
         timeoutSeconds: 180,
       });
       const result = project.results[0];
-      // the benchmark read the real suite: sqlparse has 506 passing tests at this commit
+      // the benchmark read the real suite (boltons: 625 passing with its doctests; sqlparse: 507)
       expect(result.testsBefore.passed).toBeGreaterThan(400);
       const lost = (result.lostSample as LostTest[]).map((test) => `${test.id} → ${test.after}`);
       expect(result.lostTests, `tests lost on the merged main (first 10): ${lost.join("; ")}`).toBe(0);
