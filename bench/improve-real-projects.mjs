@@ -99,7 +99,7 @@ out.push(`Goal 0 lost tests / 0 new failures: ${testsMet ? "met" : "NOT met"} ($
 out.push(`Goal 100% high-precision commits with defaults: ${precisionMet ? "met" : "NOT met"}.`);
 for (const project of projects) {
   for (const result of project.results.filter((entry) => entry.lostSample.length || entry.newFailureSample.length)) {
-    out.push("", `${project.project}/${result.configuration}: lost (first 10): ${result.lostSample.map((test) => `${test.id} → ${test.after}`).join("; ") || "none"}; new failures (first 10): ${result.newFailureSample.map((test) => `${test.id}: ${test.before} → ${test.after}`).join("; ") || "none"}`);
+    out.push("", `${project.project}/${result.configuration}: lost (first 10): ${result.lostSample.map((test) => `${test.id} → ${test.after}`).join("; ") || "none"}; new failures (first 10): ${result.newFailureSample.map((test) => `${test.id}: ${test.before} → ${test.after}${test.message ? ` (${test.message.slice(0, 160)})` : ""}`).join("; ") || "none"}`);
   }
 }
 out.push("", "Every commit, judged against bench/improve-rubric.md (verdict: mechanical; the last column is for a person):", "");

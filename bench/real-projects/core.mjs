@@ -128,6 +128,7 @@ export async function measureConfiguration({ template, name, configuration, agen
     const runBranchCommits = runBranch && git(root, "branch", "--list", runBranch) ? commitsBetween(root, base, runBranch).length : 0;
     const after = main === base ? baseline.suite : runTestSuite(root, main, command, { python, timeoutSeconds });
     const comparison = compareSuites(baseline.suite.outcomes, after.outcomes, baseline.flaky);
+    for (const failure of comparison.newFailures) failure.message = after.messages.get(failure.id);
     const commits = commitsBetween(root, base, main).map((commit) => judgeCommit(root, commit, python));
     const lines = pythonLines(root, base);
     const byKind = {};

@@ -44,8 +44,11 @@ function decodeXml(text) {
   });
 }
 
-/** Node id → outcome from pytest's JUnit XML (id: `classname::name`, as pytest writes them). */
-export function parseJunitXml(xml) {
+/**
+ * Node id → outcome from pytest's JUnit XML (id: `classname::name`, as pytest writes them);
+ * `messages` receives the failure or error message of each test that did not pass.
+ */
+export function parseJunitXml(xml, messages = new Map()) {
   const outcomes = new Map();
   const testcase = /<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
   for (const match of xml.matchAll(testcase)) {
@@ -58,6 +61,8 @@ export function parseJunitXml(xml) {
     else if (/<skipped\b[^>]*type="pytest\.xfail"/.test(body)) outcome = "xfailed";
     else if (/<skipped\b/.test(body)) outcome = "skipped";
     record(outcomes, id, outcome);
+    const message = /<(?:error|failure)\b[^>]*?message="([^"]*)"/.exec(body);
+    if (message) messages.set(id, decodeXml(message[1]).slice(0, 300));
   }
   return outcomes;
 }
@@ -127,8 +132,9 @@ export function runTestSuite(root, ref, command, { python, timeoutSeconds = 900 
     const args = command.runner === "pytest" ? ["-m", "pytest", "-q", "-p", "no:cacheprovider", `--junitxml=${report}`, ...command.args] : ["-m", "unittest", "-v", ...command.args];
     const result = spawnSync(python, args, { cwd: tree, encoding: "utf8", maxBuffer: 1 << 28, timeout: timeoutSeconds * 1000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", PYTHONHASHSEED: "0" } });
     const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
-    const outcomes = command.runner === "pytest" ? (existsSync(report) ? parseJunitXml(readFileSync(report, "utf8")) : new Map()) : parseUnittestVerbose(result.stderr ?? "");
-    return { outcomes, status: result.status, seconds: (performance.now() - started) / 1000, tail: output.split("\n").slice(-15).join("\n") };
+    const messages = new Map();
+    const outcomes = command.runner === "pytest" ? (existsSync(report) ? parseJunitXml(readFileSync(report, "utf8"), messages) : new Map()) : parseUnittestVerbose(result.stderr ?? "");
+    return { outcomes, messages, status: result.status, seconds: (performance.now() - started) / 1000, tail: output.split("\n").slice(-15).join("\n") };
   } finally {
     rmSync(tree, { recursive: true, force: true });
     rmSync(join(report, ".."), { recursive: true, force: true });

@@ -56,6 +56,7 @@ describe("the benchmark's own test counting", () => {
       "tests.test_b::test_moved": "passed",
       "tests.test_b::test_breaks": "passed",
     });
+    expect(before.messages.get("tests.test_a::test_fail")).toMatch(/assert/);
     // what split-module did to sqlparse: the tests move into a file pytest's discovery skips
     git(root, "rm", "-q", "tests/test_b.py");
     writeFiles(root, { "tests/_test_b_part.py": "def test_moved():\n    assert True\n", "tests/test_c.py": "def test_breaks():\n    assert False\n\n\ndef test_new():\n    raise RuntimeError\n" });
