@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { gitRun } from "./git.js";
-import { runProcess, type ProcessResult } from "./process.js";
+import { runProcess, type ProcessResult, type ProcessSandbox } from "./process.js";
 import type { Baseline, CheckName, CheckResult } from "./types.js";
 
 export interface CheckEnvironment {
@@ -13,6 +13,8 @@ export interface CheckEnvironment {
   /** Where Python writes bytecode (shared by every tree), so checks never leave files in the tree they prove. */
   pycacheDir: string;
   signal?: AbortSignal;
+  /** Where every check process runs (sandbox.ts); none = a plain child process with the full environment. */
+  sandbox?: ProcessSandbox;
 }
 
 const OUTPUT_KEPT = 8_000;
@@ -49,6 +51,7 @@ export async function runCompileall(tree: string, files: string[], environment: 
   const result = await runProcess(environment.python, ["-m", "compileall", "-q", "-f", "-i", "-"], {
     cwd: tree,
     env: pythonEnv(environment),
+    sandbox: environment.sandbox,
     input: files.join("\n") + "\n",
     timeoutMs: environment.timeoutMs,
     signal: environment.signal,
@@ -71,6 +74,7 @@ export async function runPytest(tree: string, environment: CheckEnvironment): Pr
   const result = await runProcess(environment.python, ["-m", "pytest", "-q", "-rfE", "--color=no", "-p", "no:cacheprovider"], {
     cwd: tree,
     env: pythonEnv(environment),
+    sandbox: environment.sandbox,
     timeoutMs: environment.timeoutMs,
     signal: environment.signal,
   });
@@ -107,7 +111,7 @@ const PyrightReport = z.object({
 
 /** Runs pyright with its own configuration; failure ids are `file: message` of errors (line numbers shift, messages do not). */
 export async function runPyright(tree: string, environment: CheckEnvironment): Promise<CheckResult> {
-  const result = await runProcess("pyright", ["--outputjson"], { cwd: tree, env: pythonEnv(environment), timeoutMs: environment.timeoutMs, signal: environment.signal });
+  const result = await runProcess("pyright", ["--outputjson"], { cwd: tree, env: pythonEnv(environment), sandbox: environment.sandbox, timeoutMs: environment.timeoutMs, signal: environment.signal });
   if (result.timedOut) return timeoutResult("pyright", environment, result);
   let failures: string[];
   try {
@@ -136,6 +140,7 @@ export async function measureImportTime(tree: string, module: string, environmen
     const result = await runProcess(environment.python, ["-X", "importtime", "-c", `import ${module}`], {
       cwd: tree,
       env: pythonEnv(environment),
+      sandbox: environment.sandbox,
       timeoutMs: environment.timeoutMs,
       signal: environment.signal,
     });
@@ -182,6 +187,7 @@ export async function runBaseline(tree: string, commit: string, environment: Che
   const collect = await runProcess(environment.python, ["-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"], {
     cwd: tree,
     env: pythonEnv(environment),
+    sandbox: environment.sandbox,
     timeoutMs: environment.timeoutMs,
     signal: environment.signal,
   });

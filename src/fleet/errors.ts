@@ -48,3 +48,9 @@ export class RunInterruptedError extends FleetError {
   override readonly name = "RunInterruptedError";
   override readonly exitCode = 130;
 }
+
+/** Model-written code would run without a sandbox (none available, `--sandbox off` not given), or `--sandbox bwrap` does not work. Exit code 5. */
+export class SandboxUnavailableError extends FleetError {
+  override readonly name = "SandboxUnavailableError";
+  override readonly exitCode = 5;
+}

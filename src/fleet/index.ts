@@ -9,6 +9,7 @@ export { reviewChange, buildApiIndex, topLevelNames, absoluteModule, REVIEW_LIMI
 export { schedule, Mutex } from "./scheduler.js";
 export { git, gitRun, parseTrailers } from "./git.js";
 export { stateDirectory } from "./worktrees.js";
-export { FleetError, GitError, PreflightError, BaselineError, RunBusyError, UnknownRunError, RunInterruptedError } from "./errors.js";
+export { FleetError, GitError, PreflightError, BaselineError, RunBusyError, UnknownRunError, RunInterruptedError, SandboxUnavailableError } from "./errors.js";
+export { SANDBOX_MODES, type SandboxMode } from "./sandbox.js";
 export type * from "./types.js";
 export { runHolder } from "./lock.js";
