@@ -87,7 +87,7 @@ export interface CheckResult {
 }
 
 export interface ReviewComment {
-  rule: "scope" | "syntax" | "public-api" | "size" | "empty" | "model";
+  rule: "scope" | "syntax" | "public-api" | "size" | "empty" | "model" | "risk";
   line?: number;
   path?: string;
   message: string;
