@@ -147,3 +147,25 @@ describe("the risk rules on a model's change", () => {
     expect(existsSync(marker)).toBe(false);
   });
 });
+
+describe("reflexion", () => {
+  it("masks secrets in the failing check's output before it goes back to the model", { timeout: 60_000 }, async () => {
+    const key = "sk-proj-abcdefghijklmnopqrstuvwx1234";
+    const failing = "from pkg.mathx import square\n\n\ndef test_square():\n    assert square(2) == 5, open('pkg/deploy.txt').read()";
+    const passing = "from pkg.mathx import square\n\n\ndef test_square():\n    assert square(2) == 4";
+    server = await startScriptedServer({
+      version: 1,
+      mode: "matched",
+      interactions: [REVIEW, answer("previous edits were not accepted", block("tests/test_pyagent_pkg_mathx.py", "", passing)), answer("(file `pkg/mathx.py`)", block("tests/test_pyagent_pkg_mathx.py", "", failing))],
+    });
+    const root = makeRepo({ ...FILES, "pkg/deploy.txt": `deploy with ${key}\n` });
+    configureModels(root, [{ name: "scripted", url: server.url }]);
+    const run = await improveJson(root, "--model", "scripted", "--agents", "tests", "--no-director", "--strategy", "reflexion", "--retries", "1");
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json.tasks.map((task) => task.state)).toEqual(["committed"]);
+    const retry = server.requests.map((request) => JSON.stringify(request.body)).find((body) => body.includes("previous edits were not accepted"));
+    expect(retry).toBeDefined();
+    expect(retry).toContain("deploy with [REDACTED]");
+    expect(retry).not.toContain(key);
+  });
+});
