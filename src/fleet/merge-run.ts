@@ -20,6 +20,8 @@ export interface MergeRunOptions {
   sandboxEnv?: string[];
   /** Names of agents whose changes a model writes: a run that used one is not re-proven without a sandbox (unless `off`). */
   modelAgents?: readonly string[];
+  /** Told how the proof will run, before it does. */
+  onSandbox?: (sandbox: { kind: string; description: string }) => void;
 }
 
 /** `pyagent merge RUN_ID`: the git dance for a finished run, later. */
@@ -34,6 +36,7 @@ export async function mergeRun(path: string, runId: string, options: MergeRunOpt
     const python = options.python ? checked.python : run.options.python;
     const modelAgents = run.options.agents.filter((name) => options.modelAgents?.includes(name));
     const sandbox = await sandboxForRun({ mode: options.sandbox ?? "auto", root: checked.root, python, pycacheDir: pycacheDirectory(checked.root), allowEnv: options.sandboxEnv, modelAgents });
+    options.onSandbox?.({ kind: sandbox.kind, description: sandbox.description });
     release = claimRun(join(stateDirectory(checked.root), "runs", `${run.id}.lock`));
     const groups = processGroupsPath(checked.root, run.id);
     endRecordedGroups(groups);

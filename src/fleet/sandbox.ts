@@ -28,8 +28,8 @@ export interface SandboxLimits {
   tmpMb: number;
 }
 
-/** Environment variables a proof keeps (besides those the user allows): what Python and the checks need, nothing secret. */
-const ENVIRONMENT_ALLOWED = ["PATH", "LANG", "LANGUAGE", "TERM", "TZ", "PYTHONPYCACHEPREFIX", "PYTHONUNBUFFERED", "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONHASHSEED", "PY_COLORS", "NO_COLOR"];
+/** Environment variables a proof keeps (besides those the user allows): what Python and the checks need, nothing secret (bubblewrap points HOME and TMPDIR into the sandbox). */
+const ENVIRONMENT_ALLOWED = ["PATH", "HOME", "TMPDIR", "LANG", "LANGUAGE", "TERM", "TZ", "PYTHONPYCACHEPREFIX", "PYTHONUNBUFFERED", "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONHASHSEED", "PY_COLORS", "NO_COLOR"];
 /** Names the repository's pyproject.toml may not let through (it is repository content: anyone who can commit may edit it). */
 export const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|SESSION|COOKIE|AUTH)|^(AWS|AZURE|GOOGLE|GCP|OPENAI|ANTHROPIC|GEMINI|HF|HUGGING|GITHUB|GH|GITLAB|NPM|PYPI|TWINE|DOCKER|SSH)_/i;
 
@@ -114,13 +114,15 @@ interface Layout {
 /** Folders with secrets or sockets: the homes, /run (daemon sockets), the temp folders (ssh-agent sockets, other users' files). */
 function hiddenFolders(): string[] {
   const candidates = [process.env.HOME, "/root", "/home", "/run", "/var/tmp", "/tmp"].filter((path): path is string => Boolean(path) && path !== "/");
-  const folders = new Set<string>();
+  const folders: string[] = [];
   for (const path of candidates) {
     if (!existsSync(path)) continue;
     const real = realpathOrSelf(path);
-    if (statSync(real).isDirectory()) folders.add(real);
+    if (statSync(real).isDirectory()) folders.push(real);
   }
-  return [...folders].sort((a, b) => a.length - b.length);
+  // A folder inside another hidden one is hidden with it.
+  const sorted = [...new Set(folders)].sort((a, b) => a.length - b.length);
+  return sorted.filter((folder, index) => !sorted.slice(0, index).some((outer) => isInside(folder, outer)));
 }
 
 async function layoutFor(request: SandboxRequest): Promise<Layout> {
@@ -231,23 +233,22 @@ function checkCgroup(base: string, processes: number): { prefix: string[]; relea
   } catch {
     return undefined;
   }
-  const release = () => {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      try {
-        return rmdirSync(folder);
-      } catch {
-        const pids = processesIn(join(folder, "cgroup.procs"));
-        for (const pid of pids) {
-          try {
-            process.kill(pid, "SIGKILL");
-          } catch {
-            // gone
-          }
+  // The sandbox's processes may still be dying when the check ends: kill what is left, retry briefly.
+  const release = (attempt = 0): void => {
+    try {
+      rmdirSync(folder);
+    } catch {
+      for (const pid of processesIn(join(folder, "cgroup.procs"))) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone
         }
       }
+      if (attempt < 20) setTimeout(() => release(attempt + 1), 100).unref();
     }
   };
-  return { prefix: ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', folder], release };
+  return { prefix: ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', folder], release: () => release() };
 }
 
 function processesIn(path: string): number[] {

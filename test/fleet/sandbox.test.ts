@@ -179,7 +179,7 @@ describe.skipIf(!HAS_BWRAP)("the proof sandbox (real bubblewrap, real pytest)", 
 
   it("ends the sandbox with the check: a process left behind by a test does not survive it", async () => {
     const marker = `pyagent-sleeper-${process.pid}`;
-    const result = await runProcess(PYTHON, ["-c", `import subprocess; subprocess.Popen(['sleep', '300', '${marker}'] if False else ['sh', '-c', 'exec -a ${marker} sleep 300']); print('started')`], { cwd: tree, env: process.env, sandbox, timeoutMs: 60_000 });
+    const result = await runProcess(PYTHON, ["-c", `import subprocess; subprocess.Popen(['sh', '-c', 'exec -a ${marker} sleep 300']); print('started')`], { cwd: tree, env: process.env, sandbox, timeoutMs: 60_000 });
     expect(result.stdout).toContain("started");
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(spawnSync("pgrep", ["-f", marker]).status).toBe(1);
@@ -203,5 +203,18 @@ describe("without bubblewrap", () => {
       if (saved === undefined) delete process.env.PYAGENT_BWRAP;
       else process.env.PYAGENT_BWRAP = saved;
     }
+  });
+});
+
+describe("sandbox-env in [tool.pyagent]", () => {
+  it("lets a plain name through but refuses secret names, which only the command line may allow", async () => {
+    const { sandboxForRun } = await import("../../src/fleet/sandbox-policy.js");
+    const base = { mode: "off" as const, python: PYTHON, allowEnv: [], modelAgents: [] };
+    const plain = makeRepo({ "a.py": "", "pyproject.toml": '[tool.pyagent]\nsandbox-env = ["DATABASE_URL"]\n' });
+    await expect(sandboxForRun({ ...base, root: plain, pycacheDir: join(plain, ".pyagent", "pycache") })).resolves.toMatchObject({ kind: "off" });
+    const secret = makeRepo({ "a.py": "", "pyproject.toml": '[tool.pyagent]\nsandbox-env = ["DATABASE_URL", "OPENAI_API_KEY", "AWS_PROFILE"]\n' });
+    const refused = sandboxForRun({ ...base, root: secret, pycacheDir: join(secret, ".pyagent", "pycache") });
+    await expect(refused).rejects.toMatchObject({ name: "ConfigError", exitCode: 2 });
+    await expect(refused).rejects.toThrow(/names OPENAI_API_KEY, AWS_PROFILE, which look like secrets.*--sandbox-env/);
   });
 });

@@ -143,7 +143,15 @@ export function registerImproveCommands(program: Command, io: Io): void {
     .addOption(sandboxOptions()[0]!)
     .addOption(sandboxOptions()[1]!)
     .action(async (runId: string, path: string, flags: { python?: string; sandbox: SandboxMode; sandboxEnv?: string[] }) => {
-      const outcome = await mergeRun(path, runId, { python: flags.python, sandbox: flags.sandbox, sandboxEnv: flags.sandboxEnv, modelAgents: LLM_AGENT_NAMES });
+      const outcome = await mergeRun(path, runId, {
+        python: flags.python,
+        sandbox: flags.sandbox,
+        sandboxEnv: flags.sandboxEnv,
+        modelAgents: LLM_AGENT_NAMES,
+        onSandbox: (sandbox) => {
+          if (sandbox.kind !== "bwrap") io.stderr.write(`pyagent: ${sandbox.description}\n`);
+        },
+      });
       io.stdout.write(`${describeMerge(outcome)}\n`);
       setExit(outcome.state === "merged" || outcome.state === "up-to-date" ? 0 : 1);
     });
