@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, sep } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { z } from "zod";
 import { SandboxUnavailableError } from "./errors.js";
 import { runProcess, type Invocation, type ProcessSandbox } from "./process.js";
@@ -131,9 +131,13 @@ async function layoutFor(request: SandboxRequest): Promise<Layout> {
   const underHidden = (path: string) => hidden.some((folder) => isInside(path, folder));
   const pathEntries = (process.env.PATH ?? "").split(":").filter((entry) => entry.startsWith("/") && existsSync(entry));
   const tools = [root, ...(await pythonPaths(request.python)), ...pathEntries, dirname(dirname(process.execPath))].map(realpathOrSelf);
-  const shown = [...new Set(tools.filter(underHidden))].sort((a, b) => a.length - b.length);
+  // Strictly inside a hidden folder: a PATH entry that is a home itself must not show the whole home again.
+  const shown = [...new Set(tools.filter((path) => underHidden(path) && !hidden.includes(path)))].sort((a, b) => a.length - b.length);
   const visible = (path: string) => !underHidden(path) || shown.some((folder) => isInside(path, folder));
-  const hiddenAgain = [join(root, ".git"), join(root, ".pyagent")].filter((path) => existsSync(path) && statSync(path).isDirectory() && visible(path));
+  // The repository's git folder may live elsewhere (the checkout is itself a linked worktree).
+  const common = await runProcess("git", ["rev-parse", "--git-common-dir"], { cwd: root, timeoutMs: 30_000 });
+  const gitFolder = common.code === 0 && common.stdout.trim() ? realpathOrSelf(resolve(root, common.stdout.trim())) : join(root, ".git");
+  const hiddenAgain = [...new Set([gitFolder, join(root, ".git"), join(root, ".pyagent")])].filter((path) => existsSync(path) && statSync(path).isDirectory() && visible(path));
   const home = process.env.HOME && process.env.HOME !== "/" ? realpathOrSelf(process.env.HOME) : "/tmp";
   return { hidden, shown, hiddenAgain, pycacheDir: request.pycacheDir, home };
 }
@@ -274,8 +278,10 @@ function createSandbox(kind: SandboxKind, description: string, request: SandboxR
     const env = sandboxEnvironment(invocation.env, request.allowEnv, kind === "bwrap" ? { HOME: home, TMPDIR: "/tmp" } : {});
     let command: string[] = [invocation.command, ...invocation.args];
     if (kind === "bwrap" && prepared.layout) {
-      // The tree's own part of the bytecode cache must exist to be bound writable.
-      if (existsSync(request.pycacheDir)) mkdirSync(join(request.pycacheDir, cwd), { recursive: true });
+      // The bytecode cache and the tree's own part of it must exist to be bound: the cache lives
+      // under the hidden .pyagent, and bytecode written into that tmpfs would be lost with it
+      // (every check would recompile pytest and the standard library).
+      mkdirSync(join(request.pycacheDir, cwd), { recursive: true });
       command = [bwrapCommand(), ...bwrapArguments(prepared.layout, cwd, request.limits.tmpMb * 1024 * 1024, variant.sharedCache ?? false), "--", ...command];
     }
     if (prepared.prlimit) command = ["prlimit", ...limitArguments(request.limits), "--", ...command];

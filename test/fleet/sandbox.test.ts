@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runProcess } from "../../src/fleet/process.js";
 import { prepareSandbox, type Sandbox, type SandboxLimits, type SandboxRequest } from "../../src/fleet/sandbox.js";
@@ -137,6 +137,19 @@ describe.skipIf(!HAS_BWRAP)("the proof sandbox (real bubblewrap, real pytest)", 
     expect(existsSync(join(pycacheDir, tree))).toBe(true);
     const shared = await runProcess(PYTHON, ["-c", script], { cwd: tree, env: { ...process.env, PYTHONPYCACHEPREFIX: pycacheDir }, sandbox: sandbox.with({ sharedCache: true }), timeoutMs: 60_000 });
     expect(shared.stdout).toContain("SHARED-WRITTEN");
+  });
+
+  it("keeps the bytecode a baseline writes in a fresh repository (the cache folder does not exist yet)", async () => {
+    const fresh = makeRepo({ "m.py": "" });
+    const worktree = join(fresh, ".pyagent", "worktrees", "run", "baseline");
+    mkdirSync(worktree, { recursive: true }); // the store and worktrees exist; the cache not yet
+    const cache = join(fresh, ".pyagent", "pycache");
+    const own = await prepareSandbox(request({ root: fresh, pycacheDir: cache }));
+    const result = await runProcess(PYTHON, ["-c", "import json, sys; print(json.__file__)"], { cwd: worktree, env: { ...process.env, PYTHONPYCACHEPREFIX: cache }, sandbox: own.with({ sharedCache: true }), timeoutMs: 60_000 });
+    expect(result.code, result.stderr).toBe(0);
+    const source = result.stdout.trim();
+    const compiled = readdirSync(join(cache, dirname(source))).filter((name) => name.startsWith("__init__.") && name.endsWith(".pyc"));
+    expect(compiled.length, `bytecode of ${source} under ${cache}`).toBe(1);
   });
 
   it("passes a variable the user allows and nothing else", async () => {
