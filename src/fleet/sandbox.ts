@@ -160,15 +160,38 @@ export function bwrapArguments(layout: Layout, cwd: string, tmpBytes: number, sh
   return args;
 }
 
-/** `prlimit` options for the limits (RLIMIT_NPROC counts every process of the user, so it gets the user's current count on top). */
+/** This process's hard limits by /proc/self/limits name (`Max processes`): a limit may not be set above them. */
+function hardLimits(): Map<string, number> {
+  const limits = new Map<string, number>();
+  try {
+    for (const line of readFileSync("/proc/self/limits", "utf8").split("\n")) {
+      const match = /^(Max [a-z ]+?)\s{2,}(\S+)\s+(\S+)/.exec(line);
+      if (match && match[3] !== "unlimited") limits.set(match[1]!, Number(match[3]));
+    }
+  } catch {
+    // no /proc: prlimit says what it cannot set
+  }
+  return limits;
+}
+
+/**
+ * `prlimit` options for the limits, soft and hard (the program cannot raise them back), never above
+ * this process's own hard limits (prlimit would refuse). RLIMIT_NPROC counts every process of the
+ * user, so it gets the user's current count on top.
+ */
 function limitArguments(limits: SandboxLimits): string[] {
   const mib = 1024 * 1024;
-  const args: string[] = ["--core=0"];
-  if (limits.cpuSeconds > 0) args.push(`--cpu=${limits.cpuSeconds}`);
-  if (limits.memoryMb > 0) args.push(`--as=${limits.memoryMb * mib}`);
-  if (limits.fileMb > 0) args.push(`--fsize=${limits.fileMb * mib}`);
+  const hard = hardLimits();
+  const limit = (option: string, name: string, value: number) => {
+    const capped = Math.min(value, hard.get(name) ?? Number.POSITIVE_INFINITY);
+    return `--${option}=${capped}:${capped}`;
+  };
+  const args: string[] = ["--core=0:0"];
+  if (limits.cpuSeconds > 0) args.push(limit("cpu", "Max cpu time", limits.cpuSeconds));
+  if (limits.memoryMb > 0) args.push(limit("as", "Max address space", limits.memoryMb * mib));
+  if (limits.fileMb > 0) args.push(limit("fsize", "Max file size", limits.fileMb * mib));
   // root is exempt from RLIMIT_NPROC: the cgroup bounds its processes where one can be made.
-  if (limits.processes > 0 && process.getuid?.() !== 0) args.push(`--nproc=${limits.processes + processesOfUser()}`);
+  if (limits.processes > 0 && process.getuid?.() !== 0) args.push(limit("nproc", "Max processes", limits.processes + processesOfUser()));
   return args;
 }
 
