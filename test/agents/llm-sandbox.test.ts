@@ -106,9 +106,17 @@ describe("without a sandbox", () => {
     expect(refused.stderr).toContain("refusing to prove model-written changes (tests) without a sandbox");
     expect(refused.stderr).toContain("--sandbox off");
     expect(existsSync(join(root, ".pyagent", "runs"))).toBe(false);
+    expect(server.requests.filter((request) => request.path === "/chat/completions")).toEqual([]);
     const forced = await improveJson(root, "--model", "scripted", "--agents", "tests", "--no-director", "--strategy", "single", "--sandbox", "off");
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.json.tasks.map((task) => task.state)).toEqual(["committed"]);
+    // Merging re-proves the model's commit: the same rule.
+    const mergeRefused = await runCli("merge", forced.json.id, root, "--python", "/usr/bin/python3");
+    expect(mergeRefused.code).toBe(5);
+    expect(mergeRefused.stderr).toContain("refusing to prove model-written changes (tests)");
+    const merged = await runCli("merge", forced.json.id, root, "--python", "/usr/bin/python3", "--sandbox", "off");
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(merged.stderr).toContain("sandbox off");
   });
 
   it("still runs deterministic codemods, and says their proofs were not isolated", { timeout: 60_000 }, async () => {
