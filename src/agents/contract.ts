@@ -103,7 +103,7 @@ export interface CheckResult {
 }
 
 export interface ReviewComment {
-  rule: "scope" | "syntax" | "public-api" | "size" | "empty" | "model" | "naming";
+  rule: "scope" | "syntax" | "public-api" | "size" | "empty" | "model" | "naming" | "risk";
   line?: number;
   path?: string;
   message: string;

@@ -67,6 +67,42 @@ export const configFields = {
     toml: "jobs",
     description: "Parser worker threads; 0 picks one per core (less one with the native parser; none on one core).",
   },
+  sandboxEnv: {
+    rule: { type: "strings" },
+    default: [] as string[],
+    toml: "sandbox-env",
+    description: "Environment variables the proofs' sandbox lets through besides PATH, LANG, LC_*, TERM, TZ and Python's own settings. Names of secrets (`*_KEY`, `*_TOKEN`, provider variables) are refused here, since pyproject.toml is repository content: pass those with `--sandbox-env`.",
+  },
+  sandboxCpuSeconds: {
+    rule: { type: "integer", min: 0 },
+    default: 1800,
+    toml: "sandbox-cpu-seconds",
+    description: "CPU seconds each proof process may use (0: no limit).",
+  },
+  sandboxMemoryMb: {
+    rule: { type: "integer", min: 0 },
+    default: 8192,
+    toml: "sandbox-memory-mb",
+    description: "Address space of each proof process, in MiB (0: no limit).",
+  },
+  sandboxProcesses: {
+    rule: { type: "integer", min: 0 },
+    default: 512,
+    toml: "sandbox-processes",
+    description: "Processes a proof may run at once (a pids cgroup where one can be made, else RLIMIT_NPROC above the user's count; 0: no limit).",
+  },
+  sandboxFileMb: {
+    rule: { type: "integer", min: 0 },
+    default: 1024,
+    toml: "sandbox-file-mb",
+    description: "Largest file a proof process may write, in MiB (0: no limit).",
+  },
+  sandboxTmpMb: {
+    rule: { type: "integer", min: 0 },
+    default: 1024,
+    toml: "sandbox-tmp-mb",
+    description: "Size of the sandbox's private /tmp, in MiB (0: the kernel's default).",
+  },
   store: {
     rule: { type: "string" },
     default: undefined as string | undefined,

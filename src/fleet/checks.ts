@@ -4,7 +4,7 @@ import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { OutdatedRunError } from "./errors.js";
 import { gitRun } from "./git.js";
-import { runProcess, type ProcessResult } from "./process.js";
+import { runProcess, type ProcessResult, type ProcessSandbox } from "./process.js";
 import { baselineTests, chooseTestCommand, proveTests, TEST_FILE } from "./test-proof.js";
 import type { Baseline, CheckName, CheckResult } from "./types.js";
 
@@ -15,6 +15,8 @@ export interface CheckEnvironment {
   /** Where Python writes bytecode (shared by every tree), so checks never leave files in the tree they prove. */
   pycacheDir: string;
   signal?: AbortSignal;
+  /** Where every check process runs (sandbox.ts); none = a plain child process with the full environment. */
+  sandbox?: ProcessSandbox;
 }
 
 const OUTPUT_KEPT = 8_000;
@@ -48,6 +50,8 @@ export function runCheckProcess(tree: string, command: string, args: readonly st
   return runProcess(command, args, {
     cwd: tree,
     env: pythonEnv(environment, options.pythonPath),
+    sandbox: environment.sandbox,
+    writable: options.writable,
     input: options.input,
     timeoutMs: environment.timeoutMs,
     signal: environment.signal,
@@ -130,7 +134,7 @@ export async function measureImportTime(tree: string, module: string, environmen
 
 /** Runs `python -c code args...` in `tree` with the checks' environment: its stdout, or the last line of its error. */
 export async function runPythonProbe(tree: string, code: string, args: string[], environment: CheckEnvironment): Promise<{ stdout: string } | { error: string }> {
-  const result = await runProcess(environment.python, ["-c", code, ...args], { cwd: tree, env: pythonEnv(environment), timeoutMs: environment.timeoutMs, signal: environment.signal });
+  const result = await runCheckProcess(tree, environment.python, ["-c", code, ...args], environment);
   if (result.timedOut) return { error: `python probe timed out in ${tree}` };
   if (result.code !== 0) return { error: result.stderr.trim().split("\n").pop() ?? `python exit ${result.code ?? "signal"}` };
   return { stdout: result.stdout };

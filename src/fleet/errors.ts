@@ -79,3 +79,9 @@ export class AuditTamperedError extends FleetError {
   override readonly name = "AuditTamperedError";
   override readonly exitCode = 65;
 }
+
+/** Model-written code would run without a sandbox (none available, `--sandbox off` not given), or `--sandbox bwrap` does not work. Exit code 7. */
+export class SandboxUnavailableError extends FleetError {
+  override readonly name = "SandboxUnavailableError";
+  override readonly exitCode = 7;
+}

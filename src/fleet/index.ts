@@ -9,7 +9,8 @@ export { reviewChange, buildApiIndex, topLevelNames, absoluteModule, REVIEW_LIMI
 export { schedule, Mutex } from "./scheduler.js";
 export { git, gitRun, parseTrailers } from "./git.js";
 export { stateDirectory } from "./worktrees.js";
-export { FleetError, GitError, PreflightError, BaselineError, RunBusyError, UnknownRunError, RunInterruptedError, UnprovenBaselineError, OutdatedRunError, RepositoryBusyError, AuditTamperedError } from "./errors.js";
+export { FleetError, GitError, PreflightError, BaselineError, RunBusyError, UnknownRunError, RunInterruptedError, UnprovenBaselineError, OutdatedRunError, RepositoryBusyError, AuditTamperedError, SandboxUnavailableError } from "./errors.js";
 export { describeTestCommand } from "./test-command.js";
+export { SANDBOX_MODES, type SandboxMode } from "./sandbox.js";
 export type * from "./types.js";
 export { runHolder, claimRepository, repositoryLockPath, processStartTime, type LockHolder } from "./lock.js";

@@ -1,6 +1,7 @@
 import type { Parser } from "web-tree-sitter";
 import { snakeCase } from "../python/codemods/index.js";
 import { parsePython, type ProjectAnalysis, type SyntaxNode } from "../python/index.js";
+import { riskyAdditions } from "./review-risk.js";
 import type { FileEdit, FleetTask, ReviewComment } from "./types.js";
 
 /** A change larger than this is too big to review as one commit. */
@@ -136,10 +137,12 @@ function changedLines(before: string | undefined, after: string | null): number 
  * diff touches only the task's files; every Python file it writes parses (unless it did not parse
  * before either); no top-level name that `__all__` lists or another module imports disappears
  * from its module; a module split into a package names each new submodule after a class or
- * function it defines; the change stays within REVIEW_LIMITS.
+ * function it defines; the change stays within REVIEW_LIMITS. A change a model wrote (`modelWritten`)
+ * must also add nothing risky (review-risk.ts: processes, network, writes outside the package,
+ * eval, dynamic imports, test/CI configuration, dependencies).
  */
-export function reviewChange(parser: Parser, task: FleetTask, edits: FileEdit[], before: (path: string) => string | undefined, index: ApiIndex): ReviewComment[] {
-  const comments: ReviewComment[] = [];
+export function reviewChange(parser: Parser, task: FleetTask, edits: FileEdit[], before: (path: string) => string | undefined, index: ApiIndex, options: { modelWritten?: boolean } = {}): ReviewComment[] {
+  const comments: ReviewComment[] = options.modelWritten ? riskyAdditions(parser, edits, before) : [];
   const allowed = new Set(task.files);
   for (const edit of edits) if (!allowed.has(edit.path)) comments.push({ rule: "scope", path: edit.path, message: `changes ${edit.path}, which is not among the task's files (${task.files.join(", ")})` });
   const lines = edits.reduce((total, edit) => total + changedLines(before(edit.path), edit.content), 0);

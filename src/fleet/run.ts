@@ -12,6 +12,9 @@ import { claimRepository, claimRun } from "./lock.js";
 import { mergeRunBranch } from "./merge.js";
 import { analyzeTree, withCommitAnalysis, planTasks, selectAgents } from "./plan.js";
 import { preflight, type Preflight } from "./preflight.js";
+import { endRecordedGroups, processGroupLog, processGroupsPath } from "./process-groups.js";
+import type { Sandbox, SandboxMode } from "./sandbox.js";
+import { sandboxForRun } from "./sandbox-policy.js";
 import { writeRunReport } from "./report.js";
 import { buildApiIndex, type ApiIndex } from "./review.js";
 import { requireCountedTests } from "./test-proof.js";
@@ -46,6 +49,10 @@ export interface ImproveOptions {
   lockWaitMs?: number;
   /** Told when another process holds the repository lock and this run waits for it. */
   onLockWait?: (message: string) => void;
+  /** Where proofs run (default auto): see sandbox.ts and docs/security.md. */
+  sandbox?: SandboxMode;
+  /** Environment variables the sandbox lets through besides its allow-list (`--sandbox-env`). */
+  sandboxEnv?: string[];
 }
 
 export interface RunSummary {
@@ -53,6 +60,8 @@ export interface RunSummary {
   tasks: TaskRecord[];
   reportPath: string;
   interrupted: boolean;
+  /** How the proofs ran (`bwrap`, `none`, `off`) and the line saying so. */
+  sandbox: { kind: Sandbox["kind"]; description: string };
 }
 
 const DEFAULT_CHECK_TIMEOUT_MS = 600_000;
@@ -90,6 +99,17 @@ export async function improve(options: ImproveOptions): Promise<RunSummary> {
     });
     // The run that held the lock may have moved HEAD (a merge): start from where it is now.
     if (waited) checked = await preflight(options.path, { python: options.python });
+    // Decided before anything is recorded: a run that may not prove its changes here does not start.
+    const resumed = options.resume ? journal.getRun(options.resume) : undefined;
+    const runAgents = resumed ? resumed.options.agents : agents.map((agent) => agent.name);
+    const sandbox = await sandboxForRun({
+      mode: options.sandbox ?? "auto",
+      root,
+      python: options.python || !resumed ? checked.python : resumed.options.python,
+      pycacheDir: pycacheDirectory(root),
+      allowEnv: options.sandboxEnv,
+      modelAgents: options.agents.filter((agent) => agent.work && runAgents.includes(agent.name)).map((agent) => agent.name),
+    });
     let run: RunRecord;
     if (options.resume) {
       const found = journal.getRun(options.resume);
@@ -127,7 +147,7 @@ export async function improve(options: ImproveOptions): Promise<RunSummary> {
     const audit = AuditTrail.open(auditPath(stateDirectory(root), run.id), (seq, hash) => journal.setAuditHead(run.id, seq, hash));
     audit.agreeWith({ seq: run.auditSeq, hash: run.auditHash });
     options.onRunOpen?.(run.id, (type, data) => void audit.append(type, data));
-    const runner = new RunDriver(root, run, journal, audit, options.agents, options);
+    const runner = new RunDriver(root, run, journal, audit, options.agents, options, sandbox);
     return await runner.drive(Boolean(options.resume));
   } finally {
     release();
@@ -138,6 +158,8 @@ export async function improve(options: ImproveOptions): Promise<RunSummary> {
 
 class RunDriver {
   private readonly environment: CheckEnvironment;
+  /** The baseline's: the same sandbox with the shared bytecode cache writable (the base commit is the user's own code). */
+  private readonly baselineEnvironment: CheckEnvironment;
   private readonly runRef: string;
   private readonly worktrees: string;
   private readonly landing = new Mutex();
@@ -152,10 +174,13 @@ class RunDriver {
     private readonly audit: AuditTrail,
     private readonly agents: FleetAgent[],
     private readonly options: ImproveOptions,
+    private readonly sandbox: Sandbox,
   ) {
     this.worktrees = runWorktreeDirectory(root, run.id);
     this.runRef = `refs/heads/${run.runBranch}`;
-    this.environment = { python: run.options.python, timeoutMs: run.options.checkTimeoutMs, pycacheDir: pycacheDirectory(root), signal: options.signal };
+    const groups = processGroupLog(processGroupsPath(root, run.id));
+    this.environment = { python: run.options.python, timeoutMs: run.options.checkTimeoutMs, pycacheDir: pycacheDirectory(root), signal: options.signal, sandbox: sandbox.with({ groups }) };
+    this.baselineEnvironment = { ...this.environment, sandbox: sandbox.with({ groups, sharedCache: true }) };
   }
 
   private emit(event: RunEvent): void {
@@ -164,9 +189,11 @@ class RunDriver {
 
   async drive(resumed: boolean): Promise<RunSummary> {
     const { run } = this;
-    this.audit.append(resumed ? "run-resume" : "run-start", { runId: run.id, root: this.root, baseCommit: run.baseCommit, baseBranch: run.baseBranch, options: run.options });
-    this.emit({ type: "run-start", runId: run.id, resumed });
-    await removeRunWorktrees(this.root, run.id); // leftovers of a killed process
+    this.audit.append(resumed ? "run-resume" : "run-start", { runId: run.id, root: this.root, baseCommit: run.baseCommit, baseBranch: run.baseBranch, options: run.options, sandbox: this.sandbox.kind });
+    this.emit({ type: "run-start", runId: run.id, resumed, sandbox: this.sandbox.description });
+    // Leftovers of a killed process: its checks first (they may still run in the worktrees), then the worktrees.
+    endRecordedGroups(processGroupsPath(this.root, run.id));
+    await removeRunWorktrees(this.root, run.id);
     // A kill inside `git update-ref` leaves the ref's lock file; this process holds the run, so it is stale.
     rmSync(await git(this.root, ["rev-parse", "--git-path", `${this.runRef}.lock`]).then((path) => resolvePath(this.root, path)), { force: true });
     try {
@@ -207,7 +234,7 @@ class RunDriver {
       this.audit.append("run-interrupted", { counts });
     }
     const reportPath = writeRunReport(stateDirectory(this.root), this.run, tasks, this.journal.getEvents(run.id));
-    return { run: this.run, tasks, reportPath, interrupted };
+    return { run: this.run, tasks, reportPath, interrupted, sandbox: { kind: this.sandbox.kind, description: this.sandbox.description } };
   }
 
   private async analyzeAt(commit: string) {
@@ -224,7 +251,7 @@ class RunDriver {
     const { run } = this;
     const tree = await addWorktree(this.root, join(this.worktrees, "baseline"), run.baseCommit);
     try {
-      const baseline = await runBaseline(tree, run.baseCommit, this.environment);
+      const baseline = await runBaseline(tree, run.baseCommit, this.baselineEnvironment);
       this.throwIfInterrupted(); // a check killed by Ctrl-C is not a baseline failure
       this.audit.append("baseline-end", {
         checks: baseline.checks.map(({ output: _output, ...check }) => check),

@@ -90,9 +90,12 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
     let modelReview: ModelReview | undefined;
     try {
       if (context.agent.work) {
-        const result = await context.agent.work(task, { read, prove: (edits) => trial(tree, task, edits, read, context), signal: environment.signal });
+        // A try the risk rules stopped never ran; if no try was proven, the task is rejected for it, not failed.
+        const risky: ReviewComment[] = [];
+        const result = await context.agent.work(task, { read, prove: (edits) => trial(tree, task, edits, read, context, risky), signal: environment.signal });
         if (environment.signal?.aborted) return { state: "interrupted" };
         if (result.state === "skipped") return { state: "skipped", reason: result.reason };
+        if (result.state === "failed" && risky.length > 0) return { state: "rejected", reason: risky.map((comment) => comment.message).join("; "), review: risky, diff: result.diff ?? "" };
         if (result.state === "failed") return { state: "failed", reason: result.reason, checks: result.checks ?? [], diff: result.diff ?? "", output: result.output };
         proposed = result.edits;
         modelReview = result.review;
@@ -111,7 +114,7 @@ export async function workTask(task: FleetTask, context: TaskContext): Promise<T
     }
     const mixed = mixedLineEndings(tree, edits);
     if (mixed.length > 0) return { state: "skipped", reason: mixedLineEndingsReason(mixed) };
-    const review = reviewChange(context.parser, task, edits, read, context.apiIndex);
+    const review = reviewChange(context.parser, task, edits, read, context.apiIndex, { modelWritten: Boolean(context.agent.work) });
     const imported = review.length > 0 ? [] : importedModules(task, edits, context.apiIndex);
     const importsBefore = new Map<string, Awaited<ReturnType<typeof measureImportTime>>>();
     const beforeStarted = performance.now();
@@ -207,12 +210,13 @@ function isUnsafePath(tree: string, path: string): boolean {
  * then the baseline's checks, in the task's worktree; the tree is reset to `baseCommit` after,
  * whatever happened, so every try starts from the same files.
  */
-async function trial(tree: string, task: FleetTask, edits: FileEdit[], read: (path: string) => string | undefined, context: TaskContext): Promise<TrialResult> {
+async function trial(tree: string, task: FleetTask, edits: FileEdit[], read: (path: string) => string | undefined, context: TaskContext, risky: ReviewComment[]): Promise<TrialResult> {
   const unsafe = edits.filter((edit) => isUnsafePath(tree, edit.path));
   if (unsafe.length > 0) return { proven: false, reason: `writes outside the repository's files: ${unsafe.map((edit) => edit.path).join(", ")}`, output: "", diff: "", checks: [] };
   const mixed = mixedLineEndings(tree, edits);
   if (mixed.length > 0) return { proven: false, reason: mixedLineEndingsReason(mixed), output: "", diff: "", checks: [] };
-  const review = reviewChange(context.parser, task, edits, read, context.apiIndex);
+  const review = reviewChange(context.parser, task, edits, read, context.apiIndex, { modelWritten: Boolean(context.agent.work) });
+  risky.push(...review.filter((comment) => comment.rule === "risk"));
   if (review.length > 0) return { proven: false, reason: review.map((comment) => comment.message).join("; "), output: review.map((comment) => `${comment.path ?? ""}: ${comment.message}`).join("\n"), diff: "", checks: [] };
   try {
     writeEdits(tree, edits);

@@ -62,7 +62,7 @@ export interface TestBaseline {
 
 /** Progress events of a run (noun-verb, as the dashboard will consume them). */
 export type RunEvent =
-  | { type: "run-start"; runId: string; resumed: boolean }
+  | { type: "run-start"; runId: string; resumed: boolean; sandbox?: string }
   | { type: "baseline-end"; baseline: Baseline }
   | { type: "plan-end"; tasks: number; notAnalyzed: Array<{ path: string; message: string }> }
   | { type: "task-start"; taskId: string; title: string }

@@ -7,6 +7,7 @@ import { type LlmAgentName, type LlmTask, llmPlanners } from "./planners.js";
 import { loadPrompt, renderPrompt } from "./prompts.js";
 import { reviewDiff, type ScoredReview } from "./reviewer.js";
 import type { ModelSession } from "./session.js";
+import { redact } from "../../observability/index.js";
 
 export type Strategy = "single" | "plan-then-act" | "self-consistency" | "reflexion";
 export const STRATEGIES: readonly Strategy[] = ["single", "plan-then-act", "self-consistency", "reflexion"];
@@ -99,8 +100,10 @@ export function createLlmAgent(name: LlmAgentName, options: LlmAgentOptions): Fl
         const retry = renderPrompt(loadPrompt("reflexion"), {
           attempt: round + 1,
           attempts: rounds,
-          reason: last.reason,
-          output: cut(stableOutput(last.output), MAX_FEEDBACK_CHARS),
+          // Check output is the repository's and its tests' text: secrets in it (a key in a fixture,
+          // a token a test printed) are masked before it goes to a model.
+          reason: redact(last.reason),
+          output: cut(stableOutput(redact(last.output)), MAX_FEEDBACK_CHARS),
           path: task.files[0]!,
           content: cut(context.read(task.files[0]!) ?? "(the file does not exist yet)", MAX_CONTENT_CHARS),
         });

@@ -20,6 +20,8 @@
  *   65  the run's audit trail was changed outside PyAgent: `--resume` and `merge` refuse that run
  *   75  another PyAgent process holds the repository lock (.pyagent/repo.lock): `improve` and `merge`
  *       refuse at once, or with --wait [seconds] wait for it; also a lock held on another host
+ *   7   no sandbox for the proofs: an LLM agent's changes would run unsandboxed (no working bubblewrap
+ *       and no --sandbox off), or --sandbox bwrap was asked for and does not work here
  *   130 interrupted (Ctrl-C): the journal holds the run; continue with --resume RUN_ID
  *   70  internal error (a bug; --debug prints the stack)
  */
@@ -40,6 +42,7 @@ import {
   finalTable,
   improve,
   mergeRun,
+  SANDBOX_MODES,
   newFailuresOf,
   notAnalyzedLines,
   openJournal,
@@ -51,6 +54,7 @@ import {
   type FleetAgent,
   type RunEvent,
   type RunSummary,
+  type SandboxMode,
   type TaskState,
 } from "../../../fleet/index.js";
 
@@ -74,6 +78,8 @@ interface ImproveFlags extends LlmRunFlags {
   format: "text" | "json";
   progress: boolean;
   wait?: true | number;
+  sandbox: SandboxMode;
+  sandboxEnv?: string[];
 }
 
 /** `--wait [seconds]`: how long to wait for another PyAgent process's repository lock (bare: no limit). */
@@ -96,6 +102,21 @@ function integer(name: string, minimum = 0) {
     if (!/^\d+$/.test(value) || Number(value) < minimum) throw new UsageError(`invalid --${name} '${value}': expected an integer >= ${minimum}`);
     return Number(value);
   };
+}
+
+function names(value: string): string[] {
+  const list = value.split(",").map((name) => name.trim()).filter(Boolean);
+  const bad = list.find((name) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
+  if (bad !== undefined) throw new UsageError(`invalid --sandbox-env name '${bad}': expected environment variable names separated by commas`);
+  return list;
+}
+
+/** `--sandbox` and `--sandbox-env`, shared by improve and merge. */
+function sandboxOptions(): Option[] {
+  return [
+    new Option("--sandbox <mode>", "where proofs run: auto (bubblewrap when it works here; without it LLM agents are refused), bwrap (required), off (your full environment, files and network)").choices(SANDBOX_MODES).default("auto"),
+    new Option("--sandbox-env <names>", "comma-separated environment variables the sandboxed proofs may see besides the allow-list (e.g. DATABASE_URL)").argParser(names),
+  ];
 }
 
 /** The deterministic agents, as the fleet drives them. */
@@ -145,6 +166,8 @@ export function registerImproveCommands(program: Command, io: Io): void {
     .option("--max-output-tokens <n>", "bound on each model reply (default 2048)", integer("max-output-tokens", 1))
     .option("--no-director", "run the agents' own plan instead of the LLM director's")
     .option("--no-model-review", "commit proven LLM changes without the model reviewer's verdict")
+    .addOption(sandboxOptions()[0]!)
+    .addOption(sandboxOptions()[1]!)
     .action(async (path: string, flags: ImproveFlags) => setExit(await runImprove(path, flags, io)));
 
   program
@@ -154,8 +177,20 @@ export function registerImproveCommands(program: Command, io: Io): void {
     .argument("[path]", "the repository", ".")
     .option("--python <interpreter>", "Python that runs the checks")
     .option("--wait [seconds]", WAIT_HELP, integer("wait", 0))
-    .action(async (runId: string, path: string, flags: { python?: string; wait?: true | number }) => {
-      const outcome = await mergeRun(path, runId, { python: flags.python, lockWaitMs: lockWaitMs(flags.wait), onLockWait: (message) => io.stderr.write(`pyagent: ${message}\n`) });
+    .addOption(sandboxOptions()[0]!)
+    .addOption(sandboxOptions()[1]!)
+    .action(async (runId: string, path: string, flags: { python?: string; wait?: true | number; sandbox: SandboxMode; sandboxEnv?: string[] }) => {
+      const outcome = await mergeRun(path, runId, {
+        python: flags.python,
+        lockWaitMs: lockWaitMs(flags.wait),
+        onLockWait: (message) => io.stderr.write(`pyagent: ${message}\n`),
+        sandbox: flags.sandbox,
+        sandboxEnv: flags.sandboxEnv,
+        modelAgents: LLM_AGENT_NAMES,
+        onSandbox: (sandbox) => {
+          if (sandbox.kind !== "bwrap") io.stderr.write(`pyagent: ${sandbox.description}\n`);
+        },
+      });
       io.stdout.write(`${describeMerge(outcome)}\n`);
       setExit(outcome.state === "merged" || outcome.state === "up-to-date" ? 0 : 1);
     });
@@ -280,6 +315,8 @@ async function runImproveWith(path: string, flags: ImproveFlags, io: Io, agentNa
       goal: flags.goal,
       resume: flags.resume,
       allowUnproven: flags.allowUnproven,
+      sandbox: flags.sandbox,
+      sandboxEnv: flags.sandboxEnv,
       signal: controller.signal,
       onEvent: progress,
       lockWaitMs: lockWaitMs(flags.wait),
@@ -293,13 +330,14 @@ async function runImproveWith(path: string, flags: ImproveFlags, io: Io, agentNa
   llm?.appendToReport(summary.reportPath);
   if (flags.format === "json") {
     const models = llm ? { spend: llm.fleet.budget.report(), stopped: llm.fleet.session.stopped ?? null, directorFallback: llm.fleet.directorFallback ?? null } : undefined;
-    io.stdout.write(`${JSON.stringify({ ...runJson(summary.run, summary.tasks), report: summary.reportPath, interrupted: summary.interrupted, exitCode: code, models }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ ...runJson(summary.run, summary.tasks), report: summary.reportPath, interrupted: summary.interrupted, exitCode: code, models, sandbox: summary.sandbox }, null, 2)}\n`);
   } else {
     io.stdout.write(finalTable(summary.tasks));
     const counts = countStates(summary.tasks);
     io.stdout.write(`\nrun ${summary.run.id}: ${counts.committed} committed on ${summary.run.runBranch}, ${counts.failed} failed the proof, ${counts.rejected} rejected by review, ${counts.skipped} skipped, ${counts.planned} not attempted\n`);
     for (const line of notAnalyzedLines(summary.run.notAnalyzed)) io.stdout.write(`${line}\n`);
     for (const merge of summary.run.merges) io.stdout.write(`merge: ${describeMerge(merge)}\n`);
+    if (summary.sandbox.kind !== "bwrap") io.stdout.write(`${summary.sandbox.description}\n`);
     if (!summary.run.options.merge && counts.committed > 0) io.stdout.write(`your branch was not touched; merge with: pyagent merge ${summary.run.id} ${summary.run.root}\n`);
     for (const line of llm?.summaryLines() ?? []) io.stdout.write(`${line}\n`);
     if (summary.interrupted) io.stdout.write(`interrupted: continue with pyagent improve ${summary.run.root} --resume ${summary.run.id}\n`);
@@ -328,6 +366,7 @@ function progressPrinter(stderr: NodeJS.WritableStream): (event: RunEvent) => vo
     switch (event.type) {
       case "run-start":
         stderr.write(`pyagent: ${event.resumed ? "resuming" : "starting"} run ${event.runId} (branch pyagent/${event.runId})\n`);
+        if (event.sandbox) stderr.write(`${event.sandbox}\n`);
         break;
       case "baseline-end": {
         const { tests } = event.baseline;
