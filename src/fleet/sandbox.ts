@@ -29,7 +29,7 @@ export interface SandboxLimits {
 }
 
 /** Environment variables a proof keeps (besides those the user allows): what Python and the checks need, nothing secret (bubblewrap points HOME and TMPDIR into the sandbox). */
-const ENVIRONMENT_ALLOWED = ["PATH", "HOME", "TMPDIR", "LANG", "LANGUAGE", "TERM", "TZ", "PYTHONPYCACHEPREFIX", "PYTHONUNBUFFERED", "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONHASHSEED", "PY_COLORS", "NO_COLOR"];
+const ENVIRONMENT_ALLOWED = ["PATH", "HOME", "TMPDIR", "LANG", "LANGUAGE", "TERM", "TZ", "PYTHONPYCACHEPREFIX", "PYTHONPATH", "PYTHONUNBUFFERED", "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONHASHSEED", "PY_COLORS", "NO_COLOR"];
 /** Names the repository's pyproject.toml may not let through (it is repository content: anyone who can commit may edit it). */
 export const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|SESSION|COOKIE|AUTH)|^(AWS|AZURE|GOOGLE|GCP|OPENAI|ANTHROPIC|GEMINI|HF|HUGGING|GITHUB|GH|GITLAB|NPM|PYPI|TWINE|DOCKER|SSH)_/i;
 

@@ -171,7 +171,7 @@ describe("reflexion", () => {
     const run = await improveJson(root, "--model", "scripted", "--agents", "tests", "--no-director", "--strategy", "reflexion", "--retries", "1");
     expect(run.code, run.stderr).toBe(0);
     expect(run.json.tasks.map((task) => task.state)).toEqual(["committed"]);
-    const retry = server.requests.map((request) => JSON.stringify(request.body)).find((body) => body.includes("previous edits were not accepted"));
+    const retry = server.requests.map((request) => JSON.stringify(request.body ?? null)).find((body) => body.includes("previous edits were not accepted"));
     expect(retry).toBeDefined();
     expect(retry).toContain("deploy with [REDACTED]");
     expect(retry).not.toContain(key);

@@ -106,7 +106,7 @@ describe("pyagent improve on awkward but valid input", () => {
   it("a change that makes a check hang is killed at --check-timeout and dropped; the run goes on", async () => {
     const root = makeRepo({
       ...FIXTURE,
-      "tests/test_hang_if_changed.py": "import time\nfrom pkg import util\n\n\ndef test_util_keeps_json():\n    if not hasattr(util, 'json'):\n        time.sleep(120)\n",
+      "tests/test_hang_if_changed.py": "import time\nfrom pkg import util\n\n\ndef test_util_keeps_json():\n    if 'import json' not in open(util.__file__).read():\n        time.sleep(120)\n",
     });
     const result = await runCli("improve", root, "--format", "json", "--python", PYTHON, "--check-timeout", "3", ...AGENTS);
     expect(result.code, result.stderr).toBe(0);

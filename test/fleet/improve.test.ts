@@ -149,7 +149,7 @@ describe("pyagent improve on a repo with unused imports, unreachable code and pa
     expect(readFileSync(join(root, "pkg/util.py"), "utf8")).toContain("# my edit");
     expect(readFileSync(join(root, "tests/test_pkg.py"), "utf8")).toContain("# staged edit");
     expect(git(root, "status", "--porcelain", "--untracked-files=no")).toBe("M pkg/util.py\nM  tests/test_pkg.py"); // (trimmed: " M pkg/util.py")
-    expect(git(root, "log", "-1", "--format=%s", "main")).toBe("refactor(pkg.core): remove unreachable code");
+    expect(git(root, "log", "-1", "--format=%s", "main")).toBe("pkg.core: remove 1 unreachable block (after return)");
   });
 
   it("--dry-run prints the plan and writes nothing, not even the store", async () => {

@@ -71,7 +71,7 @@ describe("one PyAgent run per repository", () => {
     expect(second.stderr()).toMatch(/wait for it to finish \(or pass --wait\)/);
     expect(second.stderr()).not.toMatch(/\n\s+at /); // one line, no stack
     const history = subjects(root);
-    expect(history.slice(1).sort()).toEqual(["refactor(pkg.core): remove unreachable code", "refactor(pkg.core): remove unused imports", "refactor(pkg.util): remove unused imports"]);
+    expect(history.slice(1).sort()).toEqual(["pkg.core: remove 1 unreachable block (after return)", "pkg.core: remove 2 unused imports (os, sys)", "pkg.util: remove 2 unused imports (re, json)"]);
     const firstRun = /starting run (\S+)/.exec(first.stderr())?.[1];
     expect(git(root, "for-each-ref", "--format=%(refname:short)", "refs/heads/pyagent")).toBe(`pyagent/${firstRun}`); // the refused run left no branch
     expect(existsSync(lockPath(root))).toBe(false); // released at the end

@@ -209,7 +209,7 @@ describe("without bubblewrap", () => {
       const fallback = await prepareSandbox({ ...base, mode: "auto" });
       expect(fallback.kind).toBe("none");
       expect(fallback.description).toContain("/nonexistent/bwrap");
-      await expect(prepareSandbox({ ...base, mode: "bwrap" })).rejects.toMatchObject({ name: "SandboxUnavailableError", exitCode: 5 });
+      await expect(prepareSandbox({ ...base, mode: "bwrap" })).rejects.toMatchObject({ name: "SandboxUnavailableError", exitCode: 7 });
       const result = await runProcess(PYTHON, ["-c", "import os; print(os.environ.get('ANY_TOKEN'))"], { cwd: repo, env: { ...process.env, ANY_TOKEN: "canary" }, sandbox: fallback, timeoutMs: 30_000 });
       expect(result.stdout.trim()).toBe("None");
     } finally {

@@ -145,7 +145,9 @@ describe("the proof counts every test by id", () => {
       "tests/test_third.py": `import os\n\nCOUNTER = ${JSON.stringify(join(state, "counter"))}\n\n\ndef test_fails_on_third_run():\n    count = int(open(COUNTER).read()) + 1 if os.path.exists(COUNTER) else 1\n    open(COUNTER, "w").write(str(count))\n    assert count != 3\n`,
     });
     const agent = scriptedAgent("scripted", [harmless]);
-    const summary = await improve({ path: root, agents: [agent], jobs: 1, python: PYTHON });
+    // The tests keep their state outside the worktree, which the proof sandbox makes read-only:
+    // this test is about the flake accounting, so it runs the checks unconfined.
+    const summary = await improve({ path: root, agents: [agent], jobs: 1, python: PYTHON, sandbox: "off" });
     expect(summary.run.baseline!.tests!.flaky).toEqual(["tests/test_toggle.py::test_toggles"]);
     const [task] = summary.tasks;
     expect(task!.state).toBe("committed");
