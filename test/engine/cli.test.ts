@@ -1,10 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { rmSync } from "node:fs";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createModelFile } from "../../src/engine/model-file/index.js";
+import { sourceCliWithModel } from "../helpers/source-cli.js";
 
 /** `pyagent generate` and `pyagent serve` run as real processes from the sources (through tsx). */
 let directory: string;
@@ -12,12 +10,7 @@ let modelPath: string;
 let entry: string;
 
 beforeAll(() => {
-  directory = mkdtempSync(join(tmpdir(), "pyagent-engine-cli-"));
-  modelPath = join(directory, "tiny.gguf");
-  createModelFile({ out: modelPath, preset: "tiny", dtype: "q8_0", seed: 2 });
-  entry = join(directory, "cli.mjs");
-  const main = pathToFileURL(resolve(import.meta.dirname, "../../src/interface/cli/main.ts")).href;
-  writeFileSync(entry, `import { main } from ${JSON.stringify(main)};\nprocess.exitCode = await main(process.argv);\n`);
+  ({ directory, modelPath, entry } = sourceCliWithModel("pyagent-engine-cli-"));
 });
 
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

@@ -194,13 +194,8 @@ function conventionalTestName(kind: DefinitionFact["kind"], name: string): boole
   return false;
 }
 
-/**
- * Drops `unused-import` findings for names that other project modules import from the module
- * (`from pkg.a import name`): removing such an import breaks its importers. Needs the whole
- * project, so it runs after the per-file findings. (`import pkg.a` then `pkg.a.name` is not
- * tracked: facts keep attribute names without their objects.)
- */
-export function dropReexportedImports(findings: Finding[], modules: ProjectModule[]): Finding[] {
+/** The names of unused-import findings, by file. */
+function unusedImportsByPath(findings: readonly Finding[]): Map<string, Set<string>> {
   const pending = new Map<string, Set<string>>();
   for (const finding of findings) {
     if (finding.rule !== "unused-import" || finding.symbol === undefined) continue;
@@ -208,6 +203,17 @@ export function dropReexportedImports(findings: Finding[], modules: ProjectModul
     symbols.add(finding.symbol);
     pending.set(finding.path, symbols);
   }
+  return pending;
+}
+
+/**
+ * Drops `unused-import` findings for names that other project modules import from the module
+ * (`from pkg.a import name`): removing such an import breaks its importers. Needs the whole
+ * project, so it runs after the per-file findings. (`import pkg.a` then `pkg.a.name` is not
+ * tracked: facts keep attribute names without their objects.)
+ */
+export function dropReexportedImports(findings: Finding[], modules: ProjectModule[]): Finding[] {
+  const pending = unusedImportsByPath(findings);
   if (pending.size === 0) return findings;
   const known = new Set(modules.map((module) => module.module));
   const pathOf = new Map(modules.map((module) => [module.module, module.path]));
@@ -265,13 +271,7 @@ export function lowerFrameReadLocals(findings: Finding[], paths: ReadonlySet<str
  * multiprocessing): the import is a re-export for them. Reported at REEXPORT_LIKE confidence.
  */
 export function attributeReexportedImports(findings: Finding[], modules: ProjectModule[]): string[] {
-  const pending = new Map<string, Set<string>>();
-  for (const finding of findings) {
-    if (finding.rule !== "unused-import" || finding.symbol === undefined) continue;
-    const symbols = pending.get(finding.path) ?? new Set<string>();
-    symbols.add(finding.symbol);
-    pending.set(finding.path, symbols);
-  }
+  const pending = unusedImportsByPath(findings);
   if (pending.size === 0) return [];
   const known = new Set(modules.map((module) => module.module));
   const pathOf = new Map(modules.map((module) => [module.module, module.path]));
