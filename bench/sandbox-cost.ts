@@ -7,9 +7,11 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCompileall, runPytest, trackedPythonFiles, type CheckEnvironment } from "../src/fleet/checks.js";
+import { runCompileall, trackedPythonFiles, type CheckEnvironment } from "../src/fleet/checks.js";
 import { runProcess } from "../src/fleet/process.js";
 import { prepareSandbox } from "../src/fleet/sandbox.js";
+import { chooseTestCommand } from "../src/fleet/test-proof.js";
+import { failingIds, runTests } from "../src/fleet/test-run.js";
 import { describeMachine, median } from "./machine.mjs";
 
 const args = process.argv.slice(2);
@@ -36,16 +38,20 @@ try {
   const environment = (sandbox: typeof bwrap): CheckEnvironment => ({ python, timeoutMs: 600_000, pycacheDir, sandbox });
   const files = await trackedPythonFiles(tree);
 
-  // Warm the shared bytecode cache as a baseline does (unsandboxed writes allowed), once.
-  await runPytest(tree, { ...environment(off) });
+  // The project's own test command, counted by node id as a proof runs it. Warm the shared
+  // bytecode cache as a baseline does (unsandboxed writes allowed), once.
+  const { command } = await chooseTestCommand(tree, environment(off));
+  await runTests(tree, command, environment(off));
 
   const measures: Array<{ name: string; run: (sandbox: typeof bwrap) => Promise<number> }> = [
     { name: "python -c pass", run: async (sandbox) => (await runProcess(python, ["-c", "pass"], { cwd: tree, sandbox, env: process.env })).milliseconds },
     { name: `compileall (${files.length} files)`, run: async (sandbox) => (await runCompileall(tree, files, environment(sandbox))).milliseconds },
     { name: "pytest (sqlparse suite)", run: async (sandbox) => {
-      const result = await runPytest(tree, environment(sandbox));
-      if (result.status !== "pass") throw new Error(`pytest failed: ${result.summary}\n${result.output}`);
-      return result.milliseconds;
+      const started = performance.now();
+      const run = await runTests(tree, command, environment(sandbox));
+      const failing = failingIds(run);
+      if (failing.length > 0) throw new Error(`tests failed: ${failing.slice(0, 5).join(", ")}`);
+      return performance.now() - started;
     } },
   ];
   console.log(`machine: ${describeMachine()}`);
