@@ -72,9 +72,11 @@ export function copyRepository(template, destination) {
 /** Every deterministic agent of the built CLI, read from `pyagent improve --help`. */
 export function allDeterministicAgents() {
   const help = execFileSync(process.execPath, [BIN, "improve", "--help"], { encoding: "utf8" }).replace(/\s+/g, " ");
-  const match = /comma-separated agents to use: (.*?), and the LLM agents/.exec(help);
-  if (!match) throw new Error("cannot read the agent list from `pyagent improve --help`");
-  return match[1].split(",").map((name) => name.trim()).filter(Boolean);
+  // "Default: a, b, c (why); opt-in: d, e (why); LLM agents ..."
+  const defaults = /Default: (.*?) \(/.exec(help);
+  const optIn = /opt-in: (.*?) \(/.exec(help);
+  if (!defaults || !optIn) throw new Error("cannot read the agent list from `pyagent improve --help`");
+  return [defaults[1], optIn[1]].flatMap((list) => list.split(",")).map((name) => name.trim()).filter(Boolean);
 }
 
 /**
