@@ -8,7 +8,7 @@
 // Usage: npm run build && node bench/improve-real-projects.mjs [PROJECT_DIR_OR_ARCHIVE ...]
 //   [--no-corpus] [--only defaults|all] [--max-changes N] [--jobs N] [--check-timeout S]
 //   [--baseline-runs N] [--timeout S]
-// Projects: the corpus archives (/work/shared/corpus) plus any directory or .tar.gz given.
+// Projects: the corpus archives (../shared/corpus beside the checkout, or $PYAGENT_CORPUS) plus any directory or .tar.gz given.
 // Markdown goes to stdout, JSON to bench/out/improve-real-projects.json.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";

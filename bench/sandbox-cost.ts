@@ -2,7 +2,7 @@
 // suite) is proven in a worktree under `.pyagent/worktrees` as a run does it, with `--sandbox off`
 // and with bubblewrap, interleaved (off, bwrap, off, bwrap, ...) so machine load hits both alike;
 // also `python -c pass` (the fixed cost of one sandboxed process) and compileall of every file.
-// Usage: npx tsx bench/sandbox-cost.ts [--repeats N] [--corpus /work/shared/corpus/sqlparse-*.tar.gz]
+// Usage: npx tsx bench/sandbox-cost.ts [--repeats N] [--corpus ../shared/corpus/sqlparse-*.tar.gz]
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +17,8 @@ import { describeMachine, median } from "./machine.mjs";
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
 const repeats = Number(option("--repeats", "5"));
-const corpusFolder = "/work/shared/corpus";
+// @ts-expect-error: a plain ES module shared with the other benchmarks (no type declarations)
+const { CORPUS: corpusFolder } = await import("./real-projects/core.mjs");
 const corpus = option("--corpus", join(corpusFolder, readdirSync(corpusFolder).find((name) => name.startsWith("sqlparse"))!));
 const python = "/usr/bin/python3";
 

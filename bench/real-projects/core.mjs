@@ -10,7 +10,11 @@ import { commitsBetween, HIGH_PRECISION_KINDS, judgeCommit, pythonLines } from "
 import { compareSuites, countOutcomes, describeCommand, flakyTests, runTestSuite, testCommandFor } from "./tests.mjs";
 
 export const BIN = resolve(import.meta.dirname, "../../bin/pyagent.js");
-export const CORPUS = "/work/shared/corpus";
+/**
+ * The team's corpus of real projects: $PYAGENT_CORPUS, else `../shared/corpus` beside the
+ * checkout (where CI keeps it), else /work/shared/corpus.
+ */
+export const CORPUS = [process.env.PYAGENT_CORPUS, resolve(import.meta.dirname, "../../../shared/corpus"), "/work/shared/corpus"].find((folder) => folder && existsSync(folder)) ?? resolve(import.meta.dirname, "../../../shared/corpus");
 
 /** The interpreter with pytest (Debian's /usr/bin/python3 has it). */
 export function findPython() {
