@@ -33,6 +33,30 @@ describe("finding the project's own test command", () => {
     expect(describeTestCommand({ ...found, pythonPath: [] })).toBe("python -m pytest --doctest-modules boltons tests (tox.ini [testenv] commands)");
   });
 
+  it("reads click's native tox TOML: options keep their dashes, an option PyAgent drops may hold a tox-only substitution", () => {
+    const root = project({
+      "src/click/__init__.py": "",
+      "tests/test_a.py": "def test_a():\n    pass\n",
+      "pyproject.toml": [
+        "[tool.tox.env_run_base]",
+        'commands = [[',
+        '    "pytest", "-v", "--tb=short", "--basetemp={env_tmp_dir}",',
+        '    {replace = "posargs", default = [], extend = true},',
+        "]]",
+        "",
+      ].join("\n"),
+    });
+    expect(findTestCommand(root)).toMatchObject({ runner: "pytest", args: ["-v", "--tb=short"], source: "pyproject.toml [tool.tox.env_run_base] commands" });
+  });
+
+  it("skips a tox.ini command whose kept arguments need a value only tox knows, and drops --basetemp with its substitution", () => {
+    const root = project({
+      ...LAYOUT,
+      "tox.ini": "[testenv]\ncommands =\n    pytest {envtmpdir}/extra\n    pytest --basetemp={envtmpdir} tests\n",
+    });
+    expect(findTestCommand(root)).toMatchObject({ runner: "pytest", args: ["tests"], source: "tox.ini [testenv] commands" });
+  });
+
   it("reads sqlparse's Makefile test target through `uv run` and its options", () => {
     const root = project({
       ...LAYOUT,

@@ -115,15 +115,27 @@ export function iniSections(text: string): Map<string, Map<string, string>> {
 }
 
 /** tox's substitutions: paths of the tree, the package (installed from the tree), and positional args. */
-function toxLine(line: string): string {
-  return line
+function toxSubstitute(text: string): string {
+  return text
     .replace(/\{posargs:([^}]*)\}/g, "$1")
     .replace(/\{posargs\}|\[\]/g, "")
     .replace(/\{(toxinidir|tox_root)\}\/?/g, "./")
     .replace(/\{(envsitepackagesdir|env_site_packages_dir)\}\/?/g, "./")
     .replace(/\{(envpython|env_python)\}/g, "python")
-    .replace(/\{(envbindir|env_bin_dir)\}\//g, "")
-    .replace(/^\s*[-!]\s*/, "");
+    .replace(/\{(envbindir|env_bin_dir)\}\//g, "");
+}
+
+/** A tox.ini command line: its substitutions, less the `-` (ignore the exit code) or `!` prefix. */
+function toxLine(line: string): string {
+  return toxSubstitute(line).replace(/^\s*[-!]\s*/, "");
+}
+
+/**
+ * The invocation, unless an argument it keeps still holds a substitution only tox can fill
+ * (`{env_tmp_dir}`); an option PyAgent drops anyway (`--basetemp={env_tmp_dir}`) does not count.
+ */
+function resolvedInvocation(invocation: TestInvocation | null): TestInvocation | null {
+  return invocation && !invocation.args.some((word) => /\{[^}]*\}/.test(word)) ? invocation : null;
 }
 
 const NOT_TEST_ENV = /docs?|lint|style|format|type|mypy|flake|pylint|ruff|build|release|publish|bench|pre-commit|spell|manifest|package/i;
@@ -135,8 +147,7 @@ function fromToxSections(sections: Map<string, Map<string, string>>, file: strin
     const commands = sections.get(name)!.get("commands");
     if (commands === undefined) continue;
     for (const line of commands.replace(/\\\n/g, " ").split("\n")) {
-      if (/\{[^}]*\}/.test(toxLine(line))) continue; // a substitution whose value only tox knows
-      const invocation = oneInvocation(toxLine(line));
+      const invocation = resolvedInvocation(oneInvocation(toxLine(line)));
       if (invocation) return { invocation, source: `${file} [${name}] commands` };
     }
   }
@@ -168,12 +179,13 @@ function fromTox(tree: string) {
     if (!Array.isArray(table?.commands)) continue;
     for (const command of table.commands) {
       if (!Array.isArray(command)) continue;
+      // Each word is one argument: only tox's substitutions apply (a leading `-` is the option's own).
       const words = command.flatMap((word: unknown): string[] => {
-        if (typeof word === "string") return [toxLine(word)].filter(Boolean);
+        if (typeof word === "string") return [toxSubstitute(word)].filter(Boolean);
         const replace = word as { replace?: string; default?: unknown };
         return replace?.replace === "posargs" && Array.isArray(replace.default) ? replace.default.filter((item): item is string => typeof item === "string") : [];
       });
-      const invocation = testInvocation(words);
+      const invocation = resolvedInvocation(testInvocation(words));
       if (invocation) return { invocation, source };
     }
   }
