@@ -66,7 +66,7 @@ function outputTail(run: TestRun): string {
 /** The last line of the output that says something (pytest's summary, a traceback's error). */
 function lastWords(run: TestRun): string {
   const lines = outputTail(run).split("\n").map((line) => line.trim()).filter((line) => line && !/^[=_-]+$/.test(line));
-  const error = [...lines].reverse().find((line) => /^(E\s+)?\w*(Error|Exception)\b/.test(line));
+  const error = [...lines].reverse().find((line) => /^(E\s+)?[\w.]*(Error|Exception)\b/.test(line));
   return (error ?? lines.at(-1) ?? `exit ${run.process.code ?? "signal"}`).replace(/^E\s+/, "").slice(0, 200);
 }
 

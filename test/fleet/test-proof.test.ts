@@ -183,6 +183,13 @@ describe("a baseline whose tests cannot run stops the run", () => {
     expect(report.baseline.tests.succeeded).toBe(4);
   });
 
+  it("names the exception a test file fails to import with, dotted names included (a package's metadata missing)", async () => {
+    const root = makeRepo({ ...LIBRARY, "tests/test_meta.py": 'import importlib.metadata\n\nVERSION = importlib.metadata.version("surely-not-installed-pkg")\n\n\ndef test_version():\n    assert VERSION\n' });
+    const stopped = await runCli("improve", root, "--python", PYTHON, "--agents", "unused-imports");
+    expect(stopped.code, stopped.stderr).toBe(5);
+    expect(stopped.stderr).toContain("(tests/test_meta.py: importlib.metadata.PackageNotFoundError: No package metadata was found for surely-not-installed-pkg)");
+  });
+
   it("no test passes while test files exist (every test skipped): exit 5", async () => {
     const root = makeRepo({ "lib.py": "import os\n", "tests/test_lib.py": "import unittest\n\n\nclass T(unittest.TestCase):\n    @unittest.skip('needs a database')\n    def test_db(self):\n        pass\n" });
     const stopped = await runCli("improve", root, "--python", PYTHON);
