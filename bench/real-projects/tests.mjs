@@ -14,6 +14,7 @@ export const KNOWN_TEST_COMMANDS = {
   boltons: { runner: "pytest", args: ["--doctest-modules", "boltons", "tests"], why: "boltons' tox.ini runs `pytest --doctest-modules boltons tests`" },
   sqlparse: { runner: "pytest", args: [], why: "sqlparse's Makefile and CI run `pytest`" },
   "more-itertools": { runner: "unittest", args: [], why: "more-itertools' tox.ini and Makefile run `python -m unittest -v`" },
+  click: { runner: "pytest", args: ["-v", "--tb=short"], pythonPath: ["src"], why: "click's tox (pyproject [tool.tox.env_run_base]) runs `pytest -v --tb=short` on the installed package; here src/ on PYTHONPATH" },
 };
 
 /** The project's full test command: from the table above, else plain pytest. */
@@ -130,7 +131,7 @@ export function runTestSuite(root, ref, command, { python, timeoutSeconds = 900 
   const started = performance.now();
   try {
     const args = command.runner === "pytest" ? ["-m", "pytest", "-q", "-p", "no:cacheprovider", `--junitxml=${report}`, ...command.args] : ["-m", "unittest", "-v", ...command.args];
-    const result = spawnSync(python, args, { cwd: tree, encoding: "utf8", maxBuffer: 1 << 28, timeout: timeoutSeconds * 1000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", PYTHONHASHSEED: "0" } });
+    const result = spawnSync(python, args, { cwd: tree, encoding: "utf8", maxBuffer: 1 << 28, timeout: timeoutSeconds * 1000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", PYTHONHASHSEED: "0", ...(command.pythonPath ? { PYTHONPATH: command.pythonPath.map((folder) => join(tree, folder)).join(":") } : {}) } });
     const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
     const messages = new Map();
     const outcomes = command.runner === "pytest" ? (existsSync(report) ? parseJunitXml(readFileSync(report, "utf8"), messages) : new Map()) : parseUnittestVerbose(result.stderr ?? "");

@@ -17,6 +17,8 @@ export interface CheckEnvironment {
   signal?: AbortSignal;
   /** Where every check process runs (sandbox.ts); none = a plain child process with the full environment. */
   sandbox?: ProcessSandbox;
+  /** Folders of the tree put first on PYTHONPATH for every check (`src` of a src layout, as the baseline chose). */
+  pythonPath?: readonly string[];
 }
 
 const OUTPUT_KEPT = 8_000;
@@ -49,7 +51,7 @@ export interface CheckProcessOptions {
 export function runCheckProcess(tree: string, command: string, args: readonly string[], environment: CheckEnvironment, options: CheckProcessOptions = {}): Promise<ProcessResult> {
   return runProcess(command, args, {
     cwd: tree,
-    env: pythonEnv(environment, options.pythonPath),
+    env: pythonEnv(environment, options.pythonPath ?? (environment.pythonPath ?? []).map((folder) => join(tree, folder))),
     sandbox: environment.sandbox,
     writable: options.writable,
     input: options.input,

@@ -81,7 +81,8 @@ function writeEdits(tree: string, edits: FileEdit[]): void {
  * the worktree with its trailers. The worktree is always removed.
  */
 export async function workTask(task: FleetTask, context: TaskContext): Promise<TaskOutcome> {
-  const { environment } = context;
+  // Import checks import the package as the tests do (a src layout's `src` on PYTHONPATH).
+  const environment: CheckEnvironment = { ...context.environment, pythonPath: context.baseline.tests?.command.pythonPath };
   const tree = await addWorktree(context.root, context.worktreePath, context.baseCommit);
   let before: ReturnType<typeof snapshotTree> | undefined;
   try {

@@ -123,6 +123,21 @@ describe("the proof counts every test by id", () => {
     expect(git(root, "show", `pyagent/${summary.run.id}:src/srcpkg/core.py`)).not.toContain("import os");
   });
 
+  it("in a src layout, a change that breaks the import of a module no test imports fails the import check", async () => {
+    const root = makeRepo({
+      "pyproject.toml": '[project]\nname = "srcpkg"\nversion = "0.1"\n',
+      "src/srcpkg/__init__.py": "",
+      "src/srcpkg/core.py": "def total(items):\n    return sum(items)\n",
+      "src/srcpkg/untested.py": "def helper():\n    return 2\n",
+      "tests/test_core.py": "from srcpkg.core import total\n\n\ndef test_total():\n    assert total([1, 2]) == 3\n",
+    });
+    const breaking = { title: "srcpkg.untested: break the import", edits: (read: (path: string) => string | undefined) => [{ path: "src/srcpkg/untested.py", content: `import not_a_module_anywhere\n${read("src/srcpkg/untested.py") ?? ""}` }] };
+    const summary = await improve({ path: root, agents: [scriptedAgent("scripted", [breaking])], jobs: 1, python: PYTHON });
+    const [task] = summary.tasks;
+    expect(task!.state).toBe("failed");
+    expect(task!.reason).toContain("import srcpkg.untested");
+  });
+
   it("[tool.pyagent] test-command overrides the project's other commands", async () => {
     const root = makeRepo({
       ...LIBRARY,
