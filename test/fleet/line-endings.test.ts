@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { RawMetrics } from "../../src/python/index.js";
 import { runCli } from "../helpers/cli.js";
 import { FIXTURE, makeRepo, PYTHON, pytestPassesAt, removeTempDirs, showFile, tempDir, writeFiles } from "./repo.js";
 
@@ -43,15 +44,9 @@ function radon(command: "raw" | "cc", file: string): Record<string, unknown> {
   return JSON.parse(result.stdout)[file.split("/").pop()!] ?? JSON.parse(result.stdout)[file];
 }
 
-interface AnalyzedFileJson {
+/** A file of `analyze --format json`: its raw metrics and functions. */
+interface AnalyzedFileJson extends RawMetrics {
   path: string;
-  loc: number;
-  lloc: number;
-  sloc: number;
-  comments: number;
-  multi: number;
-  blank: number;
-  singleComments: number;
   functions: Array<{ name: string; kind: string; line: number; endLine: number; complexity: number }>;
 }
 
