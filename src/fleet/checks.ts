@@ -229,12 +229,17 @@ export function newFailures(baseline: Baseline, after: CheckResult[]): Array<{ c
   return found;
 }
 
-/** A proof failure in one line: each check with its first new failures and how many there are in all. */
-export function describeNewFailures(broken: Array<{ check: CheckName; failures: string[] }>, shown = 5): string {
+/**
+ * A proof failure in one line: each check with its first new failures and how many there are in
+ * all. `alwaysPlural`: "new failures" even for one (the LLM agents' retries quote that wording).
+ */
+export function describeNewFailures(broken: Array<{ check: CheckName; failures: string[] }>, options: { shown?: number; alwaysPlural?: boolean } = {}): string {
+  const shown = options.shown ?? 5;
   return broken
     .map((item) => {
       const more = item.failures.length > shown ? `, ... (${item.failures.length} in all)` : "";
-      return `${item.check}: new failure${item.failures.length === 1 ? "" : "s"} ${item.failures.slice(0, shown).join(", ")}${more}`;
+      const noun = item.failures.length === 1 && !options.alwaysPlural ? "new failure" : "new failures";
+      return `${item.check}: ${noun} ${item.failures.slice(0, shown).join(", ")}${more}`;
     })
     .join("; ");
 }

@@ -226,8 +226,7 @@ async function trial(tree: string, task: FleetTask, edits: FileEdit[], read: (pa
     const changedPython = edits.filter((edit) => edit.content !== null && edit.path.endsWith(".py")).map((edit) => edit.path);
     const checks = await proveTree(tree, context.baseline, changedPython, context.environment);
     const broken = newFailures(context.baseline, checks);
-    // Always "new failures": the LLM agents' retries quote this line to the model.
-    const reason = broken.map((item) => `${item.check}: new failures ${item.failures.slice(0, 5).join(", ")}${item.failures.length > 5 ? `, ... (${item.failures.length} in all)` : ""}`).join("; ");
+    const reason = describeNewFailures(broken, { alwaysPlural: true });
     const output = checks.filter((check) => broken.some((item) => item.check === check.check)).map((check) => `$ ${check.check}\n${check.output ?? check.summary}`).join("\n\n");
     return { proven: broken.length === 0, reason, output, diff, checks };
   } finally {
