@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { processStartTime } from "./lock.js";
 import { stateDirectory } from "./worktrees.js";
 
 /**
@@ -10,19 +11,6 @@ import { stateDirectory } from "./worktrees.js";
  */
 export function processGroupsPath(root: string, runId: string): string {
   return join(stateDirectory(root), "runs", `${runId}.pgids`);
-}
-
-/**
- * When process `pid` started, in clock ticks since boot (field 22 of /proc/PID/stat, read after the
- * command name, which may hold spaces and parentheses); undefined when it is gone or there is no /proc.
- */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
-  }
 }
 
 export interface ProcessGroupLog {
@@ -66,7 +54,7 @@ export function endRecordedGroups(path: string): number {
     const group = Number(match[1]);
     if (group <= 1 || group === process.pid) continue;
     const start = processStartTime(group);
-    if (start !== undefined && start !== match[2]) continue;
+    if (start !== null && start !== match[2]) continue;
     try {
       process.kill(-group, "SIGKILL");
       ended++;

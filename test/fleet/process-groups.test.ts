@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { endRecordedGroups, processGroupLog, processStartTime } from "../../src/fleet/process-groups.js";
+import { processStartTime } from "../../src/fleet/lock.js";
+import { endRecordedGroups, processGroupLog } from "../../src/fleet/process-groups.js";
 import { removeTempDirs, tempDir } from "./repo.js";
 
 afterAll(removeTempDirs);
